@@ -1,0 +1,32 @@
+package main
+
+import (
+	"bytes"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestExamples keeps every example valid and fmt-clean, one file at a time,
+// as the README tells users to try them.
+func TestExamples(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(examplesDir(), "*.hcl"))
+	if err != nil || len(files) < 4 {
+		t.Fatalf("want at least 4 examples, found %d (%v)", len(files), err)
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if code := run([]string{"validate", f}, &stdout, &stderr); code != exitOK || stderr.Len() > 0 {
+				t.Errorf("validate exit %d:\n%s", code, stderr.String())
+			}
+			if !strings.HasPrefix(stdout.String(), "ok: 1 host") {
+				t.Errorf("validate said %q", stdout.String())
+			}
+			stdout.Reset()
+			if code := run([]string{"fmt", "-check", f}, &stdout, &stderr); code != exitOK {
+				t.Errorf("not fmt-clean (exit %d): %s%s", code, stdout.String(), stderr.String())
+			}
+		})
+	}
+}

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/mattn/go-isatty"
+	"github.com/portspec/portspec/spec"
+)
+
+// stringsFlag is a repeatable flag.
+type stringsFlag []string
+
+func (s *stringsFlag) String() string     { return strings.Join(*s, ",") }
+func (s *stringsFlag) Set(v string) error { *s = append(*s, v); return nil }
+
+// newFlagSet returns a flag set that reports errors instead of exiting, and
+// prints its usage to stderr.
+func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("portspec "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: portspec %s %s\n\nFlags:\n", name, synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses flags wherever they stand among the arguments, so
+// that `portspec validate examples/ --var x=y` works as users type it, and
+// returns the positional arguments. "--" ends the flags.
+func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		consumed := len(args) - len(rest)
+		if consumed > 0 && args[consumed-1] == "--" {
+			return append(positional, rest...), nil
+		}
+		if len(rest) == 0 {
+			return positional, nil
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
+}
+
+// usageError reports a usage problem; flag errors were printed already by
+// the flag set.
+func usageError(stderr io.Writer, fs *flag.FlagSet, err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	if err != nil && !isFlagError(err) {
+		fmt.Fprintf(stderr, "%s: %v\n", fs.Name(), err)
+		fs.Usage()
+	}
+	return exitUsage
+}
+
+// flagError marks errors that flag.FlagSet printed itself.
+type flagError struct{ error }
+
+func isFlagError(err error) bool {
+	var fe flagError
+	return errors.As(err, &fe)
+}
+
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	pos, err := parseFlags(fs, args)
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		return nil, flagError{err}
+	}
+	return pos, err
+}
+
+// specFlags are the flags of every command that loads specs.
+type specFlags struct {
+	vars, varFiles, tags stringsFlag
+	from                 string
+	maxAddresses         int
+	color                string
+}
+
+func (f *specFlags) register(fs *flag.FlagSet) {
+	fs.Var(&f.vars, "var", "set a variable: `name=value` (repeatable)")
+	fs.Var(&f.varFiles, "var-file", "read variables from an HCL `file` (repeatable)")
+	fs.Var(&f.tags, "tag", "select only blocks with this `tag` (repeatable)")
+	fs.StringVar(&f.from, "from", "", "the vantage `point` this run probes from")
+	fs.IntVar(&f.maxAddresses, "max-addresses", spec.DefaultMaxAddresses, "the most addresses one host block may expand to")
+	fs.StringVar(&f.color, "color", "auto", "colour output: auto, always or never")
+}
+
+func (f *specFlags) options() spec.Options {
+	return spec.Options{
+		Vars:         f.vars,
+		VarFiles:     f.varFiles,
+		Environ:      os.Environ(),
+		MaxAddresses: f.maxAddresses,
+	}
+}
+
+func (f *specFlags) selection() spec.Selection {
+	return spec.Selection{From: f.from, Tags: f.tags}
+}
+
+// useColor decides whether to colour what goes to w: always, never, or,
+// for auto, when w is a terminal and NO_COLOR is not set.
+func useColor(choice string, w io.Writer) (bool, error) {
+	switch choice {
+	case "always":
+		return true, nil
+	case "never":
+		return false, nil
+	case "auto":
+		if _, set := os.LookupEnv("NO_COLOR"); set {
+			return false, nil
+		}
+		f, ok := w.(*os.File)
+		return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())), nil
+	}
+	return false, fmt.Errorf("--color is auto, always or never; got %q", choice)
+}

@@ -1,0 +1,59 @@
+// Command portspec checks that the network does what a connectivity policy
+// says. See the README for the language and the commands.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// Exit codes, shared by every command.
+const (
+	exitOK       = 0
+	exitFailed   = 1 // a check failed, or fmt -check found a change
+	exitUsage    = 2 // bad flags or a spec error; nothing was probed
+	exitIncomplete = 3 // the run could not complete, e.g. an unwritable output
+)
+
+const usage = `portspec checks that ports on hosts are in the states a spec says.
+
+Usage:
+  portspec validate [flags] PATH...   load specs and count the checks
+  portspec fmt [-check] [-w] PATH...  rewrite specs in canonical format
+  portspec version                    print the version
+
+Run 'portspec COMMAND -h' for a command's flags.
+`
+
+type command func(args []string, stdout, stderr io.Writer) int
+
+var commands = map[string]command{
+	"validate": runValidate,
+	"fmt":      runFmt,
+	"version":  runVersion,
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	case "-version", "--version":
+		return runVersion(nil, stdout, stderr)
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "portspec: unknown command %q\n\n%s", args[0], usage)
+		return exitUsage
+	}
+	return cmd(args[1:], stdout, stderr)
+}

@@ -1,0 +1,41 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/portspec/portspec/spec"
+)
+
+func runValidate(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("validate", "[flags] PATH...", stderr)
+	var sf specFlags
+	sf.register(fs)
+	paths, err := parse(fs, args)
+	if err != nil {
+		return usageError(stderr, fs, err)
+	}
+	color, err := useColor(sf.color, stderr)
+	if err != nil {
+		return usageError(stderr, fs, err)
+	}
+	if len(paths) == 0 {
+		return usageError(stderr, fs, fmt.Errorf("name at least one spec file or directory"))
+	}
+	loader := spec.NewLoader()
+	s, diags := loader.Load(paths, sf.options())
+	spec.WriteDiagnostics(stderr, loader.Files(), diags, color)
+	if diags.HasErrors() {
+		return exitUsage
+	}
+	hosts, checks := s.Count(sf.selection())
+	fmt.Fprintf(stdout, "ok: %d %s, %d %s\n", hosts, plural(hosts, "host", "hosts"), checks, plural(checks, "check", "checks"))
+	return exitOK
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

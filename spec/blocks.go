@@ -1,0 +1,370 @@
+package spec
+
+import (
+	"encoding/hex"
+	"fmt"
+	"math/big"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+)
+
+var settingsSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "timeout"}, {Name: "tcp_tries"}, {Name: "udp_tries"},
+		{Name: "concurrency"}, {Name: "per_host"}, {Name: "rate"},
+	},
+}
+
+const maxTries = 100
+
+func (d *decoder) decodeSettings(blocks hcl.Blocks, s *Settings) {
+	for i, b := range blocks {
+		if i > 0 {
+			d.errorf(b.DefRange, "Duplicate settings block",
+				"A spec has at most one settings block; previous definition was at %s.", posString(blocks[0].DefRange))
+			continue
+		}
+		s.DeclRange = b.DefRange
+		content, ds := b.Body.Content(settingsSchema)
+		d.add(ds)
+		attrs := content.Attributes
+		s.Timeout = d.duration(attrs["timeout"])
+		s.TCPTries = d.integer(attrs["tcp_tries"], 1, maxTries)
+		s.UDPTries = d.integer(attrs["udp_tries"], 1, maxTries)
+		s.Concurrency = d.integer(attrs["concurrency"], 1, 1<<20)
+		s.PerHost = d.integer(attrs["per_host"], 1, 1<<20)
+		if a := attrs["rate"]; a != nil {
+			if v, ok := d.number(a); ok {
+				if f, _ := v.Float64(); f > 0 {
+					s.Rate = f
+				} else {
+					d.errorf(a.Expr.Range(), "Invalid rate", "The rate is in probes per second and must be above 0; got %s.", v.Text('g', -1))
+				}
+			}
+		}
+	}
+}
+
+func (d *decoder) number(a *hcl.Attribute) (*big.Float, bool) {
+	v, ok, ds := d.eval.typed(a.Expr, cty.Number, "a number")
+	d.add(ds)
+	if !ok {
+		return nil, false
+	}
+	return v.AsBigFloat(), true
+}
+
+// integer decodes an optional whole number in [lo, hi]; 0 means unset.
+func (d *decoder) integer(a *hcl.Attribute, lo, hi int) int {
+	if a == nil {
+		return 0
+	}
+	f, ok := d.number(a)
+	if !ok {
+		return 0
+	}
+	n, acc := f.Int64()
+	if acc != big.Exact || n < int64(lo) || n > int64(hi) {
+		d.errorf(a.Expr.Range(), fmt.Sprintf("Invalid %s", a.Name),
+			"%s must be a whole number from %d to %d; got %s.", a.Name, lo, hi, f.Text('g', -1))
+		return 0
+	}
+	return int(n)
+}
+
+// duration decodes an optional positive duration such as "1s" or "250ms".
+func (d *decoder) duration(a *hcl.Attribute) time.Duration {
+	if a == nil {
+		return 0
+	}
+	s, ok := d.str(a)
+	if !ok {
+		return 0
+	}
+	dur, err := time.ParseDuration(s)
+	if err != nil || dur <= 0 {
+		d.errorf(a.Expr.Range(), fmt.Sprintf("Invalid %s", a.Name),
+			"%s is a positive duration such as \"1s\" or \"250ms\"; got %q.", a.Name, s)
+		return 0
+	}
+	return dur
+}
+
+func (d *decoder) str(a *hcl.Attribute) (string, bool) {
+	v, ok, ds := d.eval.typed(a.Expr, cty.String, "a string")
+	d.add(ds)
+	if !ok {
+		return "", false
+	}
+	return v.AsString(), true
+}
+
+// names decodes an optional list of names, such as tags or vantage points.
+func (d *decoder) names(a *hcl.Attribute, what string) []string {
+	if a == nil {
+		return nil
+	}
+	items, _, ds := d.eval.items(a.Expr, false)
+	d.add(ds)
+	var out []string
+	for _, it := range items {
+		s, ok := d.itemString(it, what)
+		if !ok {
+			continue
+		}
+		if !validName(s) {
+			d.errorf(it.rng, fmt.Sprintf("Invalid %s", what),
+				"A %s is made of letters, digits, '_', '-' and '.'; got %q.", what, s)
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func (d *decoder) itemString(it item, what string) (string, bool) {
+	if it.value.IsNull() || it.value.Type() != cty.String && it.value.Type() != cty.Number {
+		d.errorf(it.rng, "Wrong value type", "Each %s must be a string, but this is %s.", what, typeName(it.value.Type()))
+		return "", false
+	}
+	if it.value.Type() == cty.Number {
+		return it.value.AsBigFloat().Text('f', -1), true
+	}
+	return it.value.AsString(), true
+}
+
+func validName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_-.", r)) {
+			return false
+		}
+	}
+	return true
+}
+
+var expectationBlocks = []hcl.BlockHeaderSchema{
+	{Type: "tcp", LabelNames: []string{"state"}},
+	{Type: "udp", LabelNames: []string{"state"}},
+}
+
+var profileSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{{Name: "description"}},
+	Blocks:     expectationBlocks,
+}
+
+func (d *decoder) decodeProfile(b *hcl.Block) *Profile {
+	name := b.Labels[0]
+	if prev, ok := d.profiles[name]; ok {
+		d.duplicate("profile", name, prev.DeclRange, b.DefRange)
+		return nil
+	}
+	p := &Profile{Name: name, DeclRange: b.DefRange}
+	d.profiles[name] = p
+	content, ds := b.Body.Content(profileSchema)
+	d.add(ds)
+	if a := content.Attributes["description"]; a != nil {
+		d.str(a)
+	}
+	for _, eb := range content.Blocks {
+		if e := d.decodeExpectation(eb); e != nil {
+			e.Profile = name
+			p.Expectations = append(p.Expectations, e)
+		}
+	}
+	return p
+}
+
+var hostSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "address"}, {Name: "addresses"}, {Name: "family"},
+		{Name: "profiles"}, {Name: "tags"}, {Name: "from"}, {Name: "description"},
+	},
+	Blocks: expectationBlocks,
+}
+
+func (d *decoder) decodeHost(b *hcl.Block) *Host {
+	h := &Host{Name: b.Labels[0], DeclRange: b.DefRange}
+	if strings.TrimSpace(h.Name) == "" {
+		d.errorf(b.LabelRanges[0], "Empty host name", "A host block needs a name, as in host \"mx\" { ... }.")
+	}
+	content, ds := b.Body.Content(hostSchema)
+	d.add(ds)
+	attrs := content.Attributes
+	// An unsupported argument may well be a misspelt address; saying the
+	// host has none as well would bury the real cause.
+	bodyOK := !ds.HasErrors()
+
+	if a := attrs["family"]; a != nil {
+		if s, ok := d.str(a); ok {
+			switch s {
+			case "ipv4":
+				h.Family = IPv4
+			case "ipv6":
+				h.Family = IPv6
+			case "any":
+				h.Family = AnyFamily
+			default:
+				d.errorf(a.Expr.Range(), "Invalid family", "family is \"ipv4\", \"ipv6\" or \"any\"; got %q.%s", s, didYouMean(s, []string{"ipv4", "ipv6", "any"}))
+			}
+		}
+	}
+	h.Tags = d.names(attrs["tags"], "tag")
+	h.From = d.names(attrs["from"], "vantage point")
+	if a := attrs["description"]; a != nil {
+		d.str(a)
+	}
+	d.decodeTargets(h, attrs["address"], attrs["addresses"], b, bodyOK)
+
+	if a := attrs["profiles"]; a != nil {
+		items, _, ds := d.eval.items(a.Expr, false)
+		d.add(ds)
+		for _, it := range items {
+			name, ok := d.itemString(it, "profile name")
+			if !ok {
+				continue
+			}
+			p, found := d.profiles[name]
+			if !found {
+				d.errorf(it.rng, fmt.Sprintf("Undefined profile %q", name),
+					"There is no profile named %q.%s", name, didYouMean(name, profileNames(d.profiles)))
+				continue
+			}
+			h.Profiles = append(h.Profiles, p)
+		}
+	}
+	for _, eb := range content.Blocks {
+		if e := d.decodeExpectation(eb); e != nil {
+			h.Expectations = append(h.Expectations, e)
+		}
+	}
+	for _, e := range h.AllExpectations() {
+		if len(h.From) > 0 && len(e.From) > 0 && !intersects(h.From, e.From) {
+			d.errorf(e.DeclRange, "Block can never run",
+				"The block's from (%s) shares no vantage point with host %q's from (%s), so no --from selects it.",
+				strings.Join(e.From, ", "), h.Name, strings.Join(h.From, ", "))
+		}
+	}
+	if len(h.AllExpectations()) == 0 && !d.diags.HasErrors() {
+		d.warnf(h.DeclRange, "Host has no expectations", "Host %q has no tcp or udp blocks and no profiles, so nothing is checked on it.", h.Name)
+	}
+	return h
+}
+
+func profileNames(m map[string]*Profile) []string {
+	out := make([]string, 0, len(m))
+	for n := range m {
+		out = append(out, n)
+	}
+	return out
+}
+
+func intersects(a, b []string) bool {
+	for _, x := range a {
+		for _, y := range b {
+			if x == y {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+var expectationSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "ports", Required: true},
+		{Name: "timeout"}, {Name: "tries"}, {Name: "banner"}, {Name: "payload"},
+		{Name: "community"}, {Name: "source_port"}, {Name: "from"}, {Name: "tags"},
+		{Name: "description"},
+	},
+}
+
+var stateLabels = []string{"listening", "not_listening", "filtered", "blocked"}
+
+func (d *decoder) decodeExpectation(b *hcl.Block) *Expectation {
+	e := &Expectation{DeclRange: b.DefRange}
+	if b.Type == "tcp" {
+		e.Protocol = TCP
+	} else {
+		e.Protocol = UDP
+	}
+	state, ok := ParseState(b.Labels[0])
+	if !ok {
+		d.errorf(b.LabelRanges[0], fmt.Sprintf("Unknown state %q", b.Labels[0]),
+			"The label of a %s block is the expected state: listening, not_listening, filtered or blocked.%s",
+			b.Type, didYouMean(b.Labels[0], stateLabels))
+	}
+	e.State = state
+	content, ds := b.Body.Content(expectationSchema)
+	d.add(ds)
+	attrs := content.Attributes
+
+	if a := attrs["ports"]; a != nil {
+		e.PortsRange = a.Expr.Range()
+		e.Ports = d.ports(a)
+	}
+	e.Timeout = d.duration(attrs["timeout"])
+	e.Tries = d.integer(attrs["tries"], 1, maxTries)
+	e.From = d.names(attrs["from"], "vantage point")
+	e.Tags = d.names(attrs["tags"], "tag")
+	if a := attrs["description"]; a != nil {
+		e.Description, _ = d.str(a)
+	}
+	if a := attrs["source_port"]; a != nil {
+		e.SourcePort = uint16(d.integer(a, 1, 65535))
+	}
+	d.onlyFor(attrs["banner"], e.Protocol, TCP, "what a TCP server sends first")
+	d.onlyFor(attrs["payload"], e.Protocol, UDP, "the datagram sent to a UDP port")
+	d.onlyFor(attrs["community"], e.Protocol, UDP, "the SNMP community of a UDP probe")
+	if a := attrs["banner"]; a != nil && e.Protocol == TCP {
+		if s, ok := d.str(a); ok {
+			re, err := regexp.Compile(s)
+			if err != nil {
+				d.errorf(a.Expr.Range(), "Invalid banner pattern", "The banner is a regular expression (Go RE2 syntax): %s.", err)
+			}
+			e.Banner = re
+		}
+	}
+	if a := attrs["payload"]; a != nil && e.Protocol == UDP {
+		e.Payload = d.payload(a)
+	}
+	if a := attrs["community"]; a != nil && e.Protocol == UDP {
+		e.Community, _ = d.str(a)
+	}
+	if !ok {
+		return nil
+	}
+	return e
+}
+
+// onlyFor reports an attribute that makes sense for one protocol only.
+func (d *decoder) onlyFor(a *hcl.Attribute, got, want Protocol, meaning string) {
+	if a != nil && got != want {
+		d.errorf(a.NameRange, fmt.Sprintf("%s is for %s blocks", a.Name, want),
+			"%s is %s, so it belongs in a %s block, not a %s block.", a.Name, meaning, want, got)
+	}
+}
+
+// payload decodes "0x..." as hex and any other string as its bytes.
+func (d *decoder) payload(a *hcl.Attribute) []byte {
+	s, ok := d.str(a)
+	if !ok {
+		return nil
+	}
+	if h, isHex := strings.CutPrefix(s, "0x"); isHex {
+		b, err := hex.DecodeString(h)
+		if err != nil {
+			d.errorf(a.Expr.Range(), "Invalid hex payload",
+				"A payload starting with 0x is hex bytes: %s. To send the text itself, drop the 0x.", err)
+			return nil
+		}
+		return b
+	}
+	return []byte(s)
+}

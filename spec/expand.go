@@ -1,0 +1,124 @@
+package spec
+
+import (
+	"iter"
+	"net/netip"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// Selection chooses which blocks a run performs.
+type Selection struct {
+	// From is the vantage point (--from). Blocks with no from always run;
+	// blocks with a from run only when it holds From.
+	From string
+	// Tags (--tag), when any, keep only the blocks tagged with one of them,
+	// counting the host's tags as the block's.
+	Tags []string
+}
+
+// Selects reports whether the selection runs block e of host h.
+func (sel Selection) Selects(h *Host, e *Expectation) bool {
+	from := effectiveFrom(h, e)
+	if len(from) > 0 && (sel.From == "" || !intersects(from, []string{sel.From})) {
+		return false
+	}
+	if len(sel.Tags) == 0 {
+		return true
+	}
+	return intersects(sel.Tags, h.Tags) || intersects(sel.Tags, e.Tags)
+}
+
+// Check is one probe to make and its expected outcome: a (host, address,
+// protocol, port, expected state) tuple with the block that asked for it.
+type Check struct {
+	Host *Host
+	// Addr is the address to probe. It is the zero Addr when the host
+	// names a DNS name, which the runner resolves into one result per
+	// address.
+	Addr netip.Addr
+	// Name is the DNS name to resolve, or "".
+	Name     string
+	Protocol Protocol
+	Port     uint16
+	Expect   *Expectation
+}
+
+// Target is what the check probes, as the user wrote it: the DNS name, or
+// the address.
+func (c Check) Target() string {
+	if c.Name != "" {
+		return c.Name
+	}
+	return c.Addr.String()
+}
+
+// State is the expected state.
+func (c Check) State() State { return c.Expect.State }
+
+// Range is the source range of the block that asked for the check.
+func (c Check) Range() hcl.Range { return c.Expect.DeclRange }
+
+// Checks yields the checks of the selected blocks in a fixed order: hosts
+// in spec order; for each, its addresses in the order written, a CIDR in
+// ascending order; for each address, the blocks of its profiles then its own
+// blocks; for each block, its ports in the order written. It holds one check
+// at a time, so a million checks cost no more memory than one.
+func (s *Spec) Checks(sel Selection) iter.Seq[Check] {
+	return func(yield func(Check) bool) {
+		for _, h := range s.Hosts {
+			var selected []*Expectation
+			for _, e := range h.AllExpectations() {
+				if sel.Selects(h, e) {
+					selected = append(selected, e)
+				}
+			}
+			if len(selected) == 0 {
+				continue
+			}
+			for _, t := range h.Targets {
+				if t.Name != "" {
+					if !yieldBlocks(yield, Check{Host: h, Name: t.Name}, selected) {
+						return
+					}
+					continue
+				}
+				for a := range t.Addrs {
+					if !yieldBlocks(yield, Check{Host: h, Addr: a}, selected) {
+						return
+					}
+				}
+			}
+		}
+	}
+}
+
+func yieldBlocks(yield func(Check) bool, c Check, blocks []*Expectation) bool {
+	for _, e := range blocks {
+		c.Expect, c.Protocol = e, e.Protocol
+		for _, r := range e.Ports {
+			for p := int(r.Low); p <= int(r.High); p++ {
+				c.Port = uint16(p)
+				if !yield(c) {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
+// Count returns how many hosts have at least one selected check, and how
+// many checks there are, without resolving names: a DNS name counts as one
+// address.
+func (s *Spec) Count(sel Selection) (hosts, checks int) {
+	var last *Host
+	for c := range s.Checks(sel) {
+		if c.Host != last {
+			hosts++
+			last = c.Host
+		}
+		checks++
+	}
+	return hosts, checks
+}

@@ -1,0 +1,175 @@
+package spec
+
+import (
+	"fmt"
+	"net/netip"
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+func TestTargetAddrs(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want []string
+	}{
+		{"198.18.0.7", []string{"198.18.0.7"}},
+		{"198.18.0.0/30", []string{"198.18.0.1", "198.18.0.2"}},
+		{"198.18.0.0/31", []string{"198.18.0.0", "198.18.0.1"}},
+		{"198.18.0.9/32", []string{"198.18.0.9"}},
+		{"2001:db8::/126", []string{"2001:db8::", "2001:db8::1", "2001:db8::2", "2001:db8::3"}},
+		{"mx.example.com", nil},
+	} {
+		target, err := ParseTarget(tc.in)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.in, err)
+		}
+		var got []string
+		for a := range target.Addrs {
+			got = append(got, a.String())
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s: addrs %v, want %v", tc.in, got, tc.want)
+		}
+		if n := target.size().Int64(); tc.want != nil && n != int64(len(tc.want)) {
+			t.Errorf("%s: size %d, want %d", tc.in, n, len(tc.want))
+		}
+	}
+	for _, bad := range []string{"198.18.0.1/24", "198.18.0.0/33", "-bad-.example", "a b", ""} {
+		if _, err := ParseTarget(bad); err == nil {
+			t.Errorf("ParseTarget(%q) accepted it", bad)
+		}
+	}
+}
+
+func TestParsePort(t *testing.T) {
+	for in, want := range map[string]PortRange{
+		"25":        {Low: 25, High: 25},
+		"135-139":   {Low: 135, High: 139},
+		" 1 - 3 ":   {Low: 1, High: 3},
+		"domain":    {Low: 53, High: 53},
+		"MS-SQL-S":  {Low: 1433, High: 1433},
+		"65535":     {Low: 65535, High: 65535},
+		"memcached": {Low: 11211, High: 11211},
+	} {
+		got, err := ParsePort(in)
+		if err != nil || got.Low != want.Low || got.High != want.High {
+			t.Errorf("ParsePort(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"0", "65536", "10-5", "nosuchservice", "1-2-3", ""} {
+		if _, err := ParsePort(bad); err == nil {
+			t.Errorf("ParsePort(%q) accepted it", bad)
+		}
+	}
+}
+
+func TestSuggest(t *testing.T) {
+	for _, tc := range []struct{ given, want string }{
+		{"listning", "listening"},
+		{"not_listeing", "not_listening"},
+		{"blokced", "blocked"},
+		{"xyzzy", ""},
+	} {
+		if got := suggest(tc.given, stateLabels); got != tc.want {
+			t.Errorf("suggest(%q) = %q, want %q", tc.given, got, tc.want)
+		}
+	}
+}
+
+func TestSelection(t *testing.T) {
+	dir := writeSpec(t, map[string]string{"s.hcl": `
+host "a" {
+  address = "198.18.0.1"
+  tags    = ["pci"]
+  tcp "listening" { ports = [1] }
+  tcp "listening" {
+    ports = [2]
+    from  = ["app"]
+  }
+}
+host "b" {
+  address = "198.18.0.2"
+  from    = ["app", "dmz"]
+  tcp "listening" {
+    ports = [3]
+    tags  = ["smoke"]
+  }
+  tcp "listening" {
+    ports = [4]
+    from  = ["dmz"]
+  }
+}
+`})
+	l := NewLoader()
+	s, diags := l.Load([]string{filepath.Join(dir, "s.hcl")}, Options{})
+	if diags.HasErrors() {
+		t.Fatal(render(l, diags))
+	}
+	for _, tc := range []struct {
+		sel  Selection
+		want []uint16
+	}{
+		{Selection{}, []uint16{1}},
+		{Selection{From: "app"}, []uint16{1, 2, 3}},
+		{Selection{From: "dmz"}, []uint16{1, 3, 4}},
+		{Selection{From: "ops"}, []uint16{1}},
+		{Selection{Tags: []string{"pci"}}, []uint16{1}},
+		{Selection{From: "app", Tags: []string{"pci"}}, []uint16{1, 2}},
+		{Selection{From: "app", Tags: []string{"smoke"}}, []uint16{3}},
+	} {
+		var got []uint16
+		for c := range s.Checks(tc.sel) {
+			got = append(got, c.Port)
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%+v: ports %v, want %v", tc.sel, got, tc.want)
+		}
+	}
+}
+
+// TestChecksStream shows that expansion holds one check at a time: walking
+// a million checks allocates no more than walking a handful.
+func TestChecksStream(t *testing.T) {
+	load := func(cidr string, ports string) *Spec {
+		dir := writeSpec(t, map[string]string{"s.hcl": fmt.Sprintf(`
+host "lab" {
+  addresses = [%q]
+  tcp "blocked" { ports = [%q] }
+}
+`, cidr, ports)})
+		l := NewLoader()
+		s, diags := l.Load([]string{filepath.Join(dir, "s.hcl")}, Options{})
+		if diags.HasErrors() {
+			t.Fatal(render(l, diags))
+		}
+		return s
+	}
+	small := load("198.18.0.0/30", "1-2")
+	large := load("198.18.0.0/16", "1-16") // 65534 addresses × 16 ports
+	walk := func(s *Spec) func() {
+		return func() {
+			for range s.Checks(Selection{}) {
+			}
+		}
+	}
+	if _, n := large.Count(Selection{}); n != 65534*16 {
+		t.Fatalf("large spec has %d checks, want %d", n, 65534*16)
+	}
+	smallAllocs := testing.AllocsPerRun(3, walk(small))
+	largeAllocs := testing.AllocsPerRun(3, walk(large))
+	if largeAllocs > smallAllocs {
+		t.Errorf("walking 1M checks made %.0f allocations, 4 checks made %.0f: expansion is not streaming", largeAllocs, smallAllocs)
+	}
+	// Stopping early must stop the walk.
+	n := 0
+	for c := range large.Checks(Selection{}) {
+		n++
+		if c.Addr == netip.MustParseAddr("198.18.0.2") {
+			break
+		}
+	}
+	if n != 17 {
+		t.Errorf("walk stopped after %d checks, want 17", n)
+	}
+}

@@ -1,0 +1,199 @@
+package spec
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclparse"
+)
+
+// DefaultMaxAddresses is how many addresses one host block may expand to
+// unless Options.MaxAddresses raises it.
+const DefaultMaxAddresses = 65536
+
+// Options are the inputs to a load that do not come from the spec files.
+type Options struct {
+	// Vars are --var assignments, "name=value", in command-line order.
+	Vars []string
+	// VarFiles are --var-file paths, in command-line order.
+	VarFiles []string
+	// Environ is the environment, as os.Environ returns it; PORTSPEC_VAR_name
+	// entries set variables. Nil means no environment.
+	Environ []string
+	// MaxAddresses caps the addresses of one host block; 0 means
+	// DefaultMaxAddresses.
+	MaxAddresses int
+}
+
+// Loader loads spec files. It keeps one parser for all of them, so that
+// diagnostics can quote the source of any file it read.
+type Loader struct {
+	parser *hclparse.Parser
+}
+
+// NewLoader returns a Loader with an empty parser.
+func NewLoader() *Loader {
+	return &Loader{parser: hclparse.NewParser()}
+}
+
+// Files returns every file the loader parsed, for printing diagnostics.
+func (l *Loader) Files() map[string]*hcl.File {
+	return l.parser.Files()
+}
+
+// Load reads the spec files at paths and returns the validated model. When
+// the diagnostics hold an error the Spec is nil: a spec is used whole or not
+// at all.
+func (l *Loader) Load(paths []string, opts Options) (*Spec, hcl.Diagnostics) {
+	files, diags := l.parseAll(paths)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	d := newDecoder(l, opts)
+	s := d.decode(files)
+	diags = append(diags, d.diags...)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	return s, diags
+}
+
+type parsedFile struct {
+	name string
+	file *hcl.File
+}
+
+// parseAll parses every file behind paths, reporting every syntax error of
+// every file before giving up.
+func (l *Loader) parseAll(paths []string) ([]parsedFile, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	if len(paths) == 0 {
+		return nil, diags.Append(&hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "No spec files given",
+			Detail:   "Name one or more spec files or directories of *.hcl files.",
+			Subject:  &hcl.Range{Filename: "<command line>"},
+		})
+	}
+	var names []string
+	seen := map[string]bool{}
+	for _, p := range paths {
+		found, ds := SpecFiles(p)
+		diags = append(diags, ds...)
+		for _, f := range found {
+			if !seen[filepath.Clean(f)] {
+				seen[filepath.Clean(f)] = true
+				names = append(names, f)
+			}
+		}
+	}
+	var files []parsedFile
+	for _, name := range names {
+		f, ds := l.parseFile(name)
+		diags = append(diags, ds...)
+		if f != nil {
+			files = append(files, parsedFile{name, f})
+		}
+	}
+	return files, diags
+}
+
+func (l *Loader) parseFile(name string) (*hcl.File, hcl.Diagnostics) {
+	src, err := os.ReadFile(name)
+	if err != nil {
+		return nil, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Cannot read spec file",
+			Detail:   err.Error(),
+			Subject:  &hcl.Range{Filename: name},
+		}}
+	}
+	if bad, ok := firstInvalidUTF8(src, name); !ok {
+		// Registered without a body so the diagnostic can quote the line.
+		l.parser.AddFile(name, &hcl.File{Bytes: src, Body: hcl.EmptyBody()})
+		return nil, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Spec file is not valid UTF-8",
+			Detail:   fmt.Sprintf("Byte 0x%02x at offset %d is not valid UTF-8. Spec files must be UTF-8 text; convert the file, for example with iconv.", src[bad.Start.Byte], bad.Start.Byte),
+			Subject:  &bad,
+		}}
+	}
+	return l.parser.ParseHCL(src, name)
+}
+
+// firstInvalidUTF8 finds the first byte that is not valid UTF-8 and returns
+// its range, or ok when the whole text is valid.
+func firstInvalidUTF8(src []byte, name string) (hcl.Range, bool) {
+	pos := hcl.Pos{Line: 1, Column: 1}
+	for i := 0; i < len(src); {
+		r, size := utf8.DecodeRune(src[i:])
+		if r == utf8.RuneError && size <= 1 {
+			end := pos
+			end.Byte++
+			end.Column++
+			return hcl.Range{Filename: name, Start: pos, End: end}, false
+		}
+		i += size
+		pos.Byte = i
+		if r == '\n' {
+			pos.Line++
+			pos.Column = 1
+		} else {
+			pos.Column++
+		}
+	}
+	return hcl.Range{}, true
+}
+
+// SpecFiles returns the spec files that path names: the file itself, or a
+// directory's *.hcl files in name order, leaving out hidden files and editor
+// leftovers. A missing path or a directory without spec files is an error.
+func SpecFiles(path string) ([]string, hcl.Diagnostics) {
+	subject := &hcl.Range{Filename: path}
+	info, err := os.Stat(path)
+	if err != nil {
+		detail := err.Error()
+		if os.IsNotExist(err) {
+			detail = fmt.Sprintf("There is no file or directory %q.", path)
+		}
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Spec path not found", Detail: detail, Subject: subject}}
+	}
+	if !info.IsDir() {
+		return []string{path}, nil
+	}
+	entries, err := os.ReadDir(path)
+	if err != nil {
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read spec directory", Detail: err.Error(), Subject: subject}}
+	}
+	var names []string
+	for _, e := range entries {
+		if e.IsDir() || !isSpecFileName(e.Name()) {
+			continue
+		}
+		names = append(names, filepath.Join(path, e.Name()))
+	}
+	sort.Strings(names)
+	if len(names) == 0 {
+		return nil, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "No spec files in directory",
+			Detail:   fmt.Sprintf("The directory %q has no *.hcl files.", path),
+			Subject:  subject,
+		}}
+	}
+	return names, nil
+}
+
+// isSpecFileName keeps *.hcl files and leaves out what editors leave behind
+// (.#name.hcl locks, #name.hcl# autosaves, name.hcl~ backups) and hidden
+// files, which are never meant to be part of the policy.
+func isSpecFileName(name string) bool {
+	return strings.HasSuffix(name, ".hcl") &&
+		!strings.HasPrefix(name, ".") &&
+		!strings.HasPrefix(name, "#")
+}

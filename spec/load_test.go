@@ -1,0 +1,176 @@
+package spec
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// errorMarker marks, at the end of a fixture line, an error expected to
+// start on that line: its summary or detail contains the text.
+var errorMarker = regexp.MustCompile(`# ERROR: (.*)$`)
+
+type marker struct {
+	file string
+	line int
+	text string
+}
+
+func markers(t *testing.T, files []string) []marker {
+	t.Helper()
+	var out []marker
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(string(src), "\n") {
+			if m := errorMarker.FindStringSubmatch(line); m != nil {
+				out = append(out, marker{f, i + 1, strings.TrimSpace(m[1])})
+			}
+		}
+	}
+	return out
+}
+
+// TestInvalid loads each fixture in testdata/invalid (a file, or a directory
+// loaded as one spec) and requires exactly the marked errors: each marker
+// matched by an error on its line, and no error left unmarked.
+func TestInvalid(t *testing.T) {
+	entries, err := os.ReadDir("testdata/invalid")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir("testdata/invalid")
+	for _, e := range entries {
+		t.Run(e.Name(), func(t *testing.T) {
+			files, ds := SpecFiles(e.Name())
+			if ds.HasErrors() {
+				t.Fatal(ds)
+			}
+			want := markers(t, files)
+			if len(want) == 0 {
+				t.Fatal("fixture marks no expected error")
+			}
+			loader := NewLoader()
+			s, diags := loader.Load([]string{e.Name()}, Options{})
+			if s != nil {
+				t.Error("Load returned a spec along with errors")
+			}
+			var errs hcl.Diagnostics
+			for _, d := range diags {
+				if d.Severity != hcl.DiagError {
+					continue
+				}
+				if d.Subject == nil || d.Subject.Filename == "" || d.Subject.Start.Line == 0 {
+					t.Errorf("diagnostic without a subject range: %s", d)
+				}
+				errs = append(errs, d)
+			}
+			matched := make([]bool, len(errs))
+			for _, m := range want {
+				found := false
+				for i, d := range errs {
+					if d.Subject != nil && d.Subject.Filename == m.file && d.Subject.Start.Line == m.line &&
+						strings.Contains(d.Summary+"\n"+d.Detail, m.text) {
+						matched[i], found = true, true
+					}
+				}
+				if !found {
+					t.Errorf("%s:%d: no error containing %q; got:\n%s", m.file, m.line, m.text, render(loader, errs))
+				}
+			}
+			for i, d := range errs {
+				if !matched[i] {
+					t.Errorf("unmarked error: %s: %s: %s", posString(*d.Subject), d.Summary, d.Detail)
+				}
+			}
+		})
+	}
+}
+
+func render(l *Loader, diags hcl.Diagnostics) string {
+	var b strings.Builder
+	WriteDiagnostics(&b, l.Files(), diags, false)
+	return b.String()
+}
+
+// TestValid loads each spec in testdata/valid and compares its expansion,
+// under a few selections, with the golden file beside it.
+func TestValid(t *testing.T) {
+	entries, err := filepath.Glob("testdata/valid/*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range entries {
+		if strings.HasSuffix(path, ".golden") {
+			continue
+		}
+		name := strings.TrimSuffix(filepath.Base(path), ".hcl")
+		t.Run(name, func(t *testing.T) {
+			loader := NewLoader()
+			s, diags := loader.Load([]string{path}, Options{})
+			if diags.HasErrors() || len(diags) > 0 {
+				t.Fatalf("diagnostics:\n%s", render(loader, diags))
+			}
+			var b strings.Builder
+			fmt.Fprintf(&b, "files: %s\n", strings.Join(s.Files, " "))
+			for _, sel := range []Selection{{}, {From: "app"}, {Tags: []string{"smoke"}}} {
+				hosts, checks := s.Count(sel)
+				fmt.Fprintf(&b, "\nselection from=%q tags=%q: %d hosts, %d checks\n", sel.From, sel.Tags, hosts, checks)
+				for c := range s.Checks(sel) {
+					fmt.Fprintf(&b, "%s %s %s/%d %s %s\n", c.Host.Name, c.Target(), c.Protocol, c.Port, c.State(), posString(c.Range()))
+				}
+			}
+			golden(t, "testdata/valid/"+name+".golden", b.String())
+		})
+	}
+}
+
+func golden(t *testing.T, path, got string) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs from the output (go test -update rewrites it):\n%s", path, lineDiff(string(want), got))
+	}
+}
+
+// lineDiff lists the lines only in want (-) and only in got (+).
+func lineDiff(want, got string) string {
+	count := map[string]int{}
+	for _, l := range strings.Split(want, "\n") {
+		count[l]++
+	}
+	for _, l := range strings.Split(got, "\n") {
+		count[l]--
+	}
+	var out []string
+	for l, n := range count {
+		for ; n > 0; n-- {
+			out = append(out, "- "+l)
+		}
+		for ; n < 0; n++ {
+			out = append(out, "+ "+l)
+		}
+	}
+	sort.Strings(out)
+	return strings.Join(out, "\n")
+}

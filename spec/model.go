@@ -1,0 +1,219 @@
+package spec
+
+import (
+	"fmt"
+	"net/netip"
+	"regexp"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// Protocol is the transport a check probes.
+type Protocol uint8
+
+const (
+	TCP Protocol = iota + 1
+	UDP
+)
+
+func (p Protocol) String() string {
+	switch p {
+	case TCP:
+		return "tcp"
+	case UDP:
+		return "udp"
+	}
+	return fmt.Sprintf("Protocol(%d)", uint8(p))
+}
+
+// State is the state a spec expects a port to be in. It is the label of an
+// expectation block.
+type State uint8
+
+const (
+	Listening State = iota + 1
+	NotListening
+	Filtered
+	// Blocked is anything but listening: NOT LISTENING or FILTERED.
+	Blocked
+)
+
+var stateNames = map[State]string{
+	Listening:    "listening",
+	NotListening: "not_listening",
+	Filtered:     "filtered",
+	Blocked:      "blocked",
+}
+
+func (s State) String() string {
+	if n, ok := stateNames[s]; ok {
+		return n
+	}
+	return fmt.Sprintf("State(%d)", uint8(s))
+}
+
+// ParseState returns the State whose label is name.
+func ParseState(name string) (State, bool) {
+	for s, n := range stateNames {
+		if n == name {
+			return s, true
+		}
+	}
+	return 0, false
+}
+
+// compatible reports whether some actual port state could satisfy both
+// expectations. not_listening and filtered refine blocked; every other pair
+// of different states contradicts itself.
+func (s State) compatible(o State) bool {
+	if s == o {
+		return true
+	}
+	return (s == Blocked && o != Listening) || (o == Blocked && s != Listening)
+}
+
+// Family narrows the addresses of a host.
+type Family uint8
+
+const (
+	AnyFamily Family = iota
+	IPv4
+	IPv6
+)
+
+func (f Family) String() string {
+	switch f {
+	case IPv4:
+		return "ipv4"
+	case IPv6:
+		return "ipv6"
+	}
+	return "any"
+}
+
+// Allows reports whether addr belongs to the family.
+func (f Family) Allows(addr netip.Addr) bool {
+	switch f {
+	case IPv4:
+		return addr.Unmap().Is4()
+	case IPv6:
+		return addr.Is6() && !addr.Is4In6()
+	}
+	return true
+}
+
+// Spec is a loaded, validated set of spec files.
+type Spec struct {
+	// Files are the loaded file names, in load order.
+	Files    []string
+	Settings Settings
+	Hosts    []*Host
+	Profiles []*Profile
+}
+
+// Settings are run-wide defaults from the settings block. A zero field was
+// not set; command-line flags override any of them.
+type Settings struct {
+	Timeout     time.Duration
+	TCPTries    int
+	UDPTries    int
+	Concurrency int
+	PerHost     int
+	Rate        float64 // probes per second, 0 for unlimited
+	DeclRange   hcl.Range
+}
+
+// Profile is a named, reusable set of expectations.
+type Profile struct {
+	Name         string
+	Expectations []*Expectation
+	DeclRange    hcl.Range
+}
+
+// Host is one host block.
+type Host struct {
+	Name      string
+	Targets   []Target
+	Family    Family
+	Profiles  []*Profile
+	Tags      []string
+	From      []string
+	DeclRange hcl.Range
+
+	// Expectations are the host's own blocks; the profiles' blocks are in
+	// Profiles. Use AllExpectations for both, in expansion order.
+	Expectations []*Expectation
+}
+
+// AllExpectations returns the host's profiles' blocks, in the order the
+// profiles are listed, followed by its own blocks.
+func (h *Host) AllExpectations() []*Expectation {
+	var all []*Expectation
+	for _, p := range h.Profiles {
+		all = append(all, p.Expectations...)
+	}
+	return append(all, h.Expectations...)
+}
+
+// Target is one entry of a host's address or addresses: a single IP, a
+// prefix that expands to its addresses, or a DNS name that the runner
+// resolves.
+type Target struct {
+	Addr   netip.Addr   // valid for a single address
+	Prefix netip.Prefix // valid for a CIDR
+	Name   string       // set for a DNS name
+	Range  hcl.Range
+}
+
+func (t Target) String() string {
+	switch {
+	case t.Name != "":
+		return t.Name
+	case t.Prefix.IsValid():
+		return t.Prefix.String()
+	}
+	return t.Addr.String()
+}
+
+// Expectation is one tcp or udp block: the state that a set of ports must
+// be in, with the options for probing them.
+type Expectation struct {
+	Protocol Protocol
+	State    State
+	Ports    []PortRange
+
+	Timeout     time.Duration // 0: adaptive
+	Tries       int           // 0: the protocol's default
+	Banner      *regexp.Regexp
+	Payload     []byte // nil: the built-in probe for the port, or empty
+	Community   string // SNMP community; "" means "public"
+	SourcePort  uint16
+	From        []string // the block's own; see Host.From for the host's
+	Tags        []string // the block's own; see Host.Tags for the host's
+	Description string
+
+	// Profile names the profile the block came from, or is "".
+	Profile   string
+	DeclRange hcl.Range
+	// PortsRange is where the ports attribute is, for pointing at a port.
+	PortsRange hcl.Range
+}
+
+// PortRange is an inclusive range of ports, a single port when Low == High.
+type PortRange struct {
+	Low, High uint16
+	Range     hcl.Range
+}
+
+// Len is the number of ports in the range.
+func (r PortRange) Len() int { return int(r.High) - int(r.Low) + 1 }
+
+func (r PortRange) overlaps(o PortRange) bool { return r.Low <= o.High && o.Low <= r.High }
+
+func (r PortRange) String() string {
+	if r.Low == r.High {
+		return fmt.Sprint(r.Low)
+	}
+	return fmt.Sprintf("%d-%d", r.Low, r.High)
+}

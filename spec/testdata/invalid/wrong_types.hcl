@@ -1,0 +1,36 @@
+variable "count" {
+  type    = number
+  default = "many" # ERROR: Variable "count" is of type number
+}
+
+settings {
+  timeout   = "soon" # ERROR: timeout is a positive duration
+  tcp_tries = 0      # ERROR: tcp_tries must be a whole number from 1 to 100; got 0.
+}
+
+host "mx" {
+  address = ["198.18.0.2"] # ERROR: This must be a string, but it is a list.
+  tags    = "pci"          # ERROR: This must be a list, but it is a string.
+  family  = "ipv5"         # ERROR: Did you mean "ipv4"?
+  tcp "listening" { ports = true } # ERROR: but this is a bool
+  tcp "listening" {
+    ports = [25]
+    tries = "three" # ERROR: This must be a number, but it is a string.
+  }
+  udp "listening" {
+    ports  = [53]
+    banner = "^220" # ERROR: banner is for tcp blocks
+  }
+  tcp "listening" {
+    ports   = [80]
+    payload = "0xzz" # ERROR: payload is for udp blocks
+  }
+  udp "listening" {
+    ports   = [9]
+    payload = "0xzz" # ERROR: Invalid hex payload
+  }
+  tcp "listening" {
+    ports  = [25]
+    banner = "(unclosed" # ERROR: Invalid banner pattern
+  }
+}

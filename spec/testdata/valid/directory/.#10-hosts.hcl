@@ -1,0 +1,3 @@
+host "leftover" {
+  address = "198.18.0.81"
+}

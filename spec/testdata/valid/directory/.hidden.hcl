@@ -1,0 +1,3 @@
+host "hidden" {
+  address = "198.18.0.82"
+}

@@ -1,0 +1,4 @@
+profile "web" {
+  tcp "listening" { ports = ["http", "https"] }
+  tcp "blocked" { ports = [22] }
+}
