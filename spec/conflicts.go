@@ -98,4 +98,3 @@ func viaProfile(e *Expectation) string {
 	}
 	return fmt.Sprintf(" (profile %q)", e.Profile)
 }
-

@@ -15,4 +15,3 @@ func (l *Loader) Format(filename string) (formatted, original []byte, diags hcl.
 	}
 	return hclwrite.Format(f.Bytes), f.Bytes, diags
 }
-

@@ -14,9 +14,9 @@ func main() {
 
 // Exit codes, shared by every command.
 const (
-	exitOK       = 0
-	exitFailed   = 1 // a check failed, or fmt -check found a change
-	exitUsage    = 2 // bad flags or a spec error; nothing was probed
+	exitOK         = 0
+	exitFailed     = 1 // a check failed, or fmt -check found a change
+	exitUsage      = 2 // bad flags or a spec error; nothing was probed
 	exitIncomplete = 3 // the run could not complete, e.g. an unwritable output
 )
 

@@ -83,4 +83,3 @@ func Write(path string, data []byte) error {
 	}
 	return f.Commit()
 }
-
