@@ -1,7 +1,7 @@
 # portspec's developer entry points. `make test` is what CI runs.
 GO      ?= go
 BIN     := bin/portspec
-GOFILES := $(shell git ls-files '*.go' 2>/dev/null)
+GOFILES := $(shell find . -name '*.go' -not -path './.git/*')
 
 .PHONY: build test vet fmt-check demo bench clean
 

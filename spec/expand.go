@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"fmt"
 	"iter"
 	"net/netip"
 
@@ -33,15 +34,16 @@ func (sel Selection) Selects(h *Host, e *Expectation) bool {
 // protocol, port, expected state) tuple with the block that asked for it.
 type Check struct {
 	Host *Host
-	// Addr is the address to probe. It is the zero Addr when the host
-	// names a DNS name, which the runner resolves into one result per
-	// address.
+	// Addr is the address to probe. It is the zero Addr when the address
+	// is behind a DNS name that was not resolved, or failed to resolve.
 	Addr netip.Addr
-	// Name is the DNS name to resolve, or "".
-	Name     string
-	Protocol Protocol
-	Port     uint16
-	Expect   *Expectation
+	// Name is the DNS name the address came from, or "".
+	Name string
+	// ResolveErr says why Name gave no address to probe.
+	ResolveErr error
+	Protocol   Protocol
+	Port       uint16
+	Expect     *Expectation
 }
 
 // Target is what the check probes, as the user wrote it: the DNS name, or
@@ -52,6 +54,9 @@ func (c Check) Target() string {
 	}
 	return c.Addr.String()
 }
+
+// Resolver looks up the addresses of a DNS name, narrowed to a family.
+type Resolver func(name string, family Family) ([]netip.Addr, error)
 
 // State is the expected state.
 func (c Check) State() State { return c.Expect.State }
@@ -65,6 +70,16 @@ func (c Check) Range() hcl.Range { return c.Expect.DeclRange }
 // blocks; for each block, its ports in the order written. It holds one check
 // at a time, so a million checks cost no more memory than one.
 func (s *Spec) Checks(sel Selection) iter.Seq[Check] {
+	return s.ResolvedChecks(sel, nil)
+}
+
+// ResolvedChecks is Checks with each DNS name resolved, when it is first
+// reached, into the addresses it has: the blocks then expand for each
+// address in turn, as for a host with those addresses written out. A name
+// that fails to resolve, or has no address in the host's family, yields its
+// checks once with ResolveErr set. With a nil resolve, names stay
+// unresolved.
+func (s *Spec) ResolvedChecks(sel Selection, resolve Resolver) iter.Seq[Check] {
 	return func(yield func(Check) bool) {
 		for _, h := range s.Hosts {
 			var selected []*Expectation
@@ -78,7 +93,7 @@ func (s *Spec) Checks(sel Selection) iter.Seq[Check] {
 			}
 			for _, t := range h.Targets {
 				if t.Name != "" {
-					if !yieldBlocks(yield, Check{Host: h, Name: t.Name}, selected) {
+					if !yieldName(yield, h, t.Name, selected, resolve) {
 						return
 					}
 					continue
@@ -91,6 +106,25 @@ func (s *Spec) Checks(sel Selection) iter.Seq[Check] {
 			}
 		}
 	}
+}
+
+func yieldName(yield func(Check) bool, h *Host, name string, blocks []*Expectation, resolve Resolver) bool {
+	if resolve == nil {
+		return yieldBlocks(yield, Check{Host: h, Name: name}, blocks)
+	}
+	addrs, err := resolve(name, h.Family)
+	if err == nil && len(addrs) == 0 {
+		err = fmt.Errorf("%s has no %s address", name, h.Family)
+	}
+	if err != nil {
+		return yieldBlocks(yield, Check{Host: h, Name: name, ResolveErr: err}, blocks)
+	}
+	for _, a := range addrs {
+		if !yieldBlocks(yield, Check{Host: h, Name: name, Addr: a}, blocks) {
+			return false
+		}
+	}
+	return true
 }
 
 func yieldBlocks(yield func(Check) bool, c Check, blocks []*Expectation) bool {

@@ -1,0 +1,297 @@
+package lab
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// The lab's fixed addresses.
+var (
+	Client4 = netip.MustParseAddr("198.18.0.1")
+	Router4 = netip.MustParseAddr("198.18.0.254")
+	Server4 = netip.MustParseAddr("198.18.1.2")
+	Client6 = netip.MustParseAddr("2001:db8:1::1")
+	Router6 = netip.MustParseAddr("2001:db8:1::fe")
+	Server6 = netip.MustParseAddr("2001:db8:2::2")
+)
+
+// Lab is one client–router–server network.
+type Lab struct {
+	Client, Router, Server *Namespace
+	prefix                 string
+	closers                []io.Closer
+}
+
+var serial atomic.Int64
+
+// Required reports whether the environment demands the lab: in CI, or
+// when PORTSPEC_LAB=required.
+func Required() bool {
+	return os.Getenv("CI") == "true" || os.Getenv("PORTSPEC_LAB") == "required"
+}
+
+// Unavailable says why a lab cannot be built here, or "" if it can.
+func Unavailable() string {
+	if os.Geteuid() != 0 {
+		return "the lab needs root to create network namespaces"
+	}
+	for _, tool := range []string{"ip", "nft"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			return fmt.Sprintf("the lab needs %s(8): install iproute2 and nftables", tool)
+		}
+	}
+	return ""
+}
+
+// New builds a lab for a test and removes it when the test ends, whether
+// it passed or not.
+func New(tb testing.TB) *Lab {
+	tb.Helper()
+	if why := Unavailable(); why != "" {
+		if Required() {
+			tb.Fatalf("lab required (CI=true or PORTSPEC_LAB=required) but unavailable: %s", why)
+		}
+		tb.Skipf("skipping lab test: %s (set PORTSPEC_LAB=required to make this an error)", why)
+	}
+	l, err := Build()
+	if err != nil {
+		tb.Fatalf("building the lab: %v", err)
+	}
+	tb.Cleanup(l.Close)
+	return l
+}
+
+// Build builds a lab outside a test; the caller must Close it.
+func Build() (*Lab, error) {
+	removeStale()
+	l := &Lab{prefix: fmt.Sprintf("psl-%d-%d-", os.Getpid(), serial.Add(1))}
+	if err := l.build(); err != nil {
+		l.Close()
+		return nil, err
+	}
+	return l, nil
+}
+
+func (l *Lab) build() error {
+	names := map[string]**Namespace{"cli": &l.Client, "rtr": &l.Router, "srv": &l.Server}
+	for _, short := range []string{"cli", "rtr", "srv"} {
+		name := l.prefix + short
+		if err := run("ip", "netns", "add", name); err != nil {
+			return err
+		}
+		ns, err := enter(name)
+		if err != nil {
+			return err
+		}
+		*names[short] = ns
+	}
+	c, r, s := l.Client.Name, l.Router.Name, l.Server.Name
+	// Duplicate address detection would hold every IPv6 address, link-local
+	// ones included, tentative for seconds; it must be off before the links
+	// exist, since a link copies the default when it is made.
+	var steps [][]string
+	for _, ns := range []string{c, r, s} {
+		steps = append(steps,
+			[]string{"ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0"},
+			[]string{"ip", "-n", ns, "link", "set", "lo", "up"})
+	}
+	steps = append(steps,
+		[]string{"ip", "link", "add", "c0", "netns", c, "address", macClient, "type", "veth", "peer", "r0", "netns", r, "address", macRouterClientSide},
+		[]string{"ip", "link", "add", "s0", "netns", s, "address", macServer, "type", "veth", "peer", "r1", "netns", r, "address", macRouterServerSide},
+	)
+	steps = append(steps,
+		[]string{"ip", "netns", "exec", r, "sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1"},
+		[]string{"ip", "-n", c, "addr", "add", "198.18.0.1/24", "dev", "c0"},
+		[]string{"ip", "-n", c, "addr", "add", "2001:db8:1::1/64", "dev", "c0", "nodad"},
+		[]string{"ip", "-n", c, "link", "set", "c0", "up"},
+		[]string{"ip", "-n", r, "addr", "add", "198.18.0.254/24", "dev", "r0"},
+		[]string{"ip", "-n", r, "addr", "add", "2001:db8:1::fe/64", "dev", "r0", "nodad"},
+		[]string{"ip", "-n", r, "addr", "add", "198.18.1.254/24", "dev", "r1"},
+		[]string{"ip", "-n", r, "addr", "add", "2001:db8:2::fe/64", "dev", "r1", "nodad"},
+		[]string{"ip", "-n", r, "link", "set", "r0", "up"},
+		[]string{"ip", "-n", r, "link", "set", "r1", "up"},
+		[]string{"ip", "-n", s, "addr", "add", "198.18.1.2/24", "dev", "s0"},
+		[]string{"ip", "-n", s, "addr", "add", "2001:db8:2::2/64", "dev", "s0", "nodad"},
+		[]string{"ip", "-n", s, "link", "set", "s0", "up"},
+		[]string{"ip", "-n", c, "route", "add", "default", "via", "198.18.0.254"},
+		[]string{"ip", "-n", c, "-6", "route", "add", "default", "via", "2001:db8:1::fe"},
+		[]string{"ip", "-n", s, "route", "add", "default", "via", "198.18.1.254"},
+		[]string{"ip", "-n", s, "-6", "route", "add", "default", "via", "2001:db8:2::fe"},
+	)
+	// Static neighbours: the lab's first packets must not wait on, or be
+	// lost to, ARP and neighbour discovery, or the first probe of a test
+	// would measure the lab rather than the prober.
+	for _, n := range []struct{ ns, dev, addr, mac string }{
+		{c, "c0", Router4.String(), macRouterClientSide},
+		{c, "c0", Router6.String(), macRouterClientSide},
+		{r, "r0", Client4.String(), macClient},
+		{r, "r0", Client6.String(), macClient},
+		{r, "r1", Server4.String(), macServer},
+		{r, "r1", Server6.String(), macServer},
+		{s, "s0", "198.18.1.254", macRouterServerSide},
+		{s, "s0", "2001:db8:2::fe", macRouterServerSide},
+	} {
+		steps = append(steps, []string{"ip", "-n", n.ns, "neigh", "replace", n.addr, "lladdr", n.mac, "dev", n.dev, "nud", "permanent"})
+	}
+	for _, step := range steps {
+		if err := run(step[0], step[1:]...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Fixed, locally administered MAC addresses, for the static neighbours.
+const (
+	macClient           = "02:70:73:00:00:01"
+	macRouterClientSide = "02:70:73:00:00:fe"
+	macRouterServerSide = "02:70:73:00:01:fe"
+	macServer           = "02:70:73:00:01:02"
+)
+
+// AddServerAddrs gives the server every address of prefix (which must lie
+// in 198.18.0.0/15 outside the lab's own /24s) and routes it from the
+// router. It returns the addresses a scan would use: the prefix less its
+// network and broadcast addresses.
+func (l *Lab) AddServerAddrs(prefix netip.Prefix) ([]netip.Addr, error) {
+	lab := netip.MustParsePrefix("198.18.0.0/15")
+	if !lab.Contains(prefix.Addr()) || prefix.Bits() < 16 {
+		return nil, fmt.Errorf("%s is outside the lab range %s", prefix, lab)
+	}
+	// A local route for the whole prefix makes the server answer on every
+	// address in it without adding them one by one.
+	if err := run("ip", "-n", l.Server.Name, "route", "add", "local", prefix.String(), "dev", "lo"); err != nil {
+		return nil, err
+	}
+	if err := run("ip", "-n", l.Router.Name, "route", "add", prefix.String(), "via", Server4.String()); err != nil {
+		return nil, err
+	}
+	var addrs []netip.Addr
+	for a := prefix.Addr().Next(); prefix.Contains(a.Next()); a = a.Next() {
+		addrs = append(addrs, a)
+	}
+	return addrs, nil
+}
+
+// Nft loads an nftables ruleset into a namespace.
+func (l *Lab) Nft(ns *Namespace, ruleset string) error {
+	cmd := exec.Command("ip", "netns", "exec", ns.Name, "nft", "-f", "-")
+	cmd.Stdin = strings.NewReader(ruleset)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("nft in %s: %v: %s\nruleset:\n%s", ns.Name, err, out, ruleset)
+	}
+	return nil
+}
+
+// Socket creates a socket in the client namespace: the prober's SocketFunc.
+func (l *Lab) Socket(domain, typ, proto int) (int, error) {
+	var fd int
+	var err error
+	l.Client.Do(func() { fd, err = unix.Socket(domain, typ, proto) })
+	return fd, err
+}
+
+// Close removes the namespaces, and with them every link, address, rule
+// and socket of the lab.
+func (l *Lab) Close() {
+	for _, c := range l.closers {
+		c.Close()
+	}
+	for _, ns := range []*Namespace{l.Client, l.Router, l.Server} {
+		if ns != nil {
+			ns.close()
+		}
+	}
+	for _, short := range []string{"cli", "rtr", "srv"} {
+		run("ip", "netns", "del", l.prefix+short)
+	}
+}
+
+// removeStale deletes the namespaces of labs whose process died without
+// cleaning up, such as a test binary killed by a timeout.
+func removeStale() {
+	out, err := exec.Command("ip", "netns", "list").Output()
+	if err != nil {
+		return
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		name, _, _ := strings.Cut(strings.TrimSpace(line), " ")
+		var pid, n int
+		var short string
+		if _, err := fmt.Sscanf(strings.ReplaceAll(name, "-", " "), "psl %d %d %s", &pid, &n, &short); err != nil {
+			continue
+		}
+		if unix.Kill(pid, 0) == unix.ESRCH {
+			run("ip", "netns", "del", name)
+		}
+	}
+}
+
+func run(name string, args ...string) error {
+	var stderr bytes.Buffer
+	cmd := exec.Command(name, args...)
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("%s %s: %v: %s", name, strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+	}
+	return nil
+}
+
+// Namespace is one of the lab's network namespaces, with an OS thread that
+// has entered it.
+type Namespace struct {
+	Name string
+	work chan func()
+	done chan struct{}
+}
+
+// enter starts a goroutine locked to an OS thread inside the namespace. The
+// thread is never unlocked, so it ends with the goroutine rather than
+// returning to Go's pool still inside the namespace.
+func enter(name string) (*Namespace, error) {
+	ns := &Namespace{Name: name, work: make(chan func()), done: make(chan struct{})}
+	errc := make(chan error)
+	go func() {
+		runtime.LockOSThread()
+		fd, err := unix.Open("/var/run/netns/"+name, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err == nil {
+			err = unix.Setns(fd, unix.CLONE_NEWNET)
+			unix.Close(fd)
+		}
+		errc <- err
+		if err != nil {
+			return
+		}
+		for f := range ns.work {
+			f()
+		}
+		close(ns.done)
+	}()
+	if err := <-errc; err != nil {
+		return nil, fmt.Errorf("entering %s: %w", name, err)
+	}
+	return ns, nil
+}
+
+// Do runs f on the namespace's thread: sockets f creates belong to the
+// namespace. f must not block for long: Do calls are served one at a time.
+func (ns *Namespace) Do(f func()) {
+	done := make(chan struct{})
+	ns.work <- func() { f(); close(done) }
+	<-done
+}
+
+func (ns *Namespace) close() {
+	close(ns.work)
+	<-ns.done
+}

@@ -1,0 +1,55 @@
+package runner
+
+import (
+	"net/netip"
+	"testing"
+
+	"github.com/portspec/portspec/spec"
+)
+
+// TestClassify walks every row of the README's verdict table for both
+// protocols and both address families.
+func TestClassify(t *testing.T) {
+	target4 := netip.MustParseAddr("198.18.0.2")
+	router4 := netip.MustParseAddr("198.18.0.254")
+	target6 := netip.MustParseAddr("2001:db8::2")
+	router6 := netip.MustParseAddr("2001:db8::fe")
+	icmp4 := func(typ, code uint8, from netip.Addr) *ICMPError { return &ICMPError{Type: typ, Code: code, From: from} }
+	icmp6 := func(typ, code uint8, from netip.Addr) *ICMPError {
+		return &ICMPError{V6: true, Type: typ, Code: code, From: from}
+	}
+	type row struct {
+		name     string
+		sig      Signal
+		icmp     *ICMPError
+		target   netip.Addr
+		tcp, udp Status
+	}
+	rows := []row{
+		{"SYN-ACK or reply", SynAck, nil, target4, Listening, Listening},
+		{"UDP reply", Reply, nil, target4, Listening, Listening},
+		{"RST", Reset, nil, target4, NotListening, NotListening},
+		{"3/3 from target", ICMP, icmp4(3, 3, target4), target4, NotListening, NotListening},
+		{"3/3 from router", ICMP, icmp4(3, 3, router4), target4, Filtered, Filtered},
+		{"silence", Silence, nil, target4, Filtered, ListeningOrFiltered},
+		{"local error", Local, nil, target4, Error, Error},
+		{"v6 1/4 from target", ICMP, icmp6(1, 4, target6), target6, NotListening, NotListening},
+		{"v6 1/4 from router", ICMP, icmp6(1, 4, router6), target6, Filtered, Filtered},
+		{"v6 type 3 time exceeded", ICMP, icmp6(3, 0, router6), target6, Filtered, Filtered},
+	}
+	for _, code := range []uint8{0, 1, 2, 9, 10, 13} {
+		rows = append(rows, row{"v4 3/" + string('0'+code/10) + string('0'+code%10), ICMP, icmp4(3, code, target4), target4, Filtered, Filtered})
+	}
+	rows = append(rows, row{"v4 type 11", ICMP, icmp4(11, 0, router4), target4, Filtered, Filtered})
+	for _, code := range []uint8{0, 1, 2, 3, 5, 6} {
+		rows = append(rows, row{"v6 1/x", ICMP, icmp6(1, code, target6), target6, Filtered, Filtered})
+	}
+	for _, r := range rows {
+		if got := classify(spec.TCP, r.sig, r.icmp, r.target); got != r.tcp {
+			t.Errorf("%s, tcp: %s, want %s", r.name, got, r.tcp)
+		}
+		if got := classify(spec.UDP, r.sig, r.icmp, r.target); got != r.udp {
+			t.Errorf("%s, udp: %s, want %s", r.name, got, r.udp)
+		}
+	}
+}

@@ -1,0 +1,208 @@
+package runner
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/portspec/portspec/spec"
+)
+
+// Status is the state a probe found a port in.
+type Status uint8
+
+const (
+	// Error means no verdict: the name did not resolve, or the probe
+	// failed locally (no route, no permission).
+	Error Status = iota
+	Listening
+	NotListening
+	Filtered
+	// ListeningOrFiltered is UDP silence: a listener that ignored the
+	// datagram looks the same as a firewall that dropped it.
+	ListeningOrFiltered
+)
+
+// String returns PortQry's words for the state.
+func (s Status) String() string {
+	switch s {
+	case Listening:
+		return "LISTENING"
+	case NotListening:
+		return "NOT LISTENING"
+	case Filtered:
+		return "FILTERED"
+	case ListeningOrFiltered:
+		return "LISTENING or FILTERED"
+	}
+	return "ERROR"
+}
+
+// Signal is what one try saw.
+type Signal uint8
+
+const (
+	Silence  Signal = iota // nothing within the timeout
+	SynAck                 // the TCP handshake completed
+	Reply                  // a UDP datagram came back
+	Reset                  // the TCP connect was refused by a RST
+	ICMP                   // an ICMP or ICMPv6 error came back
+	Local                  // the local stack refused (no route, permission)
+)
+
+func (s Signal) String() string {
+	return [...]string{"silence", "SYN-ACK", "reply", "RST", "ICMP", "local error"}[s]
+}
+
+// ICMPError is an ICMP or ICMPv6 error read from the socket's error queue.
+type ICMPError struct {
+	V6         bool
+	Type, Code uint8
+	From       netip.Addr // the sender: the target, or a router on the way
+}
+
+func (e ICMPError) String() string {
+	family := "ICMP"
+	if e.V6 {
+		family = "ICMPv6"
+	}
+	return fmt.Sprintf("%s %d/%d (%s) from %s", family, e.Type, e.Code, e.describe(), e.From)
+}
+
+func (e ICMPError) describe() string {
+	if e.V6 {
+		switch {
+		case e.Type == 1:
+			return [...]string{"no route", "administratively prohibited", "beyond scope", "address unreachable", "port unreachable", "source address failed policy", "reject route"}[min(e.Code, 6)]
+		case e.Type == 3:
+			return "time exceeded"
+		}
+		return "error"
+	}
+	switch e.Type {
+	case 3:
+		names := map[uint8]string{0: "net unreachable", 1: "host unreachable", 2: "protocol unreachable", 3: "port unreachable",
+			4: "fragmentation needed", 9: "net prohibited", 10: "host prohibited", 13: "administratively prohibited"}
+		if n, ok := names[e.Code]; ok {
+			return n
+		}
+		return "unreachable"
+	case 11:
+		return "time exceeded"
+	case 12:
+		return "parameter problem"
+	}
+	return "error"
+}
+
+// portUnreachable reports whether the error is a port unreachable.
+func (e ICMPError) portUnreachable() bool {
+	if e.V6 {
+		return e.Type == 1 && e.Code == 4
+	}
+	return e.Type == 3 && e.Code == 3
+}
+
+// Try is one attempt at a port.
+type Try struct {
+	Start    time.Time
+	Duration time.Duration
+	Timeout  time.Duration // the timeout this try waited for
+	Signal   Signal
+	ICMP     *ICMPError
+	Err      error // for Local
+	// Paced says the try waited for the target's ICMP rate limit to refill.
+	Paced bool
+}
+
+func (t Try) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s after %s", t.Signal, roundDuration(t.Duration))
+	switch {
+	case t.ICMP != nil:
+		fmt.Fprintf(&b, ": %s", t.ICMP)
+	case t.Err != nil:
+		fmt.Fprintf(&b, ": %v", t.Err)
+	case t.Signal == Silence:
+		fmt.Fprintf(&b, " (%s timeout)", roundDuration(t.Timeout))
+	}
+	if t.Paced {
+		b.WriteString(", paced for the ICMP rate limit")
+	}
+	return b.String()
+}
+
+// Evidence is why a probe decided what it did.
+type Evidence struct {
+	// Signal is the deciding signal: the last try's.
+	Signal Signal
+	ICMP   *ICMPError
+	// Reply holds the first bytes the port sent: a UDP reply, or a TCP
+	// banner when one was read.
+	Reply []byte
+	// App says what the reply means where that is cheap to tell, such as
+	// "DNS reply, rcode NOERROR" or "NTP stratum 2".
+	App   string
+	Tries []Try
+	// Probe names the UDP request sent, such as "DNS query" or "empty
+	// datagram".
+	Probe string
+	// Timeout is the last timeout used.
+	Timeout time.Duration
+}
+
+// Summary is the evidence in one line, for a failure message.
+func (e Evidence) Summary() string {
+	n := len(e.Tries)
+	switch e.Signal {
+	case Silence:
+		return fmt.Sprintf("no reply to %d %s, %s timeout", n, plural(n, "try", "tries"), roundDuration(e.Timeout))
+	case ICMP:
+		return e.ICMP.String()
+	case Local:
+		return e.Tries[n-1].Err.Error()
+	case Reply:
+		if e.App != "" {
+			return e.App
+		}
+		return fmt.Sprintf("%d-byte reply", len(e.Reply))
+	}
+	s := e.Signal.String()
+	if n > 1 {
+		s += fmt.Sprintf(" on try %d", n)
+	}
+	return s
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// roundDuration keeps durations readable in reports: 212ms, 1.5s, 340µs.
+func roundDuration(d time.Duration) time.Duration {
+	switch {
+	case d >= time.Second:
+		return d.Round(10 * time.Millisecond)
+	case d >= time.Millisecond:
+		return d.Round(time.Millisecond)
+	}
+	return d.Round(time.Microsecond)
+}
+
+// Result is the outcome of one check at one address.
+type Result struct {
+	Check    spec.Check
+	Status   Status
+	Evidence Evidence
+	// Err is why Status is Error.
+	Err      error
+	Start    time.Time
+	Duration time.Duration
+	// Skipped is set for a check that never ran because the run was
+	// cancelled.
+	Skipped bool
+}

@@ -1,0 +1,181 @@
+package runner
+
+import (
+	"context"
+	"iter"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/portspec/portspec/spec"
+	"golang.org/x/sys/unix"
+	"golang.org/x/time/rate"
+)
+
+// Defaults, after PortQry's.
+const (
+	DefaultTCPTries    = 3
+	DefaultUDPTries    = 2
+	DefaultConcurrency = 1024
+	DefaultPerHost     = 256
+	DefaultMinTimeout  = 100 * time.Millisecond
+	DefaultMaxTimeout  = time.Second
+	// lossyTries is how many tries silence needs on a host that has been
+	// seen to drop packets: at 10% loss, three lost tries in a row happen
+	// to one port in a thousand, six to one in a million.
+	lossyTries = 6
+	// maxPacedTries bounds the extra tries made to wait out a target's
+	// ICMP rate limit.
+	maxPacedTries = 5
+)
+
+// Options configure a run. Zero values take the defaults.
+type Options struct {
+	// Settings are the spec's settings block.
+	Settings spec.Settings
+	// Timeout, TCPTries and UDPTries come from flags, and beat both the
+	// blocks' own values and the settings. A zero Timeout anywhere means
+	// adaptive: srtt + 4·rttvar within [MinTimeout, MaxTimeout].
+	Timeout            time.Duration
+	TCPTries, UDPTries int
+	Concurrency        int
+	PerHost            int
+	Rate               float64 // probes per second; 0 for no limit
+	MinTimeout         time.Duration
+	MaxTimeout         time.Duration
+	// SourceAddr and SourcePort bind every probe (PortQry's -sp); a
+	// block's source_port beats SourcePort.
+	SourceAddr netip.Addr
+	SourcePort uint16
+	// Community is the SNMP community when a block gives none.
+	Community string
+	// Socket creates sockets; nil means unix.Socket.
+	Socket SocketFunc
+	// OnTry, when set, is called after every try, from many goroutines.
+	OnTry func(spec.Check, Try)
+}
+
+func (o *Options) fill() {
+	s := o.Settings
+	o.Concurrency = firstNonZero(o.Concurrency, s.Concurrency, DefaultConcurrency)
+	o.PerHost = firstNonZero(o.PerHost, s.PerHost, DefaultPerHost)
+	if o.Rate == 0 {
+		o.Rate = s.Rate
+	}
+	o.MinTimeout = firstNonZero(o.MinTimeout, DefaultMinTimeout)
+	o.MaxTimeout = max(firstNonZero(o.MaxTimeout, DefaultMaxTimeout), o.MinTimeout)
+	if o.Socket == nil {
+		o.Socket = unix.Socket
+	}
+}
+
+func firstNonZero[T comparable](vs ...T) T {
+	var zero T
+	for _, v := range vs {
+		if v != zero {
+			return v
+		}
+	}
+	return zero
+}
+
+// Runner probes checks.
+type Runner struct {
+	opts    Options
+	limiter *rate.Limiter
+
+	mu    sync.Mutex
+	hosts map[netip.Addr]*host
+}
+
+// New returns a runner with opts.
+func New(opts Options) *Runner {
+	opts.fill()
+	r := &Runner{opts: opts, hosts: map[netip.Addr]*host{}}
+	if opts.Rate > 0 {
+		r.limiter = rate.NewLimiter(rate.Limit(opts.Rate), 1)
+	}
+	return r
+}
+
+func (r *Runner) host(a netip.Addr) *host {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	h, ok := r.hosts[a]
+	if !ok {
+		h = newHost(r.opts.PerHost)
+		r.hosts[a] = h
+	}
+	return h
+}
+
+// Run probes every check and calls emit with each result in the order of
+// the checks, whatever order the probes finish in. At most Concurrency
+// probes run at once and a few times that many results wait for their
+// turn, so memory stays flat however many checks there are. When ctx ends,
+// probing stops promptly and every check not finished is emitted with
+// Skipped set; Run then returns ctx's error.
+func (r *Runner) Run(ctx context.Context, checks iter.Seq[spec.Check], emit func(Result)) error {
+	type job struct {
+		check spec.Check
+		done  chan Result
+	}
+	jobs := make(chan job)
+	// order carries each job's result channel in check order; its
+	// capacity bounds how far probing runs ahead of the oldest unfinished
+	// check.
+	order := make(chan chan Result, 4*r.opts.Concurrency)
+
+	var workers sync.WaitGroup
+	for range r.opts.Concurrency {
+		workers.Add(1)
+		go func() {
+			defer workers.Done()
+			for j := range jobs {
+				j.done <- r.check(ctx, j.check)
+			}
+		}()
+	}
+	emitted := make(chan struct{})
+	go func() {
+		defer close(emitted)
+		for done := range order {
+			emit(<-done)
+		}
+	}()
+
+	for c := range checks {
+		done := make(chan Result, 1)
+		if ctx.Err() != nil {
+			done <- skipped(c)
+		} else if c.ResolveErr != nil {
+			done <- Result{Check: c, Status: Error, Err: c.ResolveErr, Start: time.Now()}
+		} else {
+			select {
+			case jobs <- job{c, done}:
+			case <-ctx.Done():
+				done <- skipped(c)
+			}
+		}
+		order <- done
+	}
+	close(jobs)
+	close(order)
+	<-emitted
+	workers.Wait()
+	return ctx.Err()
+}
+
+func skipped(c spec.Check) Result {
+	return Result{Check: c, Skipped: true, Err: context.Canceled}
+}
+
+// check probes one check under the per-host cap.
+func (r *Runner) check(ctx context.Context, c spec.Check) Result {
+	h := r.host(c.Addr)
+	if err := h.acquire(ctx); err != nil {
+		return skipped(c)
+	}
+	defer h.release()
+	return r.probe(ctx, c, h)
+}

@@ -1,0 +1,85 @@
+package runner
+
+import (
+	"fmt"
+	"net/netip"
+	"os"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// SocketFunc creates a socket. The default is unix.Socket; tests swap it
+// for one that creates the socket inside a network namespace.
+type SocketFunc func(domain, typ, proto int) (int, error)
+
+// probeSocket is a non-blocking socket registered with Go's network
+// poller, so that thousands of probes wait without a thread each.
+type probeSocket struct {
+	file *os.File
+	raw  syscall.RawConn
+}
+
+// openSocket creates a socket of typ for target with the error queue on,
+// binds it to src when src is set, and starts connecting it. For TCP the
+// connect is in progress when it returns.
+func openSocket(newSocket SocketFunc, typ int, target netip.AddrPort, src netip.AddrPort) (*probeSocket, error) {
+	domain, level, recverr := unix.AF_INET, unix.SOL_IP, unix.IP_RECVERR
+	if !target.Addr().Unmap().Is4() {
+		domain, level, recverr = unix.AF_INET6, unix.SOL_IPV6, unix.IPV6_RECVERR
+	}
+	fd, err := newSocket(domain, typ|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("socket: %w", err)
+	}
+	fail := func(what string, err error) (*probeSocket, error) {
+		unix.Close(fd)
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	if err := unix.SetsockoptInt(fd, level, recverr, 1); err != nil {
+		return fail("IP_RECVERR", err)
+	}
+	if typ == unix.SOCK_STREAM {
+		// Closing with a RST, not a FIN, leaves no TIME_WAIT behind a
+		// port that answered: a big scan must not exhaust local ports.
+		if err := unix.SetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: 0}); err != nil {
+			return fail("SO_LINGER", err)
+		}
+	}
+	if src.IsValid() && (src.Port() != 0 || src.Addr().IsValid()) {
+		// Several probes may share a fixed source port towards different
+		// ports; the connected 4-tuples stay distinct.
+		unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1)
+		unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEPORT, 1)
+		if err := unix.Bind(fd, sockaddr(domain, src)); err != nil {
+			return fail(fmt.Sprintf("bind to %s", src), err)
+		}
+	}
+	if err := unix.Connect(fd, sockaddr(domain, target)); err != nil && err != unix.EINPROGRESS {
+		return fail("connect", err)
+	}
+	file := os.NewFile(uintptr(fd), "probe "+target.String())
+	raw, err := file.SyscallConn()
+	if err != nil {
+		file.Close()
+		return nil, err
+	}
+	return &probeSocket{file: file, raw: raw}, nil
+}
+
+func sockaddr(domain int, ap netip.AddrPort) unix.Sockaddr {
+	if domain == unix.AF_INET {
+		a := ap.Addr().Unmap()
+		if !a.IsValid() {
+			a = netip.IPv4Unspecified()
+		}
+		return &unix.SockaddrInet4{Port: int(ap.Port()), Addr: a.As4()}
+	}
+	a := ap.Addr()
+	if !a.IsValid() {
+		a = netip.IPv6Unspecified()
+	}
+	return &unix.SockaddrInet6{Port: int(ap.Port()), Addr: a.As16()}
+}
+
+func (s *probeSocket) Close() error { return s.file.Close() }
