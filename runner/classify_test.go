@@ -14,7 +14,9 @@ func TestClassify(t *testing.T) {
 	router4 := netip.MustParseAddr("198.18.0.254")
 	target6 := netip.MustParseAddr("2001:db8::2")
 	router6 := netip.MustParseAddr("2001:db8::fe")
-	icmp4 := func(typ, code uint8, from netip.Addr) *ICMPError { return &ICMPError{Type: typ, Code: code, From: from} }
+	icmp4 := func(typ, code uint8, from netip.Addr) *ICMPError {
+		return &ICMPError{Type: typ, Code: code, From: from}
+	}
 	icmp6 := func(typ, code uint8, from netip.Addr) *ICMPError {
 		return &ICMPError{V6: true, Type: typ, Code: code, From: from}
 	}

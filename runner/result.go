@@ -43,12 +43,12 @@ func (s Status) String() string {
 type Signal uint8
 
 const (
-	Silence  Signal = iota // nothing within the timeout
-	SynAck                 // the TCP handshake completed
-	Reply                  // a UDP datagram came back
-	Reset                  // the TCP connect was refused by a RST
-	ICMP                   // an ICMP or ICMPv6 error came back
-	Local                  // the local stack refused (no route, permission)
+	Silence Signal = iota // nothing within the timeout
+	SynAck                // the TCP handshake completed
+	Reply                 // a UDP datagram came back
+	Reset                 // the TCP connect was refused by a RST
+	ICMP                  // an ICMP or ICMPv6 error came back
+	Local                 // the local stack refused (no route, permission)
 )
 
 func (s Signal) String() string {

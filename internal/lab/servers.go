@@ -144,4 +144,3 @@ func SNMP(sysDescr string) Handler {
 		return ber.TLV(ber.Sequence, ber.TLV(ber.Integer, parts[0].Content), ber.TLV(ber.OctetString, parts[1].Content), resp)
 	}
 }
-
