@@ -238,7 +238,7 @@ func TestLabVerdictTable(t *testing.T) {
 				t.Errorf("%s: banner %q", res.Check.Addr, got)
 			}
 		case res.Check.Port == 53:
-			wantApp(t, res, "DNS reply, rcode Success, 0 answers")
+			wantApp(t, res, "DNS reply, rcode NOERROR, 0 answers")
 		case res.Check.Port == 123:
 			wantApp(t, res, "NTP reply, stratum 2, reference 198.18.0.254")
 		case res.Check.Port == 161:

@@ -89,8 +89,17 @@ func describeDNS(what string) func([]byte) string {
 		if rs, err := p.AllAnswers(); err == nil {
 			n = len(rs)
 		}
-		return fmt.Sprintf("%s reply, rcode %s, %d %s", what, strings.TrimPrefix(h.RCode.String(), "RCode"), n, plural(n, "answer", "answers"))
+		return fmt.Sprintf("%s reply, rcode %s, %d %s", what, rcodeName(h.RCode), n, plural(n, "answer", "answers"))
 	}
+}
+
+// rcodeName gives a DNS rcode the name dig and PortQry use.
+func rcodeName(c dnsmessage.RCode) string {
+	names := []string{"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED"}
+	if int(c) < len(names) {
+		return names[c]
+	}
+	return fmt.Sprintf("%d", c)
 }
 
 func ntpRequest(string) []byte {
@@ -284,7 +293,7 @@ func describeTFTP(reply []byte) string {
 	case 3:
 		return "TFTP data"
 	case 5:
-		return fmt.Sprintf("TFTP error %d: %s", binary.BigEndian.Uint16(reply[2:]), printable(reply[4:], 60))
+		return fmt.Sprintf("TFTP error %d: %s", binary.BigEndian.Uint16(reply[2:]), printable(bytes.TrimRight(reply[4:], "\x00"), 60))
 	}
 	return "TFTP reply"
 }

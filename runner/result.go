@@ -152,27 +152,35 @@ type Evidence struct {
 	Timeout time.Duration
 }
 
-// Summary is the evidence in one line, for a failure message.
+// Summary is the evidence in one line, for a failure message: "no reply
+// to 3 tries, 212ms timeout", or what answered, when, and on which try.
 func (e Evidence) Summary() string {
 	n := len(e.Tries)
+	if n == 0 {
+		return "not probed"
+	}
+	last := e.Tries[n-1]
+	var what string
 	switch e.Signal {
 	case Silence:
 		return fmt.Sprintf("no reply to %d %s, %s timeout", n, plural(n, "try", "tries"), roundDuration(e.Timeout))
 	case ICMP:
-		return e.ICMP.String()
+		what = e.ICMP.String()
 	case Local:
-		return e.Tries[n-1].Err.Error()
+		return fmt.Sprint(last.Err)
 	case Reply:
-		if e.App != "" {
-			return e.App
+		what = e.App
+		if what == "" {
+			what = fmt.Sprintf("%d-byte reply", len(e.Reply))
 		}
-		return fmt.Sprintf("%d-byte reply", len(e.Reply))
+	default:
+		what = e.Signal.String()
 	}
-	s := e.Signal.String()
+	what += " after " + roundDuration(last.Duration).String()
 	if n > 1 {
-		s += fmt.Sprintf(" on try %d", n)
+		what += fmt.Sprintf(" on try %d", n)
 	}
-	return s
+	return what
 }
 
 func plural(n int, one, many string) string {

@@ -46,7 +46,7 @@ func openSocket(newSocket SocketFunc, typ int, target netip.AddrPort, src netip.
 			return fail("SO_LINGER", err)
 		}
 	}
-	if src.IsValid() && (src.Port() != 0 || src.Addr().IsValid()) {
+	if src.Port() != 0 || src.Addr().IsValid() {
 		// Several probes may share a fixed source port towards different
 		// ports; the connected 4-tuples stay distinct.
 		unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1)

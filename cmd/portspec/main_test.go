@@ -1,9 +1,13 @@
 package main
 
 import (
+	"errors"
+	"fmt"
+	"net/netip"
 	"os"
 	"testing"
 
+	"github.com/portspec/portspec/internal/lab"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -20,10 +24,76 @@ func TestScripts(t *testing.T) {
 		Setup: func(env *testscript.Env) error {
 			// The examples are part of the contract: scripts can use them.
 			env.Setenv("EXAMPLES", examplesDir())
+			env.Values[labKey{}] = &labHolder{}
 			return nil
 		},
+		Condition: func(cond string) (bool, error) {
+			if cond != "lab" {
+				return false, fmt.Errorf("unknown condition %q", cond)
+			}
+			why := lab.Unavailable()
+			if why != "" && lab.Required() {
+				return false, errors.New("lab required (CI=true or PORTSPEC_LAB=required) but unavailable: " + why)
+			}
+			return why == "", nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"lab": labCmd},
 	})
 }
+
+// labCmd drives the namespace lab from a script:
+//
+//	lab up                        build it; sets $CLIENT_NS, $SERVER4, $SERVER6, $ROUTER4
+//	lab nft server|router FILE    load an nftables ruleset
+//	lab tcp ADDR:PORT [BANNER]    a TCP listener on the server
+//	lab udp ADDR:PORT KIND        a UDP service: dns, ntp, snmp, echo or silent
+func labCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: lab up|nft|tcp|udp ...")
+	}
+	holder := ts.Value(labKey{}).(*labHolder)
+	l := holder.lab
+	if args[0] != "up" && l == nil {
+		ts.Fatalf("lab %s: run lab up first", args[0])
+	}
+	switch args[0] {
+	case "up":
+		built, err := lab.Build()
+		ts.Check(err)
+		ts.Defer(built.Close)
+		holder.lab = built
+		ts.Setenv("CLIENT_NS", built.Client.Name)
+		ts.Setenv("SERVER4", lab.Server4.String())
+		ts.Setenv("SERVER6", lab.Server6.String())
+		ts.Setenv("ROUTER4", lab.Router4.String())
+	case "nft":
+		ns := l.Server
+		if args[1] == "router" {
+			ns = l.Router
+		}
+		ts.Check(l.Nft(ns, ts.ReadFile(args[2])))
+	case "tcp":
+		banner := ""
+		if len(args) > 2 {
+			banner = args[2] + "\r\n"
+		}
+		ts.Check(l.ServeTCP(netip.MustParseAddrPort(args[1]), banner))
+	case "udp":
+		handlers := map[string]lab.Handler{"dns": lab.DNS, "ntp": lab.NTP, "snmp": lab.SNMP("portspec lab agent"), "echo": lab.Echo, "silent": nil}
+		h, ok := handlers[args[2]]
+		if !ok {
+			ts.Fatalf("lab udp: unknown service %q", args[2])
+		}
+		ts.Check(l.ServeUDP(netip.MustParseAddrPort(args[1]), h))
+	default:
+		ts.Fatalf("lab: unknown subcommand %q", args[0])
+	}
+}
+
+type labKey struct{}
+
+// labHolder carries a script's lab between its lab commands.
+type labHolder struct{ lab *lab.Lab }
 
 func examplesDir() string {
 	wd, _ := os.Getwd()

@@ -1,0 +1,253 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/portspec/portspec/internal/lab"
+	"github.com/portspec/portspec/spec"
+)
+
+func portChecks(addr netip.Addr, proto spec.Protocol, from, to uint16) []spec.Check {
+	var out []spec.Check
+	for p := from; p <= to; p++ {
+		out = append(out, labCheck(addr, proto, p, nil))
+	}
+	return out
+}
+
+// TestLabUDPRateLimit probes 30 closed UDP ports at once. The target
+// answers the first 6 and then one a second, so 24 look silent at first;
+// every one must still come out NOT LISTENING, on both families.
+func TestLabUDPRateLimit(t *testing.T) {
+	l := lab.New(t)
+	// The target limits each destination address on its own, so both
+	// families run at once.
+	checks := append(portChecks(lab.Server4, spec.UDP, 3000, 3029), portChecks(lab.Server6, spec.UDP, 3000, 3029)...)
+	start := time.Now()
+	results := runChecks(t, l, Options{}, checks)
+	paced := map[netip.Addr]int{}
+	for _, r := range results {
+		if r.Status != NotListening {
+			t.Errorf("%s udp/%d: %s, want NOT LISTENING; tries %v", r.Check.Addr, r.Check.Port, r.Status, r.Evidence.Tries)
+		}
+		if r.Evidence.Tries[len(r.Evidence.Tries)-1].Paced {
+			paced[r.Check.Addr]++
+		}
+	}
+	for _, addr := range []netip.Addr{lab.Server4, lab.Server6} {
+		// Were the limit not in play, this test would prove nothing.
+		if paced[addr] < 20 {
+			t.Errorf("%s: only %d of 30 ports needed paced tries; the rate limit was not exercised", addr, paced[addr])
+		}
+	}
+	t.Logf("2×30 closed UDP ports in %s; answered only when paced: %v", time.Since(start).Round(time.Millisecond), paced)
+}
+
+// TestLabLoss drops 10% of the packets to 300 TCP ports at random (nft
+// numgen) and requires every verdict right: 100 listening, 100 dropped,
+// 100 closed.
+func TestLabLoss(t *testing.T) {
+	l := lab.New(t)
+	must(t, l.Nft(l.Server, `table inet loss {
+  chain input {
+    type filter hook input priority 0; policy accept;
+    tcp dport 3000-3299 numgen random mod 10 0 drop
+    tcp dport 3100-3199 drop
+  }
+}`))
+	for p := 3000; p < 3100; p++ {
+		must(t, l.ServeTCP(netip.AddrPortFrom(lab.Server4, uint16(p)), ""))
+	}
+	results := runChecks(t, l, Options{}, portChecks(lab.Server4, spec.TCP, 3000, 3299))
+	wrong, retried := 0, 0
+	for _, r := range results {
+		want := Listening
+		switch {
+		case r.Check.Port >= 3200:
+			want = NotListening
+		case r.Check.Port >= 3100:
+			want = Filtered
+		}
+		if r.Status != want {
+			wrong++
+			t.Errorf("tcp/%d: %s, want %s; tries %v", r.Check.Port, r.Status, want, r.Evidence.Tries)
+		}
+		if want != Filtered && len(r.Evidence.Tries) > 1 {
+			retried++
+		}
+		if want == Filtered && len(r.Evidence.Tries) < DefaultTCPTries {
+			t.Errorf("tcp/%d: FILTERED after %d tries, fewer than the %d configured", r.Check.Port, len(r.Evidence.Tries), DefaultTCPTries)
+		}
+	}
+	// 10% of 200 answering ports: the loss must have been felt.
+	if retried < 5 {
+		t.Errorf("only %d answering ports needed a retry; the loss rule did not bite", retried)
+	}
+	t.Logf("300 ports at 10%% loss: %d wrong, %d answering ports needed retries", wrong, retried)
+}
+
+// TestLabSourcePort admits only source port 53, as a firewall that trusts
+// DNS replies would: probes from another port are dropped.
+func TestLabSourcePort(t *testing.T) {
+	l := lab.New(t)
+	must(t, l.Nft(l.Server, `table inet sp {
+  chain input {
+    type filter hook input priority 0; policy accept;
+    th dport 4000 th sport != 53 drop
+  }
+}`))
+	for _, a := range []netip.Addr{lab.Server4, lab.Server6} {
+		must(t, l.ServeTCP(netip.AddrPortFrom(a, 4000), ""))
+		must(t, l.ServeUDP(netip.AddrPortFrom(a, 4000), lab.Echo))
+	}
+	for _, a := range []netip.Addr{lab.Server4, lab.Server6} {
+		checks := []spec.Check{labCheck(a, spec.TCP, 4000, nil), labCheck(a, spec.UDP, 4000, nil)}
+		plain := runChecks(t, l, Options{Timeout: 200 * time.Millisecond}, checks)
+		from53 := runChecks(t, l, Options{SourcePort: 53}, checks)
+		if plain[0].Status != Filtered || plain[1].Status != ListeningOrFiltered {
+			t.Errorf("%s without source port 53: %s, %s; want FILTERED, LISTENING or FILTERED", a, plain[0].Status, plain[1].Status)
+		}
+		if from53[0].Status != Listening || from53[1].Status != Listening {
+			t.Errorf("%s from source port 53: %s, %s; want LISTENING twice", a, from53[0].Status, from53[1].Status)
+		}
+		// A block's source_port does the same as the option.
+		blockSP := labCheck(a, spec.TCP, 4000, &spec.Expectation{Protocol: spec.TCP, SourcePort: 53})
+		if r := runChecks(t, l, Options{}, []spec.Check{blockSP}); r[0].Status != Listening {
+			t.Errorf("%s with source_port = 53 in the block: %s", a, r[0].Status)
+		}
+	}
+}
+
+// TestLabNoTimeWait probes 100 listening ports and finds no socket of the
+// prober's left in TIME_WAIT: connections end with a RST.
+func TestLabNoTimeWait(t *testing.T) {
+	l := lab.New(t)
+	for p := 5000; p < 5100; p++ {
+		must(t, l.ServeTCP(netip.AddrPortFrom(lab.Server4, uint16(p)), ""))
+	}
+	for _, r := range runChecks(t, l, Options{}, portChecks(lab.Server4, spec.TCP, 5000, 5099)) {
+		if r.Status != Listening {
+			t.Fatalf("tcp/%d: %s", r.Check.Port, r.Status)
+		}
+	}
+	out, err := exec.Command("ip", "netns", "exec", l.Client.Name, "ss", "-Htan", "state", "time-wait").CombinedOutput()
+	if err != nil {
+		t.Fatalf("ss: %v: %s", err, out)
+	}
+	if n := strings.Count(string(out), "\n"); n > 0 {
+		t.Errorf("%d sockets in TIME_WAIT in the client namespace:\n%s", n, out)
+	}
+}
+
+// TestLabCaps checks the per-host and global caps from the tries' own
+// timings: never more probes in flight than allowed.
+func TestLabCaps(t *testing.T) {
+	l := lab.New(t)
+	must(t, l.Nft(l.Server, `table inet caps {
+  chain input {
+    type filter hook input priority 0; policy accept;
+    tcp dport 6000-6099 drop
+  }
+}`))
+	type span struct{ start, end time.Time }
+	for _, tc := range []struct {
+		name string
+		opts Options
+		cap  int
+	}{
+		{"per host", Options{PerHost: 5}, 5},
+		{"global", Options{Concurrency: 3}, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var spans []span
+			opts := tc.opts
+			opts.Timeout, opts.TCPTries = 50*time.Millisecond, 1
+			results := runChecks(t, l, opts, portChecks(lab.Server4, spec.TCP, 6000, 6029))
+			for _, r := range results {
+				for _, try := range r.Evidence.Tries {
+					spans = append(spans, span{try.Start, try.Start.Add(try.Duration)})
+				}
+			}
+			peak := 0
+			for _, s := range spans {
+				n := 0
+				for _, o := range spans {
+					if !o.start.After(s.start) && o.end.After(s.start) {
+						n++
+					}
+				}
+				peak = max(peak, n)
+			}
+			if peak > tc.cap {
+				t.Errorf("%d tries in flight at once, cap %d", peak, tc.cap)
+			}
+			if peak < tc.cap {
+				t.Errorf("at most %d tries in flight; the cap of %d was never reached, so the test proves nothing", peak, tc.cap)
+			}
+		})
+	}
+}
+
+// TestLabCancel cancels a slow run and requires a prompt return, every
+// check accounted for in order, and the unfinished ones marked skipped.
+func TestLabCancel(t *testing.T) {
+	l := lab.New(t)
+	must(t, l.Nft(l.Server, `table inet slow {
+  chain input {
+    type filter hook input priority 0; policy accept;
+    tcp dport 7000-7999 drop
+  }
+}`))
+	checks := portChecks(lab.Server4, spec.TCP, 7000, 7999)
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(300*time.Millisecond, cancel)
+	var results []Result
+	start := time.Now()
+	err := New(Options{Socket: l.Socket, Timeout: 2 * time.Second, PerHost: 10}).Run(ctx, func(yield func(spec.Check) bool) {
+		for _, c := range checks {
+			if !yield(c) {
+				return
+			}
+		}
+	}, func(r Result) { results = append(results, r) })
+	took := time.Since(start)
+	if err != context.Canceled {
+		t.Errorf("Run returned %v, want context.Canceled", err)
+	}
+	if took > time.Second {
+		t.Errorf("Run took %s to stop after cancellation at 300ms", took)
+	}
+	if len(results) != len(checks) {
+		t.Fatalf("%d results for %d checks", len(results), len(checks))
+	}
+	for i, r := range results {
+		if r.Check.Port != checks[i].Port {
+			t.Fatalf("result %d is for port %d, want %d", i, r.Check.Port, checks[i].Port)
+		}
+		if !r.Skipped {
+			t.Errorf("tcp/%d finished (%s) though every try needed 2s", r.Check.Port, r.Status)
+		}
+	}
+}
+
+func TestResolvedChecksErrors(t *testing.T) {
+	h := &spec.Host{Name: "www", Targets: []spec.Target{{Name: "www.example.com"}},
+		Expectations: []*spec.Expectation{{Protocol: spec.TCP, State: spec.Listening, Ports: []spec.PortRange{{Low: 80, High: 80}}}}}
+	s := &spec.Spec{Hosts: []*spec.Host{h}}
+	resolve := func(name string, f spec.Family) ([]netip.Addr, error) {
+		return nil, fmt.Errorf("lookup %s: no such host", name)
+	}
+	var results []Result
+	if err := New(Options{}).Run(context.Background(), s.ResolvedChecks(spec.Selection{}, resolve), func(r Result) { results = append(results, r) }); err != nil {
+		t.Fatal(err)
+	}
+	if len(results) != 1 || results[0].Status != Error || !strings.Contains(fmt.Sprint(results[0].Err), "no such host") {
+		t.Fatalf("results %+v, want one error naming the failed lookup", results)
+	}
+}
