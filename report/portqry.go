@@ -24,7 +24,11 @@ func PortQryLine(r runner.Result) string {
 
 // Details are the evidence lines printed under a verdict: what was sent,
 // what came back, and how many tries it took.
-func Details(r runner.Result) []string {
+func Details(r runner.Result) []string { return details(r, true) }
+
+// details is Details, without the one-line summary when the caller has
+// said it already.
+func details(r runner.Result, summary bool) []string {
 	if r.Skipped {
 		return nil
 	}
@@ -36,7 +40,9 @@ func Details(r runner.Result) []string {
 	if ev.Probe != "" {
 		lines = append(lines, "sent "+ev.Probe)
 	}
-	lines = append(lines, ev.Summary())
+	if summary {
+		lines = append(lines, ev.Summary())
+	}
 	if ev.Signal == runner.Reply && ev.App == "" && len(ev.Reply) > 0 {
 		lines = append(lines, fmt.Sprintf("reply: %q", ev.Reply))
 	}

@@ -1,6 +1,8 @@
 package spec
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,6 +12,8 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/zclconf/go-cty/cty"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
 )
 
 // DefaultMaxAddresses is how many addresses one host block may expand to
@@ -60,7 +64,30 @@ func (l *Loader) Load(paths []string, opts Options) (*Spec, hcl.Diagnostics) {
 	if diags.HasErrors() {
 		return nil, diags
 	}
+	s.Digest = digest(files, d.eval.vars)
 	return s, diags
+}
+
+// digest hashes the files' contents, without their paths, so shards run
+// from different checkouts agree, and the variables' values, which change
+// what the files mean.
+func digest(files []parsedFile, vars map[string]cty.Value) string {
+	h := sha256.New()
+	for _, f := range files {
+		fmt.Fprintf(h, "file %d\n", len(f.file.Bytes))
+		h.Write(f.file.Bytes)
+	}
+	names := make([]string, 0, len(vars))
+	for n := range vars {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		v := vars[n]
+		b, _ := ctyjson.Marshal(v, v.Type())
+		fmt.Fprintf(h, "var %s=%s\n", n, b)
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
 
 type parsedFile struct {

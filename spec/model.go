@@ -106,7 +106,11 @@ func (f Family) Allows(addr netip.Addr) bool {
 // Spec is a loaded, validated set of spec files.
 type Spec struct {
 	// Files are the loaded file names, in load order.
-	Files    []string
+	Files []string
+	// Digest identifies what the spec means: a SHA-256 of the files'
+	// contents, in order, and of the variables' values. Results of runs
+	// with different digests must not be merged.
+	Digest   string
 	Settings Settings
 	Hosts    []*Host
 	Profiles []*Profile

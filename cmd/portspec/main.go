@@ -23,6 +23,7 @@ const (
 const usage = `portspec checks that ports on hosts are in the states a spec says.
 
 Usage:
+  portspec check [flags] PATH...      probe every check and report where the network differs
   portspec query -n NAME [flags]      query ports as PortQry does
   portspec validate [flags] PATH...   load specs and count the checks
   portspec fmt [-check] [-w] PATH...  rewrite specs in canonical format
@@ -34,6 +35,7 @@ Run 'portspec COMMAND -h' for a command's flags.
 type command func(args []string, stdout, stderr io.Writer) int
 
 var commands = map[string]command{
+	"check":    runCheck,
 	"query":    runQuery,
 	"validate": runValidate,
 	"fmt":      runFmt,

@@ -1,0 +1,193 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/mattn/go-isatty"
+	"github.com/portspec/portspec/internal/atomicfile"
+	"github.com/portspec/portspec/junit"
+	"github.com/portspec/portspec/report"
+	"github.com/portspec/portspec/runner"
+	"github.com/portspec/portspec/spec"
+)
+
+type checkFlags struct {
+	specFlags
+	junit, log, json     string
+	concurrency, perHost int
+	rate                 float64
+	timeout              time.Duration
+	tries                int
+	quiet, verbose       bool
+	failFast             bool
+}
+
+func (f *checkFlags) register(fs interface {
+	StringVar(*string, string, string, string)
+	IntVar(*int, string, int, string)
+	Float64Var(*float64, string, float64, string)
+	DurationVar(*time.Duration, string, time.Duration, string)
+	BoolVar(*bool, string, bool, string)
+},
+) {
+	fs.StringVar(&f.junit, "junit", "", "write a JUnit XML report to `file`")
+	fs.StringVar(&f.log, "log", "", "write a log of every resolution and try to `file`")
+	fs.StringVar(&f.json, "json", "", "write a JSON report to `file`")
+	fs.IntVar(&f.concurrency, "concurrency", 0, "probes in flight at once (default: settings, else 1024)")
+	fs.IntVar(&f.perHost, "per-host", 0, "probes in flight to one address (default: settings, else 256)")
+	fs.Float64Var(&f.rate, "rate", 0, "probes a second at most (default: settings, else no limit)")
+	fs.DurationVar(&f.timeout, "timeout", 0, "a fixed timeout per try, for every block (default: adaptive)")
+	fs.IntVar(&f.tries, "tries", 0, "tries before silence counts, for every block (default: 3 tcp, 2 udp)")
+	fs.BoolVar(&f.quiet, "q", false, "print only failures and the summary")
+	fs.BoolVar(&f.verbose, "v", false, "print the evidence for passes too")
+	fs.BoolVar(&f.failFast, "fail-fast", false, "stop at the first failure; the rest are skipped")
+}
+
+// output is a report file being written, with the reporter that fills it.
+type output struct {
+	flag, path string
+	file       *atomicfile.File
+}
+
+func runCheck(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("check", "[flags] PATH...", stderr)
+	var f checkFlags
+	f.specFlags.register(fs)
+	f.register(fs)
+	paths, err := parse(fs, args)
+	if err != nil {
+		return usageError(stderr, fs, err)
+	}
+	textColor, err := useColor(f.color, stdout)
+	if err != nil {
+		return usageError(stderr, fs, err)
+	}
+	diagColor, _ := useColor(f.color, stderr)
+	switch {
+	case len(paths) == 0:
+		return usageError(stderr, fs, errors.New("name at least one spec file or directory"))
+	case f.quiet && f.verbose:
+		return usageError(stderr, fs, errors.New("-q and -v exclude each other"))
+	case f.concurrency < 0 || f.perHost < 0 || f.rate < 0 || f.timeout < 0 || f.tries < 0:
+		return usageError(stderr, fs, errors.New("--concurrency, --per-host, --rate, --timeout and --tries must not be negative"))
+	}
+
+	loader := spec.NewLoader()
+	s, diags := loader.Load(paths, f.options())
+	spec.WriteDiagnostics(stderr, loader.Files(), diags, diagColor)
+	if diags.HasErrors() {
+		return exitUsage
+	}
+	sel := f.selection()
+	_, total := s.Count(sel)
+	if total == 0 {
+		fmt.Fprintln(stderr, "portspec check: no checks selected: every block is excluded by --from or --tag, so nothing would be tested")
+		return exitUsage
+	}
+
+	// Every output file is opened before the first probe: a report that
+	// cannot be written must stop the run, not surface after it.
+	var outputs []*output
+	for _, o := range []*output{{flag: "--junit", path: f.junit}, {flag: "--log", path: f.log}, {flag: "--json", path: f.json}} {
+		if o.path == "" {
+			continue
+		}
+		if o.file, err = atomicfile.Create(o.path); err != nil {
+			fmt.Fprintf(stderr, "portspec check: cannot write %s %s: %v\n", o.flag, o.path, err)
+			abortAll(outputs)
+			return exitIncomplete
+		}
+		outputs = append(outputs, o)
+	}
+	defer abortAll(outputs)
+
+	reporters := report.Multi{report.NewText(stdout, report.TextOptions{Color: textColor, Quiet: f.quiet, Verbose: f.verbose})}
+	if isTerminal(stderr) && os.Getenv("CI") == "" {
+		reporters = append(reporters, report.NewProgress(stderr, total))
+	}
+	for _, o := range outputs {
+		var r report.Reporter
+		switch o.flag {
+		case "--junit":
+			r, err = junit.New(o.file)
+		case "--log":
+			r, err = report.NewLog(o.file)
+		case "--json":
+			r = report.NewJSON(o.file)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "portspec check: %v\n", err)
+			return exitIncomplete
+		}
+		reporters = append(reporters, r)
+	}
+
+	hostname, _ := os.Hostname()
+	meta := report.Meta{
+		Version: portspecVersion(), Hostname: hostname, Command: append([]string{"portspec", "check"}, args...),
+		Vantage: f.from, Tags: f.tags, Files: s.Files, Digest: s.Digest, Start: time.Now(),
+	}
+	signalled, stopSignals := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stopSignals()
+	ctx, cancel := context.WithCancel(signalled)
+	defer cancel()
+
+	r := runner.New(runner.Options{
+		Settings: s.Settings, Timeout: f.timeout, TCPTries: f.tries, UDPTries: f.tries,
+		Concurrency: f.concurrency, PerHost: f.perHost, Rate: f.rate,
+		OnTry: reporters.Try,
+	})
+	resolver := &runner.Resolver{OnResolve: reporters.Resolved}
+	var sum report.Summary
+	writeErr := reporters.Begin(meta)
+	r.Run(ctx, s.ResolvedChecks(sel, resolver.Resolve), func(res runner.Result) {
+		o := runner.Judge(res)
+		sum.Add(o)
+		if err := reporters.Result(o); err != nil && writeErr == nil {
+			writeErr = err
+		}
+		if f.failFast && (o.Verdict == runner.Fail || o.Verdict == runner.Errored) {
+			cancel()
+		}
+	})
+	sum.Elapsed = time.Since(meta.Start)
+	sum.Interrupted = signalled.Err() != nil
+	if err := reporters.End(sum); err != nil && writeErr == nil {
+		writeErr = err
+	}
+	for _, o := range outputs {
+		if writeErr == nil {
+			if err := o.file.Commit(); err != nil {
+				writeErr = fmt.Errorf("%s %s: %w", o.flag, o.path, err)
+			}
+		}
+	}
+	switch {
+	case writeErr != nil:
+		fmt.Fprintf(stderr, "portspec check: writing the reports: %v\n", writeErr)
+		return exitIncomplete
+	case sum.Interrupted:
+		return exitInterrupted
+	case sum.Failed+sum.Errors > 0:
+		return exitFailed
+	}
+	return exitOK
+}
+
+func abortAll(outputs []*output) {
+	for _, o := range outputs {
+		o.file.Abort()
+	}
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && isatty.IsTerminal(f.Fd())
+}

@@ -1,0 +1,45 @@
+// Package spool holds part of a report on disk until the report can be
+// finished: a JUnit document needs its totals before its suites, and a log
+// its tries before its verdicts, yet neither may hold a million checks in
+// memory.
+package spool
+
+import (
+	"bufio"
+	"io"
+	"os"
+)
+
+// Spool is a temporary file to append to and later copy out once.
+type Spool struct {
+	f *os.File
+	w *bufio.Writer
+}
+
+// New creates a spool in the system's temporary directory.
+func New() (*Spool, error) {
+	f, err := os.CreateTemp("", "portspec-spool-*")
+	if err != nil {
+		return nil, err
+	}
+	// Unlinked at once: the file vanishes with the process, however it ends.
+	os.Remove(f.Name())
+	return &Spool{f: f, w: bufio.NewWriterSize(f, 64<<10)}, nil
+}
+
+func (s *Spool) Write(p []byte) (int, error) { return s.w.Write(p) }
+
+// CopyTo writes everything spooled to w.
+func (s *Spool) CopyTo(w io.Writer) error {
+	if err := s.w.Flush(); err != nil {
+		return err
+	}
+	if _, err := s.f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	_, err := io.Copy(w, s.f)
+	return err
+}
+
+// Close discards the spool.
+func (s *Spool) Close() error { return s.f.Close() }

@@ -1,0 +1,167 @@
+package junit
+
+import (
+	"encoding/xml"
+	"io"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	gojunit "github.com/jstemmer/go-junit-report/v2/junit"
+	"github.com/portspec/portspec/internal/spool"
+	"github.com/portspec/portspec/report"
+	"github.com/portspec/portspec/runner"
+	"github.com/portspec/portspec/spec"
+)
+
+// Writer is a report.Reporter that writes JUnit XML to w.
+type Writer struct {
+	w     io.Writer
+	spool *spool.Spool
+	enc   *xml.Encoder
+	meta  report.Meta
+
+	suite      *gojunit.Testsuite
+	suiteStart time.Time
+	suiteEnd   time.Time
+	suites     int
+	totals     gojunit.Testsuites
+	err        error
+}
+
+// New returns a JUnit writer for w.
+func New(w io.Writer) (*Writer, error) {
+	s, err := spool.New()
+	if err != nil {
+		return nil, err
+	}
+	enc := xml.NewEncoder(s)
+	enc.Indent("\t", "\t")
+	return &Writer{w: w, spool: s, enc: enc}, nil
+}
+
+func (jw *Writer) Begin(m report.Meta) error {
+	jw.meta = m
+	return nil
+}
+
+func (jw *Writer) Resolved(string, []netip.Addr, error, time.Duration) {}
+func (jw *Writer) Try(spec.Check, runner.Try)                          {}
+
+// seconds is a JUnit time: seconds with millisecond precision.
+func seconds(d time.Duration) string {
+	return strconv.FormatFloat(d.Seconds(), 'f', 3, 64)
+}
+
+func (jw *Writer) Result(o runner.Outcome) error {
+	name := report.GroupName(jw.meta.Vantage, o.Check)
+	if jw.suite == nil || jw.suite.Name != name {
+		jw.flush()
+		jw.suite = &gojunit.Testsuite{Name: name, ID: jw.suites, Hostname: jw.meta.Hostname, Package: o.Check.Host.Name}
+		jw.suites++
+		jw.suite.AddProperty("portspec.version", jw.meta.Version)
+		jw.suite.AddProperty("portspec.vantage", jw.meta.Vantage)
+		jw.suite.AddProperty("portspec.spec_files", strings.Join(jw.meta.Files, " "))
+		jw.suite.AddProperty("portspec.spec_digest", jw.meta.Digest)
+		jw.suiteStart, jw.suiteEnd = time.Time{}, time.Time{}
+	}
+	tc := gojunit.Testcase{
+		Name:      report.CheckName(o.Check),
+		Classname: o.Check.Host.Name,
+		Time:      seconds(o.Duration),
+	}
+	body := strings.Join(append(report.Explain(o), report.TryLines(o.Result)...), "\n")
+	switch o.Verdict {
+	case runner.Fail:
+		tc.Failure = &gojunit.Result{Message: o.Message, Type: "mismatch", Data: body}
+		jw.suite.Failures++
+	case runner.Errored:
+		tc.Error = &gojunit.Result{Message: o.Message, Type: "probe error", Data: body}
+		jw.suite.Errors++
+	case runner.Skipped:
+		tc.Skipped = &gojunit.Result{Message: o.Message}
+		jw.suite.Skipped++
+	}
+	jw.suite.Tests++
+	jw.suite.Testcases = append(jw.suite.Testcases, tc)
+	if !o.Start.IsZero() {
+		if jw.suiteStart.IsZero() || o.Start.Before(jw.suiteStart) {
+			jw.suiteStart = o.Start
+		}
+		if end := o.Start.Add(o.Duration); end.After(jw.suiteEnd) {
+			jw.suiteEnd = end
+		}
+	}
+	return jw.err
+}
+
+// flush writes the finished suite to the spool and counts it.
+func (jw *Writer) flush() {
+	s := jw.suite
+	if s == nil {
+		return
+	}
+	jw.suite = nil
+	elapsed := time.Duration(0)
+	if !jw.suiteStart.IsZero() {
+		s.SetTimestamp(jw.suiteStart)
+		elapsed = jw.suiteEnd.Sub(jw.suiteStart)
+	}
+	s.Time = seconds(elapsed)
+	jw.totals.Tests += s.Tests
+	jw.totals.Failures += s.Failures
+	jw.totals.Errors += s.Errors
+	if jw.err == nil {
+		jw.err = jw.enc.EncodeElement(s, xml.StartElement{Name: xml.Name{Local: "testsuite"}})
+	}
+}
+
+func (jw *Writer) End(s report.Summary) error {
+	defer jw.spool.Close()
+	jw.flush()
+	if jw.err == nil {
+		jw.err = jw.enc.Flush()
+	}
+	if jw.err != nil {
+		return jw.err
+	}
+	// The root carries only the totals the junit-10 schema allows on it;
+	// the skipped count lives on each suite.
+	root := xml.StartElement{Name: xml.Name{Local: "testsuites"}, Attr: []xml.Attr{
+		{Name: xml.Name{Local: "name"}, Value: "portspec"},
+		{Name: xml.Name{Local: "time"}, Value: seconds(s.Elapsed)},
+		{Name: xml.Name{Local: "tests"}, Value: strconv.Itoa(jw.totals.Tests)},
+		{Name: xml.Name{Local: "failures"}, Value: strconv.Itoa(jw.totals.Failures)},
+		{Name: xml.Name{Local: "errors"}, Value: strconv.Itoa(jw.totals.Errors)},
+	}}
+	if _, err := io.WriteString(jw.w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(jw.w)
+	if err := enc.EncodeToken(root); err != nil {
+		return err
+	}
+	if err := enc.Flush(); err != nil {
+		return err
+	}
+	if _, err := io.WriteString(jw.w, "\n"); err != nil {
+		return err
+	}
+	if err := jw.spool.CopyTo(jw.w); err != nil {
+		return err
+	}
+	if _, err := io.WriteString(jw.w, "\n"); err != nil {
+		return err
+	}
+	if err := enc.EncodeToken(root.End()); err != nil {
+		return err
+	}
+	if err := enc.Flush(); err != nil {
+		return err
+	}
+	_, err := io.WriteString(jw.w, "\n")
+	return err
+}
+
+var _ report.Reporter = (*Writer)(nil)

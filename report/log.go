@@ -1,0 +1,117 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/portspec/portspec/internal/spool"
+	"github.com/portspec/portspec/runner"
+	"github.com/portspec/portspec/spec"
+)
+
+// Log is the run's log file, in the spirit of PortQry's -l: a header, then
+// every name resolution and every try as it happens, timestamped, then the
+// verdicts in check order and the summary.
+type Log struct {
+	mu       sync.Mutex
+	w        io.Writer
+	verdicts *spool.Spool
+	meta     Meta
+	vantage  string
+	err      error
+}
+
+// NewLog returns a log reporter writing to w. The verdicts wait in a spool
+// until the tries are all written.
+func NewLog(w io.Writer) (*Log, error) {
+	s, err := spool.New()
+	if err != nil {
+		return nil, err
+	}
+	return &Log{w: w, verdicts: s}, nil
+}
+
+const logTime = "2006-01-02T15:04:05.000000Z07:00"
+
+func (l *Log) printf(format string, args ...any) {
+	if l.err == nil {
+		_, l.err = fmt.Fprintf(l.w, format, args...)
+	}
+}
+
+func (l *Log) Begin(m Meta) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.meta, l.vantage = m, m.Vantage
+	vantage := m.Vantage
+	if vantage == "" {
+		vantage = "(none: only blocks without from)"
+	}
+	l.printf("portspec %s check log\n", m.Version)
+	l.printf("command:    %s\n", strings.Join(m.Command, " "))
+	l.printf("started:    %s\n", m.Start.Format(logTime))
+	l.printf("host:       %s\n", m.Hostname)
+	l.printf("vantage:    %s\n", vantage)
+	if len(m.Tags) > 0 {
+		l.printf("tags:       %s\n", strings.Join(m.Tags, ", "))
+	}
+	l.printf("spec files: %s\n", strings.Join(m.Files, ", "))
+	l.printf("spec:       %s\n\n", m.Digest)
+	return l.err
+}
+
+func (l *Log) Resolved(name string, addrs []netip.Addr, err error, took time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.meta.Now()
+	if err != nil {
+		l.printf("%s resolve %s: failed after %s: %v\n", now.Format(logTime), name, Duration(took), err)
+		return
+	}
+	var list []string
+	for _, a := range addrs {
+		list = append(list, a.String())
+	}
+	l.printf("%s resolve %s: %s (%s)\n", now.Format(logTime), name, strings.Join(list, ", "), Duration(took))
+}
+
+func (l *Log) Try(c spec.Check, t runner.Try) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.printf("%s try %s %s %s/%d: %s\n", t.Start.Format(logTime), c.Host.Name, Address(c), c.Protocol, c.Port, t)
+}
+
+func (l *Log) Result(o runner.Outcome) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	_, err := fmt.Fprintf(l.verdicts, "%-7s %s %s: %s\n", strings.ToUpper(o.Verdict.String()), GroupName(l.vantage, o.Check), CheckName(o.Check), actual(o))
+	for _, line := range Explain(o) {
+		fmt.Fprintf(l.verdicts, "        %s\n", line)
+	}
+	if err != nil && l.err == nil {
+		l.err = err
+	}
+	return l.err
+}
+
+func (l *Log) End(s Summary) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	defer l.verdicts.Close()
+	l.printf("\nverdicts:\n")
+	if l.err == nil {
+		l.err = l.verdicts.CopyTo(l.w)
+	}
+	l.printf("\n%s\n", s.Line())
+	if s.Interrupted {
+		l.printf("interrupted: the checks not finished are counted as skipped\n")
+	}
+	l.printf("took %s\n", Duration(s.Elapsed))
+	return l.err
+}
+
+var _ Reporter = (*Log)(nil)

@@ -1,0 +1,152 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/fatih/color"
+	"github.com/portspec/portspec/runner"
+)
+
+// TextOptions choose what the text report shows.
+type TextOptions struct {
+	Color bool
+	// Quiet shows only failures, errors and the summary.
+	Quiet bool
+	// Verbose shows the evidence for passes too.
+	Verbose bool
+}
+
+// Text is the report on stdout: results grouped under their host and
+// address, a ✓ or ✗ line per check with its time, the diff and evidence
+// under each failure, and the summary line.
+type Text struct {
+	quiet
+	w    io.Writer
+	opts TextOptions
+
+	red, green, yellow, bold, faint *color.Color
+	vantage                         string
+	group, shown                    string
+	err                             error
+}
+
+// NewText returns a text reporter writing to w. Its colours are its own:
+// it never reads or sets the global color.NoColor.
+func NewText(w io.Writer, opts TextOptions) *Text {
+	t := &Text{
+		w: w, opts: opts,
+		red:    color.New(color.FgRed),
+		green:  color.New(color.FgGreen),
+		yellow: color.New(color.FgYellow),
+		bold:   color.New(color.Bold),
+		faint:  color.New(color.Faint),
+	}
+	for _, c := range []*color.Color{t.red, t.green, t.yellow, t.bold, t.faint} {
+		if opts.Color {
+			c.EnableColor()
+		} else {
+			c.DisableColor()
+		}
+	}
+	return t
+}
+
+func (t *Text) printf(c *color.Color, format string, args ...any) {
+	if t.err != nil {
+		return
+	}
+	s := fmt.Sprintf(format, args...)
+	if c != nil {
+		// The colour ends before the newline, so no escape code starts
+		// the next line.
+		body, nl := strings.CutSuffix(s, "\n")
+		s = c.Sprint(body)
+		if nl {
+			s += "\n"
+		}
+	}
+	_, t.err = io.WriteString(t.w, s)
+}
+
+func (t *Text) Begin(m Meta) error {
+	t.vantage = m.Vantage
+	return nil
+}
+
+func (t *Text) Result(o runner.Outcome) error {
+	t.group = GroupName(t.vantage, o.Check)
+	show := !t.opts.Quiet || o.Verdict == runner.Fail || o.Verdict == runner.Errored
+	if !show {
+		return t.err
+	}
+	if t.group != t.shown {
+		if t.shown != "" {
+			t.printf(nil, "\n")
+		}
+		t.printf(t.bold, "%s\n", t.group)
+		t.shown = t.group
+	}
+	mark, c := "✓", t.green
+	switch {
+	case o.Verdict == runner.Fail || o.Verdict == runner.Errored:
+		mark, c = "✗", t.red
+	case o.Verdict == runner.Skipped:
+		mark, c = "-", t.faint
+	case o.Ambiguous():
+		c = t.yellow
+	}
+	took := Duration(o.Duration)
+	if o.Verdict == runner.Skipped {
+		took = "skipped"
+	}
+	t.printf(c, "  %s %-24s %s", mark, CheckName(o.Check), actual(o))
+	t.printf(t.faint, "  %s\n", took)
+	var lines []string
+	switch {
+	case o.Verdict == runner.Fail || o.Verdict == runner.Errored:
+		lines = Explain(o)
+	case o.Verdict == runner.Pass && o.Note != "":
+		lines = []string{"note: " + o.Note}
+	}
+	if t.opts.Verbose && o.Verdict == runner.Pass {
+		lines = Explain(o)
+	}
+	for _, l := range lines {
+		t.printf(nil, "      %s\n", l)
+	}
+	return t.err
+}
+
+// actual is the state found, in PortQry's words.
+func actual(o runner.Outcome) string {
+	switch o.Verdict {
+	case runner.Errored:
+		return "ERROR"
+	case runner.Skipped:
+		return ""
+	}
+	return o.Status.String()
+}
+
+func (t *Text) End(s Summary) error {
+	if t.shown != "" {
+		t.printf(nil, "\n")
+	}
+	if s.Interrupted {
+		t.printf(t.yellow, "interrupted: the checks not finished are counted as skipped\n")
+	}
+	c := t.green
+	if s.Failed+s.Errors > 0 {
+		c = t.red
+	}
+	// The summary stands alone on its line, with no colour codes around
+	// it when colour is off, so CI log parsers find it.
+	t.printf(c, "%s", s.Line())
+	t.printf(nil, "\n")
+	t.printf(nil, "took %s\n", Duration(s.Elapsed))
+	return t.err
+}
+
+var _ Reporter = (*Text)(nil)

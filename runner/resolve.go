@@ -1,0 +1,88 @@
+package runner
+
+import (
+	"context"
+	"net"
+	"net/netip"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/portspec/portspec/spec"
+)
+
+// Resolver looks up DNS names once per run, for spec.ResolvedChecks.
+type Resolver struct {
+	// Lookup defaults to the system resolver.
+	Lookup func(ctx context.Context, name string) ([]netip.Addr, error)
+	// OnResolve, when set, hears of every lookup, for the log.
+	OnResolve func(name string, addrs []netip.Addr, err error, took time.Duration)
+	// Timeout bounds one lookup; 0 means 5 seconds.
+	Timeout time.Duration
+
+	mu    sync.Mutex
+	cache map[string]lookup
+}
+
+type lookup struct {
+	addrs []netip.Addr
+	err   error
+}
+
+// Resolve returns the addresses of name in family f: IPv4 first, then
+// IPv6, each in order, so that runs are repeatable.
+func (r *Resolver) Resolve(name string, f spec.Family) ([]netip.Addr, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	l, ok := r.cache[name]
+	if !ok {
+		start := time.Now()
+		l = r.lookup(name)
+		if r.OnResolve != nil {
+			r.OnResolve(name, l.addrs, l.err, time.Since(start))
+		}
+		if r.cache == nil {
+			r.cache = map[string]lookup{}
+		}
+		r.cache[name] = l
+	}
+	if l.err != nil {
+		return nil, l.err
+	}
+	var out []netip.Addr
+	for _, a := range l.addrs {
+		if f.Allows(a) {
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
+
+func (r *Resolver) lookup(name string) lookup {
+	timeout := r.Timeout
+	if timeout == 0 {
+		timeout = 5 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	look := r.Lookup
+	if look == nil {
+		look = func(ctx context.Context, name string) ([]netip.Addr, error) {
+			return net.DefaultResolver.LookupNetIP(ctx, "ip", name)
+		}
+	}
+	addrs, err := look(ctx, name)
+	for i := range addrs {
+		addrs[i] = addrs[i].Unmap()
+	}
+	slices.SortStableFunc(addrs, func(a, b netip.Addr) int {
+		if a.Is4() != b.Is4() {
+			if a.Is4() {
+				return -1
+			}
+			return 1
+		}
+		return 0
+	})
+	return lookup{slices.Compact(addrs), err}
+}
