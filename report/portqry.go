@@ -56,7 +56,7 @@ func details(r runner.Result, summary bool) []string {
 func TryLines(r runner.Result) []string {
 	var lines []string
 	for i, t := range r.Evidence.Tries {
-		lines = append(lines, fmt.Sprintf("try %d at %s: %s", i+1, t.Start.Format("15:04:05.000000"), t))
+		lines = append(lines, fmt.Sprintf("try %d at %s: %s", i+1, t.Start.UTC().Format("15:04:05.000000Z"), t))
 	}
 	return lines
 }

@@ -97,11 +97,11 @@ func (t *Text) Result(o runner.Outcome) error {
 	case o.Ambiguous():
 		c = t.yellow
 	}
-	took := Duration(o.Duration)
+	state, took := actual(o), Duration(o.Duration)
 	if o.Verdict == runner.Skipped {
-		took = "skipped"
+		state, took = "not run", "interrupted"
 	}
-	t.printf(c, "  %s %-24s %s", mark, CheckName(o.Check), actual(o))
+	t.printf(c, "  %s %-24s %s", mark, CheckName(o.Check), state)
 	t.printf(t.faint, "  %s\n", took)
 	var lines []string
 	switch {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -99,7 +100,12 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		if o.path == "" {
 			continue
 		}
-		if o.file, err = atomicfile.Create(o.path); err != nil {
+		// Like pytest's --junitxml, create the directory: CI jobs name
+		// out/junit.xml in a fresh checkout.
+		if err = os.MkdirAll(filepath.Dir(o.path), 0o755); err == nil {
+			o.file, err = atomicfile.Create(o.path)
+		}
+		if err != nil {
 			fmt.Fprintf(stderr, "portspec check: cannot write %s %s: %v\n", o.flag, o.path, err)
 			abortAll(outputs)
 			return exitIncomplete

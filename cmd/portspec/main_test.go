@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"os"
 	"testing"
@@ -24,6 +25,13 @@ func TestScripts(t *testing.T) {
 		Setup: func(env *testscript.Env) error {
 			// The examples are part of the contract: scripts can use them.
 			env.Setenv("EXAMPLES", examplesDir())
+			schema, err := os.ReadFile(junitSchema())
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(env.WorkDir+"/junit-10.xsd", schema, 0o644); err != nil {
+				return err
+			}
 			env.Values[labKey{}] = &labHolder{}
 			return nil
 		},
@@ -37,7 +45,7 @@ func TestScripts(t *testing.T) {
 			}
 			return why == "", nil
 		},
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"lab": labCmd},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"lab": labCmd, "listen": listenCmd},
 	})
 }
 
@@ -90,10 +98,43 @@ func labCmd(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
+// listenCmd starts a TCP listener on a loopback address for the rest of
+// the script, for tests that need no lab:
+//
+//	listen 127.0.0.1:PORT
+func listenCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 || !netip.MustParseAddrPort(args[0]).Addr().IsLoopback() {
+		ts.Fatalf("usage: listen 127.0.0.1:PORT (loopback only)")
+	}
+	ln, err := net.Listen("tcp", args[0])
+	ts.Check(err)
+	ts.Defer(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+}
+
 type labKey struct{}
 
 // labHolder carries a script's lab between its lab commands.
 type labHolder struct{ lab *lab.Lab }
+
+// junitSchema is the Jenkins xUnit junit-10 schema: shared/'s copy when the
+// checkout sits beside it, as in CI, else the copy in junit/testdata.
+func junitSchema() string {
+	wd, _ := os.Getwd()
+	shared := wd + "/../../../shared/junit/junit-10.xsd"
+	if _, err := os.Stat(shared); err == nil {
+		return shared
+	}
+	return wd + "/../../junit/testdata/junit-10.xsd"
+}
 
 func examplesDir() string {
 	wd, _ := os.Getwd()

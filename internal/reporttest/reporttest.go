@@ -1,0 +1,118 @@
+// Package reporttest builds a fixed run, with every kind of outcome and a
+// fixed clock and hostname, for the reporters' golden-file tests.
+package reporttest
+
+import (
+	"errors"
+	"net/netip"
+	"os"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/portspec/portspec/report"
+	"github.com/portspec/portspec/runner"
+	"github.com/portspec/portspec/spec"
+)
+
+// Start is the fixed start of the run.
+var Start = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+
+// Meta is the run's fixed metadata.
+func Meta() report.Meta {
+	return report.Meta{
+		Version: "v0.0.0-test", Hostname: "ci-runner-1",
+		Command: []string{"portspec", "check", "--junit", "out/junit.xml", "mail.hcl"},
+		Files:   []string{"mail.hcl"}, Digest: "sha256:0123456789abcdef", Start: Start,
+		Clock: func() time.Time { return Start.Add(5 * time.Millisecond) },
+	}
+}
+
+// Summary is the summary of Outcomes.
+func Summary() report.Summary {
+	var s report.Summary
+	for _, o := range Outcomes() {
+		s.Add(o)
+	}
+	s.Elapsed = 1234 * time.Millisecond
+	return s
+}
+
+func block(proto spec.Protocol, state spec.State, line int) *spec.Expectation {
+	return &spec.Expectation{Protocol: proto, State: state, DeclRange: hcl.Range{Filename: "mail.hcl", Start: hcl.Pos{Line: line, Column: 3}}}
+}
+
+// Outcomes has one of each verdict and of each signal worth showing.
+func Outcomes() []runner.Outcome {
+	mx := &spec.Host{Name: "mx"}
+	www := &spec.Host{Name: "www"}
+	db := &spec.Host{Name: "db"}
+	mxAddr := netip.MustParseAddr("198.18.0.2")
+	at := func(ms int) time.Time { return Start.Add(time.Duration(ms) * time.Millisecond) }
+	try := func(ms int, took time.Duration, sig runner.Signal) runner.Try {
+		return runner.Try{Start: at(ms), Duration: took, Timeout: 212 * time.Millisecond, Signal: sig}
+	}
+	banner := block(spec.TCP, spec.Listening, 20)
+	banner.Banner = regexp.MustCompile("^220 ")
+	described := block(spec.TCP, spec.Listening, 24)
+	described.Description = "submission for the mail clients"
+	results := []runner.Result{
+		{Check: spec.Check{Host: mx, Addr: mxAddr, Protocol: spec.TCP, Port: 25, Expect: banner},
+			Status: runner.Listening, Start: at(1), Duration: 800 * time.Microsecond,
+			Evidence: runner.Evidence{Signal: runner.SynAck, Reply: []byte("220 mx ESMTP\r\n"), Timeout: time.Second,
+				Tries: []runner.Try{try(1, 300*time.Microsecond, runner.SynAck)}}},
+		{Check: spec.Check{Host: mx, Addr: mxAddr, Protocol: spec.TCP, Port: 587, Expect: described},
+			Status: runner.Filtered, Start: at(1), Duration: 640 * time.Millisecond,
+			Evidence: runner.Evidence{Signal: runner.Silence, Timeout: 212 * time.Millisecond,
+				Tries: []runner.Try{try(1, 212*time.Millisecond, runner.Silence), try(213, 212*time.Millisecond, runner.Silence), try(425, 212*time.Millisecond, runner.Silence)}}},
+		{Check: spec.Check{Host: mx, Addr: mxAddr, Protocol: spec.TCP, Port: 22, Expect: block(spec.TCP, spec.NotListening, 30)},
+			Status: runner.Listening, Start: at(2), Duration: 400 * time.Microsecond,
+			Evidence: runner.Evidence{Signal: runner.SynAck, Timeout: time.Second, Tries: []runner.Try{try(2, 350*time.Microsecond, runner.SynAck)}}},
+		{Check: spec.Check{Host: mx, Addr: mxAddr, Protocol: spec.TCP, Port: 3389, Expect: block(spec.TCP, spec.Blocked, 12)},
+			Status: runner.Filtered, Start: at(2), Duration: 500 * time.Microsecond,
+			Evidence: runner.Evidence{Signal: runner.ICMP, Timeout: time.Second,
+				ICMP:  &runner.ICMPError{Type: 3, Code: 13, From: netip.MustParseAddr("198.18.0.254")},
+				Tries: []runner.Try{{Start: at(2), Duration: 450 * time.Microsecond, Timeout: time.Second, Signal: runner.ICMP, ICMP: &runner.ICMPError{Type: 3, Code: 13, From: netip.MustParseAddr("198.18.0.254")}}}}},
+		{Check: spec.Check{Host: mx, Addr: mxAddr, Protocol: spec.UDP, Port: 53, Expect: block(spec.UDP, spec.Listening, 26)},
+			Status: runner.Listening, Start: at(3), Duration: 1200 * time.Microsecond,
+			Evidence: runner.Evidence{Signal: runner.Reply, Probe: "DNS query", App: "DNS reply, rcode NOERROR, 13 answers", Reply: []byte{0x50, 0x53, 0x81, 0x80}, Timeout: time.Second,
+				Tries: []runner.Try{try(3, 1100*time.Microsecond, runner.Reply)}}},
+		{Check: spec.Check{Host: mx, Addr: mxAddr, Protocol: spec.UDP, Port: 137, Expect: block(spec.UDP, spec.Filtered, 27)},
+			Status: runner.ListeningOrFiltered, Start: at(3), Duration: 425 * time.Millisecond,
+			Evidence: runner.Evidence{Signal: runner.Silence, Probe: "NetBIOS node status request", Timeout: 212 * time.Millisecond,
+				Tries: []runner.Try{try(3, 212*time.Millisecond, runner.Silence), try(215, 212*time.Millisecond, runner.Silence)}}},
+		{Check: spec.Check{Host: mx, Addr: mxAddr, Protocol: spec.UDP, Port: 161, Expect: block(spec.UDP, spec.Listening, 28)},
+			Status: runner.ListeningOrFiltered, Start: at(4), Duration: 425 * time.Millisecond,
+			Evidence: runner.Evidence{Signal: runner.Silence, Probe: "SNMP v2c get sysDescr", Timeout: 212 * time.Millisecond,
+				Tries: []runner.Try{try(4, 212*time.Millisecond, runner.Silence), try(216, 212*time.Millisecond, runner.Silence)}}},
+		{Check: spec.Check{Host: www, Name: "www.example.com", ResolveErr: errors.New("lookup www.example.com: no such host"), Protocol: spec.TCP, Port: 443, Expect: block(spec.TCP, spec.Listening, 40)},
+			Status: runner.Error, Err: errors.New("lookup www.example.com: no such host"), Start: at(0)},
+		{Check: spec.Check{Host: db, Addr: netip.MustParseAddr("2001:db8::5"), Protocol: spec.TCP, Port: 5432, Expect: block(spec.TCP, spec.Listening, 50)},
+			Skipped: true, Err: errors.New("context canceled")},
+	}
+	var out []runner.Outcome
+	for _, r := range results {
+		out = append(out, runner.Judge(r))
+	}
+	return out
+}
+
+// Golden compares got with the file at path, or rewrites the file when
+// update is set.
+func Golden(t *testing.T, path string, got []byte, update bool) {
+	t.Helper()
+	if update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (go test -update writes it)", err)
+	}
+	if string(got) != string(want) {
+		t.Errorf("%s differs (go test -update rewrites it after an intended change)\n--- got:\n%s\n--- want:\n%s", path, got, want)
+	}
+}

@@ -1,0 +1,137 @@
+package junit_test
+
+import (
+	"bytes"
+	"encoding/xml"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	gojunit "github.com/jstemmer/go-junit-report/v2/junit"
+	"github.com/portspec/portspec/internal/lab"
+	"github.com/portspec/portspec/internal/reporttest"
+	"github.com/portspec/portspec/junit"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+func write(t *testing.T, vantage string) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	w, err := junit.New(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta := reporttest.Meta()
+	meta.Vantage = vantage
+	if err := w.Begin(meta); err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range reporttest.Outcomes() {
+		if err := w.Result(o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.End(reporttest.Summary()); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func TestGolden(t *testing.T) {
+	reporttest.Golden(t, "testdata/junit.golden", write(t, ""), *update)
+	reporttest.Golden(t, "testdata/junit_vantage.golden", write(t, "app"), *update)
+}
+
+// TestStructure reads the report back and checks what CI systems rely on:
+// a suite per host address, a case per check, and counts that add up.
+func TestStructure(t *testing.T) {
+	out := write(t, "")
+	if !bytes.HasPrefix(out, []byte(`<?xml version="1.0" encoding="UTF-8"?>`)) {
+		t.Error("no XML header")
+	}
+	var doc gojunit.Testsuites
+	if err := xml.Unmarshal(out, &doc); err != nil {
+		t.Fatalf("the report does not parse: %v", err)
+	}
+	names := []string{"mx (198.18.0.2)", "www (www.example.com)", "db (2001:db8::5)"}
+	if len(doc.Suites) != len(names) {
+		t.Fatalf("%d suites, want %d", len(doc.Suites), len(names))
+	}
+	sum := reporttest.Summary()
+	tests, failures, errs, skipped := 0, 0, 0, 0
+	for i, s := range doc.Suites {
+		if s.Name != names[i] {
+			t.Errorf("suite %d is %q, want %q", i, s.Name, names[i])
+		}
+		f, e, sk := 0, 0, 0
+		for _, tc := range s.Testcases {
+			if tc.Time == "" || tc.Classname == "" || tc.Name == "" {
+				t.Errorf("%s: testcase %+v lacks a name, classname or time", s.Name, tc)
+			}
+			switch {
+			case tc.Failure != nil:
+				f++
+				if tc.Failure.Message == "" || tc.Failure.Data == "" {
+					t.Errorf("%s %s: a failure needs its one-line diff and its evidence", s.Name, tc.Name)
+				}
+			case tc.Error != nil:
+				e++
+			case tc.Skipped != nil:
+				sk++
+			}
+		}
+		if s.Tests != len(s.Testcases) || s.Failures != f || s.Errors != e || s.Skipped != sk {
+			t.Errorf("%s: counts %d/%d/%d/%d, cases say %d/%d/%d/%d", s.Name, s.Tests, s.Failures, s.Errors, s.Skipped, len(s.Testcases), f, e, sk)
+		}
+		props := map[string]bool{}
+		if s.Properties != nil {
+			for _, p := range *s.Properties {
+				props[p.Name] = true
+			}
+		}
+		for _, p := range []string{"portspec.version", "portspec.vantage", "portspec.spec_files"} {
+			if !props[p] {
+				t.Errorf("%s: no property %s", s.Name, p)
+			}
+		}
+		tests, failures, errs, skipped = tests+s.Tests, failures+f, errs+e, skipped+sk
+	}
+	if doc.Tests != tests || doc.Failures != failures || doc.Errors != errs {
+		t.Errorf("root totals %d/%d/%d, suites add up to %d/%d/%d", doc.Tests, doc.Failures, doc.Errors, tests, failures, errs)
+	}
+	if tests != sum.Total() || failures != sum.Failed || errs != sum.Errors || skipped != sum.Skipped {
+		t.Errorf("report %d/%d/%d/%d, run %+v", tests, failures, errs, skipped, sum)
+	}
+	if tc := doc.Suites[0].Testcases[1]; tc.Name != "tcp/587 listening" || tc.Classname != "mx" ||
+		tc.Failure.Message != "expected listening, got FILTERED (no reply to 3 tries, 212ms timeout)" {
+		t.Errorf("second testcase %+v", tc)
+	}
+}
+
+// TestSchema validates the report against the Jenkins xUnit junit-10
+// schema with xmllint. CI must have xmllint; elsewhere it may skip.
+func TestSchema(t *testing.T) {
+	xsd := filepath.Join("..", "..", "shared", "junit", "junit-10.xsd")
+	if _, err := os.Stat(xsd); err != nil {
+		xsd = filepath.Join("testdata", "junit-10.xsd")
+	}
+	xmllint, err := exec.LookPath("xmllint")
+	if err != nil {
+		if lab.Required() {
+			t.Fatal("xmllint is required in CI (Debian package libxml2-utils)")
+		}
+		t.Skip("xmllint not installed (Debian package libxml2-utils)")
+	}
+	for _, vantage := range []string{"", "app"} {
+		path := filepath.Join(t.TempDir(), "junit.xml")
+		if err := os.WriteFile(path, write(t, vantage), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := exec.Command(xmllint, "--noout", "--schema", xsd, path).CombinedOutput(); err != nil {
+			t.Errorf("the report does not validate against %s: %v\n%s", xsd, err, out)
+		}
+	}
+}
