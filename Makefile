@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin/portspec
 GOFILES := $(shell find . -name '*.go' -not -path './.git/*')
 
-.PHONY: build test vet fmt-check demo bench clean
+.PHONY: build test vet fmt-check demo lab bench clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/portspec
@@ -17,9 +17,13 @@ fmt-check:
 test: vet fmt-check
 	$(GO) test ./...
 
-# Until the runner lands (issue #3/#4), the demo validates the examples.
+# The namespace lab as root, loopback listeners otherwise; reports in out/.
 demo: build
-	@for f in examples/*.hcl; do echo "\$$ portspec validate $$f"; ./$(BIN) validate $$f || exit 1; done
+	$(GO) run ./internal/lab/demo -portspec $(BIN)
+
+# Bring the lab up and keep it for hand checks, until Ctrl-C (root).
+lab: build
+	$(GO) run ./internal/lab/demo -portspec $(BIN) -hold
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -14,6 +14,11 @@ func TestExamples(t *testing.T) {
 	if err != nil || len(files) < 4 {
 		t.Fatalf("want at least 4 examples, found %d (%v)", len(files), err)
 	}
+	demos, _ := filepath.Glob(filepath.Join(examplesDir(), "..", "internal", "lab", "demo", "*.hcl"))
+	if len(demos) != 2 {
+		t.Fatalf("want the 2 demo specs, found %v", demos)
+	}
+	files = append(files, demos...)
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
