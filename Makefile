@@ -15,7 +15,7 @@ fmt-check:
 	@out=$$(gofmt -l $(GOFILES)); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
 test: vet fmt-check
-	$(GO) test ./...
+	$(GO) test -count=1 ./...
 
 # The namespace lab as root, loopback listeners otherwise; reports in out/.
 demo: build
