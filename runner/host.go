@@ -58,14 +58,15 @@ func (h *host) refill(now time.Time) {
 }
 
 // observe records what a try saw. afterSilence says an earlier try of the
-// same port was silent: an answer now means the path lost a packet, unless
-// the try was paced, when the silence was the rate limit's doing.
+// same port was silent: an answer now means the path lost a packet. An
+// ICMP error after silence proves nothing of the kind, since the target's
+// rate limit mutes those; nor does an answer to a paced try.
 func (h *host) observe(t Try, afterSilence bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if t.Signal != Silence && t.Signal != Local {
 		h.rtt.sample(t.Duration)
-		if afterSilence && !t.Paced {
+		if afterSilence && !t.Paced && t.Signal != ICMP {
 			h.lossy = true
 		}
 	}

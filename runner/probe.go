@@ -84,12 +84,10 @@ func (r *Runner) probe(ctx context.Context, c spec.Check, h *host) Result {
 			}
 		} else {
 			var conn *probeSocket
-			out, conn = tcpTry(ctx, r.opts.Socket, target, r.source(c), timeout)
+			out, conn = tcpTry(ctx, r.opts.Socket, target, r.source(c), timeout, c.Expect.Banner != nil)
 			if conn != nil {
-				if c.Expect.Banner != nil {
-					ev.Reply = readBanner(ctx, conn, timeout)
-				}
-				conn.Close()
+				ev.Reply = readBanner(ctx, conn, timeout)
+				conn.closeWithReset()
 			}
 		}
 		if ctx.Err() != nil {

@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"iter"
+	"math/rand/v2"
 	"net/netip"
 	"sync"
 	"time"
@@ -111,20 +112,29 @@ func (r *Runner) host(a netip.Addr) *host {
 
 // Run probes every check and calls emit with each result in the order of
 // the checks, whatever order the probes finish in. At most Concurrency
-// probes run at once and a few times that many results wait for their
-// turn, so memory stays flat however many checks there are. When ctx ends,
-// probing stops promptly and every check not finished is emitted with
-// Skipped set; Run then returns ctx's error.
+// probes run at once and a few blocks of results wait for their turn, so
+// memory stays flat however many checks there are. When ctx ends, probing
+// stops promptly and every check not finished is emitted with Skipped set;
+// Run then returns ctx's error.
+//
+// Checks are read a block at a time and each block is probed in a shuffled
+// order, as nmap shuffles ports: a run of dropped ports, each of which
+// holds a per-host slot for all its tries, is spread among quick ones
+// instead of filling every slot at once. The shuffle is seeded, so a run's
+// timing is repeatable, and it never changes the order of the results.
 func (r *Runner) Run(ctx context.Context, checks iter.Seq[spec.Check], emit func(Result)) error {
 	type job struct {
 		check spec.Check
 		done  chan Result
 	}
+	block := 4 * r.opts.Concurrency
 	jobs := make(chan job)
-	// order carries each job's result channel in check order; its
+	// order carries each check's result channel in check order; its
 	// capacity bounds how far probing runs ahead of the oldest unfinished
-	// check.
-	order := make(chan chan Result, 4*r.opts.Concurrency)
+	// check. A dropped port holds the head of the line for all its tries
+	// (a third of a second at the least), and a near host answers tens of
+	// thousands of probes in that time: the window must let them run.
+	order := make(chan chan Result, 8*block)
 
 	var workers sync.WaitGroup
 	for range r.opts.Concurrency {
@@ -144,21 +154,39 @@ func (r *Runner) Run(ctx context.Context, checks iter.Seq[spec.Check], emit func
 		}
 	}()
 
-	for c := range checks {
-		done := make(chan Result, 1)
-		if ctx.Err() != nil {
-			done <- skipped(c)
-		} else if c.ResolveErr != nil {
-			done <- Result{Check: c, Status: Error, Err: c.ResolveErr, Start: time.Now()}
-		} else {
+	shuffle := rand.New(rand.NewPCG(0x706f7274, 0x73706563)) // "port", "spec"
+	pending := make([]job, 0, block)
+	dispatch := func() {
+		shuffle.Shuffle(len(pending), func(i, j int) { pending[i], pending[j] = pending[j], pending[i] })
+		for _, j := range pending {
+			if ctx.Err() != nil {
+				j.done <- skipped(j.check)
+				continue
+			}
 			select {
-			case jobs <- job{c, done}:
+			case jobs <- j:
 			case <-ctx.Done():
-				done <- skipped(c)
+				j.done <- skipped(j.check)
 			}
 		}
-		order <- done
+		pending = pending[:0]
 	}
+	for c := range checks {
+		done := make(chan Result, 1)
+		switch {
+		case ctx.Err() != nil:
+			done <- skipped(c)
+		case c.ResolveErr != nil:
+			done <- Result{Check: c, Status: Error, Err: c.ResolveErr, Start: time.Now()}
+		default:
+			pending = append(pending, job{c, done})
+		}
+		order <- done
+		if len(pending) == block {
+			dispatch()
+		}
+	}
+	dispatch()
 	close(jobs)
 	close(order)
 	<-emitted

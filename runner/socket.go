@@ -20,31 +20,24 @@ type probeSocket struct {
 	raw  syscall.RawConn
 }
 
-// openSocket creates a socket of typ for target with the error queue on,
-// binds it to src when src is set, and starts connecting it. For TCP the
-// connect is in progress when it returns.
-func openSocket(newSocket SocketFunc, typ int, target netip.AddrPort, src netip.AddrPort) (*probeSocket, error) {
+// dial creates a non-blocking socket of typ for target with the error
+// queue on, binds it to src when src is set, and starts connecting it. For
+// TCP the connect is usually still in progress when it returns.
+func dial(newSocket SocketFunc, typ int, target netip.AddrPort, src netip.AddrPort) (int, error) {
 	domain, level, recverr := unix.AF_INET, unix.SOL_IP, unix.IP_RECVERR
 	if !target.Addr().Unmap().Is4() {
 		domain, level, recverr = unix.AF_INET6, unix.SOL_IPV6, unix.IPV6_RECVERR
 	}
 	fd, err := newSocket(domain, typ|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
-		return nil, fmt.Errorf("socket: %w", err)
+		return -1, fmt.Errorf("socket: %w", err)
 	}
-	fail := func(what string, err error) (*probeSocket, error) {
+	fail := func(what string, err error) (int, error) {
 		unix.Close(fd)
-		return nil, fmt.Errorf("%s: %w", what, err)
+		return -1, fmt.Errorf("%s: %w", what, err)
 	}
 	if err := unix.SetsockoptInt(fd, level, recverr, 1); err != nil {
 		return fail("IP_RECVERR", err)
-	}
-	if typ == unix.SOCK_STREAM {
-		// Closing with a RST, not a FIN, leaves no TIME_WAIT behind a
-		// port that answered: a big scan must not exhaust local ports.
-		if err := unix.SetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: 0}); err != nil {
-			return fail("SO_LINGER", err)
-		}
 	}
 	if src.Port() != 0 || src.Addr().IsValid() {
 		// Several probes may share a fixed source port towards different
@@ -58,6 +51,11 @@ func openSocket(newSocket SocketFunc, typ int, target netip.AddrPort, src netip.
 	if err := unix.Connect(fd, sockaddr(domain, target)); err != nil && err != unix.EINPROGRESS {
 		return fail("connect", err)
 	}
+	return fd, nil
+}
+
+// register hands fd to Go's network poller, which owns it from then on.
+func register(fd int, target netip.AddrPort) (*probeSocket, error) {
 	file := os.NewFile(uintptr(fd), "probe "+target.String())
 	raw, err := file.SyscallConn()
 	if err != nil {
@@ -83,3 +81,16 @@ func sockaddr(domain int, ap netip.AddrPort) unix.Sockaddr {
 }
 
 func (s *probeSocket) Close() error { return s.file.Close() }
+
+// closeWithReset closes a connected TCP socket with a RST rather than a
+// FIN, so a port that answered leaves nothing in TIME_WAIT: a big scan
+// must not exhaust local ports. Sockets that never connected have no
+// TIME_WAIT, and are spared the system call.
+func (s *probeSocket) closeWithReset() error {
+	s.raw.Control(func(fd uintptr) { setLingerZero(int(fd)) })
+	return s.file.Close()
+}
+
+func setLingerZero(fd int) {
+	unix.SetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: 0})
+}

@@ -50,59 +50,91 @@ func fromQueue(q *queuedError) outcome {
 }
 
 // tcpTry makes one TCP connect to target. On SYN-ACK it returns the open
-// socket, for reading a banner; the caller closes it.
-func tcpTry(ctx context.Context, newSocket SocketFunc, target, src netip.AddrPort, timeout time.Duration) (outcome, *probeSocket) {
-	sock, err := openSocket(newSocket, unix.SOCK_STREAM, target, src)
+// socket when keep is set, for reading a banner; the caller closes it.
+//
+// On a near target the answer is often back before connect() returns, so
+// the socket is looked at once at once: only a connect still in progress
+// is handed to the network poller to wait on. That skips the poller's
+// bookkeeping for most ports of a scan.
+func tcpTry(ctx context.Context, newSocket SocketFunc, target, src netip.AddrPort, timeout time.Duration, keep bool) (outcome, *probeSocket) {
+	deadline := time.Now().Add(timeout)
+	fd, err := dial(newSocket, unix.SOCK_STREAM, target, src)
+	if err != nil {
+		return localOutcome(err), nil
+	}
+	if out, done := connectState(fd, true); done {
+		if out.signal != SynAck || !keep {
+			if out.signal == SynAck {
+				setLingerZero(fd)
+			}
+			unix.Close(fd)
+			return out, nil
+		}
+	}
+	sock, err := register(fd, target)
 	if err != nil {
 		return localOutcome(err), nil
 	}
 	var out outcome
-	err = sock.await(ctx, time.Now().Add(timeout), true, func(fd int) bool {
-		if q := readErrQueue(fd); q != nil {
-			out = fromQueue(q)
-			return true
-		}
-		soerr, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ERROR)
-		if err != nil {
-			out = outcome{signal: Local, err: err}
-			return true
-		}
-		switch e := unix.Errno(soerr); e {
-		case 0:
-			if _, err := unix.Getpeername(fd); err == nil {
-				out = outcome{signal: SynAck}
-				return true
-			}
-			return false
-		case unix.EINPROGRESS, unix.EALREADY, unix.EINTR:
-			return false
-		case unix.ECONNREFUSED:
-			// The ICMP that refused it may have been queued since the
-			// first look; only an empty queue means a RST.
-			if q := readErrQueue(fd); q != nil {
-				out = fromQueue(q)
-			} else {
-				out = outcome{signal: Reset}
-			}
-			return true
-		default:
-			if q := readErrQueue(fd); q != nil {
-				out = fromQueue(q)
-			} else {
-				out = outcome{signal: Local, err: e}
-			}
-			return true
-		}
-	})
-	if err != nil {
+	done := false
+	look := func(fd int) bool {
+		out, done = connectState(fd, false)
+		return done
+	}
+	err = sock.await(ctx, deadline, true, look)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		err = sock.lastLook(look)
+	}
+	switch {
+	case err != nil:
 		sock.Close()
 		return waitOutcome(err), nil
-	}
-	if out.signal != SynAck {
+	case out.signal != SynAck:
 		sock.Close()
+		return out, nil
+	case !keep:
+		sock.closeWithReset()
 		return out, nil
 	}
 	return out, sock
+}
+
+// connectState looks at a connecting socket and reports whether the
+// connect has ended, and how. quick is the look right after connect(),
+// which skips what cannot have happened yet.
+func connectState(fd int, quick bool) (outcome, bool) {
+	soerr, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ERROR)
+	if err != nil {
+		return outcome{signal: Local, err: err}, true
+	}
+	switch e := unix.Errno(soerr); {
+	case e == 0:
+		if _, err := unix.Getpeername(fd); err == nil {
+			return outcome{signal: SynAck}, true
+		}
+		if quick {
+			return outcome{}, false
+		}
+		// Woken without a result: an ICMP error that did not end the
+		// connect (Linux does not end an IPv6 one on an error nft sends)
+		// is only on the error queue.
+		if q := readErrQueue(fd); q != nil {
+			return fromQueue(q), true
+		}
+		return outcome{}, false
+	case e == unix.EINPROGRESS || e == unix.EALREADY || e == unix.EINTR:
+		return outcome{}, false
+	default:
+		// Refused or unreachable: the error queue says whether an ICMP
+		// error did it, and which; ECONNREFUSED without one is a RST.
+		if q := readErrQueue(fd); q != nil {
+			return fromQueue(q), true
+		}
+		if e == unix.ECONNREFUSED {
+			return outcome{signal: Reset}, true
+		}
+		return outcome{signal: Local, err: e}, true
+	}
 }
 
 // readBanner reads what a server sends first, until the deadline or as
@@ -131,7 +163,11 @@ type udpSocket struct {
 }
 
 func openUDP(newSocket SocketFunc, target, src netip.AddrPort) (*udpSocket, error) {
-	s, err := openSocket(newSocket, unix.SOCK_DGRAM, target, src)
+	fd, err := dial(newSocket, unix.SOCK_DGRAM, target, src)
+	if err != nil {
+		return nil, err
+	}
+	s, err := register(fd, target)
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +206,7 @@ func (u *udpSocket) try(ctx context.Context, payload []byte, timeout time.Durati
 		u.buf = make([]byte, 2048)
 	}
 	var reply []byte
-	err = u.await(ctx, deadline, false, func(fd int) bool {
+	look := func(fd int) bool {
 		if q := readErrQueue(fd); q != nil {
 			out = fromQueue(q)
 			return true
@@ -189,11 +225,27 @@ func (u *udpSocket) try(ctx context.Context, payload []byte, timeout time.Durati
 			}
 		}
 		return true
-	})
+	}
+	err = u.await(ctx, deadline, false, look)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		err = u.lastLook(look)
+	}
 	if err != nil {
 		return waitOutcome(err), nil
 	}
 	return out, reply
+}
+
+// lastLook looks at the socket once more after the deadline. On a busy
+// machine the answer may have come in time and the goroutine waiting for
+// it not; silence must mean nothing came, not that nobody looked.
+func (s *probeSocket) lastLook(look func(fd int) bool) error {
+	found := false
+	s.raw.Control(func(fd uintptr) { found = look(int(fd)) })
+	if found {
+		return nil
+	}
+	return os.ErrDeadlineExceeded
 }
 
 func localOutcome(err error) outcome { return outcome{signal: Local, err: err} }
