@@ -55,15 +55,18 @@ func seconds(d time.Duration) string {
 }
 
 func (jw *Writer) Result(o runner.Outcome) error {
-	name := report.GroupName(jw.meta.Vantage, o.Check)
+	name := report.GroupName(o)
 	if jw.suite == nil || jw.suite.Name != name {
 		jw.flush()
 		jw.suite = &gojunit.Testsuite{Name: name, ID: jw.suites, Hostname: jw.meta.Hostname, Package: o.Check.Host.Name}
 		jw.suites++
 		jw.suite.AddProperty("portspec.version", jw.meta.Version)
-		jw.suite.AddProperty("portspec.vantage", jw.meta.Vantage)
+		jw.suite.AddProperty("portspec.vantage", o.Vantage)
 		jw.suite.AddProperty("portspec.spec_files", strings.Join(jw.meta.Files, " "))
 		jw.suite.AddProperty("portspec.spec_digest", jw.meta.Digest)
+		if jw.meta.Shard != "" {
+			jw.suite.AddProperty("portspec.shard", jw.meta.Shard)
+		}
 		jw.suiteStart, jw.suiteEnd = time.Time{}, time.Time{}
 	}
 	tc := gojunit.Testcase{

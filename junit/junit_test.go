@@ -30,6 +30,7 @@ func write(t *testing.T, vantage string) []byte {
 		t.Fatal(err)
 	}
 	for _, o := range reporttest.Outcomes() {
+		o.Vantage = vantage
 		if err := w.Result(o); err != nil {
 			t.Fatal(err)
 		}

@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
+	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/portspec/portspec/runner"
 )
@@ -18,6 +21,7 @@ const JSONSchema = 1
 type JSON struct {
 	quiet
 	w     io.Writer
+	buf   []byte
 	first bool
 	err   error
 	meta  Meta
@@ -34,59 +38,13 @@ type jsonMeta struct {
 	Command  []string  `json:"command"`
 	Vantage  string    `json:"vantage"`
 	Tags     []string  `json:"tags"`
+	Shard    string    `json:"shard,omitempty"`
 	Spec     jsonSpec  `json:"spec"`
 }
 
 type jsonSpec struct {
 	Files  []string `json:"files"`
 	Digest string   `json:"digest"`
-}
-
-type jsonResult struct {
-	Host        string        `json:"host"`
-	Name        string        `json:"name,omitempty"`
-	Address     string        `json:"address"`
-	Protocol    string        `json:"protocol"`
-	Port        uint16        `json:"port"`
-	Expected    string        `json:"expected"`
-	Actual      string        `json:"actual"`
-	Verdict     string        `json:"verdict"`
-	Message     string        `json:"message,omitempty"`
-	Note        string        `json:"note,omitempty"`
-	Error       string        `json:"error,omitempty"`
-	Description string        `json:"description,omitempty"`
-	Source      string        `json:"source"`
-	Started     *time.Time    `json:"started,omitempty"`
-	DurationMS  float64       `json:"duration_ms"`
-	Evidence    *jsonEvidence `json:"evidence,omitempty"`
-}
-
-type jsonEvidence struct {
-	Signal    string    `json:"signal"`
-	ICMP      *jsonICMP `json:"icmp,omitempty"`
-	Probe     string    `json:"probe,omitempty"`
-	ReplyHex  string    `json:"reply_hex,omitempty"`
-	App       string    `json:"app,omitempty"`
-	TimeoutMS float64   `json:"timeout_ms"`
-	Tries     []jsonTry `json:"tries"`
-}
-
-type jsonICMP struct {
-	Family string `json:"family"`
-	Type   uint8  `json:"type"`
-	Code   uint8  `json:"code"`
-	From   string `json:"from"`
-	Text   string `json:"text"`
-}
-
-type jsonTry struct {
-	Started    time.Time `json:"started"`
-	DurationMS float64   `json:"duration_ms"`
-	TimeoutMS  float64   `json:"timeout_ms"`
-	Signal     string    `json:"signal"`
-	ICMP       *jsonICMP `json:"icmp,omitempty"`
-	Error      string    `json:"error,omitempty"`
-	Paced      bool      `json:"paced,omitempty"`
 }
 
 type jsonSummary struct {
@@ -122,59 +80,198 @@ func (j *JSON) Begin(m Meta) error {
 		tags = []string{}
 	}
 	meta := jsonMeta{Schema: JSONSchema, Portspec: m.Version, Started: m.Start, Hostname: m.Hostname,
-		Command: m.Command, Vantage: m.Vantage, Tags: tags, Spec: jsonSpec{Files: m.Files, Digest: m.Digest}}
+		Command: m.Command, Vantage: m.Vantage, Tags: tags, Shard: m.Shard, Spec: jsonSpec{Files: m.Files, Digest: m.Digest}}
 	j.write(fmt.Sprintf("{\n\"meta\": %s,\n\"results\": [", j.marshal(meta)))
 	return j.err
 }
 
+// Result appends one result. It builds the JSON by hand, field for field
+// as encoding/json would write jsonResult (the golden test holds the two
+// to the same bytes): a million results through reflection cost seconds.
 func (j *JSON) Result(o runner.Outcome) error {
-	c := o.Check
-	r := jsonResult{
-		Host: c.Host.Name, Name: c.Name, Address: Address(c), Protocol: c.Protocol.String(), Port: c.Port,
-		Expected: c.State().String(), Actual: actual(o), Verdict: o.Verdict.String(),
-		Message: o.Message, Note: o.Note, Description: c.Expect.Description, Source: Source(c),
-		DurationMS: ms(o.Duration),
+	b := j.encode(o)
+	if j.err == nil {
+		_, j.err = j.w.Write(b)
 	}
-	if o.Err != nil && o.Verdict == runner.Errored {
-		r.Error = o.Err.Error()
-	}
-	if !o.Start.IsZero() {
-		r.Started = &o.Start
-	}
-	if len(o.Evidence.Tries) > 0 {
-		ev := o.Evidence
-		je := &jsonEvidence{Signal: ev.Signal.String(), ICMP: icmpJSON(ev.ICMP), Probe: ev.Probe, App: ev.App,
-			TimeoutMS: ms(ev.Timeout), Tries: []jsonTry{}}
-		if len(ev.Reply) > 0 {
-			je.ReplyHex = hex.EncodeToString(ev.Reply)
-		}
-		for _, t := range ev.Tries {
-			jt := jsonTry{Started: t.Start, DurationMS: ms(t.Duration), TimeoutMS: ms(t.Timeout), Signal: t.Signal.String(), ICMP: icmpJSON(t.ICMP), Paced: t.Paced}
-			if t.Err != nil {
-				jt.Error = t.Err.Error()
-			}
-			je.Tries = append(je.Tries, jt)
-		}
-		r.Evidence = je
-	}
-	sep := "\n"
-	if !j.first {
-		sep = ",\n"
-	}
-	j.first = false
-	j.write(sep + j.marshal(r))
 	return j.err
 }
 
-func icmpJSON(e *runner.ICMPError) *jsonICMP {
+func (j *JSON) encode(o runner.Outcome) []byte {
+	c := o.Check
+	b := j.buf[:0]
+	if j.first {
+		b = append(b, '\n')
+	} else {
+		b = append(b, ",\n"...)
+	}
+	j.first = false
+	b = append(b, `{"host":`...)
+	b = appendString(b, c.Host.Name)
+	b = appendOptional(b, "vantage", o.Vantage)
+	if c.Name != "" {
+		b = append(b, `,"name":`...)
+		b = appendString(b, c.Name)
+	}
+	b = append(b, `,"address":`...)
+	b = appendString(b, Address(c))
+	b = append(b, `,"protocol":`...)
+	b = appendString(b, c.Protocol.String())
+	b = append(b, `,"port":`...)
+	b = strconv.AppendUint(b, uint64(c.Port), 10)
+	b = append(b, `,"expected":`...)
+	b = appendString(b, c.State().String())
+	b = append(b, `,"actual":`...)
+	b = appendString(b, actual(o))
+	b = append(b, `,"verdict":`...)
+	b = appendString(b, o.Verdict.String())
+	b = appendOptional(b, "message", o.Message)
+	b = appendOptional(b, "note", o.Note)
+	if o.Err != nil && o.Verdict == runner.Errored {
+		b = appendOptional(b, "error", o.Err.Error())
+	}
+	b = appendOptional(b, "description", c.Expect.Description)
+	b = append(b, `,"source":`...)
+	b = appendString(b, Source(c))
+	b = append(b, `,"order":[`...)
+	b = strconv.AppendInt(b, int64(c.Order.Unit), 10)
+	b = append(b, ',')
+	b = strconv.AppendInt(b, int64(c.Order.Address), 10)
+	b = append(b, ',')
+	b = strconv.AppendInt(b, int64(c.Order.Seq), 10)
+	b = append(b, ']')
+	if !o.Start.IsZero() {
+		b = append(b, `,"started":`...)
+		b = appendTime(b, o.Start)
+	}
+	b = append(b, `,"duration_ms":`...)
+	b = appendMS(b, o.Duration)
+	if ev := o.Evidence; len(ev.Tries) > 0 {
+		b = append(b, `,"evidence":{"signal":`...)
+		b = appendString(b, ev.Signal.String())
+		b = appendICMP(b, ev.ICMP)
+		b = appendOptional(b, "probe", ev.Probe)
+		if len(ev.Reply) > 0 {
+			b = append(b, `,"reply_hex":"`...)
+			b = hex.AppendEncode(b, ev.Reply)
+			b = append(b, '"')
+		}
+		b = appendOptional(b, "app", ev.App)
+		b = append(b, `,"timeout_ms":`...)
+		b = appendMS(b, ev.Timeout)
+		b = append(b, `,"tries":[`...)
+		for i, t := range ev.Tries {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"started":`...)
+			b = appendTime(b, t.Start)
+			b = append(b, `,"duration_ms":`...)
+			b = appendMS(b, t.Duration)
+			b = append(b, `,"timeout_ms":`...)
+			b = appendMS(b, t.Timeout)
+			b = append(b, `,"signal":`...)
+			b = appendString(b, t.Signal.String())
+			b = appendICMP(b, t.ICMP)
+			if t.Err != nil {
+				b = appendOptional(b, "error", t.Err.Error())
+			}
+			if t.Paced {
+				b = append(b, `,"paced":true`...)
+			}
+			b = append(b, '}')
+		}
+		b = append(b, "]}"...)
+	}
+	b = append(b, '}')
+	j.buf = b
+	return b
+}
+
+func appendOptional(b []byte, name, value string) []byte {
+	if value == "" {
+		return b
+	}
+	b = append(b, ',', '"')
+	b = append(b, name...)
+	b = append(b, '"', ':')
+	return appendString(b, value)
+}
+
+func appendICMP(b []byte, e *runner.ICMPError) []byte {
 	if e == nil {
-		return nil
+		return b
 	}
 	family := "icmp"
 	if e.V6 {
 		family = "icmpv6"
 	}
-	return &jsonICMP{Family: family, Type: e.Type, Code: e.Code, From: e.From.String(), Text: e.String()}
+	b = append(b, `,"icmp":{"family":"`...)
+	b = append(b, family...)
+	b = append(b, `","type":`...)
+	b = strconv.AppendUint(b, uint64(e.Type), 10)
+	b = append(b, `,"code":`...)
+	b = strconv.AppendUint(b, uint64(e.Code), 10)
+	b = append(b, `,"from":`...)
+	b = appendString(b, e.From.String())
+	b = append(b, `,"text":`...)
+	b = appendString(b, e.String())
+	return append(b, '}')
+}
+
+func appendTime(b []byte, t time.Time) []byte {
+	b = append(b, '"')
+	b = t.AppendFormat(b, time.RFC3339Nano)
+	return append(b, '"')
+}
+
+// appendMS writes a duration in milliseconds as encoding/json writes the
+// float64 ms() returns.
+func appendMS(b []byte, d time.Duration) []byte {
+	f := ms(d)
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	return strconv.AppendFloat(b, f, format, -1, 64)
+}
+
+// appendString writes s as a JSON string, escaping as encoding/json does,
+// HTML-sensitive characters included.
+func appendString(b []byte, s string) []byte {
+	const hexDigits = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				b = append(b, '\\', c)
+			case c == '\n':
+				b = append(b, '\\', 'n')
+			case c == '\r':
+				b = append(b, '\\', 'r')
+			case c == '\t':
+				b = append(b, '\\', 't')
+			case c < 0x20 || c == '<' || c == '>' || c == '&':
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			default:
+				b = append(b, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+		default:
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
+	}
+	return append(b, '"')
 }
 
 func (j *JSON) End(s Summary) error {

@@ -21,7 +21,6 @@ type Log struct {
 	w        io.Writer
 	verdicts *spool.Spool
 	meta     Meta
-	vantage  string
 	err      error
 }
 
@@ -46,7 +45,7 @@ func (l *Log) printf(format string, args ...any) {
 func (l *Log) Begin(m Meta) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.meta, l.vantage = m, m.Vantage
+	l.meta = m
 	vantage := m.Vantage
 	if vantage == "" {
 		vantage = "(none: only blocks without from)"
@@ -58,6 +57,9 @@ func (l *Log) Begin(m Meta) error {
 	l.printf("vantage:    %s\n", vantage)
 	if len(m.Tags) > 0 {
 		l.printf("tags:       %s\n", strings.Join(m.Tags, ", "))
+	}
+	if m.Shard != "" {
+		l.printf("shard:      %s\n", m.Shard)
 	}
 	l.printf("spec files: %s\n", strings.Join(m.Files, ", "))
 	l.printf("spec:       %s\n\n", m.Digest)
@@ -88,7 +90,7 @@ func (l *Log) Try(c spec.Check, t runner.Try) {
 func (l *Log) Result(o runner.Outcome) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	_, err := fmt.Fprintf(l.verdicts, "%-7s %s %s: %s\n", strings.ToUpper(o.Verdict.String()), GroupName(l.vantage, o.Check), CheckName(o.Check), actual(o))
+	_, err := fmt.Fprintf(l.verdicts, "%-7s %s %s: %s\n", strings.ToUpper(o.Verdict.String()), GroupName(o), CheckName(o.Check), actual(o))
 	for _, line := range Explain(o) {
 		fmt.Fprintf(l.verdicts, "        %s\n", line)
 	}

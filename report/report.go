@@ -16,6 +16,7 @@ type Meta struct {
 	Command  []string
 	Vantage  string // --from, or ""
 	Tags     []string
+	Shard    string // --shard k/n, or ""
 	Files    []string
 	Digest   string // spec.Spec.Digest
 	Start    time.Time
@@ -136,10 +137,10 @@ func Address(c spec.Check) string {
 // GroupName names the host and address a result belongs to, as text
 // headers and JUnit suites do: "mx (198.18.0.2)", or "app: mx (198.18.0.2)"
 // when run from vantage point app.
-func GroupName(vantage string, c spec.Check) string {
-	name := fmt.Sprintf("%s (%s)", c.Host.Name, Address(c))
-	if vantage != "" {
-		name = vantage + ": " + name
+func GroupName(o runner.Outcome) string {
+	name := fmt.Sprintf("%s (%s)", o.Check.Host.Name, Address(o.Check))
+	if o.Vantage != "" {
+		name = o.Vantage + ": " + name
 	}
 	return name
 }

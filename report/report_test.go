@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"io"
 	"testing"
 	"time"
 
@@ -21,6 +22,9 @@ func feed(t *testing.T, r report.Reporter, meta report.Meta) {
 		t.Fatal(err)
 	}
 	outcomes := reporttest.Outcomes()
+	for i := range outcomes {
+		outcomes[i].Vantage = meta.Vantage
+	}
 	for _, o := range outcomes {
 		for _, try := range o.Evidence.Tries {
 			r.Try(o.Check, try)
@@ -119,5 +123,70 @@ func TestPortQryLine(t *testing.T) {
 	r = runner.Result{Check: spec.Check{Protocol: spec.TCP, Port: 49999}, Status: runner.NotListening}
 	if got := report.PortQryLine(r); got != "TCP port 49999 (unknown service): NOT LISTENING" {
 		t.Errorf("%q", got)
+	}
+}
+
+func BenchmarkJSONResult(b *testing.B) {
+	outcomes := reporttest.Outcomes()
+	j := report.NewJSON(io.Discard)
+	j.Begin(reporttest.Meta())
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		j.Result(outcomes[i%len(outcomes)])
+	}
+}
+
+func TestJSONMatchesReference(t *testing.T) {
+	outcomes := reporttest.Outcomes()
+	// Text that needs escaping, and durations that need the exponent.
+	odd := outcomes[1]
+	odd.Message = "quote \" back\\slash <tag> & \x01\x7f\t\n\r caf\u00e9 \u2028 \xff end"
+	odd.Duration = time.Nanosecond
+	outcomes = append(outcomes, odd)
+	for i, o := range outcomes {
+		got := string(report.EncodeResult(o))
+		want := ",\n" + string(report.ReferenceResult(o))
+		if got != want {
+			t.Errorf("outcome %d:\n got %s\nwant %s", i, got, want)
+		}
+	}
+}
+
+// TestJSONRoundTrip writes the fixed run as JSON, reads it back, and
+// writes it again: merge must lose nothing on the way.
+func TestJSONRoundTrip(t *testing.T) {
+	var first bytes.Buffer
+	meta := reporttest.Meta()
+	meta.Vantage, meta.Shard = "app", "2/3"
+	feed(t, report.NewJSON(&first), meta)
+	jr, err := report.OpenJSON(bytes.NewReader(first.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if jr.Meta.Vantage != "app" || jr.Meta.Shard != "2/3" || jr.Meta.Digest != meta.Digest || !jr.Meta.Start.Equal(meta.Start) {
+		t.Errorf("meta read back as %+v", jr.Meta)
+	}
+	var second bytes.Buffer
+	w := report.NewJSON(&second)
+	back := jr.Meta
+	back.Clock = meta.Clock
+	w.Begin(back)
+	var sum report.Summary
+	for {
+		o, ok, err := jr.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok {
+			break
+		}
+		sum.Add(o)
+		w.Result(o)
+	}
+	sum.Elapsed = reporttest.Summary().Elapsed
+	w.End(sum)
+	if first.String() != second.String() {
+		t.Errorf("the JSON changed on a round trip:\n%s\n---\n%s", first.String(), second.String())
 	}
 }

@@ -1,9 +1,11 @@
 package report
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/fatih/color"
 	"github.com/portspec/portspec/runner"
@@ -23,12 +25,12 @@ type TextOptions struct {
 // under each failure, and the summary line.
 type Text struct {
 	quiet
-	w    io.Writer
-	opts TextOptions
+	w         *bufio.Writer
+	opts      TextOptions
+	lastFlush time.Time
 
 	red, green, yellow, bold, faint *color.Color
-	vantage                         string
-	group, shown                    string
+	shown                           string
 	err                             error
 }
 
@@ -36,7 +38,7 @@ type Text struct {
 // it never reads or sets the global color.NoColor.
 func NewText(w io.Writer, opts TextOptions) *Text {
 	t := &Text{
-		w: w, opts: opts,
+		w: bufio.NewWriter(w), opts: opts,
 		red:    color.New(color.FgRed),
 		green:  color.New(color.FgGreen),
 		yellow: color.New(color.FgYellow),
@@ -70,23 +72,19 @@ func (t *Text) printf(c *color.Color, format string, args ...any) {
 	_, t.err = io.WriteString(t.w, s)
 }
 
-func (t *Text) Begin(m Meta) error {
-	t.vantage = m.Vantage
-	return nil
-}
+func (t *Text) Begin(Meta) error { return nil }
 
 func (t *Text) Result(o runner.Outcome) error {
-	t.group = GroupName(t.vantage, o.Check)
 	show := !t.opts.Quiet || o.Verdict == runner.Fail || o.Verdict == runner.Errored
 	if !show {
 		return t.err
 	}
-	if t.group != t.shown {
+	if group := GroupName(o); group != t.shown {
 		if t.shown != "" {
 			t.printf(nil, "\n")
 		}
-		t.printf(t.bold, "%s\n", t.group)
-		t.shown = t.group
+		t.printf(t.bold, "%s\n", group)
+		t.shown = group
 	}
 	mark, c := "✓", t.green
 	switch {
@@ -116,7 +114,19 @@ func (t *Text) Result(o runner.Outcome) error {
 	for _, l := range lines {
 		t.printf(nil, "      %s\n", l)
 	}
+	// Buffered, for a million lines; flushed often enough that someone
+	// watching sees the run move.
+	if now := time.Now(); now.Sub(t.lastFlush) > 100*time.Millisecond {
+		t.flush()
+		t.lastFlush = now
+	}
 	return t.err
+}
+
+func (t *Text) flush() {
+	if err := t.w.Flush(); err != nil && t.err == nil {
+		t.err = err
+	}
 }
 
 // actual is the state found, in PortQry's words.
@@ -146,6 +156,7 @@ func (t *Text) End(s Summary) error {
 	t.printf(c, "%s", s.Line())
 	t.printf(nil, "\n")
 	t.printf(nil, "took %s\n", Duration(s.Elapsed))
+	t.flush()
 	return t.err
 }
 

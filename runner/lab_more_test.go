@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -250,4 +252,79 @@ func TestResolvedChecksErrors(t *testing.T) {
 	if len(results) != 1 || results[0].Status != Error || !strings.Contains(fmt.Sprint(results[0].Err), "no such host") {
 		t.Fatalf("results %+v, want one error naming the failed lookup", results)
 	}
+}
+
+// TestLabBoundedResources probes 254 addresses × 256 ports, 65024 checks,
+// and samples the goroutines and file descriptors all along: neither may
+// grow past the caps, whatever the number of checks.
+func TestLabBoundedResources(t *testing.T) {
+	l := lab.New(t)
+	scan := netip.MustParsePrefix("198.18.2.0/24")
+	addrs, err := l.AddServerAddrs(scan)
+	must(t, err)
+	must(t, l.Nft(l.Server, `table inet drop {
+  chain input {
+    type filter hook input priority 0; policy accept;
+    tcp dport 100-101 drop
+  }
+}`))
+	const concurrency = 200
+	baseGoroutines, baseFDs := runtime.NumGoroutine(), openFDs(t)
+	host := &spec.Host{Name: "scan"}
+	e := &spec.Expectation{Protocol: spec.TCP, State: spec.Blocked}
+	stop := make(chan struct{})
+	var peakGoroutines, peakFDs int
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			peakGoroutines = max(peakGoroutines, runtime.NumGoroutine())
+			peakFDs = max(peakFDs, openFDs(t))
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	n := 0
+	err = New(Options{Socket: l.Socket, Concurrency: concurrency, Timeout: 50 * time.Millisecond}).Run(context.Background(), func(yield func(spec.Check) bool) {
+		for _, a := range addrs {
+			for p := 1; p <= 256; p++ {
+				if !yield(spec.Check{Host: host, Addr: a, Protocol: spec.TCP, Port: uint16(p), Expect: e}) {
+					return
+				}
+			}
+		}
+	}, func(r Result) {
+		n++
+		if r.Status == Error {
+			t.Errorf("%s tcp/%d: %v", r.Check.Addr, r.Check.Port, r.Err)
+		}
+	})
+	close(stop)
+	<-sampled
+	must(t, err)
+	if n != len(addrs)*256 {
+		t.Fatalf("%d results for %d checks", n, len(addrs)*256)
+	}
+	// The workers, the emitter and the sampler: a constant, whatever n.
+	if extra := peakGoroutines - baseGoroutines; extra > concurrency+10 {
+		t.Errorf("%d goroutines beyond the %d at the start, for a cap of %d", extra, baseGoroutines, concurrency)
+	}
+	if extra := peakFDs - baseFDs; extra > concurrency+10 {
+		t.Errorf("%d file descriptors beyond the %d at the start, for a cap of %d", extra, baseFDs, concurrency)
+	}
+	t.Logf("%d checks: at most %d goroutines (%d at start) and %d fds (%d at start), cap %d",
+		n, peakGoroutines, baseGoroutines, peakFDs, baseFDs, concurrency)
+}
+
+func openFDs(t *testing.T) int {
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(entries)
 }

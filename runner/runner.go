@@ -18,7 +18,7 @@ const (
 	DefaultTCPTries    = 3
 	DefaultUDPTries    = 2
 	DefaultConcurrency = 1024
-	DefaultPerHost     = 256
+	DefaultPerHost     = 512
 	DefaultMinTimeout  = 100 * time.Millisecond
 	DefaultMaxTimeout  = time.Second
 	// lossyTries is how many tries silence needs on a host that has been
@@ -127,14 +127,14 @@ func (r *Runner) Run(ctx context.Context, checks iter.Seq[spec.Check], emit func
 		check spec.Check
 		done  chan Result
 	}
-	block := 4 * r.opts.Concurrency
+	block := 8 * r.opts.Concurrency
 	jobs := make(chan job)
 	// order carries each check's result channel in check order; its
 	// capacity bounds how far probing runs ahead of the oldest unfinished
 	// check. A dropped port holds the head of the line for all its tries
 	// (a third of a second at the least), and a near host answers tens of
 	// thousands of probes in that time: the window must let them run.
-	order := make(chan chan Result, 8*block)
+	order := make(chan chan Result, 4*block)
 
 	var workers sync.WaitGroup
 	for range r.opts.Concurrency {

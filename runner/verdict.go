@@ -33,6 +33,8 @@ type Outcome struct {
 	// Note qualifies a verdict: a pass that could also be a silent
 	// listener, or how to make an ambiguous failure clear.
 	Note string
+	// Vantage is where the probe ran from (--from), or "".
+	Vantage string
 }
 
 // Ambiguous reports whether the actual state leaves room for doubt: UDP

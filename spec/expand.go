@@ -16,6 +16,8 @@ type Selection struct {
 	// Tags (--tag), when any, keep only the blocks tagged with one of them,
 	// counting the host's tags as the block's.
 	Tags []string
+	// Shard (--shard k/n), when set, keeps one of n disjoint parts.
+	Shard Shard
 }
 
 // Selects reports whether the selection runs block e of host h.
@@ -44,6 +46,28 @@ type Check struct {
 	Protocol   Protocol
 	Port       uint16
 	Expect     *Expectation
+	// Order places the check in the whole run, so that the results of
+	// shards can be put back in the order one run would have given them.
+	Order Order
+}
+
+// Order is a check's place in a run: its unit (one address of a host, or
+// one DNS name, in spec order), the address's rank among a name's
+// addresses, and the check's rank among the unit's checks for an address.
+// It does not depend on sharding.
+type Order struct {
+	Unit, Address, Seq int
+}
+
+// Less orders checks as one run yields them.
+func (o Order) Less(p Order) bool {
+	if o.Unit != p.Unit {
+		return o.Unit < p.Unit
+	}
+	if o.Address != p.Address {
+		return o.Address < p.Address
+	}
+	return o.Seq < p.Seq
 }
 
 // Target is what the check probes, as the user wrote it: the DNS name, or
@@ -81,11 +105,53 @@ func (s *Spec) Checks(sel Selection) iter.Seq[Check] {
 // unresolved.
 func (s *Spec) ResolvedChecks(sel Selection, resolve Resolver) iter.Seq[Check] {
 	return func(yield func(Check) bool) {
+		var plan *shardPlan
+		if sel.Shard.N > 1 {
+			plan = s.planShards(sel)
+		}
+		for u := range s.units(sel) {
+			if plan != nil && !plan.touches(u.index, sel.Shard.K) {
+				continue
+			}
+			c := Check{Host: u.host, Order: Order{Unit: u.index}}
+			var ok bool
+			if u.name != "" {
+				ok = yieldName(yield, c, u.name, u.blocks, resolve, plan, sel.Shard.K)
+			} else {
+				c.Addr = u.addr
+				ok = yieldBlocks(yield, c, u.blocks, plan, sel.Shard.K)
+			}
+			if !ok {
+				return
+			}
+		}
+	}
+}
+
+// unit is one address of a host, or one DNS name, with the blocks the
+// selection runs for it: the checks that per-host pacing sees as one
+// target, and that sharding keeps together where it can.
+type unit struct {
+	index  int
+	host   *Host
+	addr   netip.Addr
+	name   string
+	blocks []*Expectation
+	size   int // checks per address
+}
+
+func (s *Spec) units(sel Selection) iter.Seq[unit] {
+	return func(yield func(unit) bool) {
+		index := 0
 		for _, h := range s.Hosts {
 			var selected []*Expectation
+			size := 0
 			for _, e := range h.AllExpectations() {
 				if sel.Selects(h, e) {
 					selected = append(selected, e)
+					for _, r := range e.Ports {
+						size += r.Len()
+					}
 				}
 			}
 			if len(selected) == 0 {
@@ -93,46 +159,56 @@ func (s *Spec) ResolvedChecks(sel Selection, resolve Resolver) iter.Seq[Check] {
 			}
 			for _, t := range h.Targets {
 				if t.Name != "" {
-					if !yieldName(yield, h, t.Name, selected, resolve) {
+					if !yield(unit{index, h, netip.Addr{}, t.Name, selected, size}) {
 						return
 					}
+					index++
 					continue
 				}
 				for a := range t.Addrs {
-					if !yieldBlocks(yield, Check{Host: h, Addr: a}, selected) {
+					if !yield(unit{index, h, a, "", selected, size}) {
 						return
 					}
+					index++
 				}
 			}
 		}
 	}
 }
 
-func yieldName(yield func(Check) bool, h *Host, name string, blocks []*Expectation, resolve Resolver) bool {
+func yieldName(yield func(Check) bool, c Check, name string, blocks []*Expectation, resolve Resolver, plan *shardPlan, shard int) bool {
+	c.Name = name
 	if resolve == nil {
-		return yieldBlocks(yield, Check{Host: h, Name: name}, blocks)
+		return yieldBlocks(yield, c, blocks, plan, shard)
 	}
-	addrs, err := resolve(name, h.Family)
+	addrs, err := resolve(name, c.Host.Family)
 	if err == nil && len(addrs) == 0 {
-		err = fmt.Errorf("%s has no %s address", name, h.Family)
+		err = fmt.Errorf("%s has no %s address", name, c.Host.Family)
 	}
 	if err != nil {
-		return yieldBlocks(yield, Check{Host: h, Name: name, ResolveErr: err}, blocks)
+		c.ResolveErr = err
+		return yieldBlocks(yield, c, blocks, plan, shard)
 	}
-	for _, a := range addrs {
-		if !yieldBlocks(yield, Check{Host: h, Name: name, Addr: a}, blocks) {
+	for i, a := range addrs {
+		c.Addr, c.Order.Address = a, i
+		if !yieldBlocks(yield, c, blocks, plan, shard) {
 			return false
 		}
 	}
 	return true
 }
 
-func yieldBlocks(yield func(Check) bool, c Check, blocks []*Expectation) bool {
+func yieldBlocks(yield func(Check) bool, c Check, blocks []*Expectation, plan *shardPlan, shard int) bool {
+	seq := 0
 	for _, e := range blocks {
 		c.Expect, c.Protocol = e, e.Protocol
 		for _, r := range e.Ports {
 			for p := int(r.Low); p <= int(r.High); p++ {
-				c.Port = uint16(p)
+				c.Port, c.Order.Seq = uint16(p), seq
+				seq++
+				if plan != nil && plan.shardOf(c.Order.Unit, c.Order.Seq) != shard {
+					continue
+				}
 				if !yield(c) {
 					return false
 				}

@@ -3,6 +3,7 @@ package spec
 import (
 	"fmt"
 	"net/netip"
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -171,5 +172,43 @@ host "lab" {
 	}
 	if n != 17 {
 		t.Errorf("walk stopped after %d checks, want 17", n)
+	}
+}
+
+// BenchmarkExpand walks a million checks: 65534 addresses × 16 ports.
+func BenchmarkExpand(b *testing.B) {
+	dir := b.TempDir()
+	path := dir + "/s.hcl"
+	os.WriteFile(path, []byte(`host "lab" {
+  addresses = ["198.18.0.0/16"]
+  tcp "blocked" { ports = ["1-16"] }
+}
+`), 0o644)
+	l := NewLoader()
+	s, diags := l.Load([]string{path}, Options{})
+	if diags.HasErrors() {
+		b.Fatal(diags)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		n := 0
+		for range s.Checks(Selection{}) {
+			n++
+		}
+		if n != 65534*16 {
+			b.Fatalf("%d checks", n)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*65534*16), "ns/check")
+}
+
+func BenchmarkLoad(b *testing.B) {
+	b.ReportAllocs()
+	for range b.N {
+		l := NewLoader()
+		if _, diags := l.Load([]string{"testdata/valid/full_language.hcl"}, Options{}); diags.HasErrors() {
+			b.Fatal(diags)
+		}
 	}
 }

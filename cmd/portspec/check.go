@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -42,7 +43,7 @@ func (f *checkFlags) register(fs interface {
 	fs.StringVar(&f.log, "log", "", "write a log of every resolution and try to `file`")
 	fs.StringVar(&f.json, "json", "", "write a JSON report to `file`")
 	fs.IntVar(&f.concurrency, "concurrency", 0, "probes in flight at once (default: settings, else 1024)")
-	fs.IntVar(&f.perHost, "per-host", 0, "probes in flight to one address (default: settings, else 256)")
+	fs.IntVar(&f.perHost, "per-host", 0, "probes in flight to one address (default: settings, else 512)")
 	fs.Float64Var(&f.rate, "rate", 0, "probes a second at most (default: settings, else no limit)")
 	fs.DurationVar(&f.timeout, "timeout", 0, "a fixed timeout per try, for every block (default: adaptive)")
 	fs.IntVar(&f.tries, "tries", 0, "tries before silence counts, for every block (default: 3 tcp, 2 udp)")
@@ -51,10 +52,11 @@ func (f *checkFlags) register(fs interface {
 	fs.BoolVar(&f.failFast, "fail-fast", false, "stop at the first failure; the rest are skipped")
 }
 
-// output is a report file being written, with the reporter that fills it.
+// output is a report file being written.
 type output struct {
 	flag, path string
 	file       *atomicfile.File
+	buf        *bufio.Writer
 }
 
 func runCheck(args []string, stdout, stderr io.Writer) int {
@@ -79,6 +81,10 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	case f.concurrency < 0 || f.perHost < 0 || f.rate < 0 || f.timeout < 0 || f.tries < 0:
 		return usageError(stderr, fs, errors.New("--concurrency, --per-host, --rate, --timeout and --tries must not be negative"))
 	}
+	sel, err := f.selection()
+	if err != nil {
+		return usageError(stderr, fs, err)
+	}
 
 	loader := spec.NewLoader()
 	s, diags := loader.Load(paths, f.options())
@@ -86,59 +92,35 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	if diags.HasErrors() {
 		return exitUsage
 	}
-	sel := f.selection()
 	_, total := s.Count(sel)
-	if total == 0 {
+	if total == 0 && sel.Shard.N > 1 {
+		// More shards than units of work: an empty shard is normal, and
+		// merge still needs its (empty) report to know it ran.
+		fmt.Fprintf(stderr, "portspec check: shard %s holds no checks\n", sel.Shard)
+	} else if total == 0 {
 		fmt.Fprintln(stderr, "portspec check: no checks selected: every block is excluded by --from or --tag, so nothing would be tested")
 		return exitUsage
 	}
 
 	// Every output file is opened before the first probe: a report that
 	// cannot be written must stop the run, not surface after it.
-	var outputs []*output
-	for _, o := range []*output{{flag: "--junit", path: f.junit}, {flag: "--log", path: f.log}, {flag: "--json", path: f.json}} {
-		if o.path == "" {
-			continue
-		}
-		// Like pytest's --junitxml, create the directory: CI jobs name
-		// out/junit.xml in a fresh checkout.
-		if err = os.MkdirAll(filepath.Dir(o.path), 0o755); err == nil {
-			o.file, err = atomicfile.Create(o.path)
-		}
-		if err != nil {
-			fmt.Fprintf(stderr, "portspec check: cannot write %s %s: %v\n", o.flag, o.path, err)
-			abortAll(outputs)
-			return exitIncomplete
-		}
-		outputs = append(outputs, o)
+	outputs, code := openOutputs(stderr, []*output{{flag: "--junit", path: f.junit}, {flag: "--log", path: f.log}, {flag: "--json", path: f.json}})
+	if code != exitOK {
+		return code
 	}
 	defer abortAll(outputs)
-
-	reporters := report.Multi{report.NewText(stdout, report.TextOptions{Color: textColor, Quiet: f.quiet, Verbose: f.verbose})}
+	reporters, code := newReporters(stderr, stdout, report.TextOptions{Color: textColor, Quiet: f.quiet, Verbose: f.verbose}, outputs)
+	if code != exitOK {
+		return code
+	}
 	if isTerminal(stderr) && os.Getenv("CI") == "" {
 		reporters = append(reporters, report.NewProgress(stderr, total))
-	}
-	for _, o := range outputs {
-		var r report.Reporter
-		switch o.flag {
-		case "--junit":
-			r, err = junit.New(o.file)
-		case "--log":
-			r, err = report.NewLog(o.file)
-		case "--json":
-			r = report.NewJSON(o.file)
-		}
-		if err != nil {
-			fmt.Fprintf(stderr, "portspec check: %v\n", err)
-			return exitIncomplete
-		}
-		reporters = append(reporters, r)
 	}
 
 	hostname, _ := os.Hostname()
 	meta := report.Meta{
 		Version: portspecVersion(), Hostname: hostname, Command: append([]string{"portspec", "check"}, args...),
-		Vantage: f.from, Tags: f.tags, Files: s.Files, Digest: s.Digest, Start: time.Now(),
+		Vantage: f.from, Tags: f.tags, Shard: sel.Shard.String(), Files: s.Files, Digest: s.Digest, Start: time.Now(),
 	}
 	signalled, stopSignals := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stopSignals()
@@ -155,6 +137,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	writeErr := reporters.Begin(meta)
 	r.Run(ctx, s.ResolvedChecks(sel, resolver.Resolve), func(res runner.Result) {
 		o := runner.Judge(res)
+		o.Vantage = f.from
 		sum.Add(o)
 		if err := reporters.Result(o); err != nil && writeErr == nil {
 			writeErr = err
@@ -168,21 +151,84 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	if err := reporters.End(sum); err != nil && writeErr == nil {
 		writeErr = err
 	}
-	for _, o := range outputs {
-		if writeErr == nil {
-			if err := o.file.Commit(); err != nil {
-				writeErr = fmt.Errorf("%s %s: %w", o.flag, o.path, err)
-			}
-		}
+	if code := commitAll(stderr, outputs, writeErr); code != exitOK {
+		return code
 	}
 	switch {
-	case writeErr != nil:
-		fmt.Fprintf(stderr, "portspec check: writing the reports: %v\n", writeErr)
-		return exitIncomplete
 	case sum.Interrupted:
 		return exitInterrupted
 	case sum.Failed+sum.Errors > 0:
 		return exitFailed
+	}
+	return exitOK
+}
+
+// openOutputs opens the report files that were asked for, making their
+// directories, and returns exit 3 when one cannot be written.
+func openOutputs(stderr io.Writer, wanted []*output) ([]*output, int) {
+	var outputs []*output
+	for _, o := range wanted {
+		if o.path == "" {
+			continue
+		}
+		// Like pytest's --junitxml, create the directory: CI jobs name
+		// out/junit.xml in a fresh checkout.
+		err := os.MkdirAll(filepath.Dir(o.path), 0o755)
+		if err == nil {
+			o.file, err = atomicfile.Create(o.path)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "portspec: cannot write %s %s: %v\n", o.flag, o.path, err)
+			abortAll(outputs)
+			return nil, exitIncomplete
+		}
+		o.buf = bufio.NewWriterSize(o.file, 256<<10)
+		outputs = append(outputs, o)
+	}
+	return outputs, exitOK
+}
+
+// newReporters is the text report on stdout and one reporter a file.
+func newReporters(stderr, stdout io.Writer, text report.TextOptions, outputs []*output) (report.Multi, int) {
+	reporters := report.Multi{report.NewText(stdout, text)}
+	for _, o := range outputs {
+		var r report.Reporter
+		var err error
+		switch o.flag {
+		case "--junit":
+			r, err = junit.New(o.buf)
+		case "--log":
+			r, err = report.NewLog(o.buf)
+		case "--json":
+			r = report.NewJSON(o.buf)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "portspec: %v\n", err)
+			return nil, exitIncomplete
+		}
+		reporters = append(reporters, r)
+	}
+	return reporters, exitOK
+}
+
+// commitAll puts every report in place, unless writing one failed: then
+// none is, and the run exits 3.
+func commitAll(stderr io.Writer, outputs []*output, writeErr error) int {
+	for _, o := range outputs {
+		if writeErr != nil {
+			break
+		}
+		err := o.buf.Flush()
+		if err == nil {
+			err = o.file.Commit()
+		}
+		if err != nil {
+			writeErr = fmt.Errorf("%s %s: %w", o.flag, o.path, err)
+		}
+	}
+	if writeErr != nil {
+		fmt.Fprintf(stderr, "portspec: writing the reports: %v\n", writeErr)
+		return exitIncomplete
 	}
 	return exitOK
 }

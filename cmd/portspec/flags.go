@@ -84,7 +84,7 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 // specFlags are the flags of every command that loads specs.
 type specFlags struct {
 	vars, varFiles, tags stringsFlag
-	from                 string
+	from, shard          string
 	maxAddresses         int
 	color                string
 }
@@ -94,6 +94,7 @@ func (f *specFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.varFiles, "var-file", "read variables from an HCL `file` (repeatable)")
 	fs.Var(&f.tags, "tag", "select only blocks with this `tag` (repeatable)")
 	fs.StringVar(&f.from, "from", "", "the vantage `point` this run probes from")
+	fs.StringVar(&f.shard, "shard", "", "run only part `k/n` of the checks, for splitting a run over n jobs")
 	fs.IntVar(&f.maxAddresses, "max-addresses", spec.DefaultMaxAddresses, "the most addresses one host block may expand to")
 	fs.StringVar(&f.color, "color", "auto", "colour output: auto, always or never")
 }
@@ -107,8 +108,16 @@ func (f *specFlags) options() spec.Options {
 	}
 }
 
-func (f *specFlags) selection() spec.Selection {
-	return spec.Selection{From: f.from, Tags: f.tags}
+func (f *specFlags) selection() (spec.Selection, error) {
+	sel := spec.Selection{From: f.from, Tags: f.tags}
+	if f.shard != "" {
+		shard, err := spec.ParseShard(f.shard)
+		if err != nil {
+			return sel, err
+		}
+		sel.Shard = shard
+	}
+	return sel, nil
 }
 
 // useColor decides whether to colour what goes to w: always, never, or,

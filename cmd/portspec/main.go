@@ -24,7 +24,9 @@ const usage = `portspec checks that ports on hosts are in the states a spec says
 
 Usage:
   portspec check [flags] PATH...      probe every check and report where the network differs
+  portspec merge [flags] RESULT.json... merge the JSON results of shards and vantage points
   portspec query -n NAME [flags]      query ports as PortQry does
+  portspec snapshot -n HOST [flags]   write a spec of what a host has now: a baseline
   portspec validate [flags] PATH...   load specs and count the checks
   portspec fmt [-check] [-w] PATH...  rewrite specs in canonical format
   portspec version                    print the version
@@ -36,7 +38,9 @@ type command func(args []string, stdout, stderr io.Writer) int
 
 var commands = map[string]command{
 	"check":    runCheck,
+	"merge":    runMerge,
 	"query":    runQuery,
+	"snapshot": runSnapshot,
 	"validate": runValidate,
 	"fmt":      runFmt,
 	"version":  runVersion,

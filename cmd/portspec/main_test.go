@@ -52,6 +52,7 @@ func TestScripts(t *testing.T) {
 // labCmd drives the namespace lab from a script:
 //
 //	lab up                        build it; sets $CLIENT_NS, $SERVER4, $SERVER6, $ROUTER4
+//	lab vantage                   add a second client; sets $CLIENT2_NS
 //	lab nft server|router FILE    load an nftables ruleset
 //	lab tcp ADDR:PORT [BANNER]    a TCP listener on the server
 //	lab udp ADDR:PORT KIND        a UDP service: dns, ntp, snmp, echo or silent
@@ -74,6 +75,10 @@ func labCmd(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Setenv("SERVER4", lab.Server4.String())
 		ts.Setenv("SERVER6", lab.Server6.String())
 		ts.Setenv("ROUTER4", lab.Router4.String())
+	case "vantage":
+		ns, err := l.AddVantage()
+		ts.Check(err)
+		ts.Setenv("CLIENT2_NS", ns.Name)
 	case "nft":
 		ns := l.Server
 		if args[1] == "router" {

@@ -22,13 +22,17 @@ func runValidate(args []string, stdout, stderr io.Writer) int {
 	if len(paths) == 0 {
 		return usageError(stderr, fs, fmt.Errorf("name at least one spec file or directory"))
 	}
+	sel, err := sf.selection()
+	if err != nil {
+		return usageError(stderr, fs, err)
+	}
 	loader := spec.NewLoader()
 	s, diags := loader.Load(paths, sf.options())
 	spec.WriteDiagnostics(stderr, loader.Files(), diags, color)
 	if diags.HasErrors() {
 		return exitUsage
 	}
-	hosts, checks := s.Count(sf.selection())
+	hosts, checks := s.Count(sel)
 	fmt.Fprintf(stdout, "ok: %d %s, %d %s\n", hosts, plural(hosts, "host", "hosts"), checks, plural(checks, "check", "checks"))
 	return exitOK
 }

@@ -17,19 +17,24 @@ import (
 
 // The lab's fixed addresses.
 var (
-	Client4 = netip.MustParseAddr("198.18.0.1")
-	Router4 = netip.MustParseAddr("198.18.0.254")
-	Server4 = netip.MustParseAddr("198.18.1.2")
-	Client6 = netip.MustParseAddr("2001:db8:1::1")
-	Router6 = netip.MustParseAddr("2001:db8:1::fe")
-	Server6 = netip.MustParseAddr("2001:db8:2::2")
+	// The second client's, from AddVantage.
+	SecondClient4 = netip.MustParseAddr("198.18.3.1")
+	SecondClient6 = netip.MustParseAddr("2001:db8:3::1")
+	Client4       = netip.MustParseAddr("198.18.0.1")
+	Router4       = netip.MustParseAddr("198.18.0.254")
+	Server4       = netip.MustParseAddr("198.18.1.2")
+	Client6       = netip.MustParseAddr("2001:db8:1::1")
+	Router6       = netip.MustParseAddr("2001:db8:1::fe")
+	Server6       = netip.MustParseAddr("2001:db8:2::2")
 )
 
 // Lab is one client–router–server network.
 type Lab struct {
 	Client, Router, Server *Namespace
-	prefix                 string
-	closers                []io.Closer
+	// Client2 is a second vantage point, once AddVantage made it.
+	Client2 *Namespace
+	prefix  string
+	closers []io.Closer
 }
 
 var serial atomic.Int64
@@ -153,10 +158,12 @@ func (l *Lab) build() error {
 
 // Fixed, locally administered MAC addresses, for the static neighbours.
 const (
-	macClient           = "02:70:73:00:00:01"
-	macRouterClientSide = "02:70:73:00:00:fe"
-	macRouterServerSide = "02:70:73:00:01:fe"
-	macServer           = "02:70:73:00:01:02"
+	macClient            = "02:70:73:00:00:01"
+	macRouterClientSide  = "02:70:73:00:00:fe"
+	macRouterServerSide  = "02:70:73:00:01:fe"
+	macServer            = "02:70:73:00:01:02"
+	macClient2           = "02:70:73:00:03:01"
+	macRouterClient2Side = "02:70:73:00:03:fe"
 )
 
 // AddServerAddrs gives the server every address of prefix (which must lie
@@ -183,6 +190,45 @@ func (l *Lab) AddServerAddrs(prefix netip.Prefix) ([]netip.Addr, error) {
 	return addrs, nil
 }
 
+// AddVantage adds a second client namespace, on a network of its own
+// behind the router (198.18.3.1, 2001:db8:3::1): a second place to probe
+// the server from, which firewall rules can treat differently.
+func (l *Lab) AddVantage() (*Namespace, error) {
+	name := l.prefix + "cl2"
+	if err := run("ip", "netns", "add", name); err != nil {
+		return nil, err
+	}
+	ns, err := enter(name)
+	if err != nil {
+		run("ip", "netns", "del", name)
+		return nil, err
+	}
+	l.Client2 = ns
+	r := l.Router.Name
+	for _, step := range [][]string{
+		{"ip", "netns", "exec", name, "sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0"},
+		{"ip", "-n", name, "link", "set", "lo", "up"},
+		{"ip", "link", "add", "d0", "netns", name, "address", macClient2, "type", "veth", "peer", "r2", "netns", r, "address", macRouterClient2Side},
+		{"ip", "-n", name, "addr", "add", "198.18.3.1/24", "dev", "d0"},
+		{"ip", "-n", name, "addr", "add", "2001:db8:3::1/64", "dev", "d0", "nodad"},
+		{"ip", "-n", name, "link", "set", "d0", "up"},
+		{"ip", "-n", r, "addr", "add", "198.18.3.254/24", "dev", "r2"},
+		{"ip", "-n", r, "addr", "add", "2001:db8:3::fe/64", "dev", "r2", "nodad"},
+		{"ip", "-n", r, "link", "set", "r2", "up"},
+		{"ip", "-n", name, "route", "add", "default", "via", "198.18.3.254"},
+		{"ip", "-n", name, "-6", "route", "add", "default", "via", "2001:db8:3::fe"},
+		{"ip", "-n", name, "neigh", "replace", "198.18.3.254", "lladdr", macRouterClient2Side, "dev", "d0", "nud", "permanent"},
+		{"ip", "-n", name, "neigh", "replace", "2001:db8:3::fe", "lladdr", macRouterClient2Side, "dev", "d0", "nud", "permanent"},
+		{"ip", "-n", r, "neigh", "replace", SecondClient4.String(), "lladdr", macClient2, "dev", "r2", "nud", "permanent"},
+		{"ip", "-n", r, "neigh", "replace", SecondClient6.String(), "lladdr", macClient2, "dev", "r2", "nud", "permanent"},
+	} {
+		if err := run(step[0], step[1:]...); err != nil {
+			return nil, err
+		}
+	}
+	return ns, nil
+}
+
 // Nft loads an nftables ruleset into a namespace.
 func (l *Lab) Nft(ns *Namespace, ruleset string) error {
 	cmd := exec.Command("ip", "netns", "exec", ns.Name, "nft", "-f", "-")
@@ -207,12 +253,12 @@ func (l *Lab) Close() {
 	for _, c := range l.closers {
 		c.Close()
 	}
-	for _, ns := range []*Namespace{l.Client, l.Router, l.Server} {
+	for _, ns := range []*Namespace{l.Client, l.Client2, l.Router, l.Server} {
 		if ns != nil {
 			ns.close()
 		}
 	}
-	for _, short := range []string{"cli", "rtr", "srv"} {
+	for _, short := range []string{"cli", "cl2", "rtr", "srv"} {
 		run("ip", "netns", "del", l.prefix+short)
 	}
 }

@@ -91,8 +91,15 @@ func Outcomes() []runner.Outcome {
 		{Check: spec.Check{Host: db, Addr: netip.MustParseAddr("2001:db8::5"), Protocol: spec.TCP, Port: 5432, Expect: block(spec.TCP, spec.Listening, 50)},
 			Skipped: true, Err: errors.New("context canceled")},
 	}
+	// Each host address is a unit; the checks count up within it.
 	var out []runner.Outcome
-	for _, r := range results {
+	unit, seq := 0, 0
+	for i, r := range results {
+		if i > 0 && r.Check.Host != results[i-1].Check.Host {
+			unit, seq = unit+1, 0
+		}
+		r.Check.Order = spec.Order{Unit: unit, Seq: seq}
+		seq++
 		out = append(out, runner.Judge(r))
 	}
 	return out

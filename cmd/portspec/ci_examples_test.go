@@ -1,0 +1,121 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	yaml "go.yaml.in/yaml/v3"
+)
+
+func readYAML(t *testing.T, name string, v any) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(examplesDir(), "ci", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(b, v); err != nil {
+		t.Fatalf("%s does not parse as YAML: %v", name, err)
+	}
+	return string(b)
+}
+
+var portspecCommand = regexp.MustCompile(`portspec (check|merge)\b[^\n]*(\n\s+--[^\n]*)*`)
+
+// checkCommands runs every portspec command line of an example through the
+// real flag parser, so an example cannot drift from the CLI.
+func checkCommands(t *testing.T, name, text string) {
+	t.Helper()
+	found := portspecCommand.FindAllString(text, -1)
+	if len(found) == 0 {
+		t.Fatalf("%s has no portspec command", name)
+	}
+	for _, cmd := range found {
+		fields := strings.Fields(strings.NewReplacer(`"`, "", "\n", " ").Replace(cmd))
+		fs := newFlagSet(fields[1], "", os.Stderr)
+		var f checkFlags
+		switch fields[1] {
+		case "check":
+			f.specFlags.register(fs)
+			f.register(fs)
+		case "merge":
+			fs.StringVar(&f.junit, "junit", "", "")
+			fs.StringVar(&f.json, "json", "", "")
+			fs.BoolVar(&f.quiet, "q", false, "")
+		}
+		if _, err := parseFlags(fs, fields[2:]); err != nil {
+			t.Errorf("%s: %q: %v", name, cmd, err)
+		}
+	}
+}
+
+func TestCIExamples(t *testing.T) {
+	t.Run("github-actions", func(t *testing.T) {
+		var wf struct {
+			Jobs map[string]struct {
+				Needs    any
+				If       string
+				Strategy struct {
+					Matrix map[string][]any
+				}
+			}
+		}
+		text := readYAML(t, "github-actions.yml", &wf)
+		check, merge := wf.Jobs["check"], wf.Jobs["merge"]
+		if len(check.Strategy.Matrix["vantage"]) < 2 || len(check.Strategy.Matrix["shard"]) < 2 {
+			t.Errorf("the check job's matrix is %v, want vantages and shards", check.Strategy.Matrix)
+		}
+		if merge.Needs != "check" || merge.If != "always()" {
+			t.Errorf("the merge job needs %v if %q; it must follow every check, failed or not", merge.Needs, merge.If)
+		}
+		checkCommands(t, "github-actions.yml", text)
+	})
+	t.Run("gitlab-ci", func(t *testing.T) {
+		type job struct {
+			Parallel  int
+			Script    []string
+			When      string
+			Artifacts struct {
+				Reports struct{ Junit string }
+			}
+		}
+		var ci struct {
+			Stages       []string
+			Connectivity job `yaml:"connectivity"`
+			Report       job `yaml:"connectivity-report"`
+		}
+		text := readYAML(t, "gitlab-ci.yml", &ci)
+		if ci.Connectivity.Parallel < 2 || !strings.Contains(strings.Join(ci.Connectivity.Script, "\n"), "$CI_NODE_INDEX/$CI_NODE_TOTAL") {
+			t.Errorf("the connectivity job must be parallel, sharded by CI_NODE_INDEX: %+v", ci.Connectivity)
+		}
+		if r := ci.Report; r.When != "always" || r.Artifacts.Reports.Junit != "junit.xml" {
+			t.Errorf("the report job must always run and publish JUnit: %+v", r)
+		}
+		checkCommands(t, "gitlab-ci.yml", text)
+	})
+	t.Run("k8s-indexed-job", func(t *testing.T) {
+		var job struct {
+			Kind string
+			Spec struct {
+				CompletionMode string `yaml:"completionMode"`
+				Completions    int
+				Template       struct {
+					Spec struct {
+						Containers []struct{ Args []string }
+					}
+				}
+			}
+		}
+		text := readYAML(t, "k8s-indexed-job.yaml", &job)
+		if job.Kind != "Job" || job.Spec.CompletionMode != "Indexed" || job.Spec.Completions < 2 {
+			t.Errorf("want an Indexed Job of several completions: %+v", job)
+		}
+		args := strings.Join(job.Spec.Template.Spec.Containers[0].Args, " ")
+		if !strings.Contains(args, `--shard "$((JOB_COMPLETION_INDEX + 1))/4"`) {
+			t.Errorf("JOB_COMPLETION_INDEX must map to --shard: %s", args)
+		}
+		checkCommands(t, "k8s-indexed-job.yaml", text)
+	})
+}

@@ -1,0 +1,384 @@
+package main
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/portspec/portspec/internal/lab"
+)
+
+// Report is out/bench.json.
+type Report struct {
+	Machine   Machine          `json:"machine"`
+	Runs      int              `json:"runs"`
+	Started   time.Time        `json:"started"`
+	Scenarios []ScenarioResult `json:"scenarios"`
+}
+
+// ScenarioResult holds one scenario's figures.
+type ScenarioResult struct {
+	ID       string      `json:"id"`
+	Title    string      `json:"title"`
+	Target   string      `json:"target"`
+	Checks   int         `json:"checks"`
+	Portspec ToolResult  `json:"portspec"`
+	Nmap     *ToolResult `json:"nmap,omitempty"`
+	// Ratio is portspec's median wall time over nmap's.
+	Ratio float64 `json:"ratio,omitempty"`
+	Met   bool    `json:"met"`
+	// Agree and Disagree compare portspec's verdicts with nmap's, port
+	// by port, over every run.
+	Agree    int `json:"agree,omitempty"`
+	Disagree int `json:"disagree,omitempty"`
+}
+
+// ToolResult is one tool's runs of a scenario.
+type ToolResult struct {
+	Seconds []float64 `json:"seconds"`
+	Median  float64   `json:"median_seconds"`
+	PeakRSS float64   `json:"peak_rss_mb"`
+	PeakFDs int       `json:"peak_fds,omitempty"`
+	// Wrong counts verdicts that differ from the truth, over every run.
+	Wrong         int      `json:"wrong"`
+	WrongExamples []string `json:"wrong_examples,omitempty"`
+}
+
+func (t *ToolResult) add(secs, rssMB float64, fds int) {
+	t.Seconds = append(t.Seconds, secs)
+	t.PeakRSS = max(t.PeakRSS, rssMB)
+	t.PeakFDs = max(t.PeakFDs, fds)
+}
+
+func (t *ToolResult) finish() {
+	s := slices.Clone(t.Seconds)
+	slices.Sort(s)
+	t.Median = s[len(s)/2]
+}
+
+type key struct {
+	addr netip.Addr
+	port int
+}
+
+func runScenario(sc Scenario, bin, nmap string, runs int) (ScenarioResult, error) {
+	res := ScenarioResult{ID: sc.ID, Title: sc.Title, Target: sc.Target, Checks: sc.Checks()}
+	l, err := lab.Build()
+	if err != nil {
+		return res, err
+	}
+	defer l.Close()
+	if err := sc.Setup(l); err != nil {
+		return res, err
+	}
+	dir, err := os.MkdirTemp("", "portspec-bench-")
+	if err != nil {
+		return res, err
+	}
+	defer os.RemoveAll(dir)
+	specPath := filepath.Join(dir, sc.ID+".hcl")
+	if err := os.WriteFile(specPath, []byte(sc.Spec), 0o644); err != nil {
+		return res, err
+	}
+	if nmap != "" && sc.Nmap != nil {
+		res.Nmap = &ToolResult{}
+	}
+	for i := range runs {
+		jsonPath := filepath.Join(dir, "portspec.json")
+		args := []string{"check", "-q", "--json", jsonPath, specPath}
+		if sc.JUnit {
+			args = append(args, "--junit", filepath.Join(dir, "junit.xml"))
+		}
+		secs, rss, fds, err := timed(l, sc.ID == "P5", bin, args...)
+		if err != nil {
+			return res, fmt.Errorf("portspec run %d: %w", i+1, err)
+		}
+		got, err := portspecVerdicts(jsonPath)
+		if err != nil {
+			return res, err
+		}
+		res.Portspec.add(secs, rss, fds)
+		compare(sc, got, &res.Portspec)
+		fmt.Fprintf(os.Stderr, "  run %d: portspec %.3fs, %.1f MB", i+1, secs, rss)
+		cooldown(sc)
+
+		if res.Nmap != nil {
+			xmlPath := filepath.Join(dir, "nmap.xml")
+			nargs := append(slices.Clone(sc.Nmap), "-oX", xmlPath)
+			nargs = append(nargs, nmapTargets(sc.Addrs)...)
+			secs, rss, _, err := timed(l, false, nmap, nargs...)
+			if err != nil {
+				return res, fmt.Errorf("nmap run %d: %w", i+1, err)
+			}
+			theirs, err := nmapVerdicts(xmlPath, sc.Proto)
+			if err != nil {
+				return res, err
+			}
+			res.Nmap.add(secs, rss, 0)
+			compare(sc, theirs, res.Nmap)
+			for k, v := range got {
+				if theirs[k] == v {
+					res.Agree++
+				} else {
+					res.Disagree++
+				}
+			}
+			fmt.Fprintf(os.Stderr, ", nmap %.3fs", secs)
+			cooldown(sc)
+		}
+		fmt.Fprintln(os.Stderr)
+	}
+	res.Portspec.finish()
+	res.Met = res.Portspec.Wrong == 0
+	if res.Nmap != nil {
+		res.Nmap.finish()
+		res.Ratio = res.Portspec.Median / res.Nmap.Median
+		if sc.MaxRatio > 0 {
+			res.Met = res.Met && res.Ratio <= sc.MaxRatio
+		}
+	}
+	if sc.RSSLimitMB > 0 {
+		res.Met = res.Met && res.Portspec.PeakRSS < sc.RSSLimitMB
+	}
+	return res, nil
+}
+
+func cooldown(sc Scenario) {
+	if sc.Cooldown > 0 {
+		time.Sleep(sc.Cooldown)
+	}
+}
+
+// timed runs a command in the lab's client namespace and returns its wall
+// time, its peak RSS and, when watchFDs is set, the most file descriptors
+// it held at once.
+func timed(l *lab.Lab, watchFDs bool, name string, args ...string) (float64, float64, int, error) {
+	cmd := exec.Command("ip", append([]string{"netns", "exec", l.Client.Name, name}, args...)...)
+	var stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = io.Discard, &stderr
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		return 0, 0, 0, err
+	}
+	peakFDs := 0
+	stop := make(chan struct{})
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		if !watchFDs {
+			return
+		}
+		fdDir := fmt.Sprintf("/proc/%d/fd", cmd.Process.Pid)
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			if entries, err := os.ReadDir(fdDir); err == nil {
+				peakFDs = max(peakFDs, len(entries))
+			}
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	err := cmd.Wait()
+	secs := time.Since(start).Seconds()
+	close(stop)
+	<-watched
+	// check exits 1 when a verdict is wrong; the comparison reports that.
+	if exit, ok := err.(*exec.ExitError); ok && exit.ExitCode() == 1 {
+		err = nil
+	}
+	if err != nil {
+		return 0, 0, 0, fmt.Errorf("%v: %s", err, stderr.String())
+	}
+	rss := float64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss) / 1024
+	return secs, rss, peakFDs, nil
+}
+
+func compare(sc Scenario, got map[key]string, t *ToolResult) {
+	for _, a := range sc.Addrs {
+		for _, r := range sc.Ports {
+			for p := r[0]; p <= r[1]; p++ {
+				want, have := sc.Truth(a, p), got[key{a, p}]
+				if want == have {
+					continue
+				}
+				t.Wrong++
+				if len(t.WrongExamples) < 10 {
+					t.WrongExamples = append(t.WrongExamples, fmt.Sprintf("%s %s/%d: %q, truth %q", a, sc.Proto, p, have, want))
+				}
+			}
+		}
+	}
+}
+
+// portspecVerdicts streams the results out of a JSON report, which for P5
+// is half a gigabyte: it is never held whole.
+func portspecVerdicts(path string) (map[key]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	dec := json.NewDecoder(f)
+	out := map[key]string{}
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, fmt.Errorf("%s: no results array: %v", path, err)
+		}
+		if tok == "results" {
+			break
+		}
+	}
+	if _, err := dec.Token(); err != nil { // [
+		return nil, err
+	}
+	for dec.More() {
+		var r struct {
+			Address string
+			Port    int
+			Actual  string
+		}
+		if err := dec.Decode(&r); err != nil {
+			return nil, err
+		}
+		a, err := netip.ParseAddr(r.Address)
+		if err != nil {
+			return nil, err
+		}
+		out[key{a, r.Port}] = r.Actual
+	}
+	return out, nil
+}
+
+type nmapRun struct {
+	Hosts []struct {
+		Address []struct {
+			Addr string `xml:"addr,attr"`
+		} `xml:"address"`
+		Extra []struct {
+			State   string `xml:"state,attr"`
+			Reasons []struct {
+				Proto string `xml:"proto,attr"`
+				Ports string `xml:"ports,attr"`
+			} `xml:"extrareasons"`
+		} `xml:"ports>extraports"`
+		Ports []struct {
+			Proto string `xml:"protocol,attr"`
+			ID    int    `xml:"portid,attr"`
+			State struct {
+				State string `xml:"state,attr"`
+			} `xml:"state"`
+		} `xml:"ports>port"`
+	} `xml:"host"`
+}
+
+var nmapStates = map[string]string{
+	"open": listening, "closed": notListening, "filtered": filtered, "open|filtered": openFiltered,
+}
+
+func nmapVerdicts(path, proto string) (map[key]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var run nmapRun
+	if err := xml.Unmarshal(b, &run); err != nil {
+		return nil, err
+	}
+	out := map[key]string{}
+	for _, h := range run.Hosts {
+		if len(h.Address) == 0 {
+			continue
+		}
+		a, err := netip.ParseAddr(h.Address[0].Addr)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range h.Extra {
+			for _, r := range e.Reasons {
+				if r.Proto != proto {
+					continue
+				}
+				for _, part := range strings.Split(r.Ports, ",") {
+					lo, hi, _ := strings.Cut(part, "-")
+					from, _ := strconv.Atoi(lo)
+					to := from
+					if hi != "" {
+						to, _ = strconv.Atoi(hi)
+					}
+					for p := from; p <= to; p++ {
+						out[key{a, p}] = nmapStates[e.State]
+					}
+				}
+			}
+		}
+		for _, p := range h.Ports {
+			if p.Proto == proto {
+				out[key{a, p.ID}] = nmapStates[p.State.State]
+			}
+		}
+	}
+	return out, nil
+}
+
+// nmapTargets writes addresses as nmap takes them: a run of one /24's
+// addresses as 198.18.2.1-254.
+func nmapTargets(addrs []netip.Addr) []string {
+	if len(addrs) > 1 {
+		first, last := addrs[0].As4(), addrs[len(addrs)-1].As4()
+		return []string{fmt.Sprintf("%d.%d.%d.%d-%d", first[0], first[1], first[2], first[3], last[3])}
+	}
+	return []string{addrs[0].String()}
+}
+
+func printTable(w io.Writer, r Report) {
+	fmt.Fprintf(w, "\nmachine: %d CPUs, %s, Linux %s, %s", r.Machine.CPUs, r.Machine.CPU, r.Machine.Kernel, r.Machine.Go)
+	if r.Machine.Nmap != "" {
+		fmt.Fprintf(w, ", %s", r.Machine.Nmap)
+	}
+	fmt.Fprintf(w, "\nmedian of %d runs each\n\n", r.Runs)
+	fmt.Fprintf(w, "%-4s %8s %11s %11s %7s %6s %6s %9s %9s  %-36s %s\n",
+		"", "checks", "portspec s", "nmap s", "ratio", "wrong", "nmap", "agree", "RSS MB", "target", "met")
+	for _, s := range r.Scenarios {
+		nmapS, ratio, nmapWrong, agree := "-", "-", "-", "-"
+		if s.Nmap != nil {
+			nmapS = fmt.Sprintf("%.3f", s.Nmap.Median)
+			ratio = fmt.Sprintf("%.2f", s.Ratio)
+			nmapWrong = strconv.Itoa(s.Nmap.Wrong)
+			agree = fmt.Sprintf("%.1f%%", 100*float64(s.Agree)/float64(max(1, s.Agree+s.Disagree)))
+		}
+		met := "yes"
+		if !s.Met {
+			met = "NO"
+		}
+		fmt.Fprintf(w, "%-4s %8d %11.3f %11s %7s %6d %6s %9s %9.1f  %-36s %s\n",
+			s.ID, s.Checks, s.Portspec.Median, nmapS, ratio, s.Portspec.Wrong, nmapWrong, agree, s.Portspec.PeakRSS, s.Target, met)
+	}
+	for _, s := range r.Scenarios {
+		for _, ex := range s.Portspec.WrongExamples {
+			fmt.Fprintf(w, "%s portspec wrong: %s\n", s.ID, ex)
+		}
+		if s.Nmap != nil {
+			for _, ex := range s.Nmap.WrongExamples {
+				fmt.Fprintf(w, "%s nmap wrong: %s\n", s.ID, ex)
+			}
+		}
+		if s.Portspec.PeakFDs > 0 {
+			fmt.Fprintf(w, "%s: portspec held at most %d file descriptors\n", s.ID, s.Portspec.PeakFDs)
+		}
+	}
+}

@@ -1,0 +1,212 @@
+package main
+
+import (
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/portspec/portspec/internal/lab"
+)
+
+// Scenario is one row of issue #5's table.
+type Scenario struct {
+	ID, Title, Target string
+	// MaxRatio is the target portspec/nmap ratio of median wall times; 0
+	// when the target is not a ratio.
+	MaxRatio float64
+	// RSSLimitMB is the target peak RSS; 0 for none.
+	RSSLimitMB float64
+	Setup      func(l *lab.Lab) error
+	// Addrs, Proto and Ports are the checks, as the spec and nmap see them.
+	Addrs []netip.Addr
+	Proto string
+	Ports [][2]int
+	// Truth is the state the setup gave each port, in PortQry's words.
+	Truth func(a netip.Addr, port int) string
+	// Spec is the portspec policy: the truth, written as a spec.
+	Spec string
+	// Nmap is nmap's command line before the targets; nil for no nmap run.
+	Nmap []string
+	// JUnit adds --junit to portspec's run.
+	JUnit bool
+	// Cooldown separates runs, so each starts with the target's ICMP
+	// budget full, as a real first scan would.
+	Cooldown time.Duration
+}
+
+// Checks counts the scenario's checks.
+func (s Scenario) Checks() int {
+	n := 0
+	for _, r := range s.Ports {
+		n += r[1] - r[0] + 1
+	}
+	return n * len(s.Addrs)
+}
+
+func in(port, lo, hi int) bool { return port >= lo && port <= hi }
+
+const (
+	listening    = "LISTENING"
+	notListening = "NOT LISTENING"
+	filtered     = "FILTERED"
+	openFiltered = "LISTENING or FILTERED"
+)
+
+func serveRange(l *lab.Lab, a netip.Addr, lo, hi int) error {
+	for p := lo; p <= hi; p++ {
+		if err := l.ServeTCP(netip.AddrPortFrom(a, uint16(p)), ""); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func scenarios() []Scenario {
+	server := []netip.Addr{lab.Server4}
+	scan := netip.MustParsePrefix("198.18.2.0/24")
+	var scanAddrs []netip.Addr
+	for a := scan.Addr().Next(); scan.Contains(a.Next()); a = a.Next() {
+		scanAddrs = append(scanAddrs, a)
+	}
+	wildcard := netip.IPv4Unspecified()
+
+	// P2's ports: 100 listening, 100 dropped, 100 closed.
+	p2Truth := func(_ netip.Addr, p int) string {
+		switch {
+		case in(p, 3000, 3099):
+			return listening
+		case in(p, 3100, 3199):
+			return filtered
+		}
+		return notListening
+	}
+	p2Spec := `host "server" {
+  address = "198.18.1.2"
+  tcp "listening" { ports = ["3000-3099"] }
+  tcp "filtered" { ports = ["3100-3199"] }
+  tcp "not_listening" { ports = ["3200-3299"] }
+}
+`
+	p2Setup := func(loss bool) func(l *lab.Lab) error {
+		return func(l *lab.Lab) error {
+			rules := "tcp dport 3100-3199 drop\n"
+			if loss {
+				rules = "tcp dport 3000-3299 numgen random mod 10 0 drop\n" + rules
+			}
+			if err := l.Nft(l.Server, table(rules)); err != nil {
+				return err
+			}
+			return serveRange(l, lab.Server4, 3000, 3099)
+		}
+	}
+	// P4 and P5: a /24 of addresses on the server, listeners on the
+	// wildcard address, so every address has them.
+	scanSetup := func(l *lab.Lab) error {
+		if _, err := l.AddServerAddrs(scan); err != nil {
+			return err
+		}
+		if err := l.Nft(l.Server, table("tcp dport 3004-3007 drop\n")); err != nil {
+			return err
+		}
+		return serveRange(l, wildcard, 3000, 3003)
+	}
+	scanTruth := func(_ netip.Addr, p int) string {
+		switch {
+		case in(p, 3000, 3003):
+			return listening
+		case in(p, 3004, 3007):
+			return filtered
+		}
+		return notListening
+	}
+	scanSpec := func(last int) string {
+		return fmt.Sprintf(`host "scan" {
+  addresses = ["198.18.2.0/24"]
+  tcp "listening" { ports = ["3000-3003"] }
+  tcp "filtered" { ports = ["3004-3007"] }
+  tcp "not_listening" { ports = ["1-2999", "3008-%d"] }
+}
+`, last)
+	}
+
+	return []Scenario{
+		{
+			ID: "P1", Title: "TCP 1-65535 on one host: 100 listening, 150 dropped, 150 admin-prohibited, the rest closed",
+			Target: "≤ 0.5× nmap -sT -Pn -n -p-", MaxRatio: 0.5,
+			Setup: func(l *lab.Lab) error {
+				if err := l.Nft(l.Server, table("tcp dport 4000-4149 drop\ntcp dport 4150-4299 reject with icmpx type admin-prohibited\n")); err != nil {
+					return err
+				}
+				return serveRange(l, lab.Server4, 3000, 3099)
+			},
+			Addrs: server, Proto: "tcp", Ports: [][2]int{{1, 65535}},
+			Truth: func(_ netip.Addr, p int) string {
+				switch {
+				case in(p, 3000, 3099):
+					return listening
+				case in(p, 4000, 4299):
+					return filtered
+				}
+				return notListening
+			},
+			Spec: `host "server" {
+  address = "198.18.1.2"
+  tcp "listening" { ports = ["3000-3099"] }
+  tcp "filtered" { ports = ["4000-4299"] }
+  tcp "not_listening" { ports = ["1-2999", "3100-3999", "4300-65535"] }
+}
+`,
+			Nmap: []string{"-sT", "-Pn", "-n", "-p-"},
+		},
+		{
+			ID: "P2", Title: "300 TCP checks: 100 listening, 100 dropped, 100 closed",
+			Target: "≤ 0.5× nmap -sT", MaxRatio: 0.5,
+			Setup: p2Setup(false), Addrs: server, Proto: "tcp", Ports: [][2]int{{3000, 3299}},
+			Truth: p2Truth, Spec: p2Spec, Nmap: []string{"-sT", "-Pn", "-n", "-p", "3000-3299"},
+		},
+		{
+			ID: "P2L", Title: "P2 with 10% random loss (nftables numgen)",
+			Target: "zero wrong verdicts",
+			Setup:  p2Setup(true), Addrs: server, Proto: "tcp", Ports: [][2]int{{3000, 3299}},
+			Truth: p2Truth, Spec: p2Spec, Nmap: []string{"-sT", "-Pn", "-n", "-p", "3000-3299"},
+		},
+		{
+			ID: "P3", Title: "30 closed UDP ports on a host at the default ICMP rate limit",
+			Target: "all NOT LISTENING, ≤ 1.0× nmap -sU", MaxRatio: 1.0,
+			Setup: func(*lab.Lab) error { return nil },
+			Addrs: server, Proto: "udp", Ports: [][2]int{{3000, 3029}},
+			Truth: func(netip.Addr, int) string { return notListening },
+			Spec: `host "server" {
+  address = "198.18.1.2"
+  udp "not_listening" { ports = ["3000-3029"] }
+}
+`,
+			Nmap:     []string{"-sU", "-Pn", "-n", "-p", "3000-3029"},
+			Cooldown: 7 * time.Second,
+		},
+		{
+			ID: "P4", Title: "254 hosts × 20 TCP ports (4 listening, 4 dropped, 12 closed)",
+			Target: "≤ 0.5× nmap -sT", MaxRatio: 0.5,
+			Setup: scanSetup, Addrs: scanAddrs, Proto: "tcp", Ports: [][2]int{{3000, 3019}},
+			Truth: scanTruth,
+			Spec: `host "scan" {
+  addresses = ["198.18.2.0/24"]
+  tcp "listening" { ports = ["3000-3003"] }
+  tcp "filtered" { ports = ["3004-3007"] }
+  tcp "not_listening" { ports = ["3008-3019"] }
+}
+`,
+			Nmap: []string{"-sT", "-Pn", "-n", "-p", "3000-3019"},
+		},
+		{
+			ID: "P5", Title: "254 hosts × 4096 TCP ports, with JSON and JUnit reports",
+			Target: "peak RSS < 200 MB; fds within the caps", RSSLimitMB: 200,
+			Setup: scanSetup, Addrs: scanAddrs, Proto: "tcp", Ports: [][2]int{{1, 4096}},
+			Truth: scanTruth, Spec: scanSpec(4096), JUnit: true,
+		},
+	}
+}
+
+func table(rules string) string {
+	return "table inet bench {\n  chain input {\n    type filter hook input priority 0; policy accept;\n" + rules + "  }\n}\n"
+}

@@ -1,0 +1,74 @@
+package spec
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/hashicorp/hcl/v2/hclwrite"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// SnapshotHost is what a snapshot found on one host: the state of each
+// port probed, by protocol.
+type SnapshotHost struct {
+	Name    string
+	Address string // an address, or the DNS name its addresses all agreed under
+	States  map[Protocol]map[uint16]State
+}
+
+// Snapshot writes hosts as a spec that expects exactly what was found,
+// canonically formatted. Ports in the same state are coalesced into
+// ranges, so a mostly closed host stays a few lines long.
+func Snapshot(header []string, hosts []SnapshotHost) []byte {
+	f := hclwrite.NewEmptyFile()
+	body := f.Body()
+	for i, h := range hosts {
+		if i > 0 {
+			body.AppendNewline()
+		}
+		block := body.AppendNewBlock("host", []string{h.Name})
+		hb := block.Body()
+		hb.SetAttributeValue("address", cty.StringVal(h.Address))
+		for _, proto := range []Protocol{TCP, UDP} {
+			byState := map[State][]uint16{}
+			for port, state := range h.States[proto] {
+				byState[state] = append(byState[state], port)
+			}
+			for _, state := range []State{Listening, NotListening, Filtered} {
+				ports := byState[state]
+				if len(ports) == 0 {
+					continue
+				}
+				sort.Slice(ports, func(i, j int) bool { return ports[i] < ports[j] })
+				eb := hb.AppendNewBlock(proto.String(), []string{state.String()}).Body()
+				eb.SetAttributeValue("ports", cty.TupleVal(coalesce(ports)))
+			}
+		}
+	}
+	out := []byte{}
+	for _, line := range header {
+		out = append(out, "# "+line+"\n"...)
+	}
+	if len(header) > 0 {
+		out = append(out, '\n')
+	}
+	return append(out, hclwrite.Format(f.Bytes())...)
+}
+
+// coalesce writes sorted ports as numbers and "low-high" ranges.
+func coalesce(ports []uint16) []cty.Value {
+	var out []cty.Value
+	for i := 0; i < len(ports); {
+		j := i
+		for j+1 < len(ports) && ports[j+1] == ports[j]+1 {
+			j++
+		}
+		if j == i {
+			out = append(out, cty.NumberIntVal(int64(ports[i])))
+		} else {
+			out = append(out, cty.StringVal(fmt.Sprintf("%d-%d", ports[i], ports[j])))
+		}
+		i = j + 1
+	}
+	return out
+}
