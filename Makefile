@@ -25,8 +25,11 @@ demo: build
 lab: build
 	$(GO) run ./internal/lab/demo -portspec $(BIN) -hold
 
-bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+# Go benchmarks of the hot paths, then the lab benchmark against nmap
+# (root; it says so and skips otherwise). Figures: stdout and out/bench.json.
+bench: build
+	$(GO) test -run '^$$' -bench . -benchmem ./spec ./runner ./report ./junit
+	$(GO) run ./internal/bench -portspec $(BIN)
 
 clean:
 	rm -rf bin out

@@ -3,6 +3,7 @@ package runner
 import (
 	"net/netip"
 	"testing"
+	"time"
 
 	"github.com/portspec/portspec/spec"
 )
@@ -53,5 +54,33 @@ func TestClassify(t *testing.T) {
 		if got := classify(spec.UDP, r.sig, r.icmp, r.target); got != r.udp {
 			t.Errorf("%s, udp: %s, want %s", r.name, got, r.udp)
 		}
+	}
+}
+
+func TestRTTTimeout(t *testing.T) {
+	const floor, ceiling = 100 * time.Millisecond, time.Second
+	var e rttEstimator
+	if got := e.timeout(floor, ceiling); got != ceiling {
+		t.Errorf("no sample: %s, want the ceiling", got)
+	}
+	// A WAN host: 50ms answers with jitter.
+	for _, ms := range []int{50, 60, 45, 70, 55} {
+		e.sample(time.Duration(ms) * time.Millisecond)
+	}
+	if got := e.timeout(floor, ceiling); got < 100*time.Millisecond || got > 200*time.Millisecond {
+		t.Errorf("WAN: %s, want srtt+4·rttvar, about 100-200ms", got)
+	}
+	// A near host on a busy prober: 50µs answers, and a few seen 200ms
+	// late because the prober was busy. The timeout stays near the floor.
+	var near rttEstimator
+	for i := range 1000 {
+		r := 50 * time.Microsecond
+		if i%100 == 99 {
+			r = 200 * time.Millisecond
+		}
+		near.sample(r)
+	}
+	if got := near.timeout(floor, ceiling); got > floor+time.Millisecond {
+		t.Errorf("near host, busy prober: %s, want the floor", got)
 	}
 }

@@ -23,20 +23,32 @@ type host struct {
 
 	mu  sync.Mutex
 	rtt rttEstimator
-	// tokens models the target's ICMP bucket towards us: each ICMP error
-	// we did not reserve spends one, time refills it, and a paced try
-	// reserves one ahead (so it can go below zero).
+	// tokens is a lower bound on the target's ICMP bucket towards us,
+	// less the tokens booked by paced tries (so it can go below zero).
+	// It starts at zero: another run, or another tool, may have spent the
+	// bucket just before this one. Time refills it; each ICMP error that
+	// no paced try booked spends one.
 	tokens     float64
 	tokensAt   time.Time
-	lastICMP   time.Time // the last unreserved ICMP error received
+	booked     int       // paced tries waiting for, or using, a booked token
+	started    time.Time // when the runner first probed the host
+	lastICMP   time.Time // the last unbooked ICMP error received
 	sawRefusal bool      // a port unreachable, TCP or UDP
 	// lossy is set once a port answered only after a silent try: the path
 	// drops packets, so silence needs more tries to be believed.
 	lossy bool
+
+	// floor and ceiling bound the adaptive timeout.
+	floor, ceiling time.Duration
+	// early are the tries waiting with the ceiling as their timeout, sent
+	// before the host had answered anything: when its first answer comes,
+	// they get the timeout it implies instead.
+	early map[*probeSocket]time.Time
 }
 
-func newHost(perHost int) *host {
-	return &host{slots: make(chan struct{}, perHost), tokens: icmpBurst}
+func newHost(perHost int, floor, ceiling time.Duration) *host {
+	now := time.Now()
+	return &host{slots: make(chan struct{}, perHost), floor: floor, ceiling: ceiling, started: now, tokensAt: now}
 }
 
 func (h *host) acquire(ctx context.Context) error {
@@ -65,40 +77,66 @@ func (h *host) observe(t Try, afterSilence bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if t.Signal != Silence && t.Signal != Local {
+		first := h.rtt.samples == 0
 		h.rtt.sample(t.Duration)
+		if first {
+			timeout := h.rtt.timeout(h.floor, h.ceiling)
+			for sock, start := range h.early {
+				sock.file.SetDeadline(start.Add(timeout))
+			}
+			h.early = nil
+		}
 		if afterSilence && !t.Paced && t.Signal != ICMP {
 			h.lossy = true
 		}
+	}
+	if t.Paced {
+		h.booked--
 	}
 	if t.Signal == ICMP {
 		if t.ICMP.portUnreachable() {
 			h.sawRefusal = true
 		}
-		if !t.Paced { // a paced try spent the token it reserved
+		if !t.Paced { // a paced try spent the token it booked
 			now := t.Start.Add(t.Duration)
 			h.refill(now)
-			h.tokens--
+			if h.booked > 0 {
+				// It may have taken a token a paced try counts on.
+				h.tokens--
+			} else {
+				// It proves the bucket held a token: the bound rises,
+				// if anything.
+				h.tokens = max(h.tokens-1, 0)
+			}
 			h.lastICMP = now
 		}
 	}
 }
 
 // mayBeSuppressed reports whether a silent try could have been a port
-// whose ICMP error the target's rate limit swallowed. An ordinary try could
-// if the host sent ICMP errors within a refill before it or during it: its
-// bucket may have been empty. A paced try had a token booked for it, so it
-// could only if an ICMP error nobody booked came in while it waited, and
-// took the token first. For TCP none of this matters until the host has
-// refused a port with an ICMP error: a swallowed error could otherwise only
-// have said FILTERED, which silence says too.
+// whose ICMP error the target's rate limit swallowed.
+//
+//   - A paced try had a token booked for it: only an ICMP error nobody
+//     booked, coming in while it waited, could have taken that token.
+//   - Any other try could, if the host sent ICMP errors within a refill
+//     (six seconds) before it or during it, or if it came within the first
+//     refill of the run, when the bucket may still be empty from whatever
+//     probed the host before this run did.
+//
+// For TCP none of this matters until the host has refused a port with an
+// ICMP port unreachable: otherwise a swallowed error could only have said
+// FILTERED, which silence says too.
 func (h *host) mayBeSuppressed(t Try, udp bool) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.lastICMP.IsZero() || (!udp && !h.sawRefusal) {
+	if !udp && !h.sawRefusal {
 		return false
 	}
 	if t.Paced {
 		return h.lastICMP.After(t.Start)
+	}
+	if t.Start.Before(h.started.Add(icmpRefill)) {
+		return true
 	}
 	return h.lastICMP.After(t.Start.Add(-icmpRefill))
 }
@@ -115,6 +153,7 @@ func (h *host) reserve(now time.Time) time.Duration {
 		wait = time.Duration((1 - h.tokens) * float64(icmpInterval))
 	}
 	h.tokens--
+	h.booked++
 	return wait
 }
 
@@ -124,22 +163,52 @@ func (h *host) isLossy() bool {
 	return h.lossy
 }
 
-// timeout is the adaptive timeout for the host.
-func (h *host) timeout(floor, ceiling time.Duration) time.Duration {
+// timeout is the adaptive timeout for the host. early says it is the
+// ceiling only because the host has not answered yet: the try should
+// register its socket with watchEarly once it waits.
+func (h *host) timeout() (d time.Duration, early bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return h.rtt.timeout(floor, ceiling)
+	return h.rtt.timeout(h.floor, h.ceiling), h.rtt.samples == 0
 }
 
-// rttEstimator is RFC 6298's smoothed round-trip time.
+// watchEarly registers a waiting try that uses the provisional timeout,
+// and returns the function that unregisters it.
+func (h *host) watchEarly(sock *probeSocket, start time.Time) func() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.rtt.samples > 0 {
+		// The first answer came in the meantime.
+		sock.file.SetDeadline(start.Add(h.rtt.timeout(h.floor, h.ceiling)))
+		return func() {}
+	}
+	if h.early == nil {
+		h.early = map[*probeSocket]time.Time{}
+	}
+	h.early[sock] = start
+	return func() {
+		h.mu.Lock()
+		delete(h.early, sock)
+		h.mu.Unlock()
+	}
+}
+
+// rttEstimator is RFC 6298's smoothed round-trip time, with a guard: a
+// sample is the time until the prober saw the answer, which on a busy
+// machine includes the wait for a goroutine to run. Those waits (tens of
+// milliseconds while thousands of probes queue) are not the network's,
+// and rttvar amplifies them fourfold, so the timeout is also held under
+// four times the fastest answer seen, plus the floor. An answer that sits
+// unread past the deadline is still found: the runner looks once more
+// before calling a port silent.
 type rttEstimator struct {
-	srtt, rttvar time.Duration
-	samples      int
+	srtt, rttvar, fastest time.Duration
+	samples               int
 }
 
 func (e *rttEstimator) sample(r time.Duration) {
 	if e.samples == 0 {
-		e.srtt, e.rttvar = r, r/2
+		e.srtt, e.rttvar, e.fastest = r, r/2, r
 	} else {
 		diff := e.srtt - r
 		if diff < 0 {
@@ -147,15 +216,17 @@ func (e *rttEstimator) sample(r time.Duration) {
 		}
 		e.rttvar = (3*e.rttvar + diff) / 4
 		e.srtt = (7*e.srtt + r) / 8
+		e.fastest = min(e.fastest, r)
 	}
 	e.samples++
 }
 
-// timeout is srtt + 4·rttvar clamped to [floor, ceiling]; with no sample
-// yet, the ceiling.
+// timeout is srtt + 4·rttvar, at most floor + 4·fastest, clamped to
+// [floor, ceiling]; with no sample yet, the ceiling.
 func (e *rttEstimator) timeout(floor, ceiling time.Duration) time.Duration {
 	if e.samples == 0 {
 		return ceiling
 	}
-	return min(max(e.srtt+4*e.rttvar, floor), ceiling)
+	t := min(e.srtt+4*e.rttvar, floor+4*e.fastest)
+	return min(max(t, floor), ceiling)
 }

@@ -262,7 +262,7 @@ func TestLabBoundedResources(t *testing.T) {
 	scan := netip.MustParsePrefix("198.18.2.0/24")
 	addrs, err := l.AddServerAddrs(scan)
 	must(t, err)
-	must(t, l.Nft(l.Server, `table inet drop {
+	must(t, l.Nft(l.Server, `table inet resources {
   chain input {
     type filter hook input priority 0; policy accept;
     tcp dport 100-101 drop
@@ -327,4 +327,23 @@ func openFDs(t *testing.T) int {
 		t.Fatal(err)
 	}
 	return len(entries)
+}
+
+// TestLabBackToBack runs the same UDP checks twice in a row, as a snapshot
+// followed at once by a check does. The first run spends the target's ICMP
+// budget; the second starts with it empty and must still find every
+// closed port closed, not LISTENING or FILTERED.
+func TestLabBackToBack(t *testing.T) {
+	l := lab.New(t)
+	// A closed TCP port first: its RST gives the host a round-trip time,
+	// so the UDP tries wait 100 ms rather than a second, in which the
+	// budget would have refilled by a token anyway.
+	checks := append(portChecks(lab.Server4, spec.TCP, 1, 1), portChecks(lab.Server4, spec.UDP, 3000, 3007)...)
+	for run := 1; run <= 3; run++ {
+		for _, r := range runChecks(t, l, Options{}, checks) {
+			if r.Status != NotListening {
+				t.Errorf("run %d: %s/%d: %s, want NOT LISTENING; tries %v", run, r.Check.Protocol, r.Check.Port, r.Status, r.Evidence.Tries)
+			}
+		}
+	}
 }

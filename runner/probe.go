@@ -67,15 +67,21 @@ func (r *Runner) probe(ctx context.Context, c spec.Check, h *host) Result {
 		if r.limiter != nil && r.limiter.Wait(ctx) != nil {
 			return skipped(c)
 		}
-		timeout := fixed
+		timeout, early := fixed, false
 		if timeout == 0 {
-			timeout = h.timeout(r.opts.MinTimeout, r.opts.MaxTimeout)
+			timeout, early = h.timeout()
 		}
 		t := Try{Start: time.Now(), Timeout: timeout, Paced: pace}
+		// A try sent before the host's first answer waits for the
+		// ceiling, unless that answer comes and shortens it.
+		var watch func(*probeSocket) func()
+		if early {
+			watch = func(s *probeSocket) func() { return h.watchEarly(s, t.Start) }
+		}
 		var out outcome
 		if udp {
 			var reply []byte
-			out, reply = sock.try(ctx, payload, timeout)
+			out, reply = sock.try(ctx, payload, timeout, watch)
 			if reply != nil {
 				ev.Reply = append([]byte(nil), reply[:min(len(reply), replyKept)]...)
 				if describe != nil {
@@ -84,7 +90,7 @@ func (r *Runner) probe(ctx context.Context, c spec.Check, h *host) Result {
 			}
 		} else {
 			var conn *probeSocket
-			out, conn = tcpTry(ctx, r.opts.Socket, target, r.source(c), timeout, c.Expect.Banner != nil)
+			out, conn = tcpTry(ctx, r.opts.Socket, target, r.source(c), timeout, c.Expect.Banner != nil, watch)
 			if conn != nil {
 				ev.Reply = readBanner(ctx, conn, timeout)
 				conn.closeWithReset()
@@ -94,6 +100,13 @@ func (r *Runner) probe(ctx context.Context, c spec.Check, h *host) Result {
 			return skipped(c)
 		}
 		t.Duration = time.Since(t.Start)
+		if early {
+			// The timeout the try ended up with, if the first answer
+			// shortened it.
+			if now, _ := h.timeout(); t.Signal == Silence && now < t.Timeout {
+				t.Timeout = now
+			}
+		}
 		t.Signal, t.ICMP, t.Err = out.signal, out.icmp, out.err
 		h.observe(t, n > 1)
 		ev.Tries = append(ev.Tries, t)

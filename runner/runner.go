@@ -104,7 +104,7 @@ func (r *Runner) host(a netip.Addr) *host {
 	defer r.mu.Unlock()
 	h, ok := r.hosts[a]
 	if !ok {
-		h = newHost(r.opts.PerHost)
+		h = newHost(r.opts.PerHost, r.opts.MinTimeout, r.opts.MaxTimeout)
 		r.hosts[a] = h
 	}
 	return h

@@ -11,14 +11,10 @@ import (
 )
 
 // await calls fn whenever the socket may have news (readable, writable or
-// an error queued), until fn reports done, the deadline passes
-// (os.ErrDeadlineExceeded) or ctx ends.
-func (s *probeSocket) await(ctx context.Context, deadline time.Time, write bool, fn func(fd int) bool) error {
-	if write {
-		s.file.SetWriteDeadline(deadline)
-	} else {
-		s.file.SetReadDeadline(deadline)
-	}
+// an error queued), until fn reports done, the socket's deadline passes
+// (os.ErrDeadlineExceeded) or ctx ends. The caller sets the deadline first,
+// with SetDeadline, so that it can still be moved while the try waits.
+func (s *probeSocket) await(ctx context.Context, write bool, fn func(fd int) bool) error {
 	stop := context.AfterFunc(ctx, func() { s.file.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
 	f := func(fd uintptr) bool { return fn(int(fd)) }
@@ -41,6 +37,16 @@ type outcome struct {
 	err    error
 }
 
+// queuedOr is the error queue's outcome if it holds an error, else
+// otherwise: a socket error may come from an ICMP error or from elsewhere,
+// and only the queue can tell.
+func queuedOr(fd int, otherwise outcome) outcome {
+	if q := readErrQueue(fd); q != nil {
+		return fromQueue(q)
+	}
+	return otherwise
+}
+
 // fromQueue turns an error-queue entry into an outcome.
 func fromQueue(q *queuedError) outcome {
 	if q.icmp != nil {
@@ -56,7 +62,7 @@ func fromQueue(q *queuedError) outcome {
 // the socket is looked at once at once: only a connect still in progress
 // is handed to the network poller to wait on. That skips the poller's
 // bookkeeping for most ports of a scan.
-func tcpTry(ctx context.Context, newSocket SocketFunc, target, src netip.AddrPort, timeout time.Duration, keep bool) (outcome, *probeSocket) {
+func tcpTry(ctx context.Context, newSocket SocketFunc, target, src netip.AddrPort, timeout time.Duration, keep bool, watch func(*probeSocket) func()) (outcome, *probeSocket) {
 	deadline := time.Now().Add(timeout)
 	fd, err := dial(newSocket, unix.SOCK_STREAM, target, src)
 	if err != nil {
@@ -75,13 +81,17 @@ func tcpTry(ctx context.Context, newSocket SocketFunc, target, src netip.AddrPor
 	if err != nil {
 		return localOutcome(err), nil
 	}
+	sock.file.SetDeadline(deadline)
+	if watch != nil {
+		defer watch(sock)()
+	}
 	var out outcome
 	done := false
 	look := func(fd int) bool {
 		out, done = connectState(fd, false)
 		return done
 	}
-	err = sock.await(ctx, deadline, true, look)
+	err = sock.await(ctx, true, look)
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		err = sock.lastLook(look)
 	}
@@ -127,13 +137,10 @@ func connectState(fd int, quick bool) (outcome, bool) {
 	default:
 		// Refused or unreachable: the error queue says whether an ICMP
 		// error did it, and which; ECONNREFUSED without one is a RST.
-		if q := readErrQueue(fd); q != nil {
-			return fromQueue(q), true
-		}
 		if e == unix.ECONNREFUSED {
-			return outcome{signal: Reset}, true
+			return queuedOr(fd, outcome{signal: Reset}), true
 		}
-		return outcome{signal: Local, err: e}, true
+		return queuedOr(fd, outcome{signal: Local, err: e}), true
 	}
 }
 
@@ -142,7 +149,8 @@ func connectState(fd int, quick bool) (outcome, bool) {
 func readBanner(ctx context.Context, sock *probeSocket, timeout time.Duration) []byte {
 	buf := make([]byte, 512)
 	var n int
-	sock.await(ctx, time.Now().Add(timeout), false, func(fd int) bool {
+	sock.file.SetDeadline(time.Now().Add(timeout))
+	sock.await(ctx, false, func(fd int) bool {
 		m, err := unix.Read(fd, buf)
 		if err == unix.EAGAIN {
 			return false
@@ -175,11 +183,15 @@ func openUDP(newSocket SocketFunc, target, src netip.AddrPort) (*udpSocket, erro
 }
 
 // try sends payload and waits for a datagram or an error.
-func (u *udpSocket) try(ctx context.Context, payload []byte, timeout time.Duration) (outcome, []byte) {
+func (u *udpSocket) try(ctx context.Context, payload []byte, timeout time.Duration, watch func(*probeSocket) func()) (outcome, []byte) {
 	deadline := time.Now().Add(timeout)
 	var out outcome
 	sent := false
-	err := u.await(ctx, deadline, true, func(fd int) bool {
+	u.file.SetDeadline(deadline)
+	if watch != nil {
+		defer watch(u.probeSocket)()
+	}
+	err := u.await(ctx, true, func(fd int) bool {
 		_, err := unix.Write(fd, payload)
 		switch {
 		case err == unix.EAGAIN:
@@ -188,11 +200,7 @@ func (u *udpSocket) try(ctx context.Context, payload []byte, timeout time.Durati
 			sent = true
 		default:
 			// A pending error from an earlier try's ICMP surfaces here.
-			if q := readErrQueue(fd); q != nil {
-				out = fromQueue(q)
-			} else {
-				out = outcome{signal: Local, err: err}
-			}
+			out = queuedOr(fd, outcome{signal: Local, err: err})
 		}
 		return true
 	})
@@ -218,15 +226,11 @@ func (u *udpSocket) try(ctx context.Context, payload []byte, timeout time.Durati
 		case err == nil:
 			out, reply = outcome{signal: Reply}, u.buf[:n]
 		default:
-			if q := readErrQueue(fd); q != nil {
-				out = fromQueue(q)
-			} else {
-				out = outcome{signal: Local, err: err}
-			}
+			out = queuedOr(fd, outcome{signal: Local, err: err})
 		}
 		return true
 	}
-	err = u.await(ctx, deadline, false, look)
+	err = u.await(ctx, false, look)
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		err = u.lastLook(look)
 	}

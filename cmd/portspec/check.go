@@ -104,15 +104,11 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 
 	// Every output file is opened before the first probe: a report that
 	// cannot be written must stop the run, not surface after it.
-	outputs, code := openOutputs(stderr, []*output{{flag: "--junit", path: f.junit}, {flag: "--log", path: f.log}, {flag: "--json", path: f.json}})
+	outputs, reporters, code := f.openReports(stdout, stderr, textColor)
 	if code != exitOK {
 		return code
 	}
 	defer abortAll(outputs)
-	reporters, code := newReporters(stderr, stdout, report.TextOptions{Color: textColor, Quiet: f.quiet, Verbose: f.verbose}, outputs)
-	if code != exitOK {
-		return code
-	}
 	if isTerminal(stderr) && os.Getenv("CI") == "" {
 		reporters = append(reporters, report.NewProgress(stderr, total))
 	}
@@ -161,6 +157,21 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		return exitFailed
 	}
 	return exitOK
+}
+
+// openReports opens the report files the flags ask for and makes their
+// reporters, with the text report on stdout first.
+func (f *checkFlags) openReports(stdout, stderr io.Writer, textColor bool) ([]*output, report.Multi, int) {
+	outputs, code := openOutputs(stderr, []*output{{flag: "--junit", path: f.junit}, {flag: "--log", path: f.log}, {flag: "--json", path: f.json}})
+	if code != exitOK {
+		return nil, nil, code
+	}
+	reporters, code := newReporters(stderr, stdout, report.TextOptions{Color: textColor, Quiet: f.quiet, Verbose: f.verbose}, outputs)
+	if code != exitOK {
+		abortAll(outputs)
+		return nil, nil, code
+	}
+	return outputs, reporters, exitOK
 }
 
 // openOutputs opens the report files that were asked for, making their

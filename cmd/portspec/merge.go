@@ -71,15 +71,11 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 
-	outputs, code := openOutputs(stderr, []*output{{flag: "--junit", path: f.junit}, {flag: "--log", path: f.log}, {flag: "--json", path: f.json}})
+	outputs, reporters, code := f.openReports(stdout, stderr, textColor)
 	if code != exitOK {
 		return code
 	}
 	defer abortAll(outputs)
-	reporters, code := newReporters(stderr, stdout, report.TextOptions{Color: textColor, Quiet: f.quiet, Verbose: f.verbose}, outputs)
-	if code != exitOK {
-		return code
-	}
 
 	first := inputs[0].reader.Meta
 	meta := report.Meta{

@@ -16,10 +16,12 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/portspec/portspec/internal/lab"
@@ -45,6 +47,11 @@ func main() {
 		fmt.Println("nmap is not installed: timing portspec alone (apt-get install nmap for the comparison).")
 	}
 	report := Report{Machine: machine(nmap), Runs: *runs, Started: time.Now().UTC()}
+	// Ctrl-C ends the current command, then the labs are taken down
+	// before exiting, rather than left behind.
+	interrupt := make(chan os.Signal, 1)
+	signal.Notify(interrupt, os.Interrupt)
+	go func() { <-interrupt; interrupted.Store(true) }()
 	for _, sc := range scenarios() {
 		if *only != "" && !slices.Contains(strings.Split(*only, ","), sc.ID) {
 			continue
@@ -66,6 +73,9 @@ func main() {
 	}
 	fmt.Printf("\nfigures written to %s\n", *out)
 }
+
+// interrupted is set by Ctrl-C; the runs stop at the next command.
+var interrupted atomic.Bool
 
 func fatal(err error) {
 	fmt.Fprintln(os.Stderr, "bench:", err)

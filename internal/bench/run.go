@@ -94,6 +94,9 @@ func runScenario(sc Scenario, bin, nmap string, runs int) (ScenarioResult, error
 		res.Nmap = &ToolResult{}
 	}
 	for i := range runs {
+		if interrupted.Load() {
+			return res, fmt.Errorf("interrupted")
+		}
 		jsonPath := filepath.Join(dir, "portspec.json")
 		args := []string{"check", "-q", "--json", jsonPath, specPath}
 		if sc.JUnit {
@@ -162,8 +165,27 @@ func cooldown(sc Scenario) {
 // timed runs a command in the lab's client namespace and returns its wall
 // time, its peak RSS and, when watchFDs is set, the most file descriptors
 // it held at once.
+//
+// The peak RSS comes from GNU time when it is installed. Go's own rusage
+// of a child is not to be trusted here: Go starts children with
+// CLONE_VFORK|CLONE_VM, and Linux credits the child, at its execve, with
+// the high-water mark of the memory it shared, which is this harness's.
+// After the harness has read a million results, every child would seem to
+// use hundreds of megabytes.
 func timed(l *lab.Lab, watchFDs bool, name string, args ...string) (float64, float64, int, error) {
-	cmd := exec.Command("ip", append([]string{"netns", "exec", l.Client.Name, name}, args...)...)
+	argv := append([]string{"ip", "netns", "exec", l.Client.Name, name}, args...)
+	rssFile := ""
+	if gnuTime, err := exec.LookPath("/usr/bin/time"); err == nil {
+		f, err := os.CreateTemp("", "portspec-bench-rss-")
+		if err != nil {
+			return 0, 0, 0, err
+		}
+		f.Close()
+		rssFile = f.Name()
+		defer os.Remove(rssFile)
+		argv = append([]string{gnuTime, "-f", "%M", "-o", rssFile}, argv...)
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
 	var stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = io.Discard, &stderr
 	start := time.Now()
@@ -178,13 +200,10 @@ func timed(l *lab.Lab, watchFDs bool, name string, args ...string) (float64, flo
 		if !watchFDs {
 			return
 		}
-		fdDir := fmt.Sprintf("/proc/%d/fd", cmd.Process.Pid)
 		tick := time.NewTicker(20 * time.Millisecond)
 		defer tick.Stop()
 		for {
-			if entries, err := os.ReadDir(fdDir); err == nil {
-				peakFDs = max(peakFDs, len(entries))
-			}
+			peakFDs = max(peakFDs, processFDs(cmd.Process.Pid, name))
 			select {
 			case <-stop:
 				return
@@ -203,8 +222,46 @@ func timed(l *lab.Lab, watchFDs bool, name string, args ...string) (float64, flo
 	if err != nil {
 		return 0, 0, 0, fmt.Errorf("%v: %s", err, stderr.String())
 	}
-	rss := float64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss) / 1024
-	return secs, rss, peakFDs, nil
+	rssKB := float64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss)
+	if rssFile != "" {
+		b, err := os.ReadFile(rssFile)
+		if err != nil {
+			return 0, 0, 0, err
+		}
+		if rssKB, err = strconv.ParseFloat(strings.TrimSpace(string(b)), 64); err != nil {
+			return 0, 0, 0, fmt.Errorf("GNU time wrote %q", b)
+		}
+	}
+	return secs, rssKB / 1024, peakFDs, nil
+}
+
+// processFDs counts the open files of the process running binary: the
+// child itself, or, under GNU time, time's child.
+func processFDs(pid int, binary string) int {
+	for _, p := range append([]int{pid}, children(pid)...) {
+		exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", p))
+		if err != nil || filepath.Base(exe) != filepath.Base(binary) {
+			continue
+		}
+		if entries, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", p)); err == nil {
+			return len(entries)
+		}
+	}
+	return 0
+}
+
+func children(pid int) []int {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
+	if err != nil {
+		return nil
+	}
+	var out []int
+	for _, f := range strings.Fields(string(b)) {
+		if n, err := strconv.Atoi(f); err == nil {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 func compare(sc Scenario, got map[key]string, t *ToolResult) {
