@@ -24,7 +24,7 @@ const usage = `portspec checks that ports on hosts are in the states a spec says
 
 Usage:
   portspec check [flags] PATH...      probe every check and report where the network differs
-  portspec merge [flags] RESULT.json... merge the JSON results of shards and vantage points
+  portspec merge [flags] RESULT.json  merge the JSON results of shards and vantage points
   portspec query -n NAME [flags]      query ports as PortQry does
   portspec snapshot -n HOST [flags]   write a spec of what a host has now: a baseline
   portspec validate [flags] PATH...   load specs and count the checks
