@@ -14,6 +14,10 @@ const (
 	icmpInterval = time.Second
 	// icmpRefill is how long an emptied bucket takes to fill again.
 	icmpRefill = icmpBurst * icmpInterval
+	// modelInterval is the refill the model assumes: a little slower than
+	// the target's, since the target counts in jiffies and a paced try
+	// that lands a millisecond before its token is muted all the same.
+	modelInterval = icmpInterval + 30*time.Millisecond
 )
 
 // host is what the runner learns about one target address as it probes
@@ -64,7 +68,7 @@ func (h *host) release() { <-h.slots }
 
 func (h *host) refill(now time.Time) {
 	if !h.tokensAt.IsZero() {
-		h.tokens = min(icmpBurst, h.tokens+float64(now.Sub(h.tokensAt))/float64(icmpInterval))
+		h.tokens = min(icmpBurst, h.tokens+float64(now.Sub(h.tokensAt))/float64(modelInterval))
 	}
 	h.tokensAt = now
 }
@@ -150,7 +154,7 @@ func (h *host) reserve(now time.Time) time.Duration {
 	h.refill(now)
 	var wait time.Duration
 	if h.tokens < 1 {
-		wait = time.Duration((1 - h.tokens) * float64(icmpInterval))
+		wait = time.Duration((1 - h.tokens) * float64(modelInterval))
 	}
 	h.tokens--
 	h.booked++

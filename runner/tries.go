@@ -64,7 +64,7 @@ func fromQueue(q *queuedError) outcome {
 // bookkeeping for most ports of a scan.
 func tcpTry(ctx context.Context, newSocket SocketFunc, target, src netip.AddrPort, timeout time.Duration, keep bool, watch func(*probeSocket) func()) (outcome, *probeSocket) {
 	deadline := time.Now().Add(timeout)
-	fd, err := dial(newSocket, unix.SOCK_STREAM, target, src)
+	fd, err := dialTCP(newSocket, target, src)
 	if err != nil {
 		return localOutcome(err), nil
 	}
@@ -109,6 +109,39 @@ func tcpTry(ctx context.Context, newSocket SocketFunc, target, src netip.AddrPor
 	return out, sock
 }
 
+// dialTCP is dial for TCP, minus one trap: a connect from the target's own
+// address to a port in the ephemeral range can draw that very port as its
+// source and connect to itself, a SYN-ACK from nobody. Such a socket is
+// thrown away and the connect made again from another port.
+func dialTCP(newSocket SocketFunc, target, src netip.AddrPort) (int, error) {
+	for attempt := 0; ; attempt++ {
+		fd, err := dial(newSocket, unix.SOCK_STREAM, target, src)
+		if err != nil || attempt == 2 || !selfConnected(fd) {
+			return fd, err
+		}
+		unix.Close(fd)
+	}
+}
+
+var errSelfConnect = errors.New("the connect drew the target port as its source and connected to itself; nothing answered")
+
+func selfConnected(fd int) bool {
+	local, err1 := unix.Getsockname(fd)
+	peer, err2 := unix.Getpeername(fd)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	switch l := local.(type) {
+	case *unix.SockaddrInet4:
+		p, ok := peer.(*unix.SockaddrInet4)
+		return ok && l.Port == p.Port && l.Addr == p.Addr
+	case *unix.SockaddrInet6:
+		p, ok := peer.(*unix.SockaddrInet6)
+		return ok && l.Port == p.Port && l.Addr == p.Addr
+	}
+	return false
+}
+
 // connectState looks at a connecting socket and reports whether the
 // connect has ended, and how. quick is the look right after connect(),
 // which skips what cannot have happened yet.
@@ -120,6 +153,9 @@ func connectState(fd int, quick bool) (outcome, bool) {
 	switch e := unix.Errno(soerr); {
 	case e == 0:
 		if _, err := unix.Getpeername(fd); err == nil {
+			if selfConnected(fd) {
+				return outcome{signal: Local, err: errSelfConnect}, true
+			}
 			return outcome{signal: SynAck}, true
 		}
 		if quick {

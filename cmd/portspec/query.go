@@ -234,17 +234,14 @@ func queryResolve(ctx context.Context, out io.Writer, name string, reverse bool)
 		return []netip.Addr{addr}, true
 	}
 	fmt.Fprint(out, "Attempting to resolve name to IP address...\n\n")
-	lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	addrs, err := net.DefaultResolver.LookupNetIP(lctx, "ip", name)
-	cancel()
-	if err != nil || len(addrs) == 0 {
+	addrs, err := resolveAll(ctx, name)
+	if err != nil {
 		fmt.Fprintf(out, "Failed to resolve name to IP address: %v\n", err)
 		return nil, false
 	}
 	var list []string
-	for i, a := range addrs {
-		addrs[i] = a.Unmap()
-		list = append(list, addrs[i].String())
+	for _, a := range addrs {
+		list = append(list, a.String())
 	}
 	fmt.Fprintf(out, "Name resolved to %s\n\n", strings.Join(list, ", "))
 	return addrs, true

@@ -21,20 +21,24 @@ func (l *Lab) ServeTCP(addr netip.AddrPort, banner string) error {
 		return err
 	}
 	l.closers = append(l.closers, ln)
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(2 * time.Second))
-				io.WriteString(c, banner)
-			}()
-		}
-	}()
+	go AnswerTCP(ln, banner)
 	return nil
+}
+
+// AnswerTCP accepts connections on ln until it is closed, sends each the
+// banner (if any) and closes it.
+func AnswerTCP(ln net.Listener, banner string) {
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		go func() {
+			defer c.Close()
+			c.SetDeadline(time.Now().Add(2 * time.Second))
+			io.WriteString(c, banner)
+		}()
+	}
 }
 
 // Handler answers a UDP request; a nil reply sends nothing.

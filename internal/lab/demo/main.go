@@ -139,16 +139,7 @@ func loopback() error {
 	if err != nil {
 		return err
 	}
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Write([]byte("220 demo ESMTP\r\n"))
-			c.Close()
-		}
-	}()
+	go lab.AnswerTCP(ln, "220 demo ESMTP\r\n")
 	pc, err := net.ListenPacket("udp", "127.0.0.1:20053")
 	if err != nil {
 		return err
