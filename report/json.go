@@ -19,7 +19,7 @@ const JSONSchema = 1
 // JSON writes the machine-readable report: the run's metadata, then a
 // result a check, streamed as they come, then the summary.
 type JSON struct {
-	quiet
+	ignoreEvents
 	w     io.Writer
 	buf   []byte
 	first bool

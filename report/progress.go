@@ -15,7 +15,7 @@ import (
 // second, so quick runs print nothing, and it is only ever used when stderr
 // is a terminal, never in CI logs.
 type Progress struct {
-	quiet
+	ignoreEvents
 	w            io.Writer
 	total        int
 	done, failed atomic.Int64

@@ -120,11 +120,12 @@ func (m Multi) each(f func(Reporter) error) error {
 	return first
 }
 
-// quiet gives reporters that only care about results no-op event methods.
-type quiet struct{}
+// ignoreEvents gives reporters that only care about results no-op
+// Resolved and Try methods.
+type ignoreEvents struct{}
 
-func (quiet) Resolved(string, []netip.Addr, error, time.Duration) {}
-func (quiet) Try(spec.Check, runner.Try)                          {}
+func (ignoreEvents) Resolved(string, []netip.Addr, error, time.Duration) {}
+func (ignoreEvents) Try(spec.Check, runner.Try)                          {}
 
 // Address is the address a check probed, or the name it could not resolve.
 func Address(c spec.Check) string {

@@ -24,7 +24,7 @@ type TextOptions struct {
 // address, a ✓ or ✗ line per check with its time, the diff and evidence
 // under each failure, and the summary line.
 type Text struct {
-	quiet
+	ignoreEvents
 	w         *bufio.Writer
 	opts      TextOptions
 	lastFlush time.Time

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -31,14 +32,7 @@ type checkFlags struct {
 	failFast             bool
 }
 
-func (f *checkFlags) register(fs interface {
-	StringVar(*string, string, string, string)
-	IntVar(*int, string, int, string)
-	Float64Var(*float64, string, float64, string)
-	DurationVar(*time.Duration, string, time.Duration, string)
-	BoolVar(*bool, string, bool, string)
-},
-) {
+func (f *checkFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.junit, "junit", "", "write a JUnit XML report to `file`")
 	fs.StringVar(&f.log, "log", "", "write a log of every resolution and try to `file`")
 	fs.StringVar(&f.json, "json", "", "write a JSON report to `file`")
