@@ -3,7 +3,6 @@ package spec
 import (
 	"fmt"
 	"sort"
-	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -282,7 +281,7 @@ func typeName(t cty.Type) string {
 	case t == cty.DynamicPseudoType:
 		return "null"
 	}
-	return strings.TrimPrefix(t.FriendlyName(), "")
+	return t.FriendlyName()
 }
 
 func keys(m map[string]bool) []string {
