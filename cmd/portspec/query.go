@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"net"
 	"net/netip"
 	"os"
@@ -87,29 +88,14 @@ func runQuery(args []string, stdout, stderr io.Writer) int {
 	worst := -1
 	if ok {
 		fmt.Fprint(out, "querying...\n\n")
-		var checks []spec.Check
-		host := &spec.Host{Name: *name}
-		for _, a := range addrs {
-			for _, port := range ports {
-				for _, p := range protos {
-					e := &spec.Expectation{Protocol: p}
-					checks = append(checks, spec.Check{Host: host, Addr: a, Protocol: p, Port: port, Expect: e})
-				}
-			}
-		}
 		var tryLog strings.Builder
 		r := runner.New(runner.Options{
 			Timeout: *timeout, TCPTries: *tries, UDPTries: *tries,
 			SourcePort: uint16(*sourcePort), Community: *community,
 		})
 		lastAddr := netip.Addr{}
-		err := r.Run(ctx, func(yield func(spec.Check) bool) {
-			for _, c := range checks {
-				if !yield(c) {
-					return
-				}
-			}
-		}, func(res runner.Result) {
+		// PortQry's order: for each port, TCP then UDP.
+		err := r.Run(ctx, adHocChecks(*name, addrs, protos, ports, true), func(res runner.Result) {
 			if len(addrs) > 1 && res.Check.Addr != lastAddr {
 				fmt.Fprintf(out, "%s:\n", res.Check.Addr)
 				lastAddr = res.Check.Addr
@@ -147,6 +133,42 @@ func runQuery(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	return code
+}
+
+// adHocChecks are the checks of a command line rather than a spec, for
+// query and snapshot: every protocol of every port of every address, with
+// no expected state. portMajor puts a port's protocols together, as
+// PortQry does; otherwise each protocol's ports come together.
+func adHocChecks(name string, addrs []netip.Addr, protos []spec.Protocol, ports []uint16, portMajor bool) iter.Seq[spec.Check] {
+	host := &spec.Host{Name: name}
+	blocks := map[spec.Protocol]*spec.Expectation{}
+	for _, p := range protos {
+		blocks[p] = &spec.Expectation{Protocol: p}
+	}
+	return func(yield func(spec.Check) bool) {
+		check := func(a netip.Addr, p spec.Protocol, port uint16) bool {
+			return yield(spec.Check{Host: host, Addr: a, Protocol: p, Port: port, Expect: blocks[p]})
+		}
+		for _, a := range addrs {
+			if portMajor {
+				for _, port := range ports {
+					for _, p := range protos {
+						if !check(a, p, port) {
+							return
+						}
+					}
+				}
+				continue
+			}
+			for _, p := range protos {
+				for _, port := range ports {
+					if !check(a, p, port) {
+						return
+					}
+				}
+			}
+		}
+	}
 }
 
 // quietCode is -q's exit code for a state; the worst state of a query wins.

@@ -62,21 +62,10 @@ func runSnapshot(args []string, stdout, stderr io.Writer) int {
 		defer out.Abort()
 	}
 
-	host := &spec.Host{Name: *name}
 	found := map[netip.Addr]map[spec.Protocol]map[uint16]spec.State{}
 	var failures []string
-	err = runner.New(runner.Options{Timeout: *timeout, TCPTries: *tries, UDPTries: *tries}).Run(ctx, func(yield func(spec.Check) bool) {
-		for _, a := range addrs {
-			for _, p := range protos {
-				e := &spec.Expectation{Protocol: p}
-				for _, port := range ports {
-					if !yield(spec.Check{Host: host, Addr: a, Protocol: p, Port: port, Expect: e}) {
-						return
-					}
-				}
-			}
-		}
-	}, func(r runner.Result) {
+	checks := adHocChecks(*name, addrs, protos, ports, false)
+	err = runner.New(runner.Options{Timeout: *timeout, TCPTries: *tries, UDPTries: *tries}).Run(ctx, checks, func(r runner.Result) {
 		state, ok := snapshotState(r.Status)
 		if !ok {
 			failures = append(failures, fmt.Sprintf("%s %s/%d: %v", r.Check.Addr, r.Check.Protocol, r.Check.Port, r.Err))
