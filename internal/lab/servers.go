@@ -54,22 +54,26 @@ func (l *Lab) ServeUDP(addr netip.AddrPort, handle Handler) error {
 		return err
 	}
 	l.closers = append(l.closers, pc)
-	go func() {
-		buf := make([]byte, 2048)
-		for {
-			n, from, err := pc.ReadFrom(buf)
-			if err != nil {
-				return
-			}
-			if handle == nil {
-				continue
-			}
-			if reply := handle(buf[:n]); reply != nil {
-				pc.WriteTo(reply, from)
-			}
-		}
-	}()
+	go AnswerUDP(pc, handle)
 	return nil
+}
+
+// AnswerUDP answers each datagram on pc with handle until pc is closed;
+// a nil handle reads and never answers.
+func AnswerUDP(pc net.PacketConn, handle Handler) {
+	buf := make([]byte, 2048)
+	for {
+		n, from, err := pc.ReadFrom(buf)
+		if err != nil {
+			return
+		}
+		if handle == nil {
+			continue
+		}
+		if reply := handle(buf[:n]); reply != nil {
+			pc.WriteTo(reply, from)
+		}
+	}
 }
 
 // Echo sends every datagram back.

@@ -144,15 +144,6 @@ func loopback() error {
 	if err != nil {
 		return err
 	}
-	go func() {
-		buf := make([]byte, 2048)
-		for {
-			n, from, err := pc.ReadFrom(buf)
-			if err != nil {
-				return
-			}
-			pc.WriteTo(append([]byte("echo:"), buf[:n]...), from)
-		}
-	}()
+	go lab.AnswerUDP(pc, func(req []byte) []byte { return append([]byte("echo:"), req...) })
 	return nil
 }
