@@ -37,6 +37,7 @@ type jsonEvidence struct {
 	ReplyHex  string    `json:"reply_hex,omitempty"`
 	App       string    `json:"app,omitempty"`
 	TimeoutMS float64   `json:"timeout_ms"`
+	Silence   string    `json:"silence,omitempty"`
 	Tries     []jsonTry `json:"tries"`
 }
 
@@ -55,7 +56,9 @@ type jsonTry struct {
 	Signal     string    `json:"signal"`
 	ICMP       *jsonICMP `json:"icmp,omitempty"`
 	Error      string    `json:"error,omitempty"`
-	Paced      bool      `json:"paced,omitempty"`
+	Confirm    bool      `json:"confirm,omitempty"`
+	Tokens     *float64  `json:"tokens,omitempty"`
+	Proven     bool      `json:"proven,omitempty"`
 }
 
 func icmpJSON(e *runner.ICMPError) *jsonICMP {
@@ -87,12 +90,17 @@ func referenceResult(o runner.Outcome) []byte {
 	if len(o.Evidence.Tries) > 0 {
 		ev := o.Evidence
 		je := &jsonEvidence{Signal: ev.Signal.String(), ICMP: icmpJSON(ev.ICMP), Probe: ev.Probe, App: ev.App,
-			TimeoutMS: ms(ev.Timeout), Tries: []jsonTry{}}
+			TimeoutMS: ms(ev.Timeout), Silence: ev.Silence.String(), Tries: []jsonTry{}}
 		if len(ev.Reply) > 0 {
 			je.ReplyHex = hex.EncodeToString(ev.Reply)
 		}
 		for _, t := range ev.Tries {
-			jt := jsonTry{Started: t.Start, DurationMS: ms(t.Duration), TimeoutMS: ms(t.Timeout), Signal: t.Signal.String(), ICMP: icmpJSON(t.ICMP), Paced: t.Paced}
+			jt := jsonTry{Started: t.Start, DurationMS: ms(t.Duration), TimeoutMS: ms(t.Timeout), Signal: t.Signal.String(), ICMP: icmpJSON(t.ICMP),
+				Confirm: t.Confirm, Proven: t.Proven}
+			if t.Confirm || t.Signal == runner.Silence {
+				n := tokens(t.Tokens)
+				jt.Tokens = &n
+			}
 			if t.Err != nil {
 				jt.Error = t.Err.Error()
 			}

@@ -55,6 +55,11 @@ type jsonSummary struct {
 	Skipped     int     `json:"skipped"`
 	Interrupted bool    `json:"interrupted"`
 	ElapsedMS   float64 `json:"elapsed_ms"`
+	// ICMPWaitMS is the time spent with nothing to do but wait for
+	// targets' ICMP budgets, to prove silences; ICMPWaitTargets counts
+	// those targets.
+	ICMPWaitMS      float64 `json:"icmp_wait_ms"`
+	ICMPWaitTargets int     `json:"icmp_wait_targets"`
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
@@ -158,6 +163,7 @@ func (j *JSON) encode(o runner.Outcome) []byte {
 		b = appendOptional(b, "app", ev.App)
 		b = append(b, `,"timeout_ms":`...)
 		b = appendMS(b, ev.Timeout)
+		b = appendOptional(b, "silence", ev.Silence.String())
 		b = append(b, `,"tries":[`...)
 		for i, t := range ev.Tries {
 			if i > 0 {
@@ -175,8 +181,15 @@ func (j *JSON) encode(o runner.Outcome) []byte {
 			if t.Err != nil {
 				b = appendOptional(b, "error", t.Err.Error())
 			}
-			if t.Paced {
-				b = append(b, `,"paced":true`...)
+			if t.Confirm {
+				b = append(b, `,"confirm":true`...)
+			}
+			if t.Confirm || t.Signal == runner.Silence {
+				b = append(b, `,"tokens":`...)
+				b = appendFloat(b, tokens(t.Tokens))
+			}
+			if t.Proven {
+				b = append(b, `,"proven":true`...)
 			}
 			b = append(b, '}')
 		}
@@ -224,10 +237,15 @@ func appendTime(b []byte, t time.Time) []byte {
 	return append(b, '"')
 }
 
+// tokens rounds a budget bound for the reports: two decimals say enough.
+func tokens(t float64) float64 { return math.Round(t*100) / 100 }
+
 // appendMS writes a duration in milliseconds as encoding/json writes the
 // float64 ms() returns.
-func appendMS(b []byte, d time.Duration) []byte {
-	f := ms(d)
+func appendMS(b []byte, d time.Duration) []byte { return appendFloat(b, ms(d)) }
+
+// appendFloat writes f as encoding/json writes a float64.
+func appendFloat(b []byte, f float64) []byte {
 	format := byte('f')
 	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
 		format = 'e'
@@ -276,7 +294,8 @@ func appendString(b []byte, s string) []byte {
 
 func (j *JSON) End(s Summary) error {
 	sum := jsonSummary{Total: s.Total(), Passed: s.Passed, Failed: s.Failed, Errors: s.Errors, Skipped: s.Skipped,
-		Interrupted: s.Interrupted, ElapsedMS: ms(s.Elapsed)}
+		Interrupted: s.Interrupted, ElapsedMS: ms(s.Elapsed),
+		ICMPWaitMS: ms(s.ICMPWait), ICMPWaitTargets: s.ICMPWaitTargets}
 	j.write(fmt.Sprintf("\n],\n\"summary\": %s\n}\n", j.marshal(sum)))
 	return j.err
 }

@@ -112,7 +112,7 @@ func (l *Log) End(s Summary) error {
 	if s.Interrupted {
 		l.printf("interrupted: the checks not finished are counted as skipped\n")
 	}
-	l.printf("took %s\n", Duration(s.Elapsed))
+	l.printf("took %s\n", s.Took())
 	return l.err
 }
 

@@ -43,6 +43,9 @@ func details(r runner.Result, summary bool) []string {
 	if summary {
 		lines = append(lines, ev.Summary())
 	}
+	if why := ev.Silence.Explain(); why != "" {
+		lines = append(lines, why)
+	}
 	if ev.Signal == runner.Reply && ev.App == "" && len(ev.Reply) > 0 {
 		lines = append(lines, fmt.Sprintf("reply: %q", ev.Reply))
 	}

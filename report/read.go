@@ -51,7 +51,9 @@ type readTry struct {
 	Signal     string
 	ICMP       *readICMP
 	Error      string
-	Paced      bool
+	Confirm    bool
+	Tokens     float64
+	Proven     bool
 }
 
 type readResult struct {
@@ -70,6 +72,7 @@ type readResult struct {
 		ReplyHex  string `json:"reply_hex"`
 		App       string
 		TimeoutMS float64 `json:"timeout_ms"`
+		Silence   string
 		Tries     []readTry
 	}
 }
@@ -132,6 +135,7 @@ var (
 	statusByName  = map[string]runner.Status{}
 	signalByName  = map[string]runner.Signal{}
 	verdictByName = map[string]runner.Verdict{}
+	silenceByName = map[string]runner.SilenceProof{}
 )
 
 func init() {
@@ -143,6 +147,9 @@ func init() {
 	}
 	for v := runner.Pass; v <= runner.Skipped; v++ {
 		verdictByName[v.String()] = v
+	}
+	for s := runner.NotSilent; s <= runner.SilenceProven; s++ {
+		silenceByName[s.String()] = s
 	}
 }
 
@@ -186,13 +193,14 @@ func (jr *JSONReader) outcome(r readResult) (runner.Outcome, error) {
 	}
 	if ev := r.Evidence; ev != nil {
 		o.Evidence = runner.Evidence{Signal: signalByName[ev.Signal], ICMP: icmpFrom(ev.ICMP), Probe: ev.Probe,
-			App: ev.App, Timeout: fromMS(ev.TimeoutMS)}
+			App: ev.App, Timeout: fromMS(ev.TimeoutMS), Silence: silenceByName[ev.Silence]}
 		if ev.ReplyHex != "" {
 			o.Evidence.Reply, _ = hex.DecodeString(ev.ReplyHex)
 		}
 		for _, t := range ev.Tries {
 			try := runner.Try{Start: t.Started, Duration: fromMS(t.DurationMS), Timeout: fromMS(t.TimeoutMS),
-				Signal: signalByName[t.Signal], ICMP: icmpFrom(t.ICMP), Paced: t.Paced}
+				Signal: signalByName[t.Signal], ICMP: icmpFrom(t.ICMP),
+				Confirm: t.Confirm, Tokens: t.Tokens, Proven: t.Proven}
 			if t.Error != "" {
 				try.Err = errors.New(t.Error)
 			}

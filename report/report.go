@@ -38,6 +38,20 @@ type Summary struct {
 	Passed, Failed, Errors, Skipped int
 	Elapsed                         time.Duration
 	Interrupted                     bool
+	// ICMPWait is how long the run had nothing to do but wait for
+	// ICMPWaitTargets targets' ICMP budgets (runner.Stats).
+	ICMPWait        time.Duration
+	ICMPWaitTargets int
+}
+
+// Took is the closing "took" line's text: "41.2s", with "(38.5s waiting
+// for 1 target's ICMP rate limit)" when the run waited for any.
+func (s Summary) Took() string {
+	took := Duration(s.Elapsed)
+	if s.ICMPWaitTargets > 0 {
+		took += fmt.Sprintf(" (%s waiting for %d %s ICMP rate limit)", Duration(s.ICMPWait), s.ICMPWaitTargets, plural(s.ICMPWaitTargets, "target's", "targets'"))
+	}
+	return took
 }
 
 // Add counts one outcome.

@@ -115,6 +115,21 @@ func TestSummaryLine(t *testing.T) {
 	}
 }
 
+func TestSummaryTook(t *testing.T) {
+	for _, tc := range []struct {
+		s    report.Summary
+		want string
+	}{
+		{report.Summary{Elapsed: 1234 * time.Millisecond}, "1.23s"},
+		{report.Summary{Elapsed: 41234 * time.Millisecond, ICMPWait: 38512 * time.Millisecond, ICMPWaitTargets: 1}, "41.23s (38.51s waiting for 1 target's ICMP rate limit)"},
+		{report.Summary{Elapsed: 9 * time.Second, ICMPWait: 7 * time.Second, ICMPWaitTargets: 3}, "9s (7s waiting for 3 targets' ICMP rate limit)"},
+	} {
+		if got := tc.s.Took(); got != tc.want {
+			t.Errorf("%q, want %q", got, tc.want)
+		}
+	}
+}
+
 func TestPortQryLine(t *testing.T) {
 	r := runner.Result{Check: spec.Check{Protocol: spec.UDP, Port: 161}, Status: runner.ListeningOrFiltered}
 	if got := report.PortQryLine(r); got != "UDP port 161 (snmp service): LISTENING or FILTERED" {
@@ -184,7 +199,10 @@ func TestJSONRoundTrip(t *testing.T) {
 		sum.Add(o)
 		w.Result(o)
 	}
-	sum.Elapsed = reporttest.Summary().Elapsed
+	// The summary's times are the run's, not the results': merge reckons
+	// its own.
+	fixed := reporttest.Summary()
+	sum.Elapsed, sum.ICMPWait, sum.ICMPWaitTargets = fixed.Elapsed, fixed.ICMPWait, fixed.ICMPWaitTargets
 	w.End(sum)
 	if first.String() != second.String() {
 		t.Errorf("the JSON changed on a round trip:\n%s\n---\n%s", first.String(), second.String())

@@ -155,7 +155,7 @@ func (t *Text) End(s Summary) error {
 	// it when colour is off, so CI log parsers find it.
 	t.printf(c, "%s", s.Line())
 	t.printf(nil, "\n")
-	t.printf(nil, "took %s\n", Duration(s.Elapsed))
+	t.printf(nil, "took %s\n", s.Took())
 	t.flush()
 	return t.err
 }

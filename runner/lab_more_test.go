@@ -32,23 +32,23 @@ func TestLabUDPRateLimit(t *testing.T) {
 	// families run at once.
 	checks := append(portChecks(lab.Server4, spec.UDP, 3000, 3029), portChecks(lab.Server6, spec.UDP, 3000, 3029)...)
 	start := time.Now()
-	results := runChecks(t, l, Options{}, checks)
-	paced := map[netip.Addr]int{}
+	results := runChecks(t, l, Options{ProveSilence: true}, checks)
+	confirmed := map[netip.Addr]int{}
 	for _, r := range results {
 		if r.Status != NotListening {
 			t.Errorf("%s udp/%d: %s, want NOT LISTENING; tries %v", r.Check.Addr, r.Check.Port, r.Status, r.Evidence.Tries)
 		}
-		if r.Evidence.Tries[len(r.Evidence.Tries)-1].Paced {
-			paced[r.Check.Addr]++
+		if r.Evidence.Tries[len(r.Evidence.Tries)-1].Confirm {
+			confirmed[r.Check.Addr]++
 		}
 	}
 	for _, addr := range []netip.Addr{lab.Server4, lab.Server6} {
 		// Were the limit not in play, this test would prove nothing.
-		if paced[addr] < 20 {
-			t.Errorf("%s: only %d of 30 ports needed paced tries; the rate limit was not exercised", addr, paced[addr])
+		if confirmed[addr] < 20 {
+			t.Errorf("%s: only %d of 30 ports needed confirmation tries; the rate limit was not exercised", addr, confirmed[addr])
 		}
 	}
-	t.Logf("2×30 closed UDP ports in %s; answered only when paced: %v", time.Since(start).Round(time.Millisecond), paced)
+	t.Logf("2×30 closed UDP ports in %s; answered only to confirmation tries: %v", time.Since(start).Round(time.Millisecond), confirmed)
 }
 
 // TestLabLoss drops 10% of the packets to 300 TCP ports at random (nft
@@ -66,7 +66,7 @@ func TestLabLoss(t *testing.T) {
 	for p := 3000; p < 3100; p++ {
 		must(t, l.ServeTCP(netip.AddrPortFrom(lab.Server4, uint16(p)), ""))
 	}
-	results := runChecks(t, l, Options{}, portChecks(lab.Server4, spec.TCP, 3000, 3299))
+	results := runChecks(t, l, Options{ProveSilence: true}, portChecks(lab.Server4, spec.TCP, 3000, 3299))
 	wrong, retried := 0, 0
 	for _, r := range results {
 		want := Listening
@@ -340,7 +340,7 @@ func TestLabBackToBack(t *testing.T) {
 	// budget would have refilled by a token anyway.
 	checks := append(portChecks(lab.Server4, spec.TCP, 1, 1), portChecks(lab.Server4, spec.UDP, 3000, 3007)...)
 	for run := 1; run <= 3; run++ {
-		for _, r := range runChecks(t, l, Options{}, checks) {
+		for _, r := range runChecks(t, l, Options{ProveSilence: true}, checks) {
 			if r.Status != NotListening {
 				t.Errorf("run %d: %s/%d: %s, want NOT LISTENING; tries %v", run, r.Check.Protocol, r.Check.Port, r.Status, r.Evidence.Tries)
 			}

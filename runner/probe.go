@@ -28,109 +28,165 @@ func (r *Runner) source(c spec.Check) netip.AddrPort {
 	return netip.AddrPortFrom(r.opts.SourceAddr, port)
 }
 
-// probe makes the tries of one check and decides its state. A retry
-// happens only after silence. Silence counts once the configured tries are
-// spent, with two exceptions that make it trustworthy: on a host seen to
-// lose packets it takes lossyTries; and a silent try that the target's ICMP
-// rate limit may have muted is tried again, paced so the target has an ICMP
-// error to spend on the answer. Once a paced try is silent too, the port
-// is known not to answer with ICMP, and any tries left are plain retries
-// against loss.
-func (r *Runner) probe(ctx context.Context, c spec.Check, h *host) Result {
-	res := Result{Check: c, Start: time.Now()}
-	target := netip.AddrPortFrom(c.Addr, c.Port)
-	udp := c.Protocol == spec.UDP
-	ev := &res.Evidence
+// needsProof reports whether a silence must be proven against the target's
+// ICMP budget before it is reported: only where a muted ICMP error would
+// change the verdict. A muted error can only turn FILTERED (TCP) or
+// LISTENING or FILTERED (UDP) into NOT LISTENING, which fails `filtered`
+// and passes `not_listening`; `listening` fails and `blocked` passes
+// either way.
+func (r *Runner) needsProof(c spec.Check) bool {
+	if r.opts.ProveSilence {
+		return true
+	}
+	s := c.State()
+	return s == spec.Filtered || s == spec.NotListening
+}
 
+// probing is one check being probed: its result so far and what its tries
+// need.
+type probing struct {
+	res      Result
+	target   netip.AddrPort
+	udp      bool
+	payload  []byte
+	describe func([]byte) string
+	host     *host
+	deliver  func(Result)
+}
+
+// probe makes the tries of one check and decides its state. A retry
+// happens only after silence, until the configured tries are spent, or
+// lossyTries on a host seen to lose packets. A silence whose verdict
+// depends on it is then handed to the budget, which proves it or has the
+// host's confirmer try again once the target's ICMP budget allows; the
+// result is delivered when that is done. Every other result is delivered
+// before probe returns.
+func (r *Runner) probe(ctx context.Context, c spec.Check, h *host, deliver func(Result)) {
+	p := &probing{res: Result{Check: c, Start: time.Now()}, target: netip.AddrPortFrom(c.Addr, c.Port),
+		udp: c.Protocol == spec.UDP, host: h, deliver: deliver}
+	ev := &p.res.Evidence
 	var sock *udpSocket
-	var payload []byte
-	var describe func([]byte) string
-	if udp {
-		ev.Probe, payload, describe = udpPayload(c.Port, c.Expect.Payload, firstNonZero(c.Expect.Community, r.opts.Community))
+	if p.udp {
+		ev.Probe, p.payload, p.describe = udpPayload(c.Port, c.Expect.Payload, firstNonZero(c.Expect.Community, r.opts.Community))
 		var err error
-		if sock, err = openUDP(r.opts.Socket, target, r.source(c)); err != nil {
-			return r.finish(res, Try{Start: res.Start, Signal: Local, Err: err})
+		if sock, err = openUDP(r.opts.Socket, p.target, r.source(c)); err != nil {
+			deliver(r.finish(p.res, Try{Start: p.res.Start, Signal: Local, Err: err}))
+			return
 		}
 		defer sock.Close()
 	}
 
 	tries := r.tries(c)
-	fixed := r.fixedTimeout(c)
-	var last Try
-	pace, confirmed := false, false
+	var silent []ticket
+	var firstSent time.Time
 	for n := 1; ; n++ {
-		if pace {
-			if !sleep(ctx, h.reserve(time.Now())) {
-				return skipped(c)
-			}
+		t, tk, ok := r.try(ctx, p, sock, false, firstSent)
+		if !ok {
+			deliver(skipped(c))
+			return
 		}
-		if r.limiter != nil && r.limiter.Wait(ctx) != nil {
-			return skipped(c)
+		if n == 1 {
+			firstSent = tk.start
 		}
-		timeout, early := fixed, false
-		if timeout == 0 {
-			timeout, early = h.timeout()
-		}
-		t := Try{Start: time.Now(), Timeout: timeout, Paced: pace}
-		// A try sent before the host's first answer waits for the
-		// ceiling, unless that answer comes and shortens it.
-		var watch func(*probeSocket) func()
-		if early {
-			watch = func(s *probeSocket) func() { return h.watchEarly(s, t.Start) }
-		}
-		var out outcome
-		if udp {
-			var reply []byte
-			out, reply = sock.try(ctx, payload, timeout, watch)
-			if reply != nil {
-				ev.Reply = append([]byte(nil), reply[:min(len(reply), replyKept)]...)
-				if describe != nil {
-					ev.App = describe(reply)
-				}
-			}
-		} else {
-			var conn *probeSocket
-			out, conn = tcpTry(ctx, r.opts.Socket, target, r.source(c), timeout, c.Expect.Banner != nil, watch)
-			if conn != nil {
-				ev.Reply = readBanner(ctx, conn, timeout)
-				conn.closeWithReset()
-			}
-		}
-		if ctx.Err() != nil {
-			return skipped(c)
-		}
-		t.Duration = time.Since(t.Start)
-		if early {
-			// The timeout the try ended up with, if the first answer
-			// shortened it.
-			if now, _ := h.timeout(); t.Signal == Silence && now < t.Timeout {
-				t.Timeout = now
-			}
-		}
-		t.Signal, t.ICMP, t.Err = out.signal, out.icmp, out.err
 		h.observe(t, n > 1)
-		ev.Tries = append(ev.Tries, t)
-		if r.opts.OnTry != nil {
-			r.opts.OnTry(c, t)
-		}
-		last = t
 		if t.Signal != Silence {
-			break
+			deliver(r.finish(p.res, t))
+			return
 		}
+		silent = append(silent, tk)
 		need := tries
 		if h.isLossy() {
 			need = max(tries, lossyTries)
 		}
-		suspect := h.mayBeSuppressed(t, udp)
-		if t.Paced && !suspect {
-			confirmed = true
-		}
-		pace = suspect && !confirmed
-		if n >= need && !pace || n >= need+maxPacedTries {
+		if n >= need {
 			break
 		}
 	}
-	return r.finish(res, last)
+	last := ev.Tries[len(ev.Tries)-1]
+	if !r.needsProof(c) {
+		p.res.Evidence.Silence = SilenceUnproven
+		deliver(r.finish(p.res, last))
+		return
+	}
+	r.call(r.budget.prove(silent, func(i int) {
+		if i < 0 {
+			r.confirmer(ctx, h, p.target.Addr()).add(p)
+			return
+		}
+		ev.Tries[i].Proven = true
+		ev.Silence = SilenceProven
+		deliver(r.finish(p.res, last))
+	}))
+}
+
+// call runs the proofs the budget decided.
+func (r *Runner) call(calls []func()) {
+	for _, f := range calls {
+		f()
+	}
+}
+
+// try makes one try of p, registered with the budget, and adds it to the
+// evidence. sock is the check's UDP socket; firstSent is when its first
+// try went out, zero for the first. ok is false when ctx ended.
+func (r *Runner) try(ctx context.Context, p *probing, sock *udpSocket, confirm bool, firstSent time.Time) (Try, ticket, bool) {
+	c, h, ev := p.res.Check, p.host, &p.res.Evidence
+	if r.limiter != nil && r.limiter.Wait(ctx) != nil {
+		return Try{}, ticket{}, false
+	}
+	timeout, early := r.fixedTimeout(c), false
+	if timeout == 0 {
+		timeout, early = h.timeout()
+	}
+	tk := r.budget.send(p.target.Addr())
+	t := Try{Start: tk.start, Timeout: timeout, Confirm: confirm, Tokens: tk.tokens}
+	// A try sent before the host's first answer waits for the ceiling,
+	// unless that answer comes and shortens it.
+	var watch func(*probeSocket) func()
+	if early {
+		watch = func(s *probeSocket) func() { return h.watchEarly(s, t.Start) }
+	}
+	var out outcome
+	if p.udp {
+		var reply []byte
+		out, reply = sock.try(ctx, p.payload, timeout, watch)
+		if reply != nil {
+			ev.Reply = append([]byte(nil), reply[:min(len(reply), replyKept)]...)
+			if p.describe != nil {
+				ev.App = p.describe(reply)
+			}
+		}
+	} else {
+		var conn *probeSocket
+		out, conn = tcpTry(ctx, r.opts.Socket, p.target, r.source(c), timeout, c.Expect.Banner != nil, watch)
+		if conn != nil {
+			ev.Reply = readBanner(ctx, conn, timeout)
+			conn.closeWithReset()
+		}
+	}
+	t.Signal, t.ICMP, t.Err = out.signal, out.icmp, out.err
+	// A late error on a UDP socket may answer any of its earlier tries.
+	sent := tk.start
+	if p.udp && !firstSent.IsZero() {
+		sent = firstSent
+	}
+	r.call(r.budget.finish(&tk, t.ICMP, sent))
+	if ctx.Err() != nil {
+		return Try{}, ticket{}, false
+	}
+	t.Duration = tk.end.Sub(t.Start)
+	if early && t.Signal == Silence {
+		// The timeout the try ended up with, if the first answer
+		// shortened it.
+		if now, _ := h.timeout(); now < t.Timeout {
+			t.Timeout = now
+		}
+	}
+	ev.Tries = append(ev.Tries, t)
+	if r.opts.OnTry != nil {
+		r.opts.OnTry(c, t)
+	}
+	return t, tk, true
 }
 
 // finish fills in the verdict from the deciding try.
@@ -140,6 +196,9 @@ func (r *Runner) finish(res Result, last Try) Result {
 		ev.Tries = []Try{last}
 	}
 	ev.Signal, ev.ICMP, ev.Timeout = last.Signal, last.ICMP, last.Timeout
+	if last.Signal != Silence {
+		ev.Silence = NotSilent
+	}
 	res.Status = classify(res.Check.Protocol, last.Signal, last.ICMP, res.Check.Addr)
 	if res.Status == Error {
 		res.Err = last.Err

@@ -112,8 +112,17 @@ type Try struct {
 	Signal   Signal
 	ICMP     *ICMPError
 	Err      error // for Local
-	// Paced says the try waited for the target's ICMP rate limit to refill.
-	Paced bool
+	// Confirm says the try was a confirmation: sent again, once the
+	// target's ICMP budget allowed, to prove a silence.
+	Confirm bool
+	// Tokens is the lower bound the model had, when the try was sent, on
+	// the ICMP errors the target (and any router answering for it) could
+	// still send us: at most 1, see modelBurst.
+	Tokens float64
+	// Proven says the try's silence is proven: the target had a token
+	// for its ICMP error all the while, so a rejecting port would have
+	// answered.
+	Proven bool
 }
 
 func (t Try) String() string {
@@ -127,8 +136,14 @@ func (t Try) String() string {
 	case t.Signal == Silence:
 		fmt.Fprintf(&b, " (%s timeout)", roundDuration(t.Timeout))
 	}
-	if t.Paced {
-		b.WriteString(", paced for the ICMP rate limit")
+	if t.Confirm {
+		b.WriteString(", confirmation")
+	}
+	if t.Confirm || t.Signal == Silence {
+		fmt.Fprintf(&b, ", ICMP budget ≥ %.2f", t.Tokens)
+	}
+	if t.Proven {
+		b.WriteString(", silence proven")
 	}
 	return b.String()
 }
@@ -150,6 +165,40 @@ type Evidence struct {
 	Probe string
 	// Timeout is the last timeout used.
 	Timeout time.Duration
+	// Silence says how a silence stands against the target's ICMP budget.
+	Silence SilenceProof
+}
+
+// SilenceProof says whether a silent port's silence was proven against the
+// target's ICMP rate limit, which can mute the error a rejecting port
+// sends.
+type SilenceProof uint8
+
+const (
+	// NotSilent: the port answered, or was not probed.
+	NotSilent SilenceProof = iota
+	// SilenceUnproven: not proven, because the verdict is the same
+	// whether an error was muted or not.
+	SilenceUnproven
+	// SilenceProven: a try went out while the target had ICMP budget to
+	// answer it, and none was spent before it arrived.
+	SilenceProven
+)
+
+// String is the word the JSON report uses.
+func (s SilenceProof) String() string {
+	return [...]string{"", "unproven", "proven"}[s]
+}
+
+// Explain says it in a sentence, for reports; "" for NotSilent.
+func (s SilenceProof) Explain() string {
+	switch s {
+	case SilenceUnproven:
+		return "silence not confirmed against the target's ICMP rate limit: the verdict does not depend on it"
+	case SilenceProven:
+		return "silence confirmed against the target's ICMP rate limit: it had budget for an error, so a rejecting port would have answered"
+	}
+	return ""
 }
 
 // Summary is the evidence in one line, for a failure message: "no reply

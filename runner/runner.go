@@ -25,9 +25,6 @@ const (
 	// seen to drop packets: at 10% loss, three lost tries in a row happen
 	// to one port in a thousand, six to one in a million.
 	lossyTries = 6
-	// maxPacedTries bounds the extra tries made to wait out a target's
-	// ICMP rate limit.
-	maxPacedTries = 5
 )
 
 // Options configure a run. Zero values take the defaults.
@@ -50,6 +47,15 @@ type Options struct {
 	SourcePort uint16
 	// Community is the SNMP community when a block gives none.
 	Community string
+	// ICMPInterval is how often the targets refill their ICMP error budget
+	// (Linux's icmp_ratelimit); it beats the settings' icmp_interval. A
+	// target slower than this can have an error muted where the model
+	// believed it had a token; a faster one only costs waiting.
+	ICMPInterval time.Duration
+	// ProveSilence proves every silence against the target's ICMP budget,
+	// not only those a verdict depends on: for query and snapshot, which
+	// state what they found.
+	ProveSilence bool
 	// Socket creates sockets; nil means unix.Socket.
 	Socket SocketFunc
 	// OnTry, when set, is called after every try, from many goroutines.
@@ -65,6 +71,7 @@ func (o *Options) fill() {
 	}
 	o.MinTimeout = firstNonZero(o.MinTimeout, DefaultMinTimeout)
 	o.MaxTimeout = max(firstNonZero(o.MaxTimeout, DefaultMaxTimeout), o.MinTimeout)
+	o.ICMPInterval = firstNonZero(o.ICMPInterval, s.ICMPInterval, DefaultICMPInterval)
 	if o.Socket == nil {
 		o.Socket = unix.Socket
 	}
@@ -87,6 +94,10 @@ type Runner struct {
 
 	mu    sync.Mutex
 	hosts map[netip.Addr]*host
+
+	budget     *budget
+	confirmers sync.WaitGroup
+	done       chan struct{} // closed when every result is out
 }
 
 // New returns a runner with opts.
@@ -110,6 +121,14 @@ func (r *Runner) host(a netip.Addr) *host {
 	return h
 }
 
+// Stats say what the last Run waited for.
+func (r *Runner) Stats() Stats {
+	if r.budget == nil {
+		return Stats{}
+	}
+	return r.budget.stats()
+}
+
 // Run probes every check and calls emit with each result in the order of
 // the checks, whatever order the probes finish in. At most Concurrency
 // probes run at once and a few blocks of results wait for their turn, so
@@ -123,6 +142,9 @@ func (r *Runner) host(a netip.Addr) *host {
 // instead of filling every slot at once. The shuffle is seeded, so a run's
 // timing is repeatable, and it never changes the order of the results.
 func (r *Runner) Run(ctx context.Context, checks iter.Seq[spec.Check], emit func(Result)) error {
+	r.budget = newBudget(r.opts.ICMPInterval, time.Now())
+	r.done = make(chan struct{})
+	r.hosts = map[netip.Addr]*host{}
 	type job struct {
 		check spec.Check
 		done  chan Result
@@ -142,7 +164,7 @@ func (r *Runner) Run(ctx context.Context, checks iter.Seq[spec.Check], emit func
 		go func() {
 			defer workers.Done()
 			for j := range jobs {
-				j.done <- r.check(ctx, j.check)
+				r.check(ctx, j.check, func(res Result) { j.done <- res })
 			}
 		}()
 	}
@@ -190,7 +212,9 @@ func (r *Runner) Run(ctx context.Context, checks iter.Seq[spec.Check], emit func
 	close(jobs)
 	close(order)
 	<-emitted
+	close(r.done)
 	workers.Wait()
+	r.confirmers.Wait()
 	return ctx.Err()
 }
 
@@ -198,12 +222,14 @@ func skipped(c spec.Check) Result {
 	return Result{Check: c, Skipped: true, Err: context.Canceled}
 }
 
-// check probes one check under the per-host cap.
-func (r *Runner) check(ctx context.Context, c spec.Check) Result {
+// check probes one check under the per-host cap, and delivers its result
+// once: at once, or when the host's confirmer has proven its silence.
+func (r *Runner) check(ctx context.Context, c spec.Check, deliver func(Result)) {
 	h := r.host(c.Addr)
 	if err := h.acquire(ctx); err != nil {
-		return skipped(c)
+		deliver(skipped(c))
+		return
 	}
 	defer h.release()
-	return r.probe(ctx, c, h)
+	r.probe(ctx, c, h, deliver)
 }

@@ -16,10 +16,15 @@ var settingsSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
 		{Name: "timeout"}, {Name: "tcp_tries"}, {Name: "udp_tries"},
 		{Name: "concurrency"}, {Name: "per_host"}, {Name: "rate"},
+		{Name: "icmp_interval"},
 	},
 }
 
 const maxTries = 100
+
+// MaxICMPInterval bounds icmp_interval: a target slower than one ICMP error
+// a minute would take a day to confirm a thousand ports.
+const MaxICMPInterval = time.Minute
 
 func (d *decoder) decodeSettings(blocks hcl.Blocks, s *Settings) {
 	for i, b := range blocks {
@@ -33,6 +38,12 @@ func (d *decoder) decodeSettings(blocks hcl.Blocks, s *Settings) {
 		d.add(ds)
 		attrs := content.Attributes
 		s.Timeout = d.duration(attrs["timeout"])
+		s.ICMPInterval = d.duration(attrs["icmp_interval"])
+		if a := attrs["icmp_interval"]; a != nil && s.ICMPInterval > MaxICMPInterval {
+			d.errorf(a.Expr.Range(), "Invalid icmp_interval",
+				"icmp_interval is how often a target may send one ICMP error (Linux's icmp_ratelimit, 1s by default), at most %s; got %s.", MaxICMPInterval, s.ICMPInterval)
+			s.ICMPInterval = 0
+		}
 		s.TCPTries = d.integer(attrs["tcp_tries"], 1, maxTries)
 		s.UDPTries = d.integer(attrs["udp_tries"], 1, maxTries)
 		s.Concurrency = d.integer(attrs["concurrency"], 1, 1<<20)

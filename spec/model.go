@@ -125,7 +125,10 @@ type Settings struct {
 	Concurrency int
 	PerHost     int
 	Rate        float64 // probes per second, 0 for unlimited
-	DeclRange   hcl.Range
+	// ICMPInterval is how often the targets refill their ICMP error
+	// budget: Linux's icmp_ratelimit. 0 means Linux's default.
+	ICMPInterval time.Duration
+	DeclRange    hcl.Range
 }
 
 // Profile is a named, reusable set of expectations.

@@ -27,6 +27,7 @@ type checkFlags struct {
 	concurrency, perHost int
 	rate                 float64
 	timeout              time.Duration
+	icmpInterval         *time.Duration
 	tries                int
 	quiet, verbose       bool
 	failFast             bool
@@ -41,6 +42,7 @@ func (f *checkFlags) register(fs *flag.FlagSet) {
 	fs.Float64Var(&f.rate, "rate", 0, "probes a second at most (default: settings, else no limit)")
 	fs.DurationVar(&f.timeout, "timeout", 0, "a fixed timeout per try, for every block (default: adaptive)")
 	fs.IntVar(&f.tries, "tries", 0, "tries before silence counts, for every block (default: 3 tcp, 2 udp)")
+	f.icmpInterval = icmpInterval(fs)
 	fs.BoolVar(&f.quiet, "q", false, "print only failures and the summary")
 	fs.BoolVar(&f.verbose, "v", false, "print the evidence for passes too")
 	fs.BoolVar(&f.failFast, "fail-fast", false, "stop at the first failure; the rest are skipped")
@@ -74,6 +76,9 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		return usageError(stderr, fs, errors.New("-q and -v exclude each other"))
 	case f.concurrency < 0 || f.perHost < 0 || f.rate < 0 || f.timeout < 0 || f.tries < 0:
 		return usageError(stderr, fs, errors.New("--concurrency, --per-host, --rate, --timeout and --tries must not be negative"))
+	}
+	if err := checkICMPInterval(*f.icmpInterval); err != nil {
+		return usageError(stderr, fs, err)
 	}
 	sel, err := f.selection()
 	if err != nil {
@@ -119,7 +124,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 
 	r := runner.New(runner.Options{
 		Settings: s.Settings, Timeout: f.timeout, TCPTries: f.tries, UDPTries: f.tries,
-		Concurrency: f.concurrency, PerHost: f.perHost, Rate: f.rate,
+		Concurrency: f.concurrency, PerHost: f.perHost, Rate: f.rate, ICMPInterval: *f.icmpInterval,
 		OnTry: reporters.Try,
 	})
 	resolver := &runner.Resolver{OnResolve: reporters.Resolved}
@@ -137,6 +142,8 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		}
 	})
 	sum.Elapsed = time.Since(meta.Start)
+	stats := r.Stats()
+	sum.ICMPWait, sum.ICMPWaitTargets = stats.ICMPWait, stats.ICMPWaitTargets
 	sum.Interrupted = signalled.Err() != nil
 	if err := reporters.End(sum); err != nil && writeErr == nil {
 		writeErr = err

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/mattn/go-isatty"
 	"github.com/portspec/portspec/spec"
@@ -136,4 +137,18 @@ func useColor(choice string, w io.Writer) (bool, error) {
 		return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())), nil
 	}
 	return false, fmt.Errorf("--color is auto, always or never; got %q", choice)
+}
+
+// icmpInterval registers --icmp-interval, the same for every command that
+// probes.
+func icmpInterval(fs *flag.FlagSet) *time.Duration {
+	return fs.Duration("icmp-interval", 0, "how often a target may send one ICMP error, Linux's icmp_ratelimit: a slower target needs it to be proven right (default: settings, else 1s)")
+}
+
+// checkICMPInterval refuses what no target's rate limit can be.
+func checkICMPInterval(d time.Duration) error {
+	if d < 0 || d > spec.MaxICMPInterval {
+		return fmt.Errorf("--icmp-interval must be from 1ms to %s; got %s", spec.MaxICMPInterval, d)
+	}
+	return nil
 }

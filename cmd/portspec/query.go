@@ -43,6 +43,7 @@ func runQuery(args []string, stdout, stderr io.Writer) int {
 	community := fs.String("cn", "public", "the SNMP `community` for udp/161")
 	timeout := fs.Duration("timeout", 0, "a fixed `timeout` per try (default: adaptive, 100ms to 1s)")
 	tries := fs.Int("tries", 0, "`tries` per port before silence counts (default 3 for tcp, 2 for udp)")
+	interval := icmpInterval(fs)
 	rest, err := parse(fs, args)
 	if err != nil {
 		return usageError(stderr, fs, err)
@@ -56,6 +57,9 @@ func runQuery(args []string, stdout, stderr io.Writer) int {
 	}
 	if err == nil && (*tries < 0 || *timeout < 0) {
 		err = fmt.Errorf("-tries and -timeout must not be negative")
+	}
+	if err == nil {
+		err = checkICMPInterval(*interval)
 	}
 	if err != nil {
 		return usageError(stderr, fs, err)
@@ -92,6 +96,7 @@ func runQuery(args []string, stdout, stderr io.Writer) int {
 		r := runner.New(runner.Options{
 			Timeout: *timeout, TCPTries: *tries, UDPTries: *tries,
 			SourcePort: uint16(*sourcePort), Community: *community,
+			ICMPInterval: *interval, ProveSilence: true,
 		})
 		lastAddr := netip.Addr{}
 		// PortQry's order: for each port, TCP then UDP.

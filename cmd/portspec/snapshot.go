@@ -28,6 +28,7 @@ func runSnapshot(args []string, stdout, stderr io.Writer) int {
 	write := fs.String("w", "", "write the spec to `file` instead of stdout")
 	timeout := fs.Duration("timeout", 0, "a fixed `timeout` per try (default: adaptive)")
 	tries := fs.Int("tries", 0, "`tries` per port (default 3 for tcp, 2 for udp)")
+	interval := icmpInterval(fs)
 	rest, err := parse(fs, args)
 	if err != nil {
 		return usageError(stderr, fs, err)
@@ -39,6 +40,9 @@ func runSnapshot(args []string, stdout, stderr io.Writer) int {
 		*portRange = "1:1024"
 	}
 	protos, ports, err := queryTargets(*target, *proto, "", *list, *portRange)
+	if err == nil {
+		err = checkICMPInterval(*interval)
+	}
 	if err != nil {
 		return usageError(stderr, fs, err)
 	}
@@ -65,7 +69,8 @@ func runSnapshot(args []string, stdout, stderr io.Writer) int {
 	found := map[netip.Addr]map[spec.Protocol]map[uint16]spec.State{}
 	var failures []string
 	checks := adHocChecks(*name, addrs, protos, ports, false)
-	err = runner.New(runner.Options{Timeout: *timeout, TCPTries: *tries, UDPTries: *tries}).Run(ctx, checks, func(r runner.Result) {
+	err = runner.New(runner.Options{Timeout: *timeout, TCPTries: *tries, UDPTries: *tries,
+		ICMPInterval: *interval, ProveSilence: true}).Run(ctx, checks, func(r runner.Result) {
 		state, ok := snapshotState(r.Status)
 		if !ok {
 			failures = append(failures, fmt.Sprintf("%s %s/%d: %v", r.Check.Addr, r.Check.Protocol, r.Check.Port, r.Err))

@@ -36,6 +36,8 @@ func Summary() report.Summary {
 		s.Add(o)
 	}
 	s.Elapsed = 1234 * time.Millisecond
+	// udp/137's confirmation waited for the target's budget.
+	s.ICMPWait, s.ICMPWaitTargets = 603*time.Millisecond, 1
 	return s
 }
 
@@ -53,6 +55,13 @@ func Outcomes() []runner.Outcome {
 	try := func(ms int, took time.Duration, sig runner.Signal) runner.Try {
 		return runner.Try{Start: at(ms), Duration: took, Timeout: 212 * time.Millisecond, Signal: sig}
 	}
+	// A confirmation try, sent once the model believed in a whole token
+	// of the target's ICMP budget, whose silence that proves.
+	confirmation := func(ms int, took time.Duration) runner.Try {
+		t := try(ms, took, runner.Silence)
+		t.Confirm, t.Tokens, t.Proven = true, 1, true
+		return t
+	}
 	banner := block(spec.TCP, spec.Listening, 20)
 	banner.Banner = regexp.MustCompile("^220 ")
 	described := block(spec.TCP, spec.Listening, 24)
@@ -64,7 +73,7 @@ func Outcomes() []runner.Outcome {
 				Tries: []runner.Try{try(1, 300*time.Microsecond, runner.SynAck)}}},
 		{Check: spec.Check{Host: mx, Addr: mxAddr, Protocol: spec.TCP, Port: 587, Expect: described},
 			Status: runner.Filtered, Start: at(1), Duration: 640 * time.Millisecond,
-			Evidence: runner.Evidence{Signal: runner.Silence, Timeout: 212 * time.Millisecond,
+			Evidence: runner.Evidence{Signal: runner.Silence, Timeout: 212 * time.Millisecond, Silence: runner.SilenceUnproven,
 				Tries: []runner.Try{try(1, 212*time.Millisecond, runner.Silence), try(213, 212*time.Millisecond, runner.Silence), try(425, 212*time.Millisecond, runner.Silence)}}},
 		{Check: spec.Check{Host: mx, Addr: mxAddr, Protocol: spec.TCP, Port: 22, Expect: block(spec.TCP, spec.NotListening, 30)},
 			Status: runner.Listening, Start: at(2), Duration: 400 * time.Microsecond,
@@ -79,9 +88,9 @@ func Outcomes() []runner.Outcome {
 			Evidence: runner.Evidence{Signal: runner.Reply, Probe: "DNS query", App: "DNS reply, rcode NOERROR, 13 answers", Reply: []byte{0x50, 0x53, 0x81, 0x80}, Timeout: time.Second,
 				Tries: []runner.Try{try(3, 1100*time.Microsecond, runner.Reply)}}},
 		{Check: spec.Check{Host: mx, Addr: mxAddr, Protocol: spec.UDP, Port: 137, Expect: block(spec.UDP, spec.Filtered, 27)},
-			Status: runner.ListeningOrFiltered, Start: at(3), Duration: 425 * time.Millisecond,
-			Evidence: runner.Evidence{Signal: runner.Silence, Probe: "NetBIOS node status request", Timeout: 212 * time.Millisecond,
-				Tries: []runner.Try{try(3, 212*time.Millisecond, runner.Silence), try(215, 212*time.Millisecond, runner.Silence)}}},
+			Status: runner.ListeningOrFiltered, Start: at(3), Duration: 1240 * time.Millisecond,
+			Evidence: runner.Evidence{Signal: runner.Silence, Probe: "NetBIOS node status request", Timeout: 212 * time.Millisecond, Silence: runner.SilenceProven,
+				Tries: []runner.Try{try(3, 212*time.Millisecond, runner.Silence), try(215, 212*time.Millisecond, runner.Silence), confirmation(1030, 212*time.Millisecond)}}},
 		{Check: spec.Check{Host: mx, Addr: mxAddr, Protocol: spec.UDP, Port: 161, Expect: block(spec.UDP, spec.Listening, 28)},
 			Status: runner.ListeningOrFiltered, Start: at(4), Duration: 425 * time.Millisecond,
 			Evidence: runner.Evidence{Signal: runner.Silence, Probe: "SNMP v2c get sysDescr", Timeout: 212 * time.Millisecond,

@@ -1,0 +1,350 @@
+package runner
+
+import (
+	"container/heap"
+	"net/netip"
+	"sync"
+	"time"
+)
+
+// DefaultICMPInterval is Linux's icmp_ratelimit (and icmpv6 ratelimit): a
+// host sends one ICMP error a second to each destination, after a burst.
+const DefaultICMPInterval = time.Second
+
+// intervalSlack makes the model refill a little slower than the target: the
+// target counts in jiffies, and a try that lands a millisecond before its
+// token is muted all the same.
+const intervalSlack = 0.03
+
+// modelBurst is the most tokens the model ever believes a sender holds.
+// Linux's bucket towards one destination holds 6, but the host-wide limit
+// (icmp_msgs_burst, spent by a random 0-2 credits an error since 6.12) can
+// leave fewer, and the counting argument needs only one: with at least one
+// token and no error spent, nothing was muted.
+const modelBurst = 1.0
+
+// budget is the run's model of the ICMP error budget of every host that
+// can answer a probe with an ICMP error: each target, and each router that
+// has answered for one. Nothing is known of a budget when the run starts,
+// since another scan may just have spent it; time refills it, and each
+// ICMP error seen spends it.
+//
+// A silent try is proven silent when the sender that would have answered
+// it held a token all the while the try could have drawn an error: then a
+// rejecting port would have been answered. For that the model keeps, for
+// each sender, a lower bound on its tokens, the errors it sent and the
+// tries they answered; a try's proof waits until every try sent before it
+// ended has finished, so that every error that could have spent a token
+// before it arrived has been counted.
+type budget struct {
+	interval time.Duration // the model's refill interval, slack included
+	start    time.Time
+
+	mu      sync.Mutex
+	senders map[netip.Addr]*ledger
+	// inflight maps each unfinished try's ticket number to its start.
+	// Numbers and starts both increase, so the oldest unfinished try is
+	// the lowest number still there.
+	inflight map[uint64]time.Time
+	next     uint64
+	oldest   uint64
+	proofs   proofQueue
+
+	// waiting accounts for the time the run had nothing to do but wait for
+	// a token: no try in flight, and a confirmer asleep.
+	asleep      int
+	idleSince   time.Time
+	waited      time.Duration
+	waitTargets map[netip.Addr]bool
+}
+
+// ledger is what the model knows of one sender's budget towards us.
+type ledger struct {
+	tokens float64 // lower bound at time at
+	at     time.Time
+	// router is set once the sender answered for another address: its
+	// budget can mute the errors of any target of its family.
+	router bool
+	errors []sentError
+}
+
+// sentError is one ICMP error seen: when the try that drew it was sent
+// (for UDP, the socket's first try, since a late error can surface on a
+// later one) and when it was seen.
+type sentError struct{ sent, seen time.Time }
+
+// ticket is a try's registration with the budget.
+type ticket struct {
+	n     uint64
+	start time.Time
+	end   time.Time
+	// tokens is the lower bound the model had, at the start, on the
+	// target's budget and on every router's of its family.
+	tokens float64
+	target netip.Addr
+}
+
+func newBudget(interval time.Duration, start time.Time) *budget {
+	return &budget{
+		interval:    time.Duration(float64(interval) * (1 + intervalSlack)),
+		start:       start,
+		senders:     map[netip.Addr]*ledger{},
+		inflight:    map[uint64]time.Time{},
+		waitTargets: map[netip.Addr]bool{},
+	}
+}
+
+// fresh is the bound on a sender never heard from: whatever it spent
+// before the run, it has refilled since the start.
+func (b *budget) fresh(now time.Time) float64 {
+	return min(modelBurst, float64(now.Sub(b.start))/float64(b.interval))
+}
+
+func (b *budget) level(l *ledger, now time.Time) float64 {
+	if now.After(l.at) {
+		l.tokens = min(modelBurst, l.tokens+float64(now.Sub(l.at))/float64(b.interval))
+		l.at = now
+	}
+	return l.tokens
+}
+
+// bound is the lower bound on the tokens that could answer a try to target
+// now: the least of the target's and every router's of its family.
+func (b *budget) bound(target netip.Addr, now time.Time) float64 {
+	low := b.fresh(now)
+	for addr, l := range b.senders {
+		if addr == target || l.router && addr.Is4() == target.Is4() {
+			low = min(low, b.level(l, now))
+		}
+	}
+	return low
+}
+
+// Level is the bound for target now, for a confirmer deciding whether a
+// round can prove anything.
+func (b *budget) Level(target netip.Addr) float64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.bound(target.Unmap(), time.Now())
+}
+
+// send registers a try to target about to be sent.
+func (b *budget) send(target netip.Addr) ticket {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := time.Now()
+	target = target.Unmap()
+	t := ticket{n: b.next, start: now, tokens: b.bound(target, now), target: target}
+	b.next++
+	if len(b.inflight) == 0 {
+		b.stopIdle(now)
+	}
+	b.inflight[t.n] = now
+	return t
+}
+
+// finish records the end of a try: the ICMP error it drew, if any, with
+// the time its packet was sent (sent, for UDP the socket's first try).
+// It returns the proofs that became decidable, to run without the lock.
+func (b *budget) finish(t *ticket, icmp *ICMPError, sent time.Time) []func() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := time.Now()
+	t.end = now
+	if icmp != nil {
+		from := icmp.From.Unmap()
+		if !from.IsValid() {
+			from = t.target
+		}
+		l := b.senders[from]
+		if l == nil {
+			l = &ledger{tokens: b.fresh(now), at: now}
+			b.senders[from] = l
+		}
+		b.level(l, now)
+		l.tokens = max(l.tokens-1, 0)
+		l.router = l.router || from != t.target
+		l.errors = append(l.errors, sentError{sent: sent, seen: now})
+		if len(l.errors) > pruneAt {
+			b.prune()
+		}
+	}
+	delete(b.inflight, t.n)
+	if len(b.inflight) == 0 {
+		b.startIdle(now)
+	}
+	return b.ready()
+}
+
+// proof is a request to decide whether any of a check's silent tries is
+// proven; decide is called once, with the proven try's index or -1.
+type proof struct {
+	tries  []ticket
+	last   time.Time // the latest end among tries
+	decide func(index int)
+}
+
+// prove asks for a proof of tries. It returns the proofs that became
+// decidable, this one among them if every try it depends on has finished.
+func (b *budget) prove(tries []ticket, decide func(int)) []func() {
+	p := &proof{tries: tries, decide: decide}
+	for _, t := range tries {
+		if t.end.After(p.last) {
+			p.last = t.end
+		}
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	heap.Push(&b.proofs, p)
+	return b.ready()
+}
+
+// watermark is the start of the oldest try still in flight, or false if
+// none is.
+func (b *budget) watermark() (time.Time, bool) {
+	for b.oldest < b.next {
+		if start, ok := b.inflight[b.oldest]; ok {
+			return start, true
+		}
+		b.oldest++
+	}
+	return time.Time{}, false
+}
+
+// ready pops the proofs whose tries every earlier try has finished with,
+// decides them, and returns their callbacks.
+func (b *budget) ready() []func() {
+	var calls []func()
+	for b.proofs.Len() > 0 {
+		p := b.proofs[0]
+		if w, busy := b.watermark(); busy && !w.After(p.last) {
+			break
+		}
+		heap.Pop(&b.proofs)
+		index := -1
+		for i, t := range p.tries {
+			if b.proven(t) {
+				index = i
+				break
+			}
+		}
+		decide := p.decide
+		calls = append(calls, func() { decide(index) })
+	}
+	return calls
+}
+
+// proven is the counting argument for one silent try: the bound at its
+// start, less every error that could have been spent before its packet
+// arrived (seen after its start, drawn by a try sent before its end),
+// still leaves a token, for the target and for every router.
+func (b *budget) proven(t ticket) bool {
+	for addr, l := range b.senders {
+		if addr != t.target && !(l.router && addr.Is4() == t.target.Is4()) {
+			continue
+		}
+		spent := 0
+		for i := len(l.errors) - 1; i >= 0 && l.errors[i].seen.After(t.start); i-- {
+			if !l.errors[i].sent.After(t.end) {
+				spent++
+			}
+		}
+		if t.tokens-float64(spent) < 1 {
+			return false
+		}
+	}
+	return t.tokens >= 1
+}
+
+// pruneAt is how many errors a sender's ledger keeps before it forgets
+// those no proof can count any more. Targets send a few errors a second,
+// so it is seldom reached, and pruning looks at every pending proof.
+const pruneAt = 1024
+
+// prune forgets errors no pending or future proof can count: those seen
+// before the oldest try that is still in flight or waiting for a proof.
+func (b *budget) prune() {
+	horizon, busy := b.watermark()
+	if !busy {
+		horizon = time.Now()
+	}
+	for _, p := range b.proofs {
+		for _, t := range p.tries {
+			if t.start.Before(horizon) {
+				horizon = t.start
+			}
+		}
+	}
+	for _, l := range b.senders {
+		i := 0
+		for i < len(l.errors) && !l.errors[i].seen.After(horizon) {
+			i++
+		}
+		if i > 0 {
+			l.errors = append(l.errors[:0], l.errors[i:]...)
+		}
+	}
+}
+
+// sleeping marks a confirmer asleep for target's budget, or awake again.
+func (b *budget) sleeping(target netip.Addr, asleep bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := time.Now()
+	if asleep {
+		b.asleep++
+		b.waitTargets[target] = true
+		if b.asleep == 1 && len(b.inflight) == 0 {
+			b.idleSince = now
+		}
+		return
+	}
+	b.stopIdle(now)
+	b.asleep--
+	if b.asleep > 0 && len(b.inflight) == 0 {
+		b.idleSince = now
+	}
+}
+
+func (b *budget) startIdle(now time.Time) {
+	if b.asleep > 0 {
+		b.idleSince = now
+	}
+}
+
+func (b *budget) stopIdle(now time.Time) {
+	if !b.idleSince.IsZero() {
+		b.waited += now.Sub(b.idleSince)
+		b.idleSince = time.Time{}
+	}
+}
+
+// Stats say how long a run waited on targets' ICMP budgets.
+type Stats struct {
+	// ICMPWait is the time the run had nothing to do but wait for a
+	// target's ICMP budget to refill, so that a silence could be proven.
+	ICMPWait time.Duration
+	// ICMPWaitTargets counts the targets waited for.
+	ICMPWaitTargets int
+}
+
+func (b *budget) stats() Stats {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.stopIdle(time.Now())
+	return Stats{ICMPWait: b.waited, ICMPWaitTargets: len(b.waitTargets)}
+}
+
+// proofQueue orders proofs by the end of their latest try.
+type proofQueue []*proof
+
+func (q proofQueue) Len() int           { return len(q) }
+func (q proofQueue) Less(i, j int) bool { return q[i].last.Before(q[j].last) }
+func (q proofQueue) Swap(i, j int)      { q[i], q[j] = q[j], q[i] }
+func (q *proofQueue) Push(x any)        { *q = append(*q, x.(*proof)) }
+func (q *proofQueue) Pop() any {
+	old := *q
+	p := old[len(old)-1]
+	*q = old[:len(old)-1]
+	return p
+}

@@ -1,0 +1,181 @@
+package runner
+
+import (
+	"context"
+	"net/netip"
+	"sync"
+	"time"
+)
+
+// maxRound bounds the confirmation tries of one round, so that a target
+// with tens of thousands of silent ports to prove is not sent a socket
+// each at once; the rest wait for the next round, which follows at once
+// if the budget allows.
+const maxRound = 4096
+
+// confirmer proves the silent ports of one target that the sweep could
+// not: it waits until the model gives the target (and every router that
+// could answer for it) a token, then tries every pending port again in one
+// round. A port that draws an ICMP error is decided by it; a silent one is
+// proven if the round spent fewer errors than there were tokens, and waits
+// for the next round otherwise. Each port that really answers with ICMP
+// costs one token, about one icmp_interval: the only cost that cannot be
+// avoided. A port that stays silent costs none.
+type confirmer struct {
+	r      *Runner
+	host   *host
+	target netip.Addr
+
+	mu      sync.Mutex
+	pending []*probing
+	stopped bool // the run ended: what comes now is skipped
+	wake    chan struct{}
+}
+
+// confirmer returns the host's confirmer, starting it on first use.
+func (r *Runner) confirmer(ctx context.Context, h *host, target netip.Addr) *confirmer {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.confirm == nil {
+		h.confirm = &confirmer{r: r, host: h, target: target, wake: make(chan struct{}, 1)}
+		r.confirmers.Add(1)
+		go func() {
+			defer r.confirmers.Done()
+			h.confirm.run(ctx)
+		}()
+	}
+	return h.confirm
+}
+
+func (c *confirmer) add(p *probing) {
+	c.mu.Lock()
+	if c.stopped {
+		c.mu.Unlock()
+		p.deliver(skipped(p.res.Check))
+		return
+	}
+	c.pending = append(c.pending, p)
+	c.mu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (c *confirmer) take(n int) []*probing {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n = min(n, len(c.pending))
+	batch := append([]*probing(nil), c.pending[:n]...)
+	c.pending = append(c.pending[:0], c.pending[n:]...)
+	return batch
+}
+
+func (c *confirmer) waiting() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.pending)
+}
+
+// run confirms until the run ends. When ctx ends, every pending port is
+// delivered as skipped.
+func (c *confirmer) run(ctx context.Context) {
+	defer func() {
+		c.mu.Lock()
+		c.stopped = true
+		rest := c.pending
+		c.pending = nil
+		c.mu.Unlock()
+		for _, p := range rest {
+			p.deliver(skipped(p.res.Check))
+		}
+	}()
+	for {
+		n := c.waiting()
+		if n == 0 {
+			select {
+			case <-c.wake:
+				continue
+			case <-c.r.done:
+				return
+			case <-ctx.Done():
+				return
+			}
+		}
+		if level := c.r.budget.Level(c.target); level < 1 {
+			c.r.budget.sleeping(c.target, true)
+			ok := sleep(ctx, time.Duration((1-level)*float64(c.r.budget.interval)))
+			c.r.budget.sleeping(c.target, false)
+			if !ok {
+				return
+			}
+			continue
+		}
+		c.round(ctx, c.take(maxRound))
+		if ctx.Err() != nil {
+			return
+		}
+	}
+}
+
+// round makes one confirmation try of each port in batch, at most the
+// per-host cap at once, and returns when every one is decided or back in
+// the queue.
+func (c *confirmer) round(ctx context.Context, batch []*probing) {
+	var wg sync.WaitGroup
+	for _, p := range batch {
+		if err := c.host.acquire(ctx); err != nil {
+			p.deliver(skipped(p.res.Check))
+			continue
+		}
+		// One for the try, one for the decision, which may come after it.
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			c.confirm(ctx, p, wg.Done)
+		}()
+	}
+	wg.Wait()
+}
+
+// confirm makes one confirmation try of p and calls decided once the port
+// is decided or queued again.
+func (c *confirmer) confirm(ctx context.Context, p *probing, decided func()) {
+	var sock *udpSocket
+	if p.udp {
+		var err error
+		if sock, err = openUDP(c.r.opts.Socket, p.target, c.r.source(p.res.Check)); err != nil {
+			c.host.release()
+			p.deliver(c.r.finish(p.res, Try{Start: time.Now(), Signal: Local, Err: err}))
+			decided()
+			return
+		}
+	}
+	t, tk, ok := c.r.try(ctx, p, sock, true, time.Time{})
+	if sock != nil {
+		sock.Close()
+	}
+	c.host.release()
+	switch {
+	case !ok:
+		p.deliver(skipped(p.res.Check))
+		decided()
+		return
+	case t.Signal != Silence:
+		c.host.observe(t, true)
+		p.deliver(c.r.finish(p.res, t))
+		decided()
+		return
+	}
+	c.r.call(c.r.budget.prove([]ticket{tk}, func(i int) {
+		defer decided()
+		if i < 0 {
+			c.add(p)
+			return
+		}
+		ev := &p.res.Evidence
+		ev.Tries[len(ev.Tries)-1].Proven = true
+		ev.Silence = SilenceProven
+		p.deliver(c.r.finish(p.res, ev.Tries[len(ev.Tries)-1]))
+	}))
+}
