@@ -24,8 +24,11 @@ const intervalSlack = 0.03
 const modelBurst = 1.0
 
 // budget is the run's model of the ICMP error budget of every host that
-// can answer a probe with an ICMP error: each target, and each router that
-// has answered for one. Nothing is known of a budget when the run starts,
+// can answer a probe with an ICMP error: each target machine, and each
+// router that has answered for one. A machine's addresses share one
+// budget: Linux keys its bucket by the destination (us), not by which of
+// its addresses sends, and its host-wide limit (icmp_msgs_per_sec) covers
+// both families. Nothing is known of a budget when the run starts,
 // since another scan may just have spent it; time refills it, and each
 // ICMP error seen spends it.
 //
@@ -41,7 +44,7 @@ type budget struct {
 	start    time.Time
 
 	mu      sync.Mutex
-	senders map[netip.Addr]*ledger
+	senders map[string]*ledger // by budget group, or "router ADDR"
 	// inflight maps each unfinished try's ticket number to its start.
 	// Numbers and starts both increase, so the oldest unfinished try is
 	// the lowest number still there.
@@ -55,15 +58,15 @@ type budget struct {
 	asleep      int
 	idleSince   time.Time
 	waited      time.Duration
-	waitTargets map[netip.Addr]bool
+	waitTargets map[string]bool
 }
 
 // ledger is what the model knows of one sender's budget towards us.
 type ledger struct {
 	tokens float64 // lower bound at time at
 	at     time.Time
-	// router is set once the sender answered for another address: its
-	// budget can mute the errors of any target of its family.
+	// router is set for a sender that answered for another address: its
+	// budget can mute the errors of any target.
 	router bool
 	errors []sentError
 }
@@ -79,18 +82,19 @@ type ticket struct {
 	start time.Time
 	end   time.Time
 	// tokens is the lower bound the model had, at the start, on the
-	// target's budget and on every router's of its family.
+	// target's budget and on every router's.
 	tokens float64
 	target netip.Addr
+	group  string
 }
 
 func newBudget(interval time.Duration, start time.Time) *budget {
 	return &budget{
 		interval:    time.Duration(float64(interval) * (1 + intervalSlack)),
 		start:       start,
-		senders:     map[netip.Addr]*ledger{},
+		senders:     map[string]*ledger{},
 		inflight:    map[uint64]time.Time{},
-		waitTargets: map[netip.Addr]bool{},
+		waitTargets: map[string]bool{},
 	}
 }
 
@@ -108,33 +112,32 @@ func (b *budget) level(l *ledger, now time.Time) float64 {
 	return l.tokens
 }
 
-// bound is the lower bound on the tokens that could answer a try to target
-// now: the least of the target's and every router's of its family.
-func (b *budget) bound(target netip.Addr, now time.Time) float64 {
+// bound is the lower bound on the tokens that could answer a try to a
+// target of group now: the least of the group's and every router's.
+func (b *budget) bound(group string, now time.Time) float64 {
 	low := b.fresh(now)
-	for addr, l := range b.senders {
-		if addr == target || l.router && addr.Is4() == target.Is4() {
+	for key, l := range b.senders {
+		if key == group || l.router {
 			low = min(low, b.level(l, now))
 		}
 	}
 	return low
 }
 
-// Level is the bound for target now, for a confirmer deciding whether a
+// Level is the bound for group now, for a confirmer deciding whether a
 // round can prove anything.
-func (b *budget) Level(target netip.Addr) float64 {
+func (b *budget) Level(group string) float64 {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.bound(target.Unmap(), time.Now())
+	return b.bound(group, time.Now())
 }
 
-// send registers a try to target about to be sent.
-func (b *budget) send(target netip.Addr) ticket {
+// send registers a try to target, of budget group, about to be sent.
+func (b *budget) send(target netip.Addr, group string) ticket {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := time.Now()
-	target = target.Unmap()
-	t := ticket{n: b.next, start: now, tokens: b.bound(target, now), target: target}
+	t := ticket{n: b.next, start: now, tokens: b.bound(group, now), target: target.Unmap(), group: group}
 	b.next++
 	if len(b.inflight) == 0 {
 		b.stopIdle(now)
@@ -152,18 +155,19 @@ func (b *budget) finish(t *ticket, icmp *ICMPError, sent time.Time) []func() {
 	now := time.Now()
 	t.end = now
 	if icmp != nil {
-		from := icmp.From.Unmap()
-		if !from.IsValid() {
-			from = t.target
+		// An error from elsewhere than the target is a router's, whose
+		// budget is its own.
+		key, router := t.group, false
+		if from := icmp.From.Unmap(); from.IsValid() && from != t.target {
+			key, router = "router "+from.String(), true
 		}
-		l := b.senders[from]
+		l := b.senders[key]
 		if l == nil {
-			l = &ledger{tokens: b.fresh(now), at: now}
-			b.senders[from] = l
+			l = &ledger{tokens: b.fresh(now), at: now, router: router}
+			b.senders[key] = l
 		}
 		b.level(l, now)
 		l.tokens = max(l.tokens-1, 0)
-		l.router = l.router || from != t.target
 		l.errors = append(l.errors, sentError{sent: sent, seen: now})
 		if len(l.errors) > pruneAt {
 			b.prune()
@@ -239,8 +243,8 @@ func (b *budget) ready() []func() {
 // arrived (seen after its start, drawn by a try sent before its end),
 // still leaves a token, for the target and for every router.
 func (b *budget) proven(t ticket) bool {
-	for addr, l := range b.senders {
-		if addr != t.target && !(l.router && addr.Is4() == t.target.Is4()) {
+	for key, l := range b.senders {
+		if key != t.group && !l.router {
 			continue
 		}
 		spent := 0
@@ -286,14 +290,14 @@ func (b *budget) prune() {
 	}
 }
 
-// sleeping marks a confirmer asleep for target's budget, or awake again.
-func (b *budget) sleeping(target netip.Addr, asleep bool) {
+// sleeping marks a confirmer asleep for group's budget, or awake again.
+func (b *budget) sleeping(group string, asleep bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := time.Now()
 	if asleep {
 		b.asleep++
-		b.waitTargets[target] = true
+		b.waitTargets[group] = true
 		if b.asleep == 1 && len(b.inflight) == 0 {
 			b.idleSince = now
 		}
@@ -324,7 +328,8 @@ type Stats struct {
 	// ICMPWait is the time the run had nothing to do but wait for a
 	// target's ICMP budget to refill, so that a silence could be proven.
 	ICMPWait time.Duration
-	// ICMPWaitTargets counts the targets waited for.
+	// ICMPWaitTargets counts the targets waited for: machines, whose
+	// addresses share one budget.
 	ICMPWaitTargets int
 }
 

@@ -2,7 +2,6 @@ package runner
 
 import (
 	"context"
-	"net/netip"
 	"sync"
 	"time"
 )
@@ -13,18 +12,17 @@ import (
 // if the budget allows.
 const maxRound = 4096
 
-// confirmer proves the silent ports of one target that the sweep could
-// not: it waits until the model gives the target (and every router that
-// could answer for it) a token, then tries every pending port again in one
+// confirmer proves the silent ports of one target machine (a budget
+// group) that the sweep could not: it waits until the model gives the
+// machine (and every router that could answer for it) a token, then tries every pending port again in one
 // round. A port that draws an ICMP error is decided by it; a silent one is
 // proven if the round spent fewer errors than there were tokens, and waits
 // for the next round otherwise. Each port that really answers with ICMP
 // costs one token, about one icmp_interval: the only cost that cannot be
 // avoided. A port that stays silent costs none.
 type confirmer struct {
-	r      *Runner
-	host   *host
-	target netip.Addr
+	r     *Runner
+	group string
 
 	mu      sync.Mutex
 	pending []*probing
@@ -32,19 +30,22 @@ type confirmer struct {
 	wake    chan struct{}
 }
 
-// confirmer returns the host's confirmer, starting it on first use.
-func (r *Runner) confirmer(ctx context.Context, h *host, target netip.Addr) *confirmer {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.confirm == nil {
-		h.confirm = &confirmer{r: r, host: h, target: target, wake: make(chan struct{}, 1)}
+// confirmer returns the budget group's confirmer, starting it on first
+// use.
+func (r *Runner) confirmer(ctx context.Context, group string) *confirmer {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c := r.confirm[group]
+	if c == nil {
+		c = &confirmer{r: r, group: group, wake: make(chan struct{}, 1)}
+		r.confirm[group] = c
 		r.confirmers.Add(1)
 		go func() {
 			defer r.confirmers.Done()
-			h.confirm.run(ctx)
+			c.run(ctx)
 		}()
 	}
-	return h.confirm
+	return c
 }
 
 func (c *confirmer) add(p *probing) {
@@ -102,10 +103,10 @@ func (c *confirmer) run(ctx context.Context) {
 				return
 			}
 		}
-		if level := c.r.budget.Level(c.target); level < 1 {
-			c.r.budget.sleeping(c.target, true)
+		if level := c.r.budget.Level(c.group); level < 1 {
+			c.r.budget.sleeping(c.group, true)
 			ok := sleep(ctx, time.Duration((1-level)*float64(c.r.budget.interval)))
-			c.r.budget.sleeping(c.target, false)
+			c.r.budget.sleeping(c.group, false)
 			if !ok {
 				return
 			}
@@ -119,12 +120,12 @@ func (c *confirmer) run(ctx context.Context) {
 }
 
 // round makes one confirmation try of each port in batch, at most the
-// per-host cap at once, and returns when every one is decided or back in
+// per-host cap of each address at once, and returns when every one is decided or back in
 // the queue.
 func (c *confirmer) round(ctx context.Context, batch []*probing) {
 	var wg sync.WaitGroup
 	for _, p := range batch {
-		if err := c.host.acquire(ctx); err != nil {
+		if err := p.host.acquire(ctx); err != nil {
 			p.deliver(skipped(p.res.Check))
 			continue
 		}
@@ -145,7 +146,7 @@ func (c *confirmer) confirm(ctx context.Context, p *probing, decided func()) {
 	if p.udp {
 		var err error
 		if sock, err = openUDP(c.r.opts.Socket, p.target, c.r.source(p.res.Check)); err != nil {
-			c.host.release()
+			p.host.release()
 			p.deliver(c.r.finish(p.res, Try{Start: time.Now(), Signal: Local, Err: err}))
 			decided()
 			return
@@ -155,14 +156,14 @@ func (c *confirmer) confirm(ctx context.Context, p *probing, decided func()) {
 	if sock != nil {
 		sock.Close()
 	}
-	c.host.release()
+	p.host.release()
 	switch {
 	case !ok:
 		p.deliver(skipped(p.res.Check))
 		decided()
 		return
 	case t.Signal != Silence:
-		c.host.observe(t, true)
+		p.host.observe(t, true)
 		p.deliver(c.r.finish(p.res, t))
 		decided()
 		return

@@ -7,8 +7,8 @@ import (
 )
 
 // host is what the runner learns about one target address as it probes
-// it: its round-trip time, whether it loses packets, and the confirmer of
-// its silent ports. Its ICMP budget is the run's budget's to model.
+// it: its round-trip time and whether it loses packets. Its ICMP budget is
+// the run's budget's to model.
 type host struct {
 	slots chan struct{} // the per-host cap
 
@@ -24,8 +24,6 @@ type host struct {
 	// before the host had answered anything: when its first answer comes,
 	// they get the timeout it implies instead.
 	early map[*probeSocket]time.Time
-
-	confirm *confirmer // made by the first silence to prove
 }
 
 func newHost(perHost int, floor, ceiling time.Duration) *host {

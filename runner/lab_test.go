@@ -116,9 +116,17 @@ func labCheck(addr netip.Addr, proto spec.Protocol, port uint16, e *spec.Expecta
 
 func runChecks(t *testing.T, l *lab.Lab, opts Options, checks []spec.Check) []Result {
 	t.Helper()
+	results, _ := runStats(t, l, opts, checks)
+	return results
+}
+
+// runStats is runChecks with the run's stats.
+func runStats(t *testing.T, l *lab.Lab, opts Options, checks []spec.Check) ([]Result, Stats) {
+	t.Helper()
 	opts.Socket = l.Socket
 	var results []Result
-	err := New(opts).Run(context.Background(), func(yield func(spec.Check) bool) {
+	r := New(opts)
+	err := r.Run(context.Background(), func(yield func(spec.Check) bool) {
 		for _, c := range checks {
 			if !yield(c) {
 				return
@@ -136,7 +144,7 @@ func runChecks(t *testing.T, l *lab.Lab, opts Options, checks []spec.Check) []Re
 			t.Fatalf("result %d is for %s/%d, want %s/%d: out of order", i, results[i].Check.Protocol, results[i].Check.Port, checks[i].Protocol, checks[i].Port)
 		}
 	}
-	return results
+	return results, r.Stats()
 }
 
 // TestLabVerdictTable probes one port per row of the verdict table, over

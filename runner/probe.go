@@ -42,10 +42,27 @@ func (r *Runner) needsProof(c spec.Check) bool {
 	return s == spec.Filtered || s == spec.NotListening
 }
 
+// budgetGroup names the machine whose ICMP budget answers for c's
+// address: its host block, whose addresses and names are taken to be one
+// machine (one budget for both families and every address), except for an
+// address from a CIDR range, taken to be a machine of its own.
+func budgetGroup(c spec.Check) string {
+	if c.Host == nil {
+		return "address " + c.Addr.String()
+	}
+	for _, t := range c.Host.Targets {
+		if t.Prefix.IsValid() && t.Prefix.Bits() < t.Prefix.Addr().BitLen() && t.Prefix.Contains(c.Addr) {
+			return "address " + c.Addr.String()
+		}
+	}
+	return "host " + c.Host.Name
+}
+
 // probing is one check being probed: its result so far and what its tries
 // need.
 type probing struct {
 	res      Result
+	group    string // budgetGroup
 	target   netip.AddrPort
 	udp      bool
 	payload  []byte
@@ -62,7 +79,7 @@ type probing struct {
 // result is delivered when that is done. Every other result is delivered
 // before probe returns.
 func (r *Runner) probe(ctx context.Context, c spec.Check, h *host, deliver func(Result)) {
-	p := &probing{res: Result{Check: c, Start: time.Now()}, target: netip.AddrPortFrom(c.Addr, c.Port),
+	p := &probing{res: Result{Check: c, Start: time.Now()}, group: budgetGroup(c), target: netip.AddrPortFrom(c.Addr, c.Port),
 		udp: c.Protocol == spec.UDP, host: h, deliver: deliver}
 	ev := &p.res.Evidence
 	var sock *udpSocket
@@ -110,7 +127,7 @@ func (r *Runner) probe(ctx context.Context, c spec.Check, h *host, deliver func(
 	}
 	r.call(r.budget.prove(silent, func(i int) {
 		if i < 0 {
-			r.confirmer(ctx, h, p.target.Addr()).add(p)
+			r.confirmer(ctx, p.group).add(p)
 			return
 		}
 		ev.Tries[i].Proven = true
@@ -138,7 +155,7 @@ func (r *Runner) try(ctx context.Context, p *probing, sock *udpSocket, confirm b
 	if timeout == 0 {
 		timeout, early = h.timeout()
 	}
-	tk := r.budget.send(p.target.Addr())
+	tk := r.budget.send(p.target.Addr(), p.group)
 	t := Try{Start: tk.start, Timeout: timeout, Confirm: confirm, Tokens: tk.tokens}
 	// A try sent before the host's first answer waits for the ceiling,
 	// unless that answer comes and shortens it.

@@ -96,6 +96,7 @@ type Runner struct {
 	hosts map[netip.Addr]*host
 
 	budget     *budget
+	confirm    map[string]*confirmer // by budget group
 	confirmers sync.WaitGroup
 	done       chan struct{} // closed when every result is out
 }
@@ -145,6 +146,7 @@ func (r *Runner) Run(ctx context.Context, checks iter.Seq[spec.Check], emit func
 	r.budget = newBudget(r.opts.ICMPInterval, time.Now())
 	r.done = make(chan struct{})
 	r.hosts = map[netip.Addr]*host{}
+	r.confirm = map[string]*confirmer{}
 	type job struct {
 		check spec.Check
 		done  chan Result

@@ -239,6 +239,12 @@ func (l *Lab) Nft(ns *Namespace, ruleset string) error {
 	return nil
 }
 
+// Sysctl sets kernel parameters in a namespace, such as the target's
+// net.ipv4.icmp_ratelimit=250; the ICMP limits are the namespace's own.
+func (l *Lab) Sysctl(ns *Namespace, settings ...string) error {
+	return run("ip", append([]string{"netns", "exec", ns.Name, "sysctl", "-qw"}, settings...)...)
+}
+
 // Socket creates a socket in the client namespace: the prober's SocketFunc.
 func (l *Lab) Socket(domain, typ, proto int) (int, error) {
 	var fd int

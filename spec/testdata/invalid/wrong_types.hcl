@@ -6,6 +6,7 @@ variable "count" {
 settings {
   timeout   = "soon" # ERROR: timeout is a positive duration
   tcp_tries = 0      # ERROR: tcp_tries must be a whole number from 1 to 100; got 0.
+  icmp_interval = "2h" # ERROR: icmp_interval is how often a target may send one ICMP error
 }
 
 host "mx" {

@@ -1,0 +1,224 @@
+package runner
+
+import (
+	"fmt"
+	"net/netip"
+	"testing"
+
+	"github.com/portspec/portspec/internal/lab"
+	"github.com/portspec/portspec/spec"
+)
+
+// expectCheck is a check whose block expects state, as a spec would have
+// it: the state decides whether its silence must be proven.
+func expectCheck(addr netip.Addr, proto spec.Protocol, port uint16, state spec.State) spec.Check {
+	return labCheck(addr, proto, port, &spec.Expectation{Protocol: proto, State: state})
+}
+
+func expectRange(addr netip.Addr, proto spec.Protocol, from, to uint16, state spec.State) []spec.Check {
+	var out []spec.Check
+	for p := from; p <= to; p++ {
+		out = append(out, expectCheck(addr, proto, p, state))
+	}
+	return out
+}
+
+// spendBudget plays the scan that ran just before the test's: one datagram
+// to each of 12 closed UDP ports of each address, twice the target's burst
+// of ICMP errors, so that its budget towards the client is empty when the
+// test's own run starts. It fails the test if the target muted nothing:
+// then the test would prove nothing about a spent budget.
+func spendBudget(t *testing.T, l *lab.Lab, addrs ...netip.Addr) {
+	t.Helper()
+	var checks []spec.Check
+	for _, a := range addrs {
+		checks = append(checks, expectRange(a, spec.UDP, 6000, 6011, spec.Blocked)...)
+	}
+	muted := map[netip.Addr]int{}
+	for _, r := range runChecks(t, l, Options{UDPTries: 1}, checks) {
+		if r.Evidence.Signal == Silence {
+			muted[r.Check.Addr]++
+		}
+	}
+	for _, a := range addrs {
+		if muted[a] == 0 {
+			t.Fatalf("the scan before the test's drew an ICMP error from every port of %s: the budget was not spent", a)
+		}
+	}
+}
+
+// confirmations counts a result's confirmation tries.
+func confirmations(r Result) int {
+	n := 0
+	for _, t := range r.Evidence.Tries {
+		if t.Confirm {
+			n++
+		}
+	}
+	return n
+}
+
+// wantVerdicts fails for every result whose verdict is not a pass: the
+// checks' states are the truth of the lab.
+func wantVerdicts(t *testing.T, results []Result) {
+	t.Helper()
+	for _, r := range results {
+		if o := Judge(r); o.Verdict != Pass {
+			t.Errorf("%s %s/%d: %s; tries %v", r.Check.Addr, r.Check.Protocol, r.Check.Port, o.Message, r.Evidence.Tries)
+		}
+	}
+}
+
+// TestLabProveBatchInOneRound is the counting argument: a drop-by-default
+// host with one port rejected by ICMP port unreachable (the classic
+// ident/113), and 500 dropped ports a family whose blocks say `filtered`.
+// The sweep ends before the model may trust the target's budget, so every
+// dropped port waits for confirmation; one round, sent on a single token,
+// must prove them all, since a silent port spends none.
+func TestLabProveBatchInOneRound(t *testing.T) {
+	l := lab.New(t)
+	must(t, l.Nft(l.Server, `table inet dropall {
+  chain input {
+    type filter hook input priority 0; policy drop;
+    meta l4proto ipv6-icmp accept
+    tcp dport 22 accept
+    tcp dport 113 reject with icmpx type port-unreachable
+  }
+}`))
+	var checks []spec.Check
+	for _, a := range []netip.Addr{lab.Server4, lab.Server6} {
+		must(t, l.ServeTCP(netip.AddrPortFrom(a, 22), "SSH-2.0-lab\r\n"))
+		checks = append(checks, expectCheck(a, spec.TCP, 22, spec.Listening), expectCheck(a, spec.TCP, 113, spec.NotListening))
+		checks = append(checks, expectRange(a, spec.TCP, 1000, 1499, spec.Filtered)...)
+	}
+	results, stats := runStats(t, l, Options{}, checks)
+	wantVerdicts(t, results)
+	for _, r := range results {
+		if r.Check.Port < 1000 {
+			continue
+		}
+		last := r.Evidence.Tries[len(r.Evidence.Tries)-1]
+		if n := confirmations(r); n != 1 || !last.Proven || r.Evidence.Silence != SilenceProven {
+			t.Errorf("%s tcp/%d: %d confirmation tries, last proven %v, silence %s; want one round to prove it; tries %v",
+				r.Check.Addr, r.Check.Port, n, last.Proven, r.Evidence.Silence, r.Evidence.Tries)
+		}
+	}
+	// Both families are one machine, with one budget.
+	if stats.ICMPWaitTargets != 1 {
+		t.Errorf("the run waited for %d targets' budgets, want 1", stats.ICMPWaitTargets)
+	}
+	t.Logf("1,000 dropped ports proven in one round; waited %s for the budget", stats.ICMPWait)
+}
+
+// TestLabBlockedNeedsNoProof is iptables' default REJECT everywhere: every
+// port answers ICMP port unreachable, and the target's budget mutes all
+// but a few a second. For `blocked` a muted error changes nothing, so
+// nothing is confirmed and nothing waits.
+func TestLabBlockedNeedsNoProof(t *testing.T) {
+	l := lab.New(t)
+	must(t, l.Nft(l.Server, `table inet rejectall {
+  chain input {
+    type filter hook input priority 0; policy accept;
+    meta l4proto tcp reject with icmpx type port-unreachable
+  }
+}`))
+	checks := append(expectRange(lab.Server4, spec.TCP, 1, 1500, spec.Blocked), expectRange(lab.Server4, spec.UDP, 1, 300, spec.Blocked)...)
+	results, stats := runStats(t, l, Options{}, checks)
+	wantVerdicts(t, results)
+	silent := 0
+	for _, r := range results {
+		if n := confirmations(r); n > 0 {
+			t.Errorf("%s/%d: %d confirmation tries for a blocked port", r.Check.Protocol, r.Check.Port, n)
+		}
+		if r.Evidence.Signal == Silence {
+			silent++
+			if r.Evidence.Silence != SilenceUnproven {
+				t.Errorf("%s/%d: silence %q, want unproven", r.Check.Protocol, r.Check.Port, r.Evidence.Silence)
+			}
+		}
+	}
+	if stats.ICMPWait != 0 || stats.ICMPWaitTargets != 0 {
+		t.Errorf("waited %s for %d targets' budgets; blocked needs none", stats.ICMPWait, stats.ICMPWaitTargets)
+	}
+	// Were the limit not muting, this test would prove nothing.
+	if silent < len(checks)/2 {
+		t.Errorf("only %d of %d ports were muted: the rate limit was not in play", silent, len(checks))
+	}
+	t.Logf("%d blocked ports, %d muted by the target's rate limit, none confirmed", len(checks), silent)
+}
+
+// budgetTruth is a target with every kind of port whose verdict depends
+// on an ICMP error, on both families: port unreachable (TCP and UDP),
+// admin prohibited, dropped, and a listener of each protocol.
+func budgetTruth(t *testing.T, l *lab.Lab, tcpRejects, udpClosed int) []spec.Check {
+	t.Helper()
+	must(t, l.Nft(l.Server, fmt.Sprintf(`table inet truth {
+  chain input {
+    type filter hook input priority 0; policy accept;
+    tcp dport 4000-%d reject with icmpx type port-unreachable
+    tcp dport 4100-4101 drop
+    tcp dport 4200 reject with icmpx type admin-prohibited
+    udp dport 4100-4101 drop
+  }
+}`, 4000+tcpRejects-1)))
+	var checks []spec.Check
+	for _, a := range []netip.Addr{lab.Server4, lab.Server6} {
+		must(t, l.ServeTCP(netip.AddrPortFrom(a, 4300), ""))
+		must(t, l.ServeUDP(netip.AddrPortFrom(a, 53), lab.DNS))
+		checks = append(checks, expectRange(a, spec.TCP, 4000, uint16(4000+tcpRejects-1), spec.NotListening)...)
+		checks = append(checks, expectRange(a, spec.TCP, 4100, 4101, spec.Filtered)...)
+		checks = append(checks, expectCheck(a, spec.TCP, 4200, spec.Filtered), expectCheck(a, spec.TCP, 4300, spec.Listening))
+		checks = append(checks, expectRange(a, spec.UDP, 4000, uint16(4000+udpClosed-1), spec.NotListening)...)
+		checks = append(checks, expectRange(a, spec.UDP, 4100, 4101, spec.Filtered)...)
+		checks = append(checks, expectCheck(a, spec.UDP, 53, spec.Listening))
+	}
+	return checks
+}
+
+// TestLabRightAfterAnotherScan runs a spec the moment another scan has
+// emptied the target's budget, as a CI job does after a scanner or a
+// snapshot: every port-unreachable and admin-prohibited error of the
+// sweep is muted at first, and every verdict must still be right.
+func TestLabRightAfterAnotherScan(t *testing.T) {
+	l := lab.New(t)
+	checks := budgetTruth(t, l, 3, 3)
+	spendBudget(t, l, lab.Server4, lab.Server6)
+	results, stats := runStats(t, l, Options{}, checks)
+	wantVerdicts(t, results)
+	answered := 0
+	for _, r := range results {
+		if last := r.Evidence.Tries[len(r.Evidence.Tries)-1]; last.Confirm && last.Signal == ICMP {
+			answered++
+		}
+	}
+	// The spent budget must have muted the sweep, or this proves nothing.
+	if answered == 0 {
+		t.Error("no port needed a confirmation try to draw its ICMP error: the budget was not spent")
+	}
+	t.Logf("%d checks right after another scan; %d ICMP errors came only to confirmation tries; waited %s", len(checks), answered, stats.ICMPWait)
+}
+
+// TestLabICMPRateLimits gives the target limits other than Linux's
+// defaults. A slower one is right when icmp_interval says how slow; a
+// faster one, or a lowered host-wide limit, is right with the default.
+func TestLabICMPRateLimits(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		sysctls []string
+		opts    Options
+	}{
+		{"icmp_ratelimit 3s, icmp_interval 3s", []string{"net.ipv4.icmp_ratelimit=3000", "net.ipv6.icmp.ratelimit=3000"}, Options{ICMPInterval: 3e9}},
+		{"icmp_ratelimit 250ms, default interval", []string{"net.ipv4.icmp_ratelimit=250", "net.ipv6.icmp.ratelimit=250"}, Options{}},
+		{"icmp_msgs_per_sec 1, icmp_msgs_burst 1", []string{"net.ipv4.icmp_msgs_per_sec=1", "net.ipv4.icmp_msgs_burst=1"}, Options{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l := lab.New(t)
+			must(t, l.Sysctl(l.Server, tc.sysctls...))
+			checks := budgetTruth(t, l, 2, 1)
+			spendBudget(t, l, lab.Server4, lab.Server6)
+			results, stats := runStats(t, l, tc.opts, checks)
+			wantVerdicts(t, results)
+			t.Logf("%d checks; waited %s", len(checks), stats.ICMPWait)
+		})
+	}
+}

@@ -1,0 +1,161 @@
+package runner
+
+import (
+	"net/netip"
+	"testing"
+	"time"
+)
+
+var (
+	targetA = netip.MustParseAddr("198.18.1.2")
+	routerR = netip.MustParseAddr("198.18.0.254")
+)
+
+// fullBudget is a budget whose run started long enough ago for the model
+// to believe in a token.
+func fullBudget() *budget { return newBudget(time.Second, time.Now().Add(-time.Minute)) }
+
+func errorFrom(from netip.Addr) *ICMPError { return &ICMPError{Type: 3, Code: 3, From: from} }
+
+// decide proves tries and returns the decision, or -2 if it is not made
+// yet.
+func decide(b *budget, tries ...ticket) *int {
+	got := new(int)
+	*got = -2
+	for _, f := range b.prove(tries, func(i int) { *got = i }) {
+		f()
+	}
+	return got
+}
+
+func TestBudgetStartsEmpty(t *testing.T) {
+	b := newBudget(time.Second, time.Now())
+	tk := b.send(targetA, "host a")
+	if tk.tokens >= 1 {
+		t.Fatalf("a try at the start believed in %.2f tokens; another scan may have spent them", tk.tokens)
+	}
+	b.finish(&tk, nil, tk.start)
+	if got := decide(b, tk); *got != -1 {
+		t.Errorf("a silence at the start was proven (%d)", *got)
+	}
+}
+
+func TestBudgetProvesQuietSilence(t *testing.T) {
+	b := fullBudget()
+	tk := b.send(targetA, "host a")
+	b.finish(&tk, nil, tk.start)
+	if got := decide(b, tk); *got != 0 {
+		t.Errorf("a silence with a token and no error spent: decision %d, want proven", *got)
+	}
+}
+
+// An error drawn by a try in flight with the silent one may have spent the
+// token before the silent try's packet arrived.
+func TestBudgetCountsOverlappingErrors(t *testing.T) {
+	b := fullBudget()
+	silent := b.send(targetA, "host a")
+	rejected := b.send(targetA, "host a")
+	b.finish(&rejected, errorFrom(targetA), rejected.start)
+	b.finish(&silent, nil, silent.start)
+	if got := decide(b, silent); *got != -1 {
+		t.Errorf("decision %d; the only token may have answered the other try", *got)
+	}
+}
+
+// An error drawn by a try sent after the silent one ended cannot have
+// muted it.
+func TestBudgetIgnoresLaterErrors(t *testing.T) {
+	b := fullBudget()
+	silent := b.send(targetA, "host a")
+	b.finish(&silent, nil, silent.start)
+	time.Sleep(time.Millisecond)
+	later := b.send(targetA, "host a")
+	b.finish(&later, errorFrom(targetA), later.start)
+	if got := decide(b, silent); *got != 0 {
+		t.Errorf("decision %d; the error came after the silence", *got)
+	}
+}
+
+// A proof waits for every try sent before the silent one ended: its error
+// is not seen yet.
+func TestBudgetProofWaitsForEarlierTries(t *testing.T) {
+	b := fullBudget()
+	slow := b.send(targetA, "host a")
+	silent := b.send(targetA, "host a")
+	b.finish(&silent, nil, silent.start)
+	got := decide(b, silent)
+	if *got != -2 {
+		t.Fatalf("decided %d while an earlier try was in flight", *got)
+	}
+	for _, f := range b.finish(&slow, errorFrom(targetA), slow.start) {
+		f()
+	}
+	if *got != -1 {
+		t.Errorf("decision %d after the earlier try's error; want unproven", *got)
+	}
+}
+
+// A router's error spends the router's budget, which can mute the errors
+// of any target behind it; another machine's errors spend only its own.
+func TestBudgetRoutersAndMachines(t *testing.T) {
+	b := fullBudget()
+	other := netip.MustParseAddr("198.18.2.9")
+	silent := b.send(targetA, "host a")
+	elsewhere := b.send(other, "host b")
+	b.finish(&elsewhere, errorFrom(other), elsewhere.start)
+	b.finish(&silent, nil, silent.start)
+	if got := decide(b, silent); *got != 0 {
+		t.Errorf("decision %d; another machine's error cannot mute this one's", *got)
+	}
+
+	silent = b.send(targetA, "host a")
+	routed := b.send(other, "host b")
+	b.finish(&routed, errorFrom(routerR), routed.start)
+	b.finish(&silent, nil, silent.start)
+	if got := decide(b, silent); *got != -1 {
+		t.Errorf("decision %d; the router's token may have gone to the other target", *got)
+	}
+}
+
+// A machine's addresses share its budget: an error from its IPv4 address
+// can mute its IPv6 one's, since the host-wide limit covers both.
+func TestBudgetSharedByAMachinesAddresses(t *testing.T) {
+	b := fullBudget()
+	v6 := netip.MustParseAddr("2001:db8:2::2")
+	silent := b.send(v6, "host a")
+	v4 := b.send(targetA, "host a")
+	b.finish(&v4, errorFrom(targetA), v4.start)
+	b.finish(&silent, nil, silent.start)
+	if got := decide(b, silent); *got != -1 {
+		t.Errorf("decision %d; the IPv4 error spent the machine's token", *got)
+	}
+}
+
+// Any one proven try proves the port.
+func TestBudgetAnyTryProves(t *testing.T) {
+	b := newBudget(time.Second, time.Now().Add(-500*time.Millisecond))
+	early := b.send(targetA, "host a")
+	b.finish(&early, nil, early.start)
+	b.start = b.start.Add(-time.Minute) // the model has since come to trust a token
+	late := b.send(targetA, "host a")
+	b.finish(&late, nil, late.start)
+	if got := decide(b, early, late); *got != 1 {
+		t.Errorf("decision %d, want the second try proven", *got)
+	}
+}
+
+func TestBudgetWaitAccounting(t *testing.T) {
+	b := fullBudget()
+	tk := b.send(targetA, "host a")
+	b.sleeping("host a", true)
+	time.Sleep(20 * time.Millisecond) // a try is in flight: not idle
+	idle := time.Now()
+	b.finish(&tk, nil, tk.start)
+	time.Sleep(20 * time.Millisecond) // nothing in flight, a confirmer asleep: idle
+	b.sleeping("host a", false)
+	most := time.Since(idle)
+	s := b.stats()
+	if s.ICMPWaitTargets != 1 || s.ICMPWait < 20*time.Millisecond || s.ICMPWait > most {
+		t.Errorf("stats %+v; want from 20ms to %s (the idle time, not the try's) of waiting for 1 target", s, most)
+	}
+}
