@@ -43,8 +43,11 @@ type budget struct {
 	interval time.Duration // the model's refill interval, slack included
 	start    time.Time
 
-	mu      sync.Mutex
-	senders map[string]*ledger // by budget group, or "router ADDR"
+	mu sync.Mutex
+	// groups are the target machines' ledgers, by budget group; routers
+	// are the other senders', each of which counts against every target.
+	groups  map[string]*ledger
+	routers map[netip.Addr]*ledger
 	// inflight maps each unfinished try's ticket number to its start.
 	// Numbers and starts both increase, so the oldest unfinished try is
 	// the lowest number still there.
@@ -65,9 +68,6 @@ type budget struct {
 type ledger struct {
 	tokens float64 // lower bound at time at
 	at     time.Time
-	// router is set for a sender that answered for another address: its
-	// budget can mute the errors of any target.
-	router bool
 	errors []sentError
 }
 
@@ -92,7 +92,8 @@ func newBudget(interval time.Duration, start time.Time) *budget {
 	return &budget{
 		interval:    time.Duration(float64(interval) * (1 + intervalSlack)),
 		start:       start,
-		senders:     map[string]*ledger{},
+		groups:      map[string]*ledger{},
+		routers:     map[netip.Addr]*ledger{},
 		inflight:    map[uint64]time.Time{},
 		waitTargets: map[string]bool{},
 	}
@@ -112,15 +113,22 @@ func (b *budget) level(l *ledger, now time.Time) float64 {
 	return l.tokens
 }
 
+// answering calls f with every ledger whose budget could answer a try to
+// a target of group: the group's own, and every router's.
+func (b *budget) answering(group string, f func(*ledger)) {
+	if l := b.groups[group]; l != nil {
+		f(l)
+	}
+	for _, l := range b.routers {
+		f(l)
+	}
+}
+
 // bound is the lower bound on the tokens that could answer a try to a
 // target of group now: the least of the group's and every router's.
 func (b *budget) bound(group string, now time.Time) float64 {
 	low := b.fresh(now)
-	for key, l := range b.senders {
-		if key == group || l.router {
-			low = min(low, b.level(l, now))
-		}
-	}
+	b.answering(group, func(l *ledger) { low = min(low, b.level(l, now)) })
 	return low
 }
 
@@ -155,17 +163,7 @@ func (b *budget) finish(t *ticket, icmp *ICMPError, sent time.Time) []func() {
 	now := time.Now()
 	t.end = now
 	if icmp != nil {
-		// An error from elsewhere than the target is a router's, whose
-		// budget is its own.
-		key, router := t.group, false
-		if from := icmp.From.Unmap(); from.IsValid() && from != t.target {
-			key, router = "router "+from.String(), true
-		}
-		l := b.senders[key]
-		if l == nil {
-			l = &ledger{tokens: b.fresh(now), at: now, router: router}
-			b.senders[key] = l
-		}
+		l := b.ledger(t, icmp.From.Unmap(), now)
 		b.level(l, now)
 		l.tokens = max(l.tokens-1, 0)
 		l.errors = append(l.errors, sentError{sent: sent, seen: now})
@@ -178,6 +176,26 @@ func (b *budget) finish(t *ticket, icmp *ICMPError, sent time.Time) []func() {
 		b.startIdle(now)
 	}
 	return b.ready()
+}
+
+// ledger returns the ledger of the sender of an error that answered t,
+// made on first use: the target's group's, or, for an error from anything
+// but the target, the router's, whose budget is its own.
+func (b *budget) ledger(t *ticket, from netip.Addr, now time.Time) *ledger {
+	if from.IsValid() && from != t.target {
+		l := b.routers[from]
+		if l == nil {
+			l = &ledger{tokens: b.fresh(now), at: now}
+			b.routers[from] = l
+		}
+		return l
+	}
+	l := b.groups[t.group]
+	if l == nil {
+		l = &ledger{tokens: b.fresh(now), at: now}
+		b.groups[t.group] = l
+	}
+	return l
 }
 
 // proof is a request to decide whether any of a check's silent tries is
@@ -243,21 +261,17 @@ func (b *budget) ready() []func() {
 // arrived (seen after its start, drawn by a try sent before its end),
 // still leaves a token, for the target and for every router.
 func (b *budget) proven(t ticket) bool {
-	for key, l := range b.senders {
-		if key != t.group && !l.router {
-			continue
-		}
+	ok := t.tokens >= 1
+	b.answering(t.group, func(l *ledger) {
 		spent := 0
 		for i := len(l.errors) - 1; i >= 0 && l.errors[i].seen.After(t.start); i-- {
 			if !l.errors[i].sent.After(t.end) {
 				spent++
 			}
 		}
-		if t.tokens-float64(spent) < 1 {
-			return false
-		}
-	}
-	return t.tokens >= 1
+		ok = ok && t.tokens-float64(spent) >= 1
+	})
+	return ok
 }
 
 // pruneAt is how many errors a sender's ledger keeps before it forgets
@@ -279,7 +293,7 @@ func (b *budget) prune() {
 			}
 		}
 	}
-	for _, l := range b.senders {
+	for _, l := range b.all() {
 		i := 0
 		for i < len(l.errors) && !l.errors[i].seen.After(horizon) {
 			i++
@@ -288,6 +302,17 @@ func (b *budget) prune() {
 			l.errors = append(l.errors[:0], l.errors[i:]...)
 		}
 	}
+}
+
+func (b *budget) all() []*ledger {
+	var all []*ledger
+	for _, l := range b.groups {
+		all = append(all, l)
+	}
+	for _, l := range b.routers {
+		all = append(all, l)
+	}
+	return all
 }
 
 // sleeping marks a confirmer asleep for group's budget, or awake again.

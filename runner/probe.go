@@ -75,7 +75,7 @@ type probing struct {
 // happens only after silence, until the configured tries are spent, or
 // lossyTries on a host seen to lose packets. A silence whose verdict
 // depends on it is then handed to the budget, which proves it or has the
-// host's confirmer try again once the target's ICMP budget allows; the
+// target's confirmer try again once its ICMP budget allows; the
 // result is delivered when that is done. Every other result is delivered
 // before probe returns.
 func (r *Runner) probe(ctx context.Context, c spec.Check, h *host, deliver func(Result)) {

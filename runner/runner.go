@@ -18,9 +18,12 @@ const (
 	DefaultTCPTries    = 3
 	DefaultUDPTries    = 2
 	DefaultConcurrency = 1024
-	DefaultPerHost     = 512
-	DefaultMinTimeout  = 100 * time.Millisecond
-	DefaultMaxTimeout  = time.Second
+	// DefaultPerHost lets one target use every slot: a drop-by-default
+	// host's silent ports each hold one for all their tries, and halving
+	// the slots doubles its sweep (issue #9's I1 took 52 s at 512).
+	DefaultPerHost    = 1024
+	DefaultMinTimeout = 100 * time.Millisecond
+	DefaultMaxTimeout = time.Second
 	// lossyTries is how many tries silence needs on a host that has been
 	// seen to drop packets: at 10% loss, three lost tries in a row happen
 	// to one port in a thousand, six to one in a million.

@@ -38,7 +38,7 @@ func (f *checkFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.log, "log", "", "write a log of every resolution and try to `file`")
 	fs.StringVar(&f.json, "json", "", "write a JSON report to `file`")
 	fs.IntVar(&f.concurrency, "concurrency", 0, "probes in flight at once (default: settings, else 1024)")
-	fs.IntVar(&f.perHost, "per-host", 0, "probes in flight to one address (default: settings, else 512)")
+	fs.IntVar(&f.perHost, "per-host", 0, "probes in flight to one address (default: settings, else 1024)")
 	fs.Float64Var(&f.rate, "rate", 0, "probes a second at most (default: settings, else no limit)")
 	fs.DurationVar(&f.timeout, "timeout", 0, "a fixed timeout per try, for every block (default: adaptive)")
 	fs.IntVar(&f.tries, "tries", 0, "tries before silence counts, for every block (default: 3 tcp, 2 udp)")

@@ -34,19 +34,30 @@ type ScenarioResult struct {
 	Checks   int         `json:"checks"`
 	Portspec ToolResult  `json:"portspec"`
 	Nmap     *ToolResult `json:"nmap,omitempty"`
-	// Ratio is portspec's median wall time over nmap's.
+	// Ratio is portspec's median wall time over nmap's; where the
+	// scenario bounds the wait per muted error instead, its median sweep
+	// (the time less that wait) over nmap's.
 	Ratio float64 `json:"ratio,omitempty"`
 	Met   bool    `json:"met"`
 	// Agree and Disagree compare portspec's verdicts with nmap's, port
 	// by port, over every run.
 	Agree    int `json:"agree,omitempty"`
 	Disagree int `json:"disagree,omitempty"`
+	// ICMPWait is the most portspec waited on the target's ICMP budget in
+	// a run, and MutedErrors the most ICMP errors that came only to
+	// confirmation tries: each cost about one icmp_ratelimit.
+	ICMPWait    float64 `json:"icmp_wait_seconds"`
+	MutedErrors int     `json:"muted_errors"`
 }
 
 // ToolResult is one tool's runs of a scenario.
 type ToolResult struct {
 	Seconds []float64 `json:"seconds"`
 	Median  float64   `json:"median_seconds"`
+	// SweepMedian is portspec's median time less its wait on the
+	// target's ICMP budget: what it spent probing.
+	SweepMedian float64 `json:"sweep_median_seconds,omitempty"`
+	sweeps      []float64
 	PeakRSS float64   `json:"peak_rss_mb"`
 	PeakFDs int       `json:"peak_fds,omitempty"`
 	// Wrong counts verdicts that differ from the truth, over every run.
@@ -61,9 +72,16 @@ func (t *ToolResult) add(secs, rssMB float64, fds int) {
 }
 
 func (t *ToolResult) finish() {
-	s := slices.Clone(t.Seconds)
+	t.Median = median(t.Seconds)
+	if len(t.sweeps) > 0 {
+		t.SweepMedian = median(t.sweeps)
+	}
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
 	slices.Sort(s)
-	t.Median = s[len(s)/2]
+	return s[len(s)/2]
 }
 
 type key struct {
@@ -73,6 +91,9 @@ type key struct {
 
 func runScenario(sc Scenario, bin, nmap string, runs int) (ScenarioResult, error) {
 	res := ScenarioResult{ID: sc.ID, Title: sc.Title, Target: sc.Target, Checks: sc.Checks()}
+	if sc.Runs > 0 {
+		runs = min(runs, sc.Runs)
+	}
 	l, err := lab.Build()
 	if err != nil {
 		return res, err
@@ -93,9 +114,42 @@ func runScenario(sc Scenario, bin, nmap string, runs int) (ScenarioResult, error
 	if nmap != "" && sc.Nmap != nil {
 		res.Nmap = &ToolResult{}
 	}
+	runNmap := func(i int) (map[key]string, error) {
+		xmlPath := filepath.Join(dir, "nmap.xml")
+		nargs := append(slices.Clone(sc.Nmap), "-oX", xmlPath)
+		nargs = append(nargs, nmapTargets(sc.Addrs)...)
+		secs, rss, _, err := timed(l, false, nmap, nargs...)
+		if err != nil {
+			return nil, fmt.Errorf("nmap run %d: %w", i+1, err)
+		}
+		theirs, err := nmapVerdicts(xmlPath, sc.Proto)
+		if err != nil {
+			return nil, err
+		}
+		res.Nmap.add(secs, rss, 0)
+		compare(sc, theirs, res.Nmap)
+		fmt.Fprintf(os.Stderr, " nmap %.3fs,", secs)
+		return theirs, nil
+	}
+	agreement := func(ours map[key]psResult, theirs map[key]string) {
+		for k, v := range ours {
+			if theirs[k] == v.Actual {
+				res.Agree++
+			} else {
+				res.Disagree++
+			}
+		}
+	}
 	for i := range runs {
 		if interrupted.Load() {
 			return res, fmt.Errorf("interrupted")
+		}
+		fmt.Fprintf(os.Stderr, "  run %d:", i+1)
+		var theirs map[key]string
+		if res.Nmap != nil && sc.NmapFirst {
+			if theirs, err = runNmap(i); err != nil {
+				return res, err
+			}
 		}
 		jsonPath := filepath.Join(dir, "portspec.json")
 		args := []string{"check", "-q", "--json", jsonPath, specPath}
@@ -106,38 +160,26 @@ func runScenario(sc Scenario, bin, nmap string, runs int) (ScenarioResult, error
 		if err != nil {
 			return res, fmt.Errorf("portspec run %d: %w", i+1, err)
 		}
-		got, err := portspecVerdicts(jsonPath)
+		run, err := portspecVerdicts(jsonPath)
 		if err != nil {
 			return res, err
 		}
 		res.Portspec.add(secs, rss, fds)
-		compare(sc, got, &res.Portspec)
-		fmt.Fprintf(os.Stderr, "  run %d: portspec %.3fs, %.1f MB", i+1, secs, rss)
+		res.Portspec.sweeps = append(res.Portspec.sweeps, secs-run.icmpWait)
+		comparePortspec(sc, run.results, &res.Portspec)
+		res.ICMPWait = max(res.ICMPWait, run.icmpWait)
+		res.MutedErrors = max(res.MutedErrors, run.muted)
+		fmt.Fprintf(os.Stderr, " portspec %.3fs (%.1fs waiting, %d muted errors), %.1f MB;", secs, run.icmpWait, run.muted, rss)
 		cooldown(sc)
 
-		if res.Nmap != nil {
-			xmlPath := filepath.Join(dir, "nmap.xml")
-			nargs := append(slices.Clone(sc.Nmap), "-oX", xmlPath)
-			nargs = append(nargs, nmapTargets(sc.Addrs)...)
-			secs, rss, _, err := timed(l, false, nmap, nargs...)
-			if err != nil {
-				return res, fmt.Errorf("nmap run %d: %w", i+1, err)
-			}
-			theirs, err := nmapVerdicts(xmlPath, sc.Proto)
-			if err != nil {
+		if res.Nmap != nil && !sc.NmapFirst {
+			if theirs, err = runNmap(i); err != nil {
 				return res, err
 			}
-			res.Nmap.add(secs, rss, 0)
-			compare(sc, theirs, res.Nmap)
-			for k, v := range got {
-				if theirs[k] == v {
-					res.Agree++
-				} else {
-					res.Disagree++
-				}
-			}
-			fmt.Fprintf(os.Stderr, ", nmap %.3fs", secs)
 			cooldown(sc)
+		}
+		if theirs != nil {
+			agreement(run.results, theirs)
 		}
 		fmt.Fprintln(os.Stderr)
 	}
@@ -146,12 +188,21 @@ func runScenario(sc Scenario, bin, nmap string, runs int) (ScenarioResult, error
 	if res.Nmap != nil {
 		res.Nmap.finish()
 		res.Ratio = res.Portspec.Median / res.Nmap.Median
+		if sc.MaxWaitPerError > 0 {
+			res.Ratio = res.Portspec.SweepMedian / res.Nmap.Median
+		}
 		if sc.MaxRatio > 0 {
 			res.Met = res.Met && res.Ratio <= sc.MaxRatio
 		}
 	}
 	if sc.RSSLimitMB > 0 {
 		res.Met = res.Met && res.Portspec.PeakRSS < sc.RSSLimitMB
+	}
+	if sc.MaxWaitPerError > 0 {
+		// One interval more than the errors: the first, when nothing is
+		// known of the budget.
+		bound := float64(res.MutedErrors+1) * sc.MaxWaitPerError.Seconds()
+		res.Met = res.Met && res.ICMPWait <= bound
 	}
 	return res, nil
 }
@@ -281,44 +332,105 @@ func compare(sc Scenario, got map[key]string, t *ToolResult) {
 	}
 }
 
+// psResult is what the bench reads of one portspec result.
+type psResult struct {
+	Actual, Verdict, Silence string
+}
+
+// psRun is what the bench reads of one portspec run.
+type psRun struct {
+	results  map[key]psResult
+	icmpWait float64 // seconds
+	muted    int     // ICMP errors that came only to confirmation tries
+}
+
 // portspecVerdicts streams the results out of a JSON report, which for P5
 // is half a gigabyte: it is never held whole.
-func portspecVerdicts(path string) (map[key]string, error) {
+func portspecVerdicts(path string) (psRun, error) {
+	run := psRun{results: map[key]psResult{}}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return run, err
 	}
 	defer f.Close()
 	dec := json.NewDecoder(f)
-	out := map[key]string{}
 	for {
 		tok, err := dec.Token()
 		if err != nil {
-			return nil, fmt.Errorf("%s: no results array: %v", path, err)
+			return run, fmt.Errorf("%s: no results array: %v", path, err)
 		}
 		if tok == "results" {
 			break
 		}
 	}
 	if _, err := dec.Token(); err != nil { // [
-		return nil, err
+		return run, err
 	}
 	for dec.More() {
 		var r struct {
-			Address string
-			Port    int
-			Actual  string
+			Address  string
+			Port     int
+			Actual   string
+			Verdict  string
+			Evidence struct {
+				Silence string
+				Tries   []struct {
+					Signal  string
+					Confirm bool
+				}
+			}
 		}
 		if err := dec.Decode(&r); err != nil {
-			return nil, err
+			return run, err
 		}
 		a, err := netip.ParseAddr(r.Address)
 		if err != nil {
-			return nil, err
+			return run, err
 		}
-		out[key{a, r.Port}] = r.Actual
+		run.results[key{a, r.Port}] = psResult{Actual: r.Actual, Verdict: r.Verdict, Silence: r.Evidence.Silence}
+		if n := len(r.Evidence.Tries); n > 0 && r.Evidence.Tries[n-1].Confirm && r.Evidence.Tries[n-1].Signal == "ICMP" {
+			run.muted++
+		}
 	}
-	return out, nil
+	if _, err := dec.Token(); err != nil { // ]
+		return run, err
+	}
+	var rest struct {
+		Summary struct {
+			ICMPWaitMS float64 `json:"icmp_wait_ms"`
+		}
+	}
+	if tok, err := dec.Token(); err != nil || tok != "summary" {
+		return run, fmt.Errorf("%s: no summary after the results", path)
+	}
+	if err := dec.Decode(&rest.Summary); err != nil {
+		return run, err
+	}
+	run.icmpWait = rest.Summary.ICMPWaitMS / 1000
+	return run, nil
+}
+
+// comparePortspec counts portspec's wrong verdicts: a check that does not
+// pass (every spec is the truth), or a state other than the truth, unless
+// it is a silence portspec did not claim to have proven, since its verdict
+// did not depend on it.
+func comparePortspec(sc Scenario, got map[key]psResult, t *ToolResult) {
+	states := map[key]string{}
+	for k, r := range got {
+		states[k] = r.Actual
+		if r.Verdict == "pass" && r.Silence == "unproven" {
+			states[k] = sc.Truth(k.addr, k.port)
+		}
+	}
+	compare(sc, states, t)
+	for k, r := range got {
+		if r.Verdict != "pass" && states[k] == sc.Truth(k.addr, k.port) {
+			t.Wrong++
+			if len(t.WrongExamples) < 10 {
+				t.WrongExamples = append(t.WrongExamples, fmt.Sprintf("%s %s/%d: verdict %s", k.addr, sc.Proto, k.port, r.Verdict))
+			}
+		}
+	}
 }
 
 type nmapRun struct {
@@ -408,8 +520,8 @@ func printTable(w io.Writer, r Report) {
 		fmt.Fprintf(w, ", %s", r.Machine.Nmap)
 	}
 	fmt.Fprintf(w, "\nmedian of %d runs each\n\n", r.Runs)
-	fmt.Fprintf(w, "%-4s %8s %11s %11s %7s %6s %6s %9s %9s  %-36s %s\n",
-		"", "checks", "portspec s", "nmap s", "ratio", "wrong", "nmap", "agree", "RSS MB", "target", "met")
+	fmt.Fprintf(w, "%-4s %8s %11s %11s %7s %6s %6s %9s %9s %7s %6s  %-36s %s\n",
+		"", "checks", "portspec s", "nmap s", "ratio", "wrong", "nmap", "agree", "RSS MB", "wait s", "muted", "target", "met")
 	for _, s := range r.Scenarios {
 		nmapS, ratio, nmapWrong, agree := "-", "-", "-", "-"
 		if s.Nmap != nil {
@@ -422,8 +534,8 @@ func printTable(w io.Writer, r Report) {
 		if !s.Met {
 			met = "NO"
 		}
-		fmt.Fprintf(w, "%-4s %8d %11.3f %11s %7s %6d %6s %9s %9.1f  %-36s %s\n",
-			s.ID, s.Checks, s.Portspec.Median, nmapS, ratio, s.Portspec.Wrong, nmapWrong, agree, s.Portspec.PeakRSS, s.Target, met)
+		fmt.Fprintf(w, "%-4s %8d %11.3f %11s %7s %6d %6s %9s %9.1f %7.1f %6d  %-36s %s\n",
+			s.ID, s.Checks, s.Portspec.Median, nmapS, ratio, s.Portspec.Wrong, nmapWrong, agree, s.Portspec.PeakRSS, s.ICMPWait, s.MutedErrors, s.Target, met)
 	}
 	for _, s := range r.Scenarios {
 		for _, ex := range s.Portspec.WrongExamples {

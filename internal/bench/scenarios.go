@@ -32,6 +32,17 @@ type Scenario struct {
 	// Cooldown separates runs, so each starts with the target's ICMP
 	// budget full, as a real first scan would.
 	Cooldown time.Duration
+	// NmapFirst runs nmap before portspec in each run, and portspec the
+	// moment nmap ends: the target's ICMP budget is then whatever nmap
+	// left of it, as in a pipeline where a scanner ran just before.
+	NmapFirst bool
+	// Runs caps -runs for scenarios whose every run takes minutes.
+	Runs int
+	// MaxWaitPerError bounds the time portspec may wait on the target's
+	// ICMP budget per ICMP error that came only to a confirmation try
+	// (one the budget had muted): about one icmp_ratelimit each. 0 for
+	// no bound.
+	MaxWaitPerError time.Duration
 }
 
 // Checks counts the scenario's checks.
@@ -129,10 +140,14 @@ func scenarios() []Scenario {
 `, last)
 	}
 
-	return []Scenario{
+	return append([]Scenario{
 		{
 			ID: "P1", Title: "TCP 1-65535 on one host: 100 listening, 150 dropped, 150 admin-prohibited, the rest closed",
-			Target: "≤ 0.5× nmap -sT -Pn -n -p-", MaxRatio: 0.5,
+			// The admin-prohibited ports' blocks say filtered, which a
+			// muted port unreachable would fail: each muted error must be
+			// drawn again, a token each (issue #9).
+			Target: "sweep ≤ 0.5× nmap -sT -Pn -n -p-; ≤ 1.1 s of wait per muted error, +1", MaxRatio: 0.5, Runs: 3,
+			MaxWaitPerError: 1100 * time.Millisecond,
 			Setup: func(l *lab.Lab) error {
 				if err := l.Nft(l.Server, table("tcp dport 4000-4149 drop\ntcp dport 4150-4299 reject with icmpx type admin-prohibited\n")); err != nil {
 					return err
@@ -160,7 +175,7 @@ func scenarios() []Scenario {
 		},
 		{
 			ID: "P2", Title: "300 TCP checks: 100 listening, 100 dropped, 100 closed",
-			Target: "≤ 0.5× nmap -sT", MaxRatio: 0.5,
+			Target: "sweep ≤ 0.5× nmap -sT; ≤ 1.1 s of wait per muted error, +1", MaxRatio: 0.5, MaxWaitPerError: 1100 * time.Millisecond,
 			Setup: p2Setup(false), Addrs: server, Proto: "tcp", Ports: [][2]int{{3000, 3299}},
 			Truth: p2Truth, Spec: p2Spec, Nmap: []string{"-sT", "-Pn", "-n", "-p", "3000-3299"},
 		},
@@ -186,7 +201,7 @@ func scenarios() []Scenario {
 		},
 		{
 			ID: "P4", Title: "254 hosts × 20 TCP ports (4 listening, 4 dropped, 12 closed)",
-			Target: "≤ 0.5× nmap -sT", MaxRatio: 0.5,
+			Target: "sweep ≤ 0.5× nmap -sT; ≤ 1.1 s of wait per muted error, +1", MaxRatio: 0.5, MaxWaitPerError: 1100 * time.Millisecond,
 			Setup: scanSetup, Addrs: scanAddrs, Proto: "tcp", Ports: [][2]int{{3000, 3019}},
 			Truth: scanTruth,
 			Spec: `host "scan" {
@@ -204,9 +219,93 @@ func scenarios() []Scenario {
 			Setup: scanSetup, Addrs: scanAddrs, Proto: "tcp", Ports: [][2]int{{1, 4096}},
 			Truth: scanTruth, Spec: scanSpec(4096), JUnit: true,
 		},
-	}
+	}, budgetScenarios()...)
 }
 
 func table(rules string) string {
-	return "table inet bench {\n  chain input {\n    type filter hook input priority 0; policy accept;\n" + rules + "  }\n}\n"
+	return policyTable("accept", rules)
+}
+
+func policyTable(policy, rules string) string {
+	return "table inet bench {\n  chain input {\n    type filter hook input priority 0; policy " + policy + ";\n" + rules + "  }\n}\n"
+}
+
+// budgetScenarios are issue #9's: firewalls whose ICMP errors the
+// target's rate limit mutes, where a prober is wrong or slow.
+func budgetScenarios() []Scenario {
+	server := []netip.Addr{lab.Server4}
+	return []Scenario{
+		{
+			ID: "I1", Title: "drop-by-default host, one port rejected with ICMP port unreachable (ident/113), TCP 1-65535; spec: 22 listening, the rest blocked",
+			Target: "≤ 0.5× nmap -sT -Pn -n -p-", MaxRatio: 0.5, Runs: 3,
+			Setup: func(l *lab.Lab) error {
+				if err := l.Nft(l.Server, policyTable("drop", "tcp dport 22 accept\ntcp dport 113 reject with icmpx type port-unreachable\n")); err != nil {
+					return err
+				}
+				return serveRange(l, lab.Server4, 22, 22)
+			},
+			Addrs: server, Proto: "tcp", Ports: [][2]int{{1, 65535}},
+			Truth: func(_ netip.Addr, p int) string {
+				switch p {
+				case 22:
+					return listening
+				case 113:
+					return notListening
+				}
+				return filtered
+			},
+			Spec: `host "server" {
+  address = "198.18.1.2"
+  tcp "listening" { ports = [22] }
+  tcp "blocked" { ports = ["1-21", "23-65535"] }
+}
+`,
+			Nmap: []string{"-sT", "-Pn", "-n", "-p-"},
+		},
+		{
+			ID: "I2", Title: "reject-by-default host (iptables' REJECT: ICMP port unreachable for every port), TCP 1-65535 blocked",
+			Target: "no wait on the ICMP budget; nmap cannot finish", Runs: 3,
+			Setup: func(l *lab.Lab) error {
+				return l.Nft(l.Server, table("meta l4proto tcp reject with icmpx type port-unreachable\n"))
+			},
+			Addrs: server, Proto: "tcp", Ports: [][2]int{{1, 65535}},
+			Truth: func(netip.Addr, int) string { return notListening },
+			Spec: `host "server" {
+  address = "198.18.1.2"
+  tcp "blocked" { ports = ["1-65535"] }
+}
+`,
+			MaxWaitPerError: time.Nanosecond, // blocked confirms nothing
+		},
+		{
+			ID: "I3", Title: "TCP 1-65535 right after nmap -sT -p-: 105 listening, 100 dropped, 100 admin-prohibited, 100 port-unreachable, the rest closed",
+			Target: "sweep ≤ 0.5× nmap; ≤ 1.1 s of wait per muted error, +1", MaxRatio: 0.5, Runs: 1, NmapFirst: true,
+			Setup: func(l *lab.Lab) error {
+				rules := "tcp dport 4000-4099 drop\ntcp dport 4100-4199 reject with icmpx type admin-prohibited\ntcp dport 4200-4299 reject with icmpx type port-unreachable\n"
+				if err := l.Nft(l.Server, table(rules)); err != nil {
+					return err
+				}
+				return serveRange(l, lab.Server4, 3000, 3104)
+			},
+			Addrs: server, Proto: "tcp", Ports: [][2]int{{1, 65535}},
+			Truth: func(_ netip.Addr, p int) string {
+				switch {
+				case in(p, 3000, 3104):
+					return listening
+				case in(p, 4000, 4199):
+					return filtered
+				}
+				return notListening
+			},
+			Spec: `host "server" {
+  address = "198.18.1.2"
+  tcp "listening" { ports = ["3000-3104"] }
+  tcp "filtered" { ports = ["4000-4199"] }
+  tcp "not_listening" { ports = ["1-2999", "3105-3999", "4200-65535"] }
+}
+`,
+			Nmap:            []string{"-sT", "-Pn", "-n", "-p-"},
+			MaxWaitPerError: 1100 * time.Millisecond,
+		},
+	}
 }
