@@ -56,10 +56,12 @@ type budget struct {
 	oldest   uint64
 	proofs   proofQueue
 
-	// waiting accounts for the time the run had nothing to do but wait for
-	// a token: no try in flight, and a confirmer asleep.
-	asleep      int
-	idleSince   time.Time
+	// The run waits on the budget while checks are held for a proof or a
+	// confirmation and no try of the sweep is in flight: the time the
+	// budget adds to the run, confirmation rounds included.
+	sweeping    int // sweep tries in flight
+	held        int // checks waiting for a proof or a confirmation
+	waitSince   time.Time
 	waited      time.Duration
 	waitTargets map[string]bool
 }
@@ -83,9 +85,10 @@ type ticket struct {
 	end   time.Time
 	// tokens is the lower bound the model had, at the start, on the
 	// target's budget and on every router's.
-	tokens float64
-	target netip.Addr
-	group  string
+	tokens  float64
+	target  netip.Addr
+	group   string
+	confirm bool
 }
 
 func newBudget(interval time.Duration, start time.Time) *budget {
@@ -140,17 +143,19 @@ func (b *budget) Level(group string) float64 {
 	return b.bound(group, time.Now())
 }
 
-// send registers a try to target, of budget group, about to be sent.
-func (b *budget) send(target netip.Addr, group string) ticket {
+// send registers a try to target, of budget group, about to be sent;
+// confirm says it is a confirmation try rather than one of the sweep.
+func (b *budget) send(target netip.Addr, group string, confirm bool) ticket {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := time.Now()
-	t := ticket{n: b.next, start: now, tokens: b.bound(group, now), target: target.Unmap(), group: group}
+	t := ticket{n: b.next, start: now, tokens: b.bound(group, now), target: target.Unmap(), group: group, confirm: confirm}
 	b.next++
-	if len(b.inflight) == 0 {
-		b.stopIdle(now)
-	}
 	b.inflight[t.n] = now
+	if !confirm {
+		b.sweeping++
+		b.clock(now)
+	}
 	return t
 }
 
@@ -172,8 +177,9 @@ func (b *budget) finish(t *ticket, icmp *ICMPError, sent time.Time) []func() {
 		}
 	}
 	delete(b.inflight, t.n)
-	if len(b.inflight) == 0 {
-		b.startIdle(now)
+	if !t.confirm {
+		b.sweeping--
+		b.clock(now)
 	}
 	return b.ready()
 }
@@ -315,54 +321,54 @@ func (b *budget) all() []*ledger {
 	return all
 }
 
-// sleeping marks a confirmer asleep for group's budget, or awake again.
-func (b *budget) sleeping(group string, asleep bool) {
+// hold counts a check in (+1) or out (-1) of waiting for a proof or a
+// confirmation of its silence.
+func (b *budget) hold(n int) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	now := time.Now()
-	if asleep {
-		b.asleep++
-		b.waitTargets[group] = true
-		if b.asleep == 1 && len(b.inflight) == 0 {
-			b.idleSince = now
-		}
-		return
-	}
-	b.stopIdle(now)
-	b.asleep--
-	if b.asleep > 0 && len(b.inflight) == 0 {
-		b.idleSince = now
-	}
+	b.held += n
+	b.clock(time.Now())
 }
 
-func (b *budget) startIdle(now time.Time) {
-	if b.asleep > 0 {
-		b.idleSince = now
-	}
+// confirming records that group's checks needed confirmation rounds.
+func (b *budget) confirming(group string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.waitTargets[group] = true
 }
 
-func (b *budget) stopIdle(now time.Time) {
-	if !b.idleSince.IsZero() {
-		b.waited += now.Sub(b.idleSince)
-		b.idleSince = time.Time{}
+// clock starts or stops the wait clock as the run's state changes.
+func (b *budget) clock(now time.Time) {
+	waiting := b.sweeping == 0 && b.held > 0
+	switch {
+	case waiting && b.waitSince.IsZero():
+		b.waitSince = now
+	case !waiting && !b.waitSince.IsZero():
+		b.waited += now.Sub(b.waitSince)
+		b.waitSince = time.Time{}
 	}
 }
 
 // Stats say how long a run waited on targets' ICMP budgets.
 type Stats struct {
-	// ICMPWait is the time the run had nothing to do but wait for a
-	// target's ICMP budget to refill, so that a silence could be proven.
+	// ICMPWait is the time the run spent only on targets' ICMP budgets:
+	// checks were waiting for a silence to be proven, and no try of the
+	// sweep was in flight. Confirmation rounds count.
 	ICMPWait time.Duration
-	// ICMPWaitTargets counts the targets waited for: machines, whose
-	// addresses share one budget.
+	// ICMPWaitTargets counts the targets whose silences needed
+	// confirmation rounds: machines, whose addresses share one budget.
 	ICMPWaitTargets int
 }
 
 func (b *budget) stats() Stats {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.stopIdle(time.Now())
-	return Stats{ICMPWait: b.waited, ICMPWaitTargets: len(b.waitTargets)}
+	now := time.Now()
+	waited := b.waited
+	if !b.waitSince.IsZero() {
+		waited += now.Sub(b.waitSince)
+	}
+	return Stats{ICMPWait: waited, ICMPWaitTargets: len(b.waitTargets)}
 }
 
 // proofQueue orders proofs by the end of their latest try.

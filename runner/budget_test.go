@@ -30,7 +30,7 @@ func decide(b *budget, tries ...ticket) *int {
 
 func TestBudgetStartsEmpty(t *testing.T) {
 	b := newBudget(time.Second, time.Now())
-	tk := b.send(targetA, "host a")
+	tk := b.send(targetA, "host a", false)
 	if tk.tokens >= 1 {
 		t.Fatalf("a try at the start believed in %.2f tokens; another scan may have spent them", tk.tokens)
 	}
@@ -42,7 +42,7 @@ func TestBudgetStartsEmpty(t *testing.T) {
 
 func TestBudgetProvesQuietSilence(t *testing.T) {
 	b := fullBudget()
-	tk := b.send(targetA, "host a")
+	tk := b.send(targetA, "host a", false)
 	b.finish(&tk, nil, tk.start)
 	if got := decide(b, tk); *got != 0 {
 		t.Errorf("a silence with a token and no error spent: decision %d, want proven", *got)
@@ -53,8 +53,8 @@ func TestBudgetProvesQuietSilence(t *testing.T) {
 // token before the silent try's packet arrived.
 func TestBudgetCountsOverlappingErrors(t *testing.T) {
 	b := fullBudget()
-	silent := b.send(targetA, "host a")
-	rejected := b.send(targetA, "host a")
+	silent := b.send(targetA, "host a", false)
+	rejected := b.send(targetA, "host a", false)
 	b.finish(&rejected, errorFrom(targetA), rejected.start)
 	b.finish(&silent, nil, silent.start)
 	if got := decide(b, silent); *got != -1 {
@@ -66,10 +66,10 @@ func TestBudgetCountsOverlappingErrors(t *testing.T) {
 // muted it.
 func TestBudgetIgnoresLaterErrors(t *testing.T) {
 	b := fullBudget()
-	silent := b.send(targetA, "host a")
+	silent := b.send(targetA, "host a", false)
 	b.finish(&silent, nil, silent.start)
 	time.Sleep(time.Millisecond)
-	later := b.send(targetA, "host a")
+	later := b.send(targetA, "host a", false)
 	b.finish(&later, errorFrom(targetA), later.start)
 	if got := decide(b, silent); *got != 0 {
 		t.Errorf("decision %d; the error came after the silence", *got)
@@ -80,8 +80,8 @@ func TestBudgetIgnoresLaterErrors(t *testing.T) {
 // is not seen yet.
 func TestBudgetProofWaitsForEarlierTries(t *testing.T) {
 	b := fullBudget()
-	slow := b.send(targetA, "host a")
-	silent := b.send(targetA, "host a")
+	slow := b.send(targetA, "host a", false)
+	silent := b.send(targetA, "host a", false)
 	b.finish(&silent, nil, silent.start)
 	got := decide(b, silent)
 	if *got != -2 {
@@ -100,16 +100,16 @@ func TestBudgetProofWaitsForEarlierTries(t *testing.T) {
 func TestBudgetRoutersAndMachines(t *testing.T) {
 	b := fullBudget()
 	other := netip.MustParseAddr("198.18.2.9")
-	silent := b.send(targetA, "host a")
-	elsewhere := b.send(other, "host b")
+	silent := b.send(targetA, "host a", false)
+	elsewhere := b.send(other, "host b", false)
 	b.finish(&elsewhere, errorFrom(other), elsewhere.start)
 	b.finish(&silent, nil, silent.start)
 	if got := decide(b, silent); *got != 0 {
 		t.Errorf("decision %d; another machine's error cannot mute this one's", *got)
 	}
 
-	silent = b.send(targetA, "host a")
-	routed := b.send(other, "host b")
+	silent = b.send(targetA, "host a", false)
+	routed := b.send(other, "host b", false)
 	b.finish(&routed, errorFrom(routerR), routed.start)
 	b.finish(&silent, nil, silent.start)
 	if got := decide(b, silent); *got != -1 {
@@ -122,8 +122,8 @@ func TestBudgetRoutersAndMachines(t *testing.T) {
 func TestBudgetSharedByAMachinesAddresses(t *testing.T) {
 	b := fullBudget()
 	v6 := netip.MustParseAddr("2001:db8:2::2")
-	silent := b.send(v6, "host a")
-	v4 := b.send(targetA, "host a")
+	silent := b.send(v6, "host a", false)
+	v4 := b.send(targetA, "host a", false)
 	b.finish(&v4, errorFrom(targetA), v4.start)
 	b.finish(&silent, nil, silent.start)
 	if got := decide(b, silent); *got != -1 {
@@ -134,28 +134,32 @@ func TestBudgetSharedByAMachinesAddresses(t *testing.T) {
 // Any one proven try proves the port.
 func TestBudgetAnyTryProves(t *testing.T) {
 	b := newBudget(time.Second, time.Now().Add(-500*time.Millisecond))
-	early := b.send(targetA, "host a")
+	early := b.send(targetA, "host a", false)
 	b.finish(&early, nil, early.start)
 	b.start = b.start.Add(-time.Minute) // the model has since come to trust a token
-	late := b.send(targetA, "host a")
+	late := b.send(targetA, "host a", false)
 	b.finish(&late, nil, late.start)
 	if got := decide(b, early, late); *got != 1 {
 		t.Errorf("decision %d, want the second try proven", *got)
 	}
 }
 
+// The run waits on the budget while a check waits for its proof and no
+// try of the sweep is in flight; a confirmation try does not stop it.
 func TestBudgetWaitAccounting(t *testing.T) {
 	b := fullBudget()
-	tk := b.send(targetA, "host a")
-	b.sleeping("host a", true)
-	time.Sleep(20 * time.Millisecond) // a try is in flight: not idle
+	sweep := b.send(targetA, "host a", false)
+	b.hold(1)
+	time.Sleep(20 * time.Millisecond) // the sweep is busy: no waiting
 	idle := time.Now()
-	b.finish(&tk, nil, tk.start)
-	time.Sleep(20 * time.Millisecond) // nothing in flight, a confirmer asleep: idle
-	b.sleeping("host a", false)
+	b.finish(&sweep, nil, sweep.start)
+	confirmation := b.send(targetA, "host a", true)
+	time.Sleep(20 * time.Millisecond)
+	b.finish(&confirmation, nil, confirmation.start)
+	b.hold(-1)
 	most := time.Since(idle)
 	s := b.stats()
-	if s.ICMPWaitTargets != 1 || s.ICMPWait < 20*time.Millisecond || s.ICMPWait > most {
-		t.Errorf("stats %+v; want from 20ms to %s (the idle time, not the try's) of waiting for 1 target", s, most)
+	if s.ICMPWait < 20*time.Millisecond || s.ICMPWait > most {
+		t.Errorf("waited %s; want from 20ms to %s (the confirmation's time, not the sweep's)", s.ICMPWait, most)
 	}
 }

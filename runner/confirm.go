@@ -39,6 +39,7 @@ func (r *Runner) confirmer(ctx context.Context, group string) *confirmer {
 	if c == nil {
 		c = &confirmer{r: r, group: group, wake: make(chan struct{}, 1)}
 		r.confirm[group] = c
+		r.budget.confirming(group)
 		r.confirmers.Add(1)
 		go func() {
 			defer r.confirmers.Done()
@@ -104,10 +105,7 @@ func (c *confirmer) run(ctx context.Context) {
 			}
 		}
 		if level := c.r.budget.Level(c.group); level < 1 {
-			c.r.budget.sleeping(c.group, true)
-			ok := sleep(ctx, time.Duration((1-level)*float64(c.r.budget.interval)))
-			c.r.budget.sleeping(c.group, false)
-			if !ok {
+			if !sleep(ctx, time.Duration((1-level)*float64(c.r.budget.interval))) {
 				return
 			}
 			continue

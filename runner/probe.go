@@ -125,6 +125,13 @@ func (r *Runner) probe(ctx context.Context, c spec.Check, h *host, deliver func(
 		deliver(r.finish(p.res, last))
 		return
 	}
+	// Held until it is delivered, whichever way: the time the budget adds
+	// to the run is counted while checks are held.
+	r.budget.hold(1)
+	p.deliver = func(res Result) {
+		r.budget.hold(-1)
+		deliver(res)
+	}
 	r.call(r.budget.prove(silent, func(i int) {
 		if i < 0 {
 			r.confirmer(ctx, p.group).add(p)
@@ -132,7 +139,7 @@ func (r *Runner) probe(ctx context.Context, c spec.Check, h *host, deliver func(
 		}
 		ev.Tries[i].Proven = true
 		ev.Silence = SilenceProven
-		deliver(r.finish(p.res, last))
+		p.deliver(r.finish(p.res, last))
 	}))
 }
 
@@ -155,7 +162,7 @@ func (r *Runner) try(ctx context.Context, p *probing, sock *udpSocket, confirm b
 	if timeout == 0 {
 		timeout, early = h.timeout()
 	}
-	tk := r.budget.send(p.target.Addr(), p.group)
+	tk := r.budget.send(p.target.Addr(), p.group, confirm)
 	t := Try{Start: tk.start, Timeout: timeout, Confirm: confirm, Tokens: tk.tokens}
 	// A try sent before the host's first answer waits for the ceiling,
 	// unless that answer comes and shortens it.
