@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/portspec/portspec/internal/atomicfile"
 	"io"
 	"os"
 	"strings"
@@ -151,4 +152,14 @@ func checkICMPInterval(d time.Duration) error {
 		return fmt.Errorf("--icmp-interval must be from 1ms to %s; got %s", spec.MaxICMPInterval, d)
 	}
 	return nil
+}
+
+// writeCommit writes data to f and puts it in place, returning the first
+// error of either: a full disk must fail the command, not leave an old file
+// standing while it exits 0.
+func writeCommit(f *atomicfile.File, data []byte) error {
+	if _, err := f.Write(data); err != nil {
+		return err
+	}
+	return f.Commit()
 }

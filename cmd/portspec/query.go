@@ -23,7 +23,7 @@ import (
 	"github.com/portspec/portspec/spec"
 )
 
-const querySynopsis = "-n NAME [-p tcp|udp|both] [-e PORT | -o LIST | -r FROM:TO] [-l LOG [-y]] [-sp PORT] [-nr] [-q] [-cn COMMUNITY] [-timeout D] [-tries N]"
+const querySynopsis = "-n NAME [-p tcp|udp|both] [-e PORT | -o LIST | -r FROM:TO] [-l LOG [-y]] [-sp PORT] [-nr] [-q] [-cn COMMUNITY] [-timeout D] [-tries N] [-icmp-interval D]"
 
 // exitInterrupted is the shell's code for a run ended by SIGINT.
 const exitInterrupted = 130
@@ -129,10 +129,7 @@ func runQuery(args []string, stdout, stderr io.Writer) int {
 	if logOut != nil {
 		header := fmt.Sprintf("portspec %s query log\ncommand: portspec query %s\nstarted: %s\n\n",
 			portspecVersion(), strings.Join(args, " "), time.Now().Format(time.RFC3339))
-		if _, err := io.WriteString(logOut, header+text.String()); err == nil {
-			err = logOut.Commit()
-		}
-		if err != nil {
+		if err := writeCommit(logOut, []byte(header+text.String())); err != nil {
 			fmt.Fprintf(stderr, "portspec query: cannot write the log: %v\n", err)
 			return exitIncomplete
 		}

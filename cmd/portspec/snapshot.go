@@ -105,10 +105,7 @@ func runSnapshot(args []string, stdout, stderr io.Writer) int {
 		stdout.Write(text)
 		return exitOK
 	}
-	if _, err := out.Write(text); err == nil {
-		err = out.Commit()
-	}
-	if err != nil {
+	if err := writeCommit(out, text); err != nil {
 		fmt.Fprintf(stderr, "portspec snapshot: %v\n", err)
 		return exitIncomplete
 	}

@@ -58,8 +58,8 @@ type ToolResult struct {
 	// target's ICMP budget: what it spent probing.
 	SweepMedian float64 `json:"sweep_median_seconds,omitempty"`
 	sweeps      []float64
-	PeakRSS float64   `json:"peak_rss_mb"`
-	PeakFDs int       `json:"peak_fds,omitempty"`
+	PeakRSS     float64 `json:"peak_rss_mb"`
+	PeakFDs     int     `json:"peak_fds,omitempty"`
 	// Wrong counts verdicts that differ from the truth, over every run.
 	Wrong         int      `json:"wrong"`
 	WrongExamples []string `json:"wrong_examples,omitempty"`
