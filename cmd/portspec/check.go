@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -9,13 +8,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 	"time"
 
 	"github.com/mattn/go-isatty"
-	"github.com/portspec/portspec/internal/atomicfile"
-	"github.com/portspec/portspec/junit"
 	"github.com/portspec/portspec/report"
 	"github.com/portspec/portspec/runner"
 	"github.com/portspec/portspec/spec"
@@ -48,13 +44,6 @@ func (f *checkFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.failFast, "fail-fast", false, "stop at the first failure; the rest are skipped")
 }
 
-// output is a report file being written.
-type output struct {
-	flag, path string
-	file       *atomicfile.File
-	buf        *bufio.Writer
-}
-
 func runCheck(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("check", "[flags] PATH...", stderr)
 	var f checkFlags
@@ -64,11 +53,12 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return usageError(stderr, fs, err)
 	}
-	textColor, err := useColor(f.color, stdout)
+	// The text report's colour is chosen with its writer (openReports);
+	// this only refuses a bad --color before anything else.
+	diagColor, err := useColor(f.color, stderr)
 	if err != nil {
 		return usageError(stderr, fs, err)
 	}
-	diagColor, _ := useColor(f.color, stderr)
 	switch {
 	case len(paths) == 0:
 		return usageError(stderr, fs, errors.New("name at least one spec file or directory"))
@@ -103,7 +93,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 
 	// Every output file is opened before the first probe: a report that
 	// cannot be written must stop the run, not surface after it.
-	outputs, reporters, code := f.openReports(stdout, stderr, textColor)
+	outputs, reporters, code := f.openReports(stdout, stderr, s.Files)
 	if code != exitOK {
 		return code
 	}
@@ -158,97 +148,6 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		return exitFailed
 	}
 	return exitOK
-}
-
-// openReports opens the report files the flags ask for and makes their
-// reporters, with the text report on stdout first.
-func (f *checkFlags) openReports(stdout, stderr io.Writer, textColor bool) ([]*output, report.Multi, int) {
-	outputs, code := openOutputs(stderr, []*output{{flag: "--junit", path: f.junit}, {flag: "--log", path: f.log}, {flag: "--json", path: f.json}})
-	if code != exitOK {
-		return nil, nil, code
-	}
-	reporters, code := newReporters(stderr, stdout, report.TextOptions{Color: textColor, Quiet: f.quiet, Verbose: f.verbose}, outputs)
-	if code != exitOK {
-		abortAll(outputs)
-		return nil, nil, code
-	}
-	return outputs, reporters, exitOK
-}
-
-// openOutputs opens the report files that were asked for, making their
-// directories, and returns exit 3 when one cannot be written.
-func openOutputs(stderr io.Writer, wanted []*output) ([]*output, int) {
-	var outputs []*output
-	for _, o := range wanted {
-		if o.path == "" {
-			continue
-		}
-		// Like pytest's --junitxml, create the directory: CI jobs name
-		// out/junit.xml in a fresh checkout.
-		err := os.MkdirAll(filepath.Dir(o.path), 0o755)
-		if err == nil {
-			o.file, err = atomicfile.Create(o.path)
-		}
-		if err != nil {
-			fmt.Fprintf(stderr, "portspec: cannot write %s %s: %v\n", o.flag, o.path, err)
-			abortAll(outputs)
-			return nil, exitIncomplete
-		}
-		o.buf = bufio.NewWriterSize(o.file, 256<<10)
-		outputs = append(outputs, o)
-	}
-	return outputs, exitOK
-}
-
-// newReporters is the text report on stdout and one reporter a file.
-func newReporters(stderr, stdout io.Writer, text report.TextOptions, outputs []*output) (report.Multi, int) {
-	reporters := report.Multi{report.NewText(stdout, text)}
-	for _, o := range outputs {
-		var r report.Reporter
-		var err error
-		switch o.flag {
-		case "--junit":
-			r, err = junit.New(o.buf)
-		case "--log":
-			r, err = report.NewLog(o.buf)
-		case "--json":
-			r = report.NewJSON(o.buf)
-		}
-		if err != nil {
-			fmt.Fprintf(stderr, "portspec: %v\n", err)
-			return nil, exitIncomplete
-		}
-		reporters = append(reporters, r)
-	}
-	return reporters, exitOK
-}
-
-// commitAll puts every report in place, unless writing one failed: then
-// none is, and the run exits 3.
-func commitAll(stderr io.Writer, outputs []*output, writeErr error) int {
-	for _, o := range outputs {
-		if writeErr != nil {
-			break
-		}
-		err := o.buf.Flush()
-		if err == nil {
-			err = o.file.Commit()
-		}
-		if err != nil {
-			writeErr = fmt.Errorf("%s %s: %w", o.flag, o.path, err)
-		}
-	}
-	if writeErr != nil {
-		fmt.Fprintf(stderr, "portspec: writing the reports: %v\n", writeErr)
-		return exitIncomplete
-	}
-	return exitOK
-}
-
-func abortAll(outputs []*output) {
-	for _, o := range outputs {
-		o.file.Abort()
-	}
 }
 
 func isTerminal(w io.Writer) bool {

@@ -36,7 +36,7 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return usageError(stderr, fs, err)
 	}
-	textColor, err := useColor(f.color, stdout)
+	_, err = useColor(f.color, stdout)
 	switch {
 	case err != nil:
 		return usageError(stderr, fs, err)
@@ -71,7 +71,7 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 
-	outputs, reporters, code := f.openReports(stdout, stderr, textColor)
+	outputs, reporters, code := f.openReports(stdout, stderr, paths)
 	if code != exitOK {
 		return code
 	}

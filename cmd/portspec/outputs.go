@@ -1,0 +1,187 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/portspec/portspec/internal/atomicfile"
+	"github.com/portspec/portspec/junit"
+	"github.com/portspec/portspec/report"
+)
+
+// output is a report being written: to a file, whole or not at all, or to
+// stdout when its path is "-" or /dev/stdout.
+type output struct {
+	flag, path string
+	file       *atomicfile.File // nil on stdout
+	buf        *bufio.Writer
+}
+
+// toStdout reports whether a report path means the standard output.
+func toStdout(path string) bool { return path == "-" || path == "/dev/stdout" }
+
+// openReports checks the report paths the flags ask for, opens them, and
+// makes their reporters, the text report first: on stdout, or on stderr
+// when a report takes stdout. protected are the files the command reads
+// (its spec files, or merge's inputs), which no report may replace.
+func (f *checkFlags) openReports(stdout, stderr io.Writer, protected []string) ([]*output, report.Multi, int) {
+	wanted := []*output{{flag: "--junit", path: f.junit}, {flag: "--log", path: f.log}, {flag: "--json", path: f.json}}
+	var asked []*output
+	for _, o := range wanted {
+		if o.path != "" {
+			asked = append(asked, o)
+		}
+	}
+	if err := checkOutputPaths(asked, protected); err != nil {
+		fmt.Fprintf(stderr, "portspec: %v\n", err)
+		return nil, nil, exitUsage
+	}
+	textOut := stdout
+	for _, o := range asked {
+		if toStdout(o.path) {
+			textOut = stderr
+		}
+	}
+	textColor, _ := useColor(f.color, textOut)
+	outputs, code := openOutputs(stderr, stdout, asked)
+	if code != exitOK {
+		return nil, nil, code
+	}
+	reporters, code := newReporters(stderr, textOut, report.TextOptions{Color: textColor, Quiet: f.quiet, Verbose: f.verbose}, outputs)
+	if code != exitOK {
+		abortAll(outputs)
+		return nil, nil, code
+	}
+	return outputs, reporters, exitOK
+}
+
+// checkOutputPaths refuses, before anything is probed or written, report
+// paths that would lose data: two reports on one file (or both on
+// stdout), a report over a file the command reads, a report on a
+// directory.
+func checkOutputPaths(outputs []*output, protected []string) error {
+	read := map[string]string{}
+	for _, p := range protected {
+		read[pathKey(p)] = p
+	}
+	seen := map[string]*output{}
+	for _, o := range outputs {
+		if info, err := os.Stat(o.path); err == nil && info.IsDir() {
+			return fmt.Errorf("%s %s is a directory: name a file", o.flag, o.path)
+		}
+		key := pathKey(o.path)
+		if prev, ok := seen[key]; ok {
+			where := o.path
+			if key == "stdout" {
+				where = "to stdout"
+			}
+			return fmt.Errorf("%s and %s both write %s: give each report a file of its own", prev.flag, o.flag, where)
+		}
+		seen[key] = o
+		if p, ok := read[key]; ok {
+			return fmt.Errorf("%s %s would overwrite %s, which this command reads", o.flag, o.path, p)
+		}
+	}
+	return nil
+}
+
+// pathKey names the file a path leads to, so that two spellings of one
+// file compare equal: stdout's two names, ./x and x, a link and its
+// target. A file not there yet is keyed by its resolved directory.
+func pathKey(path string) string {
+	if toStdout(path) {
+		return "stdout"
+	}
+	if resolved, err := filepath.EvalSymlinks(path); err == nil {
+		path = resolved
+	} else if dir, err := filepath.EvalSymlinks(filepath.Dir(path)); err == nil {
+		path = filepath.Join(dir, filepath.Base(path))
+	}
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
+	return path
+}
+
+// openOutputs opens the reports that were asked for, making their
+// directories, and returns exit 3 when one cannot be written.
+func openOutputs(stderr, stdout io.Writer, asked []*output) ([]*output, int) {
+	var outputs []*output
+	for _, o := range asked {
+		if toStdout(o.path) {
+			o.buf = bufio.NewWriterSize(stdout, 256<<10)
+			outputs = append(outputs, o)
+			continue
+		}
+		// Like pytest's --junitxml, create the directory: CI jobs name
+		// out/junit.xml in a fresh checkout.
+		err := os.MkdirAll(filepath.Dir(o.path), 0o755)
+		if err == nil {
+			o.file, err = atomicfile.Create(o.path)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "portspec: cannot write %s %s: %v\n", o.flag, o.path, err)
+			abortAll(outputs)
+			return nil, exitIncomplete
+		}
+		o.buf = bufio.NewWriterSize(o.file, 256<<10)
+		outputs = append(outputs, o)
+	}
+	return outputs, exitOK
+}
+
+// newReporters is the text report and one reporter an output.
+func newReporters(stderr, textOut io.Writer, text report.TextOptions, outputs []*output) (report.Multi, int) {
+	reporters := report.Multi{report.NewText(textOut, text)}
+	for _, o := range outputs {
+		var r report.Reporter
+		var err error
+		switch o.flag {
+		case "--junit":
+			r, err = junit.New(o.buf)
+		case "--log":
+			r, err = report.NewLog(o.buf)
+		case "--json":
+			r = report.NewJSON(o.buf)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "portspec: %v\n", err)
+			return nil, exitIncomplete
+		}
+		reporters = append(reporters, r)
+	}
+	return reporters, exitOK
+}
+
+// commitAll puts every report in place, unless writing one failed: then
+// no file is, and the run exits 3. A report on stdout is only flushed.
+func commitAll(stderr io.Writer, outputs []*output, writeErr error) int {
+	for _, o := range outputs {
+		if writeErr != nil {
+			break
+		}
+		err := o.buf.Flush()
+		if err == nil && o.file != nil {
+			err = o.file.Commit()
+		}
+		if err != nil {
+			writeErr = fmt.Errorf("%s %s: %w", o.flag, o.path, err)
+		}
+	}
+	if writeErr != nil {
+		fmt.Fprintf(stderr, "portspec: writing the reports: %v\n", writeErr)
+		return exitIncomplete
+	}
+	return exitOK
+}
+
+func abortAll(outputs []*output) {
+	for _, o := range outputs {
+		if o.file != nil {
+			o.file.Abort()
+		}
+	}
+}
