@@ -2,9 +2,11 @@ package report
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/fatih/color"
@@ -32,6 +34,7 @@ type Text struct {
 	red, green, yellow, bold, faint *color.Color
 	shown                           string
 	err                             error
+	gone                            bool // the reader closed the pipe
 }
 
 // NewText returns a text reporter writing to w. Its colours are its own:
@@ -56,7 +59,7 @@ func NewText(w io.Writer, opts TextOptions) *Text {
 }
 
 func (t *Text) printf(c *color.Color, format string, args ...any) {
-	if t.err != nil {
+	if t.err != nil || t.gone {
 		return
 	}
 	s := fmt.Sprintf(format, args...)
@@ -69,7 +72,19 @@ func (t *Text) printf(c *color.Color, format string, args ...any) {
 			s += "\n"
 		}
 	}
-	_, t.err = io.WriteString(t.w, s)
+	t.check(io.WriteString(t.w, s))
+}
+
+// check keeps a write's error, except a closed pipe: whoever read the text
+// (check | head) has gone, which ends the text report and nothing else.
+// The other reports, and the exit code, are still the run's.
+func (t *Text) check(_ int, err error) {
+	switch {
+	case errors.Is(err, syscall.EPIPE):
+		t.gone = true
+	case err != nil && t.err == nil:
+		t.err = err
+	}
 }
 
 func (t *Text) Begin(Meta) error { return nil }
@@ -124,8 +139,8 @@ func (t *Text) Result(o runner.Outcome) error {
 }
 
 func (t *Text) flush() {
-	if err := t.w.Flush(); err != nil && t.err == nil {
-		t.err = err
+	if !t.gone {
+		t.check(0, t.w.Flush())
 	}
 }
 

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/mattn/go-isatty"
@@ -107,8 +105,8 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		Version: portspecVersion(), Hostname: hostname, Command: append([]string{"portspec", "check"}, args...),
 		Vantage: f.from, Tags: f.tags, Shard: sel.Shard.String(), Files: s.Files, Digest: s.Digest, Start: time.Now(),
 	}
-	signalled, stopSignals := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stopSignals()
+	signalled, stop := stoppable()
+	defer stop()
 	ctx, cancel := context.WithCancel(signalled)
 	defer cancel()
 

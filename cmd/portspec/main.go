@@ -3,13 +3,31 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"syscall"
 )
 
 func main() {
+	// A reader that goes away (check | head) must end the text report,
+	// not the run: ignored, SIGPIPE makes the write fail with EPIPE
+	// instead of killing the process with every report unwritten.
+	signal.Ignore(syscall.SIGPIPE)
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// stopSignals are the signals that stop a run the way Ctrl-C does: probing
+// stops, the reports are written, and the command exits 130. SIGHUP is
+// among them, since a closed terminal or SSH session sends it. SIGQUIT is
+// left to Go, which dumps every goroutine: that is what it is for.
+var stopSignals = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP}
+
+// stoppable returns a context that ends on a stop signal.
+func stoppable() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), stopSignals...)
 }
 
 // Exit codes, shared by every command.

@@ -14,7 +14,7 @@ import (
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"portspec": func() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) },
+		"portspec": main,
 	})
 }
 

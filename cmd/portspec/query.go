@@ -11,9 +11,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/mattn/go-isatty"
@@ -84,7 +82,7 @@ func runQuery(args []string, stdout, stderr io.Writer) int {
 	if !*quiet {
 		out = io.MultiWriter(stdout, &text)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := stoppable()
 	defer stop()
 
 	addrs, ok := queryResolve(ctx, out, *name, !*noReverse)

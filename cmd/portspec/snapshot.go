@@ -7,10 +7,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
-	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/portspec/portspec/internal/atomicfile"
@@ -50,7 +47,7 @@ func runSnapshot(args []string, stdout, stderr io.Writer) int {
 		*name = *target
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := stoppable()
 	defer stop()
 	addrs, err := resolveAll(ctx, *target)
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 )
@@ -61,7 +62,8 @@ func Create(path string) (*File, error) {
 	if dir == "" {
 		dir = "."
 	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	removeStale(dir, base)
+	f, err := os.CreateTemp(dir, fmt.Sprintf(".%s.tmp-%d-*", base, os.Getpid()))
 	if err != nil {
 		return nil, err
 	}
@@ -73,6 +75,30 @@ func Create(path string) (*File, error) {
 		}
 	}
 	return file, nil
+}
+
+// removeStale removes the temporary files that runs killed before they
+// could clean up (SIGKILL, a power cut) left for the same target: those
+// whose writer, named in the file's name, is no longer running. A live
+// writer's file, or one whose name says nothing of its writer, stays.
+func removeStale(dir, base string) {
+	prefix := "." + base + ".tmp-"
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		rest, ok := strings.CutPrefix(e.Name(), prefix)
+		if !ok {
+			continue
+		}
+		digits, _, _ := strings.Cut(rest, "-")
+		pid, err := strconv.Atoi(digits)
+		if err != nil || pid <= 0 || syscall.Kill(pid, 0) != syscall.ESRCH {
+			continue
+		}
+		os.Remove(filepath.Join(dir, e.Name()))
+	}
 }
 
 // resolve follows path's symlinks to what is to be written, and returns

@@ -163,6 +163,32 @@ func TestWritePipesInPlace(t *testing.T) {
 	}
 }
 
+// A run killed before it cleaned up left a temporary file; the next run
+// writing the same report removes it, but never a live writer's.
+func TestCreateRemovesStaleTemporaries(t *testing.T) {
+	dir := t.TempDir()
+	// Above Linux's largest pid_max (2^22): no such process can run.
+	stale := filepath.Join(dir, ".j.xml.tmp-4194305-123")
+	live := filepath.Join(dir, fmt.Sprintf(".j.xml.tmp-%d-456", os.Getpid()))
+	other := filepath.Join(dir, ".other.xml.tmp-4194305-789")
+	for _, p := range []string{stale, live, other} {
+		if err := os.WriteFile(p, []byte("half"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := Write(filepath.Join(dir, "j.xml"), []byte("whole")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("the dead run's temporary file is still there: %v", err)
+	}
+	for _, p := range []string{live, other} {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("%s was removed: %v", filepath.Base(p), err)
+		}
+	}
+}
+
 func TestCreateRefusesDirectory(t *testing.T) {
 	if _, err := Create(t.TempDir()); err == nil || !strings.Contains(err.Error(), "is a directory") {
 		t.Errorf("Create of a directory: %v", err)
