@@ -21,6 +21,7 @@ type JSONReader struct {
 	Meta  Meta
 	dec   *json.Decoder
 	hosts map[string]*spec.Host
+	read  int // results read
 }
 
 type readMeta struct {
@@ -125,10 +126,70 @@ func (jr *JSONReader) Next() (o runner.Outcome, ok bool, err error) {
 	}
 	var r readResult
 	if err := jr.dec.Decode(&r); err != nil {
-		return o, false, err
+		return o, false, truncated(err)
 	}
 	o, err = jr.outcome(r)
+	if err == nil {
+		jr.read++
+	}
 	return o, err == nil, err
+}
+
+// Tail is what a JSON report says after its results.
+type Tail struct {
+	Total       int
+	Interrupted bool
+}
+
+// End reads what follows the last result (the end of the list, the
+// summary, the end of the document), once Next has said there are no
+// more, and checks that the summary counts the results that were read. A
+// report that stops early, has results missing, or has no summary is not
+// whole: the run that wrote it did not finish, or the file was cut.
+func (jr *JSONReader) End() (Tail, error) {
+	if tok, err := jr.dec.Token(); err != nil || tok != json.Delim(']') {
+		return Tail{}, truncated(err)
+	}
+	var sum *jsonSummary
+	for jr.dec.More() {
+		tok, err := jr.dec.Token()
+		if err != nil {
+			return Tail{}, truncated(err)
+		}
+		if tok != "summary" {
+			var skip json.RawMessage
+			if err := jr.dec.Decode(&skip); err != nil {
+				return Tail{}, truncated(err)
+			}
+			continue
+		}
+		sum = &jsonSummary{Total: -1}
+		if err := jr.dec.Decode(sum); err != nil {
+			return Tail{}, truncated(err)
+		}
+	}
+	if tok, err := jr.dec.Token(); err != nil || tok != json.Delim('}') {
+		return Tail{}, truncated(err)
+	}
+	if _, err := jr.dec.Token(); err != io.EOF {
+		return Tail{}, errors.New("more follows the end of the report")
+	}
+	switch {
+	case sum == nil:
+		return Tail{}, errors.New("the report has no summary: the run that wrote it did not finish")
+	case sum.Total != jr.read:
+		return Tail{}, fmt.Errorf("the summary counts %d results, but the report holds %d: results are missing", sum.Total, jr.read)
+	}
+	return Tail{Total: sum.Total, Interrupted: sum.Interrupted}, nil
+}
+
+// truncated names an error in the middle of a report for what it most
+// likely is.
+func truncated(err error) error {
+	if err == nil || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return errors.New("the report ends early: it was cut, or the run that wrote it did not finish")
+	}
+	return fmt.Errorf("the report is not whole: %v", err)
 }
 
 var (

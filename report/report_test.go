@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -206,5 +207,59 @@ func TestJSONRoundTrip(t *testing.T) {
 	w.End(sum)
 	if first.String() != second.String() {
 		t.Errorf("the JSON changed on a round trip:\n%s\n---\n%s", first.String(), second.String())
+	}
+}
+
+// readAll reads a JSON report to its end, as merge checks an input.
+func readAll(doc string) (report.Tail, error) {
+	jr, err := report.OpenJSON(strings.NewReader(doc))
+	if err != nil {
+		return report.Tail{}, err
+	}
+	for {
+		_, ok, err := jr.Next()
+		if err != nil {
+			return report.Tail{}, err
+		}
+		if !ok {
+			return jr.End()
+		}
+	}
+}
+
+// TestJSONEndRefusesIncomplete: a report is whole or refused.
+func TestJSONEndRefusesIncomplete(t *testing.T) {
+	var buf bytes.Buffer
+	feed(t, report.NewJSON(&buf), reporttest.Meta())
+	whole := buf.String()
+	tail, err := readAll(whole)
+	if err != nil || tail.Total != 9 || tail.Interrupted {
+		t.Fatalf("the whole report: %+v, %v", tail, err)
+	}
+	lines := strings.Split(whole, "\n")
+	var noSummary []string
+	for _, l := range lines {
+		switch {
+		case strings.HasPrefix(l, `"summary"`):
+		case l == "],":
+			noSummary = append(noSummary, "]")
+		default:
+			noSummary = append(noSummary, l)
+		}
+	}
+	for _, tc := range []struct{ name, doc, want string }{
+		{"cut in a result", whole[:len(whole)/2], "the report ends early"},
+		{"cut after the results", whole[:strings.Index(whole, `"summary"`)], "the report ends early"},
+		{"a result taken out", strings.Join(append(lines[:3:3], lines[4:]...), "\n"), "the summary counts 9 results, but the report holds 8"},
+		{"no summary", strings.Join(noSummary, "\n"), "the report has no summary"},
+		{"more after the end", whole + "{}", "more follows the end of the report"},
+	} {
+		if _, err := readAll(tc.doc); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
+		}
+	}
+	interrupted := strings.Replace(whole, `"interrupted":false`, `"interrupted":true`, 1)
+	if tail, err := readAll(interrupted); err != nil || !tail.Interrupted {
+		t.Errorf("an interrupted run: %+v, %v", tail, err)
 	}
 }

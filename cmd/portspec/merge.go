@@ -21,6 +21,38 @@ type input struct {
 	path   string
 	file   *os.File
 	reader *report.JSONReader
+	tail   report.Tail
+}
+
+// open reads the report's metadata, from its start.
+func (in *input) open() error {
+	if _, err := in.file.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	var err error
+	in.reader, err = report.OpenJSON(bufio.NewReaderSize(in.file, 256<<10))
+	return err
+}
+
+// check reads the whole report and refuses one that is not whole, then
+// opens it again for the merge: nothing is written before every input
+// has been read to its end.
+func (in *input) check() error {
+	for {
+		_, ok, err := in.reader.Next()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+	}
+	tail, err := in.reader.End()
+	if err != nil {
+		return err
+	}
+	in.tail = tail
+	return in.open()
 }
 
 func runMerge(args []string, stdout, stderr io.Writer) int {
@@ -60,10 +92,17 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 		}
 		in := &input{path: p, file: file}
 		inputs = append(inputs, in)
-		if in.reader, err = report.OpenJSON(bufio.NewReaderSize(file, 256<<10)); err != nil {
-			fmt.Fprintf(stderr, "portspec merge: %s: %v\n", p, err)
+		err = in.open()
+		if err == nil {
+			err = in.check()
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "portspec merge: refusing %s: %v\n", p, err)
 			return exitUsage
 		}
+	}
+	if versions := portspecVersions(inputs); len(versions) > 1 {
+		fmt.Fprintf(stderr, "portspec merge: warning: the results come from portspec %s; merged, they may not mean the same\n", strings.Join(versions, ", "))
 	}
 	vantages, err := groupInputs(inputs)
 	if err != nil {
@@ -108,16 +147,35 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	sum.Elapsed = time.Since(meta.Start)
+	for _, in := range inputs {
+		sum.Interrupted = sum.Interrupted || in.tail.Interrupted
+	}
 	if err := reporters.End(sum); err != nil && writeErr == nil {
 		writeErr = err
 	}
 	if code := commitAll(stderr, outputs, writeErr); code != exitOK {
 		return code
 	}
-	if sum.Failed+sum.Errors > 0 {
+	switch {
+	case sum.Interrupted:
+		// A shard that did not finish makes the whole run unfinished:
+		// never a pass.
+		return exitInterrupted
+	case sum.Failed+sum.Errors > 0:
 		return exitFailed
 	}
 	return exitOK
+}
+
+// portspecVersions lists the versions of portspec that wrote inputs.
+func portspecVersions(inputs []*input) []string {
+	var versions []string
+	for _, in := range inputs {
+		if v := in.reader.Meta.Version; !slices.Contains(versions, v) {
+			versions = append(versions, v)
+		}
+	}
+	return versions
 }
 
 // vantageGroup is the inputs probed from one vantage point.
