@@ -32,17 +32,23 @@ type Options struct {
 	// MaxAddresses caps the addresses of one host block; 0 means
 	// DefaultMaxAddresses.
 	MaxAddresses int
+	// MaxFileSize caps a spec or variable file, and a variable's value,
+	// in bytes; 0 means DefaultMaxFileSize.
+	MaxFileSize int64
 }
 
 // Loader loads spec files. It keeps one parser for all of them, so that
 // diagnostics can quote the source of any file it read.
 type Loader struct {
 	parser *hclparse.Parser
+	// MaxFileSize caps what the loader reads (Load sets it from the
+	// options; fmt keeps the default).
+	MaxFileSize int64
 }
 
 // NewLoader returns a Loader with an empty parser.
 func NewLoader() *Loader {
-	return &Loader{parser: hclparse.NewParser()}
+	return &Loader{parser: hclparse.NewParser(), MaxFileSize: DefaultMaxFileSize}
 }
 
 // Files returns every file the loader parsed, for printing diagnostics.
@@ -54,6 +60,9 @@ func (l *Loader) Files() map[string]*hcl.File {
 // the diagnostics hold an error the Spec is nil: a spec is used whole or not
 // at all.
 func (l *Loader) Load(paths []string, opts Options) (*Spec, hcl.Diagnostics) {
+	if opts.MaxFileSize > 0 {
+		l.MaxFileSize = opts.MaxFileSize
+	}
 	files, diags := l.parseAll(paths)
 	if diags.HasErrors() {
 		return nil, diags
@@ -131,14 +140,9 @@ func (l *Loader) parseAll(paths []string) ([]parsedFile, hcl.Diagnostics) {
 }
 
 func (l *Loader) parseFile(name string) (*hcl.File, hcl.Diagnostics) {
-	src, err := os.ReadFile(name)
-	if err != nil {
-		return nil, hcl.Diagnostics{{
-			Severity: hcl.DiagError,
-			Summary:  "Cannot read spec file",
-			Detail:   err.Error(),
-			Subject:  &hcl.Range{Filename: name},
-		}}
+	src, diag := readSpecFile(name, l.MaxFileSize)
+	if diag != nil {
+		return nil, hcl.Diagnostics{diag}
 	}
 	if bad, ok := firstInvalidUTF8(src, name); !ok {
 		// Registered without a body so the diagnostic can quote the line.
@@ -149,6 +153,10 @@ func (l *Loader) parseFile(name string) (*hcl.File, hcl.Diagnostics) {
 			Detail:   fmt.Sprintf("Byte 0x%02x at offset %d is not valid UTF-8. Spec files must be UTF-8 text; convert the file, for example with iconv.", src[bad.Start.Byte], bad.Start.Byte),
 			Subject:  &bad,
 		}}
+	}
+	if diag := checkNesting(src, name); diag != nil {
+		l.parser.AddFile(name, &hcl.File{Bytes: src, Body: hcl.EmptyBody()})
+		return nil, hcl.Diagnostics{diag}
 	}
 	return l.parser.ParseHCL(src, name)
 }
@@ -198,11 +206,24 @@ func SpecFiles(path string) ([]string, hcl.Diagnostics) {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read spec directory", Detail: err.Error(), Subject: subject}}
 	}
 	var names []string
+	var diags hcl.Diagnostics
 	for _, e := range entries {
 		if e.IsDir() || !isSpecFileName(e.Name()) {
 			continue
 		}
-		names = append(names, filepath.Join(path, e.Name()))
+		name := filepath.Join(path, e.Name())
+		// A FIFO or device named *.hcl would hang the load; a link is
+		// judged by what it leads to.
+		if info, err := os.Stat(name); err == nil && !info.Mode().IsRegular() && !info.IsDir() {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Not a regular file",
+				Detail:  fmt.Sprintf("%s is %s in the spec directory: spec files are read only from regular files.", name, describeMode(info.Mode())),
+				Subject: &hcl.Range{Filename: name}})
+			continue
+		}
+		names = append(names, name)
+	}
+	if diags.HasErrors() {
+		return nil, diags
 	}
 	sort.Strings(names)
 	if len(names) == 0 {

@@ -138,7 +138,17 @@ func (d *decoder) assignRaw(v *variable, raw, source string) {
 		v.given = true
 		return
 	}
-	d.commandLineRange(source, raw)
+	rng := d.commandLineRange(source, raw)
+	if int64(len(raw)) > d.loader.MaxFileSize {
+		d.errorf(rng, "Variable value too large", "%s is %d bytes, more than the %d a spec file may be; --max-file-size raises the limit.", source, len(raw), d.loader.MaxFileSize)
+		v.given = true
+		return
+	}
+	if diag := checkNesting([]byte(raw), source); diag != nil {
+		d.add(hcl.Diagnostics{diag})
+		v.given = true
+		return
+	}
 	expr, ds := hclsyntax.ParseExpression([]byte(raw), source, hcl.InitialPos)
 	d.add(ds)
 	if ds.HasErrors() {

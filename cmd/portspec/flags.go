@@ -7,6 +7,7 @@ import (
 	"github.com/portspec/portspec/internal/atomicfile"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -88,7 +89,33 @@ type specFlags struct {
 	vars, varFiles, tags stringsFlag
 	from, shard          string
 	maxAddresses         int
+	maxFileSize          sizeFlag
 	color                string
+}
+
+// sizeFlag is a size in bytes, given as 16777216, 512KiB, 64MiB or 1GiB.
+type sizeFlag int64
+
+func (s *sizeFlag) String() string { return strconv.FormatInt(int64(*s), 10) }
+
+func (s *sizeFlag) Set(v string) error {
+	units := []struct {
+		suffix string
+		factor int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"B", 1}, {"", 1}}
+	for _, u := range units {
+		digits, ok := strings.CutSuffix(v, u.suffix)
+		if !ok {
+			continue
+		}
+		n, err := strconv.ParseInt(digits, 10, 64)
+		if err != nil || n <= 0 || n > (1<<40)/u.factor {
+			break
+		}
+		*s = sizeFlag(n * u.factor)
+		return nil
+	}
+	return fmt.Errorf("a size is a positive whole number of bytes, with KiB, MiB or GiB if you like, such as 64MiB; got %q", v)
 }
 
 func (f *specFlags) register(fs *flag.FlagSet) {
@@ -98,6 +125,8 @@ func (f *specFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.from, "from", "", "the vantage `point` this run probes from")
 	fs.StringVar(&f.shard, "shard", "", "run only part `k/n` of the checks, for splitting a run over n jobs")
 	fs.IntVar(&f.maxAddresses, "max-addresses", spec.DefaultMaxAddresses, "the most addresses one host block may expand to")
+	f.maxFileSize = spec.DefaultMaxFileSize
+	fs.Var(&f.maxFileSize, "max-file-size", "the largest spec or variable file to read, such as 64MiB (default 16MiB)")
 	fs.StringVar(&f.color, "color", "auto", "colour output: auto, always or never")
 }
 
@@ -107,6 +136,7 @@ func (f *specFlags) options() spec.Options {
 		VarFiles:     f.varFiles,
 		Environ:      os.Environ(),
 		MaxAddresses: f.maxAddresses,
+		MaxFileSize:  int64(f.maxFileSize),
 	}
 }
 

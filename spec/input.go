@@ -1,0 +1,107 @@
+package spec
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"syscall"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// DefaultMaxFileSize is the largest spec or variable file read unless
+// Options.MaxFileSize raises it: a policy of millions of lines is far
+// below it, and /dev/zero is stopped by it.
+const DefaultMaxFileSize = 16 << 20
+
+// maxNesting is the deepest nesting of brackets and braces a spec, a
+// variable file or a variable's value may have. Real specs nest a few
+// levels; HCL's recursive parser overflows Go's stack at some tens of
+// thousands, which would crash validating an untrusted spec.
+const maxNesting = 256
+
+// readSpecFile reads name, which must be a regular file of at most limit
+// bytes: a FIFO or a device would hang the read or never end it.
+func readSpecFile(name string, limit int64) ([]byte, *hcl.Diagnostic) {
+	subject := &hcl.Range{Filename: name}
+	cannot := func(err error) ([]byte, *hcl.Diagnostic) {
+		return nil, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read spec file", Detail: err.Error(), Subject: subject}
+	}
+	// Not O_RDONLY alone: opening a FIFO for reading blocks until a
+	// writer comes. O_NONBLOCK returns at once, and the Stat below
+	// refuses it.
+	f, err := os.OpenFile(name, os.O_RDONLY|nonblock, 0)
+	if err != nil {
+		return cannot(err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return cannot(err)
+	}
+	if !info.Mode().IsRegular() {
+		return nil, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Not a regular file",
+			Detail:  fmt.Sprintf("%s is %s, not a file: spec and variable files are read only from regular files, which end.", name, describeMode(info.Mode())),
+			Subject: subject}
+	}
+	src, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return cannot(err)
+	}
+	if int64(len(src)) > limit {
+		return nil, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Spec file too large",
+			Detail:  fmt.Sprintf("%s is larger than %d bytes, the most a spec or variable file may be; --max-file-size raises the limit.", name, limit),
+			Subject: subject}
+	}
+	return src, nil
+}
+
+func describeMode(m os.FileMode) string {
+	switch {
+	case m&os.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&os.ModeDevice != 0:
+		return "a device"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	case m.IsDir():
+		return "a directory"
+	}
+	return "not a regular file"
+}
+
+// checkNesting refuses source nested deeper than maxNesting, before HCL's
+// parser recurses into it. It counts every bracket, brace and parenthesis,
+// inside strings and comments too: it cannot tell them apart without
+// parsing, and only a string of hundreds of unmatched brackets is
+// refused wrongly.
+func checkNesting(src []byte, name string) *hcl.Diagnostic {
+	depth := 0
+	pos := hcl.Pos{Line: 1, Column: 1}
+	for i, c := range src {
+		switch c {
+		case '(', '[', '{':
+			depth++
+			if depth > maxNesting {
+				end := pos
+				end.Byte, end.Column = i+1, pos.Column+1
+				return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Nested too deeply",
+					Detail:  fmt.Sprintf("Brackets and braces nest more than %d deep here; no policy needs that many, and parsing it could exhaust the stack.", maxNesting),
+					Subject: &hcl.Range{Filename: name, Start: pos, End: end}}
+			}
+		case ')', ']', '}':
+			depth = max(depth-1, 0)
+		}
+		pos.Byte = i + 1
+		if c == '\n' {
+			pos.Line++
+			pos.Column = 1
+		} else if c&0xC0 != 0x80 { // a rune's first byte
+			pos.Column++
+		}
+	}
+	return nil
+}
+
+// nonblock opens a FIFO without waiting for a writer.
+const nonblock = syscall.O_NONBLOCK
