@@ -56,13 +56,13 @@ func seconds(d time.Duration) string {
 
 func (jw *Writer) Result(o runner.Outcome) error {
 	name := report.GroupName(o)
-	if jw.suite == nil || jw.suite.Name != name {
+	if jw.suite == nil || jw.suite.Name != xmlSafe(name) {
 		jw.flush()
-		jw.suite = &gojunit.Testsuite{Name: name, ID: jw.suites, Hostname: jw.meta.Hostname, Package: o.Check.Host.Name}
+		jw.suite = &gojunit.Testsuite{Name: xmlSafe(name), ID: jw.suites, Hostname: xmlSafe(jw.meta.Hostname), Package: xmlSafe(o.Check.Host.Name)}
 		jw.suites++
-		jw.suite.AddProperty("portspec.version", jw.meta.Version)
-		jw.suite.AddProperty("portspec.vantage", o.Vantage)
-		jw.suite.AddProperty("portspec.spec_files", strings.Join(jw.meta.Files, " "))
+		jw.suite.AddProperty("portspec.version", xmlSafe(jw.meta.Version))
+		jw.suite.AddProperty("portspec.vantage", xmlSafe(o.Vantage))
+		jw.suite.AddProperty("portspec.spec_files", xmlSafe(strings.Join(jw.meta.Files, " ")))
 		jw.suite.AddProperty("portspec.spec_digest", jw.meta.Digest)
 		if jw.meta.Shard != "" {
 			jw.suite.AddProperty("portspec.shard", jw.meta.Shard)
@@ -71,19 +71,21 @@ func (jw *Writer) Result(o runner.Outcome) error {
 	}
 	tc := gojunit.Testcase{
 		Name:      report.CheckName(o.Check),
-		Classname: o.Check.Host.Name,
+		Classname: xmlSafe(o.Check.Host.Name),
 		Time:      seconds(o.Duration),
 	}
-	body := strings.Join(append(report.Explain(o), report.TryLines(o.Result)...), "\n")
+	// The spec's descriptions and the target's replies are anyone's text.
+	message := xmlSafe(o.Message)
+	body := xmlSafe(strings.Join(append(report.Explain(o), report.TryLines(o.Result)...), "\n"))
 	switch o.Verdict {
 	case runner.Fail:
-		tc.Failure = &gojunit.Result{Message: o.Message, Type: "mismatch", Data: body}
+		tc.Failure = &gojunit.Result{Message: message, Type: "mismatch", Data: body}
 		jw.suite.Failures++
 	case runner.Errored:
-		tc.Error = &gojunit.Result{Message: o.Message, Type: "probe error", Data: body}
+		tc.Error = &gojunit.Result{Message: message, Type: "probe error", Data: body}
 		jw.suite.Errors++
 	case runner.Skipped:
-		tc.Skipped = &gojunit.Result{Message: o.Message}
+		tc.Skipped = &gojunit.Result{Message: message}
 		jw.suite.Skipped++
 	}
 	jw.suite.Tests++

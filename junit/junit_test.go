@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	gojunit "github.com/jstemmer/go-junit-report/v2/junit"
@@ -134,5 +135,40 @@ func TestSchema(t *testing.T) {
 		if out, err := exec.Command(xmllint, "--noout", "--schema", xsd, path).CombinedOutput(); err != nil {
 			t.Errorf("the report does not validate against %s: %v\n%s", xsd, err, out)
 		}
+	}
+}
+
+// TestHostileText: a description with an ANSI escape, and a target's reply
+// with U+FFFE or bytes that are not UTF-8, used to make the report invalid
+// XML, which CI systems refuse whole. They are now written as escapes.
+func TestHostileText(t *testing.T) {
+	outcomes := reporttest.Outcomes()
+	o := outcomes[1] // tcp/587: a failure, whose body holds the description
+	expect := *o.Check.Expect
+	expect.Description = "\x1b[31mred\x1b[0m"
+	o.Check.Expect = &expect
+	o.Message += " SNMP sysDescr: bad\ufffe\xff"
+	var b bytes.Buffer
+	w, err := junit.New(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Begin(reporttest.Meta())
+	w.Result(o)
+	if err := w.End(reporttest.Summary()); err != nil {
+		t.Fatal(err)
+	}
+	var doc gojunit.Testsuites
+	if err := xml.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatalf("the report is not valid XML: %v\n%s", err, b.Bytes())
+	}
+	f := doc.Suites[0].Testcases[0].Failure
+	for _, want := range []string{`description: \x1b[31mred\x1b[0m`, `bad\ufffe\xff`} {
+		if !strings.Contains(f.Data, want) {
+			t.Errorf("the failure body lacks %q:\n%s", want, f.Data)
+		}
+	}
+	if !strings.Contains(f.Message, `bad\ufffe\xff`) {
+		t.Errorf("the failure message is %q", f.Message)
 	}
 }

@@ -60,7 +60,7 @@ func TestScripts(t *testing.T) {
 //	lab vantage                   add a second client; sets $CLIENT2_NS
 //	lab nft server|router FILE    load an nftables ruleset
 //	lab tcp ADDR:PORT [BANNER]    a TCP listener on the server
-//	lab udp ADDR:PORT KIND        a UDP service: dns, ntp, snmp, echo or silent
+//	lab udp ADDR:PORT KIND        a UDP service: dns, ntp, snmp, snmp-hostile, echo or silent
 func labCmd(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) == 0 {
 		ts.Fatalf("usage: lab up|nft|tcp|udp ...")
@@ -97,7 +97,9 @@ func labCmd(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		ts.Check(l.ServeTCP(netip.MustParseAddrPort(args[1]), banner))
 	case "udp":
-		handlers := map[string]lab.Handler{"dns": lab.DNS, "ntp": lab.NTP, "snmp": lab.SNMP("portspec lab agent"), "echo": lab.Echo, "silent": nil}
+		handlers := map[string]lab.Handler{"dns": lab.DNS, "ntp": lab.NTP, "snmp": lab.SNMP("portspec lab agent"), "echo": lab.Echo, "silent": nil,
+			// A target whose reply is not text XML allows.
+			"snmp-hostile": lab.SNMP("hostile \ufffe\x1b[31magent\x1b[0m")}
 		h, ok := handlers[args[2]]
 		if !ok {
 			ts.Fatalf("lab udp: unknown service %q", args[2])
