@@ -21,7 +21,12 @@ type Progress struct {
 	done, failed atomic.Int64
 	stop         chan struct{}
 	stopped      sync.WaitGroup
-	shown        atomic.Bool
+
+	// mu orders the counter's drawing with the text report's writes on
+	// the same terminal (see Guard); shown says the counter's line is on
+	// the screen, to be cleared before anything else is written.
+	mu    sync.Mutex
+	shown bool
 }
 
 // NewProgress returns a progress counter for total checks.
@@ -55,8 +60,36 @@ func (p *Progress) Begin(Meta) error {
 }
 
 func (p *Progress) draw() {
-	p.shown.Store(true)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.shown = true
 	fmt.Fprintf(p.w, "\r\033[K%d/%d checks, %d failed", p.done.Load(), p.total, p.failed.Load())
+}
+
+// clear takes the counter's line off the screen; p.mu is held.
+func (p *Progress) clear() {
+	if p.shown {
+		fmt.Fprint(p.w, "\r\033[K")
+		p.shown = false
+	}
+}
+
+// Guard returns w, a writer to the same terminal as the counter's, such
+// that every write first clears the counter's line: the text report's
+// lines then never share a line with it. The counter draws itself again
+// on its next tick.
+func (p *Progress) Guard(w io.Writer) io.Writer { return guarded{p, w} }
+
+type guarded struct {
+	p *Progress
+	w io.Writer
+}
+
+func (g guarded) Write(b []byte) (int, error) {
+	g.p.mu.Lock()
+	defer g.p.mu.Unlock()
+	g.p.clear()
+	return g.w.Write(b)
 }
 
 func (p *Progress) Result(o runner.Outcome) error {
@@ -70,9 +103,9 @@ func (p *Progress) Result(o runner.Outcome) error {
 func (p *Progress) End(Summary) error {
 	close(p.stop)
 	p.stopped.Wait()
-	if p.shown.Load() {
-		fmt.Fprint(p.w, "\r\033[K")
-	}
+	p.mu.Lock()
+	p.clear()
+	p.mu.Unlock()
 	return nil
 }
 

@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/portspec/portspec/internal/reporttest"
 	"github.com/portspec/portspec/report"
@@ -263,3 +266,73 @@ func TestJSONEndRefusesIncomplete(t *testing.T) {
 		t.Errorf("an interrupted run: %+v, %v", tail, err)
 	}
 }
+
+// screen plays terminal output (\r, erase-line, \n) into the lines a
+// person would see at the end.
+func screen(out string) []string {
+	var lines []string
+	line := []rune{}
+	col := 0
+	for i := 0; i < len(out); {
+		switch {
+		case strings.HasPrefix(out[i:], "\033[K"):
+			line = line[:col]
+			i += 3
+			continue
+		case out[i] == '\r':
+			col = 0
+		case out[i] == '\n':
+			lines = append(lines, string(line))
+			line, col = []rune{}, 0
+		default:
+			r, size := utf8.DecodeRuneInString(out[i:])
+			if col < len(line) {
+				line[col] = r
+			} else {
+				line = append(line, r)
+			}
+			col++
+			i += size
+			continue
+		}
+		i++
+	}
+	if len(line) > 0 {
+		lines = append(lines, string(line))
+	}
+	return lines
+}
+
+// TestProgressNeverStaysInTheText: the counter and the text report share
+// a terminal; whatever the timing, no line of the final screen holds the
+// counter, and every line of the text is whole (issue #14, item 14).
+func TestProgressNeverStaysInTheText(t *testing.T) {
+	var term bytes.Buffer
+	var mu sync.Mutex
+	tty := writerFunc(func(b []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return term.Write(b)
+	})
+	p := report.NewProgress(tty, 3)
+	text := p.Guard(tty)
+	p.Begin(reporttest.Meta())
+	for i := range 3 {
+		// The counter draws after its first second, then every 200ms.
+		time.Sleep(700 * time.Millisecond)
+		fmt.Fprintf(text, "  ✓ tcp/%d listening  LISTENING\n", 25+i)
+	}
+	p.End(reporttest.Summary())
+	got := screen(term.String())
+	if !strings.Contains(term.String(), "checks, 0 failed") {
+		t.Fatal("the counter never drew: the test proves nothing")
+	}
+	want := []string{"  ✓ tcp/25 listening  LISTENING", "  ✓ tcp/26 listening  LISTENING", "  ✓ tcp/27 listening  LISTENING"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("the screen shows\n%q\nwant\n%q", got, want)
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(b []byte) (int, error) { return f(b) }

@@ -91,13 +91,17 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 
 	// Every output file is opened before the first probe: a report that
 	// cannot be written must stop the run, not surface after it.
-	outputs, reporters, code := f.openReports(stdout, stderr, s.Files)
+	var progress *report.Progress
+	if isTerminal(stderr) && !inCI() {
+		progress = report.NewProgress(stderr, total)
+	}
+	outputs, reporters, code := f.openReports(stdout, stderr, s.Files, progress)
 	if code != exitOK {
 		return code
 	}
 	defer abortAll(outputs)
-	if isTerminal(stderr) && os.Getenv("CI") == "" {
-		reporters = append(reporters, report.NewProgress(stderr, total))
+	if progress != nil {
+		reporters = append(reporters, progress)
 	}
 
 	hostname, _ := os.Hostname()
@@ -118,14 +122,19 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	resolver := &runner.Resolver{OnResolve: reporters.Resolved}
 	var sum report.Summary
 	writeErr := reporters.Begin(meta)
+	stoppedFast := false
 	r.Run(ctx, s.ResolvedChecks(sel, resolver.Resolve), func(res runner.Result) {
 		o := runner.Judge(res)
 		o.Vantage = f.from
+		if o.Verdict == runner.Skipped && stoppedFast && signalled.Err() == nil {
+			o.Message = "not run: --fail-fast stopped the run at the first failure"
+		}
 		sum.Add(o)
 		if err := reporters.Result(o); err != nil && writeErr == nil {
 			writeErr = err
 		}
 		if f.failFast && (o.Verdict == runner.Fail || o.Verdict == runner.Errored) {
+			stoppedFast = true
 			cancel()
 		}
 	})

@@ -161,7 +161,7 @@ func useColor(choice string, w io.Writer) (bool, error) {
 	case "never":
 		return false, nil
 	case "auto":
-		if _, set := os.LookupEnv("NO_COLOR"); set {
+		if noColor() {
 			return false, nil
 		}
 		f, ok := w.(*os.File)
@@ -192,4 +192,19 @@ func writeCommit(f *atomicfile.File, data []byte) error {
 		return err
 	}
 	return f.Commit()
+}
+
+// noColor reports whether NO_COLOR asks for no colour: set to anything
+// but the empty string, as no-color.org has it.
+func noColor() bool { return os.Getenv("NO_COLOR") != "" }
+
+// inCI reports whether a CI system runs the command: CI set to anything
+// but "", "false" or "0", as every CI system sets it and as people unset
+// it.
+func inCI() bool {
+	switch os.Getenv("CI") {
+	case "", "false", "0":
+		return false
+	}
+	return true
 }

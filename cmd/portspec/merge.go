@@ -110,7 +110,7 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 
-	outputs, reporters, code := f.openReports(stdout, stderr, paths)
+	outputs, reporters, code := f.openReports(stdout, stderr, paths, nil)
 	if code != exitOK {
 		return code
 	}

@@ -26,8 +26,10 @@ func toStdout(path string) bool { return path == "-" || path == "/dev/stdout" }
 // openReports checks the report paths the flags ask for, opens them, and
 // makes their reporters, the text report first: on stdout, or on stderr
 // when a report takes stdout. protected are the files the command reads
-// (its spec files, or merge's inputs), which no report may replace.
-func (f *checkFlags) openReports(stdout, stderr io.Writer, protected []string) ([]*output, report.Multi, int) {
+// (its spec files, or merge's inputs), which no report may replace. With
+// a progress counter on the terminal, the text report clears its line
+// before each write.
+func (f *checkFlags) openReports(stdout, stderr io.Writer, protected []string, progress *report.Progress) ([]*output, report.Multi, int) {
 	wanted := []*output{{flag: "--junit", path: f.junit}, {flag: "--log", path: f.log}, {flag: "--json", path: f.json}}
 	var asked []*output
 	for _, o := range wanted {
@@ -46,6 +48,9 @@ func (f *checkFlags) openReports(stdout, stderr io.Writer, protected []string) (
 		}
 	}
 	textColor, _ := useColor(f.color, textOut)
+	if progress != nil {
+		textOut = progress.Guard(textOut)
+	}
 	outputs, code := openOutputs(stderr, stdout, asked)
 	if code != exitOK {
 		return nil, nil, code
