@@ -21,6 +21,14 @@ func WriteDiagnostics(w io.Writer, files map[string]*hcl.File, diags hcl.Diagnos
 			if _, err := fmt.Fprintf(w, "%s: ", loc); err != nil {
 				return err
 			}
+			if r.Start.Line == 0 {
+				// About a whole file or path, such as one that is not
+				// there: no source line to quote, and HCL would say
+				// "on policy/ line 0: (source code not available)".
+				whole := *diag
+				whole.Subject = nil
+				diag = &whole
+			}
 		}
 		if err := text.WriteDiagnostic(diag); err != nil {
 			return err

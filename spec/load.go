@@ -191,12 +191,13 @@ func firstInvalidUTF8(src []byte, name string) (hcl.Range, bool) {
 func SpecFiles(path string) ([]string, hcl.Diagnostics) {
 	subject := &hcl.Range{Filename: path}
 	info, err := os.Stat(path)
-	if err != nil {
-		detail := err.Error()
-		if os.IsNotExist(err) {
-			detail = fmt.Sprintf("There is no file or directory %q.", path)
-		}
-		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Spec path not found", Detail: detail, Subject: subject}}
+	switch {
+	case os.IsNotExist(err):
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Spec path not found",
+			Detail: fmt.Sprintf("There is no file or directory %q.", path), Subject: subject}}
+	case err != nil:
+		// Not "not found": a permission error says what to fix.
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read spec path", Detail: err.Error(), Subject: subject}}
 	}
 	if !info.IsDir() {
 		return []string{path}, nil

@@ -99,9 +99,12 @@ func TestCIExamples(t *testing.T) {
 		var job struct {
 			Kind string
 			Spec struct {
-				CompletionMode string `yaml:"completionMode"`
-				Completions    int
-				Template       struct {
+				CompletionMode       string `yaml:"completionMode"`
+				Completions          int
+				BackoffLimit         *int `yaml:"backoffLimit"`
+				BackoffLimitPerIndex *int `yaml:"backoffLimitPerIndex"`
+				MaxFailedIndexes     *int `yaml:"maxFailedIndexes"`
+				Template             struct {
 					Spec struct {
 						Containers []struct{ Args []string }
 					}
@@ -111,6 +114,11 @@ func TestCIExamples(t *testing.T) {
 		text := readYAML(t, "k8s-indexed-job.yaml", &job)
 		if job.Kind != "Job" || job.Spec.CompletionMode != "Indexed" || job.Spec.Completions < 2 {
 			t.Errorf("want an Indexed Job of several completions: %+v", job)
+		}
+		// A failing shard must not stop the others (issue #14, item 16).
+		if s := job.Spec; s.BackoffLimit != nil || s.BackoffLimitPerIndex == nil || *s.BackoffLimitPerIndex != 0 ||
+			s.MaxFailedIndexes == nil || *s.MaxFailedIndexes != s.Completions {
+			t.Errorf("want backoffLimitPerIndex 0, maxFailedIndexes = completions, and no Job-wide backoffLimit: %+v", s)
 		}
 		args := strings.Join(job.Spec.Template.Spec.Containers[0].Args, " ")
 		if !strings.Contains(args, `--shard "$((JOB_COMPLETION_INDEX + 1))/4"`) {
