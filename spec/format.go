@@ -9,7 +9,7 @@ import (
 // parses the file first and returns the syntax errors instead, so that a
 // broken file is never rewritten into something that looks fixed.
 func (l *Loader) Format(filename string) (formatted, original []byte, diags hcl.Diagnostics) {
-	f, diags := l.parseFile(filename)
+	f, diags := l.parseFile(filename, "spec file")
 	if f == nil || diags.HasErrors() {
 		return nil, nil, diags
 	}

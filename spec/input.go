@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"syscall"
 
 	"github.com/hashicorp/hcl/v2"
@@ -20,12 +21,13 @@ const DefaultMaxFileSize = 16 << 20
 // thousands, which would crash validating an untrusted spec.
 const maxNesting = 256
 
-// readSpecFile reads name, which must be a regular file of at most limit
-// bytes: a FIFO or a device would hang the read or never end it.
-func readSpecFile(name string, limit int64) ([]byte, *hcl.Diagnostic) {
+// readSpecFile reads name, a spec or variable file as kind says, which
+// must be a regular file of at most limit bytes: a FIFO or a device would
+// hang the read or never end it.
+func readSpecFile(name, kind string, limit int64) ([]byte, *hcl.Diagnostic) {
 	subject := &hcl.Range{Filename: name}
 	cannot := func(err error) ([]byte, *hcl.Diagnostic) {
-		return nil, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read spec file", Detail: err.Error(), Subject: subject}
+		return nil, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read " + kind, Detail: err.Error(), Subject: subject}
 	}
 	// Not O_RDONLY alone: opening a FIFO for reading blocks until a
 	// writer comes. O_NONBLOCK returns at once, and the Stat below
@@ -49,7 +51,7 @@ func readSpecFile(name string, limit int64) ([]byte, *hcl.Diagnostic) {
 		return cannot(err)
 	}
 	if int64(len(src)) > limit {
-		return nil, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Spec file too large",
+		return nil, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: capitalize(kind) + " too large",
 			Detail:  fmt.Sprintf("%s is larger than %d bytes, the most a spec or variable file may be; --max-file-size raises the limit.", name, limit),
 			Subject: subject}
 	}
@@ -105,3 +107,10 @@ func checkNesting(src []byte, name string) *hcl.Diagnostic {
 
 // nonblock opens a FIFO without waiting for a writer.
 const nonblock = syscall.O_NONBLOCK
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}

@@ -130,7 +130,7 @@ func (l *Loader) parseAll(paths []string) ([]parsedFile, hcl.Diagnostics) {
 	}
 	var files []parsedFile
 	for _, name := range names {
-		f, ds := l.parseFile(name)
+		f, ds := l.parseFile(name, "spec file")
 		diags = append(diags, ds...)
 		if f != nil {
 			files = append(files, parsedFile{name, f})
@@ -139,8 +139,10 @@ func (l *Loader) parseAll(paths []string) ([]parsedFile, hcl.Diagnostics) {
 	return files, diags
 }
 
-func (l *Loader) parseFile(name string) (*hcl.File, hcl.Diagnostics) {
-	src, diag := readSpecFile(name, l.MaxFileSize)
+// parseFile reads and parses name, a "spec file" or a "variable file" as
+// kind says, for the diagnostics.
+func (l *Loader) parseFile(name, kind string) (*hcl.File, hcl.Diagnostics) {
+	src, diag := readSpecFile(name, kind, l.MaxFileSize)
 	if diag != nil {
 		return nil, hcl.Diagnostics{diag}
 	}
@@ -149,8 +151,8 @@ func (l *Loader) parseFile(name string) (*hcl.File, hcl.Diagnostics) {
 		l.parser.AddFile(name, &hcl.File{Bytes: src, Body: hcl.EmptyBody()})
 		return nil, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
-			Summary:  "Spec file is not valid UTF-8",
-			Detail:   fmt.Sprintf("Byte 0x%02x at offset %d is not valid UTF-8. Spec files must be UTF-8 text; convert the file, for example with iconv.", src[bad.Start.Byte], bad.Start.Byte),
+			Summary:  fmt.Sprintf("%s is not valid UTF-8", capitalize(kind)),
+			Detail:   fmt.Sprintf("Byte 0x%02x at offset %d is not valid UTF-8. A %s must be UTF-8 text; convert the file, for example with iconv.", src[bad.Start.Byte], bad.Start.Byte, kind),
 			Subject:  &bad,
 		}}
 	}

@@ -71,6 +71,11 @@ func (d *decoder) decodeVariables(blocks hcl.Blocks) {
 		}
 	}
 
+	// Every value given, lowest precedence first: the environment, each
+	// --var-file, each --var. Only the last for a variable is evaluated,
+	// so a value that a later one overrides cannot fail the load, and an
+	// error quotes the value that counts.
+	winner := map[string]func(){}
 	for _, kv := range d.opts.Environ {
 		name, raw, ok := strings.Cut(kv, "=")
 		if !ok || !strings.HasPrefix(name, EnvPrefix) {
@@ -79,11 +84,14 @@ func (d *decoder) decodeVariables(blocks hcl.Blocks) {
 		// The environment is shared with everything else, so a variable
 		// the spec does not declare is simply not ours.
 		if v, declared := vars[strings.TrimPrefix(name, EnvPrefix)]; declared {
-			d.assignRaw(v, raw, name)
+			winner[v.name] = func() { d.assignRaw(v, raw, name) }
 		}
 	}
 	for _, path := range d.opts.VarFiles {
-		d.loadVarFile(path, vars)
+		for _, a := range d.loadVarFile(path, vars) {
+			v := vars[a.Name]
+			winner[v.name] = func() { d.assign(v, a.Expr) }
+		}
 	}
 	for _, assignment := range d.opts.Vars {
 		name, raw, ok := strings.Cut(assignment, "=")
@@ -98,7 +106,12 @@ func (d *decoder) decodeVariables(blocks hcl.Blocks) {
 				"--var sets a variable that the spec must declare in a variable block.%s", didYouMean(name, varNames(order)))
 			continue
 		}
-		d.assignRaw(v, raw, source)
+		winner[v.name] = func() { d.assignRaw(v, raw, source) }
+	}
+	for _, v := range order {
+		if assign, ok := winner[v.name]; ok {
+			assign()
+		}
 	}
 
 	for _, v := range order {
@@ -199,11 +212,13 @@ func (d *decoder) constantString(a *hcl.Attribute) (string, bool) {
 	return v.AsString(), true
 }
 
-func (d *decoder) loadVarFile(path string, vars map[string]*variable) {
-	f, ds := d.loader.parseFile(path)
+// loadVarFile parses a --var-file and returns its assignments of declared
+// variables, reporting the others.
+func (d *decoder) loadVarFile(path string, vars map[string]*variable) []*hcl.Attribute {
+	f, ds := d.loader.parseFile(path, "variable file")
 	d.add(ds)
 	if f == nil || ds.HasErrors() {
-		return
+		return nil
 	}
 	attrs, ds := f.Body.JustAttributes()
 	d.add(ds)
@@ -211,13 +226,14 @@ func (d *decoder) loadVarFile(path string, vars map[string]*variable) {
 	for n := range vars {
 		names = append(names, n)
 	}
+	var given []*hcl.Attribute
 	for _, a := range sortedAttributes(attrs) {
-		v, declared := vars[a.Name]
-		if !declared {
+		if _, declared := vars[a.Name]; !declared {
 			d.errorf(a.NameRange, fmt.Sprintf("Undeclared variable %q", a.Name),
 				"The variable file sets a variable that the spec does not declare.%s", didYouMean(a.Name, names))
 			continue
 		}
-		d.assign(v, a.Expr)
+		given = append(given, a)
 	}
+	return given
 }

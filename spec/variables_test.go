@@ -49,6 +49,11 @@ func TestVariablePrecedence(t *testing.T) {
 		{"var-file beats environment", Options{Environ: []string{"PORTSPEC_VAR_port=2"}, VarFiles: []string{filepath.Join(dir, "a.vars")}}, 3},
 		{"later var-file wins", Options{VarFiles: []string{filepath.Join(dir, "a.vars"), filepath.Join(dir, "b.vars")}}, 4},
 		{"--var beats all", Options{Environ: []string{"PORTSPEC_VAR_port=2"}, VarFiles: []string{filepath.Join(dir, "a.vars")}, Vars: []string{"port=9", "port=6"}}, 6},
+		// An overridden value is never evaluated, so a bad one cannot fail
+		// the load (issue #14, item 12).
+		{"--var beats a bad environment value", Options{Environ: []string{"PORTSPEC_VAR_port=[oops"}, Vars: []string{"port=7"}}, 7},
+		{"a later --var beats a bad one", Options{Vars: []string{"port=[oops", "port=8"}}, 8},
+		{"a var-file beats a bad environment value", Options{Environ: []string{"PORTSPEC_VAR_port=not a number"}, VarFiles: []string{filepath.Join(dir, "a.vars")}}, 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			l := NewLoader()
@@ -73,7 +78,9 @@ func TestVariablePrecedence(t *testing.T) {
 		{"wrong type --var", Options{Vars: []string{"port=[1"}}, "--var port:1:"},
 		{"non-number --var", Options{Vars: []string{`port="x"`}}, `Variable "port" is of type number`},
 		{"undeclared in var-file", Options{VarFiles: []string{filepath.Join(dir, "typo.vars")}}, `Did you mean "port"?`},
-		{"missing var-file", Options{VarFiles: []string{filepath.Join(dir, "nope.vars")}}, "Cannot read spec file"},
+		{"missing var-file", Options{VarFiles: []string{filepath.Join(dir, "nope.vars")}}, "Cannot read variable file"},
+		// The error quotes the value that counts, not another --var's.
+		{"repeated --var, the last bad", Options{Vars: []string{"port=5", "port=[oops"}}, "[oops"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			l := NewLoader()

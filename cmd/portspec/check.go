@@ -62,8 +62,13 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		return usageError(stderr, fs, errors.New("name at least one spec file or directory"))
 	case f.quiet && f.verbose:
 		return usageError(stderr, fs, errors.New("-q and -v exclude each other"))
-	case f.concurrency < 0 || f.perHost < 0 || f.rate < 0 || f.timeout < 0 || f.tries < 0:
-		return usageError(stderr, fs, errors.New("--concurrency, --per-host, --rate, --timeout and --tries must not be negative"))
+	case f.concurrency < 0 || f.perHost < 0 || f.timeout < 0:
+		return usageError(stderr, fs, errors.New("--concurrency, --per-host and --timeout must not be negative"))
+	}
+	for _, err := range []error{checkTries(f.tries), checkRate(f.rate)} {
+		if err != nil {
+			return usageError(stderr, fs, err)
+		}
 	}
 	if err := checkICMPInterval(*f.icmpInterval); err != nil {
 		return usageError(stderr, fs, err)
@@ -85,7 +90,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		// merge still needs its (empty) report to know it ran.
 		fmt.Fprintf(stderr, "portspec check: shard %s holds no checks\n", sel.Shard)
 	} else if total == 0 {
-		fmt.Fprintln(stderr, "portspec check: no checks selected: every block is excluded by --from or --tag, so nothing would be tested")
+		fmt.Fprintln(stderr, "portspec check: "+noChecks(s, sel))
 		return exitUsage
 	}
 
@@ -155,6 +160,15 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		return exitFailed
 	}
 	return exitOK
+}
+
+// noChecks says why a selection holds no checks: the spec has no hosts,
+// or --from or --tag left every block out.
+func noChecks(s *spec.Spec, sel spec.Selection) string {
+	if len(s.Hosts) == 0 {
+		return "the spec has no host blocks, so nothing would be tested"
+	}
+	return "no checks selected: every block is excluded by --from or --tag, so nothing would be tested"
 }
 
 func isTerminal(w io.Writer) bool {

@@ -142,6 +142,9 @@ func (f *specFlags) options() spec.Options {
 
 func (f *specFlags) selection() (spec.Selection, error) {
 	sel := spec.Selection{From: f.from, Tags: f.tags}
+	if f.maxAddresses < 1 {
+		return sel, fmt.Errorf("--max-addresses is the most addresses a host block may have, at least 1; got %d", f.maxAddresses)
+	}
 	if f.shard != "" {
 		shard, err := spec.ParseShard(f.shard)
 		if err != nil {
@@ -207,4 +210,32 @@ func inCI() bool {
 		return false
 	}
 	return true
+}
+
+// maxTries bounds --tries as the spec bounds tries: a million tries of a
+// dropped port is a run that never ends.
+const maxTries = 100
+
+// checkTries refuses a --tries no run can finish; 0 means the default.
+func checkTries(n int) error {
+	if n < 0 || n > maxTries {
+		return fmt.Errorf("--tries is the tries before silence counts, from 1 to %d; got %d", maxTries, n)
+	}
+	return nil
+}
+
+// Bounds of --rate: below a probe every ten seconds a run seems to hang,
+// and above ten million a second the limit means nothing.
+const (
+	minRate = 0.1
+	maxRate = 1e7
+)
+
+// checkRate refuses a --rate that is not a number of probes a second; 0
+// means no limit.
+func checkRate(r float64) error {
+	if r == 0 || r >= minRate && r <= maxRate {
+		return nil
+	}
+	return fmt.Errorf("--rate is probes a second, from %g to %g, or 0 for no limit; got %g", minRate, maxRate, r)
 }

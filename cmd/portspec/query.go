@@ -49,12 +49,15 @@ func runQuery(args []string, stdout, stderr io.Writer) int {
 	if len(rest) > 0 {
 		return usageError(stderr, fs, fmt.Errorf("unexpected argument %q", rest[0]))
 	}
-	protos, ports, err := queryTargets(*name, *proto, *endpoint, *list, *portRange)
+	protos, ports, err := queryTargets("query", *name, *proto, *endpoint, *list, *portRange)
 	if err == nil && (*sourcePort < 0 || *sourcePort > 65535) {
 		err = fmt.Errorf("-sp must be a port from 1 to 65535")
 	}
-	if err == nil && (*tries < 0 || *timeout < 0) {
-		err = fmt.Errorf("-tries and -timeout must not be negative")
+	if err == nil && *timeout < 0 {
+		err = fmt.Errorf("-timeout must not be negative")
+	}
+	if err == nil {
+		err = checkTries(*tries)
 	}
 	if err == nil {
 		err = checkICMPInterval(*interval)
@@ -184,10 +187,11 @@ func quietCode(s runner.Status) int {
 	return exitIncomplete
 }
 
-// queryTargets checks the flags and returns the protocols and ports to query.
-func queryTargets(name, proto, endpoint, list, portRange string) ([]spec.Protocol, []uint16, error) {
+// queryTargets checks the flags and returns the protocols and ports to
+// probe; command is query or snapshot, whose flags differ.
+func queryTargets(command, name, proto, endpoint, list, portRange string) ([]spec.Protocol, []uint16, error) {
 	if name == "" {
-		return nil, nil, fmt.Errorf("-n is required: the name or address to query")
+		return nil, nil, fmt.Errorf("-n is required: the name or address to %s", command)
 	}
 	var protos []spec.Protocol
 	switch proto {
@@ -207,6 +211,9 @@ func queryTargets(name, proto, endpoint, list, portRange string) ([]spec.Protoco
 		}
 	}
 	if given > 1 {
+		if command == "snapshot" {
+			return nil, nil, fmt.Errorf("give one of -o and -r")
+		}
 		return nil, nil, fmt.Errorf("give one of -e, -o and -r")
 	}
 	var items []string

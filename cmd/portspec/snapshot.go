@@ -36,9 +36,12 @@ func runSnapshot(args []string, stdout, stderr io.Writer) int {
 	if *list == "" && *portRange == "" {
 		*portRange = "1:1024"
 	}
-	protos, ports, err := queryTargets(*target, *proto, "", *list, *portRange)
+	protos, ports, err := queryTargets("snapshot", *target, *proto, "", *list, *portRange)
 	if err == nil {
 		err = checkICMPInterval(*interval)
+	}
+	if err == nil {
+		err = checkTries(*tries)
 	}
 	if err != nil {
 		return usageError(stderr, fs, err)
