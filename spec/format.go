@@ -1,6 +1,8 @@
 package spec
 
 import (
+	"fmt"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclwrite"
 )
@@ -14,4 +16,19 @@ func (l *Loader) Format(filename string) (formatted, original []byte, diags hcl.
 		return nil, nil, diags
 	}
 	return hclwrite.Format(f.Bytes), f.Bytes, diags
+}
+
+// FormatSource is Format for a spec that is not a file, such as stdin:
+// name is what diagnostics call it.
+func (l *Loader) FormatSource(name string, src []byte) (formatted []byte, diags hcl.Diagnostics) {
+	if int64(len(src)) > l.MaxFileSize {
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Spec too large",
+			Detail:  fmt.Sprintf("%s is larger than %d bytes, the most a spec file may be.", name, l.MaxFileSize),
+			Subject: &hcl.Range{Filename: name}}}
+	}
+	f, diags := l.parseSource(src, name, "spec")
+	if f == nil || diags.HasErrors() {
+		return nil, diags
+	}
+	return hclwrite.Format(f.Bytes), diags
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -146,6 +147,12 @@ func (l *Loader) parseFile(name, kind string) (*hcl.File, hcl.Diagnostics) {
 	if diag != nil {
 		return nil, hcl.Diagnostics{diag}
 	}
+	return l.parseSource(src, name, kind)
+}
+
+// parseSource parses src, read from name, once it is known to be UTF-8 and
+// not nested too deeply for the parser.
+func (l *Loader) parseSource(src []byte, name, kind string) (*hcl.File, hcl.Diagnostics) {
 	if bad, ok := firstInvalidUTF8(src, name); !ok {
 		// Registered without a body so the diagnostic can quote the line.
 		l.parser.AddFile(name, &hcl.File{Bytes: src, Body: hcl.EmptyBody()})
@@ -238,6 +245,44 @@ func SpecFiles(path string) ([]string, hcl.Diagnostics) {
 		}}
 	}
 	return names, nil
+}
+
+// SpecFilesRecursive is SpecFiles, with the spec files of every directory
+// below a directory too, in name order; hidden directories are left out.
+func SpecFilesRecursive(path string) ([]string, hcl.Diagnostics) {
+	info, err := os.Stat(path)
+	if err != nil || !info.IsDir() {
+		return SpecFiles(path)
+	}
+	var names []string
+	var diags hcl.Diagnostics
+	walkErr := filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return err
+		case d.IsDir() && p != path && strings.HasPrefix(d.Name(), "."):
+			return filepath.SkipDir
+		case d.IsDir() || !isSpecFileName(d.Name()):
+			return nil
+		}
+		// A link is judged by what it leads to.
+		if info, err := os.Stat(p); err == nil && !info.Mode().IsRegular() {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Not a regular file",
+				Detail:  fmt.Sprintf("%s is %s: spec files are read only from regular files.", p, describeMode(info.Mode())),
+				Subject: &hcl.Range{Filename: p}})
+			return nil
+		}
+		names = append(names, p)
+		return nil
+	})
+	if walkErr != nil {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read spec directory", Detail: walkErr.Error(), Subject: &hcl.Range{Filename: path}})
+	}
+	if len(names) == 0 && !diags.HasErrors() {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "No spec files in directory",
+			Detail: fmt.Sprintf("The directory %q and those below it have no *.hcl files.", path), Subject: &hcl.Range{Filename: path}})
+	}
+	return names, diags
 }
 
 // isSpecFileName keeps *.hcl files and leaves out what editors leave behind

@@ -43,10 +43,10 @@ func (f *checkFlags) register(fs *flag.FlagSet) {
 }
 
 func runCheck(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("check", "[flags] PATH...", stderr)
+	fs := newFlagSet("check", stdout, stderr)
 	var f checkFlags
-	f.specFlags.register(fs)
-	f.register(fs)
+	f.specFlags.register(fs.FlagSet)
+	f.register(fs.FlagSet)
 	paths, err := parse(fs, args)
 	if err != nil {
 		return usageError(stderr, fs, err)

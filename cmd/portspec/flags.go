@@ -21,16 +21,25 @@ type stringsFlag []string
 func (s *stringsFlag) String() string     { return strings.Join(*s, ",") }
 func (s *stringsFlag) Set(v string) error { *s = append(*s, v); return nil }
 
-// newFlagSet returns a flag set that reports errors instead of exiting, and
-// prints its usage to stderr.
-func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("portspec "+name, flag.ContinueOnError)
+// cmdFlags is a command's flag set, with where its help (stdout) and its
+// errors (stderr) go.
+type cmdFlags struct {
+	*flag.FlagSet
+	command        string
+	stdout, stderr io.Writer
+}
+
+type flagT = flag.Flag
+
+// newFlagSet returns the flag set of a command, which reports errors
+// instead of exiting. Its help comes from helps.
+func newFlagSet(command string, stdout, stderr io.Writer) *cmdFlags {
+	fs := flag.NewFlagSet("portspec "+command, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: portspec %s %s\n\nFlags:\n", name, synopsis)
-		fs.PrintDefaults()
-	}
-	return fs
+	// The flag package calls Usage for -h and for errors alike; usageError
+	// tells them apart and writes each where it belongs.
+	fs.Usage = func() {}
+	return &cmdFlags{FlagSet: fs, command: command, stdout: stdout, stderr: stderr}
 }
 
 // parseFlags parses flags wherever they stand among the arguments, so
@@ -55,16 +64,18 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// usageError reports a usage problem; flag errors were printed already by
-// the flag set.
-func usageError(stderr io.Writer, fs *flag.FlagSet, err error) int {
+// usageError ends a command whose flags asked for help (the whole help
+// on stdout, exit 0) or were wrong (what was wrong and a short usage on
+// stderr, exit 2; the flag package said what a bad flag was).
+func usageError(stderr io.Writer, fs *cmdFlags, err error) int {
 	if errors.Is(err, flag.ErrHelp) {
+		writeHelp(fs.stdout, fs)
 		return exitOK
 	}
 	if err != nil && !isFlagError(err) {
 		fmt.Fprintf(stderr, "%s: %v\n", fs.Name(), err)
-		fs.Usage()
 	}
+	writeShortUsage(stderr, fs)
 	return exitUsage
 }
 
@@ -76,8 +87,8 @@ func isFlagError(err error) bool {
 	return errors.As(err, &fe)
 }
 
-func parse(fs *flag.FlagSet, args []string) ([]string, error) {
-	pos, err := parseFlags(fs, args)
+func parse(fs *cmdFlags, args []string) ([]string, error) {
+	pos, err := parseFlags(fs.FlagSet, args)
 	if err != nil && !errors.Is(err, flag.ErrHelp) {
 		return nil, flagError{err}
 	}
@@ -96,7 +107,17 @@ type specFlags struct {
 // sizeFlag is a size in bytes, given as 16777216, 512KiB, 64MiB or 1GiB.
 type sizeFlag int64
 
-func (s *sizeFlag) String() string { return strconv.FormatInt(int64(*s), 10) }
+func (s *sizeFlag) String() string {
+	for _, u := range []struct {
+		suffix string
+		factor int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if n := int64(*s); n >= u.factor && n%u.factor == 0 {
+			return strconv.FormatInt(n/u.factor, 10) + u.suffix
+		}
+	}
+	return strconv.FormatInt(int64(*s), 10)
+}
 
 func (s *sizeFlag) Set(v string) error {
 	units := []struct {
@@ -126,7 +147,7 @@ func (f *specFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.shard, "shard", "", "run only part `k/n` of the checks, for splitting a run over n jobs")
 	fs.IntVar(&f.maxAddresses, "max-addresses", spec.DefaultMaxAddresses, "the most addresses one host block may expand to")
 	f.maxFileSize = spec.DefaultMaxFileSize
-	fs.Var(&f.maxFileSize, "max-file-size", "the largest spec or variable file to read, such as 64MiB (default 16MiB)")
+	fs.Var(&f.maxFileSize, "max-file-size", "the largest spec or variable file to read, a `size` such as 64MiB")
 	fs.StringVar(&f.color, "color", "auto", "colour output: auto, always or never")
 }
 

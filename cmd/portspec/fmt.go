@@ -4,15 +4,26 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"os"
+	"slices"
+
+	"github.com/rogpeppe/go-internal/diff"
 
 	"github.com/portspec/portspec/internal/atomicfile"
 	"github.com/portspec/portspec/spec"
 )
 
 func runFmt(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("fmt", "[-check] [-w] PATH...", stderr)
+	return runFmtFrom(os.Stdin, args, stdout, stderr)
+}
+
+// runFmtFrom is fmt, reading "-" from stdin.
+func runFmtFrom(stdin io.Reader, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("fmt", stdout, stderr)
 	check := fs.Bool("check", false, "list files whose format would change, and exit 1 if any would")
 	write := fs.Bool("w", false, "rewrite files in place (default: print the formatted files)")
+	showDiff := fs.Bool("diff", false, "print what would change as a unified diff, and exit 1 if anything would")
+	recursive := fs.Bool("recursive", false, "format the *.hcl files of every directory below a directory too")
 	colorChoice := fs.String("color", "auto", "colour diagnostics: auto, always or never")
 	paths, err := parse(fs, args)
 	if err != nil {
@@ -22,24 +33,24 @@ func runFmt(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return usageError(stderr, fs, err)
 	}
+	modes := 0
+	for _, on := range []bool{*check, *write, *showDiff} {
+		if on {
+			modes++
+		}
+	}
 	switch {
 	case len(paths) == 0:
-		return usageError(stderr, fs, fmt.Errorf("name at least one spec file or directory"))
-	case *check && *write:
-		return usageError(stderr, fs, fmt.Errorf("-check and -w exclude each other: -check never writes"))
+		return usageError(stderr, fs, fmt.Errorf("name at least one spec file or directory, or - for stdin"))
+	case modes > 1:
+		return usageError(stderr, fs, fmt.Errorf("-check, -w and -diff exclude each other: -check and -diff never write"))
+	case slices.Contains(paths, "-") && len(paths) > 1:
+		return usageError(stderr, fs, fmt.Errorf("- (stdin) is the only path when given"))
+	case slices.Contains(paths, "-") && *write:
+		return usageError(stderr, fs, fmt.Errorf("-w rewrites files: stdin has none to rewrite"))
 	}
 
 	loader := spec.NewLoader()
-	var files []string
-	for _, p := range paths {
-		found, diags := spec.SpecFiles(p)
-		if diags.HasErrors() {
-			spec.WriteDiagnostics(stderr, loader.Files(), diags, color)
-			return exitUsage
-		}
-		files = append(files, found...)
-	}
-
 	// Every file is parsed before any is written, so one broken file
 	// leaves the whole set untouched.
 	type result struct {
@@ -48,14 +59,41 @@ func runFmt(args []string, stdout, stderr io.Writer) int {
 	}
 	var results []result
 	failed := false
-	for _, name := range files {
-		formatted, original, diags := loader.Format(name)
+	if paths[0] == "-" {
+		src, err := io.ReadAll(io.LimitReader(stdin, loader.MaxFileSize+1))
+		if err != nil {
+			fmt.Fprintf(stderr, "portspec fmt: reading stdin: %v\n", err)
+			return exitIncomplete
+		}
+		formatted, diags := loader.FormatSource("<stdin>", src)
 		spec.WriteDiagnostics(stderr, loader.Files(), diags, color)
 		if diags.HasErrors() {
-			failed = true
-			continue
+			return exitUsage
 		}
-		results = append(results, result{name, formatted, original})
+		results = append(results, result{"-", formatted, src})
+	} else {
+		var files []string
+		for _, p := range paths {
+			find := spec.SpecFiles
+			if *recursive {
+				find = spec.SpecFilesRecursive
+			}
+			found, diags := find(p)
+			if diags.HasErrors() {
+				spec.WriteDiagnostics(stderr, loader.Files(), diags, color)
+				return exitUsage
+			}
+			files = append(files, found...)
+		}
+		for _, name := range files {
+			formatted, original, diags := loader.Format(name)
+			spec.WriteDiagnostics(stderr, loader.Files(), diags, color)
+			if diags.HasErrors() {
+				failed = true
+				continue
+			}
+			results = append(results, result{name, formatted, original})
+		}
 	}
 	if failed {
 		return exitUsage
@@ -68,6 +106,11 @@ func runFmt(args []string, stdout, stderr io.Writer) int {
 		case *check:
 			if changed {
 				fmt.Fprintln(stdout, r.name)
+				code = exitFailed
+			}
+		case *showDiff:
+			if changed {
+				stdout.Write(diff.Diff(r.name, r.original, r.name+" (formatted)", r.formatted))
 				code = exitFailed
 			}
 		case *write:

@@ -49,7 +49,7 @@ Usage:
   portspec fmt [-check] [-w] PATH...  rewrite specs in canonical format
   portspec version                    print the version
 
-Run 'portspec COMMAND -h' for a command's flags.
+Run 'portspec help COMMAND' for a command's flags, examples and exit codes.
 `
 
 type command func(args []string, stdout, stderr io.Writer) int
@@ -70,9 +70,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	switch args[0] {
-	case "-h", "-help", "--help", "help":
+	case "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
+	case "help":
+		return runHelp(args[1:], stdout, stderr)
 	case "-version", "--version":
 		return runVersion(nil, stdout, stderr)
 	}

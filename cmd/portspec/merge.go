@@ -56,7 +56,7 @@ func (in *input) check() error {
 }
 
 func runMerge(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("merge", "[--junit FILE] [--json FILE] [--log FILE] RESULT.json...", stderr)
+	fs := newFlagSet("merge", stdout, stderr)
 	var f checkFlags
 	fs.StringVar(&f.junit, "junit", "", "write the merged JUnit XML report to `file`")
 	fs.StringVar(&f.json, "json", "", "write the merged JSON report to `file`")

@@ -27,7 +27,7 @@ const querySynopsis = "-n NAME [-p tcp|udp|both] [-e PORT | -o LIST | -r FROM:TO
 const exitInterrupted = 130
 
 func runQuery(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("query", querySynopsis, stderr)
+	fs := newFlagSet("query", stdout, stderr)
 	name := fs.String("n", "", "the `name` or IP address to query (required)")
 	proto := fs.String("p", "tcp", "the `protocol`: tcp, udp or both")
 	endpoint := fs.String("e", "", "one `port` (default 80)")
@@ -41,7 +41,7 @@ func runQuery(args []string, stdout, stderr io.Writer) int {
 	community := fs.String("cn", "public", "the SNMP `community` for udp/161")
 	timeout := fs.Duration("timeout", 0, "a fixed `timeout` per try (default: adaptive, 100ms to 1s)")
 	tries := fs.Int("tries", 0, "`tries` per port before silence counts (default 3 for tcp, 2 for udp)")
-	interval := icmpInterval(fs)
+	interval := icmpInterval(fs.FlagSet)
 	rest, err := parse(fs, args)
 	if err != nil {
 		return usageError(stderr, fs, err)

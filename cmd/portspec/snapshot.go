@@ -16,7 +16,7 @@ import (
 )
 
 func runSnapshot(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("snapshot", "-n HOST [-p tcp|udp|both] [-r FROM:TO | -o LIST] [--name NAME] [-w FILE]", stderr)
+	fs := newFlagSet("snapshot", stdout, stderr)
 	target := fs.String("n", "", "the `name` or address to snapshot (required)")
 	proto := fs.String("p", "tcp", "the `protocol`: tcp, udp or both")
 	list := fs.String("o", "", "a comma-separated `list` of ports and ranges")
@@ -25,7 +25,7 @@ func runSnapshot(args []string, stdout, stderr io.Writer) int {
 	write := fs.String("w", "", "write the spec to `file` instead of stdout")
 	timeout := fs.Duration("timeout", 0, "a fixed `timeout` per try (default: adaptive)")
 	tries := fs.Int("tries", 0, "`tries` per port (default 3 for tcp, 2 for udp)")
-	interval := icmpInterval(fs)
+	interval := icmpInterval(fs.FlagSet)
 	rest, err := parse(fs, args)
 	if err != nil {
 		return usageError(stderr, fs, err)

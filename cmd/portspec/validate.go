@@ -8,9 +8,9 @@ import (
 )
 
 func runValidate(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("validate", "[flags] PATH...", stderr)
+	fs := newFlagSet("validate", stdout, stderr)
 	var sf specFlags
-	sf.register(fs)
+	sf.register(fs.FlagSet)
 	paths, err := parse(fs, args)
 	if err != nil {
 		return usageError(stderr, fs, err)

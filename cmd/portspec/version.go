@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"runtime/debug"
@@ -30,9 +31,13 @@ func portspecVersion() string {
 }
 
 func runVersion(args []string, stdout, stderr io.Writer) int {
-	if len(args) > 0 {
-		fmt.Fprintln(stderr, "portspec version: takes no arguments")
-		return exitUsage
+	fs := newFlagSet("version", stdout, stderr)
+	rest, err := parse(fs, args)
+	if err == nil && len(rest) > 0 {
+		err = errors.New("takes no arguments")
+	}
+	if err != nil {
+		return usageError(stderr, fs, err)
 	}
 	fmt.Fprintf(stdout, "portspec %s\n", portspecVersion())
 	return exitOK

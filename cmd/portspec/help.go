@@ -1,0 +1,147 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// help is what 'portspec COMMAND --help' and 'portspec help COMMAND' say of
+// a command, after Terraform's help: what it does, its flags, examples,
+// and its exit codes.
+type help struct {
+	synopsis, description, examples, exitCodes string
+}
+
+var helps = map[string]help{
+	"check": {
+		synopsis: "[flags] PATH...",
+		description: `Probes every check of the specs at PATH (spec files, or directories of
+*.hcl files), compares each port's state with what its block expects, and
+reports where the network differs: text on stdout, and JUnit XML, a log and
+JSON when asked. Every report file is opened before the first probe.`,
+		examples: `portspec check policy/
+portspec check policy/ --from app --junit out/junit.xml --json out/results.json
+portspec check policy/ --shard 2/4 --json out/shard-2.json
+portspec check policy/ --json - | jq .summary`,
+		exitCodes: `0    every check passed
+1    a check failed or could not be probed
+2    bad flags or a spec error: nothing was probed
+3    the run could not complete, such as a report that cannot be written
+130  interrupted (SIGINT, SIGTERM, SIGHUP): the reports hold what was done`,
+	},
+	"merge": {
+		synopsis: "[--junit FILE] [--json FILE] [--log FILE] [-q|-v] RESULT.json...",
+		description: `Merges the JSON results of shards (--shard) and vantage points (--from)
+into the reports one run would have written. Every input is read to its end
+and checked before anything is written; an incomplete one is refused.`,
+		examples: `portspec merge out/shard-*.json --junit out/junit.xml
+portspec merge app.json dmz.json --json out/all.json`,
+		exitCodes: `0    every check passed
+1    a check failed or could not be probed
+2    bad flags, or inputs that cannot be merged truthfully: nothing written
+3    a report cannot be written
+130  an input comes from an interrupted run`,
+	},
+	"query": {
+		synopsis: querySynopsis,
+		description: `Queries ports of one host as Microsoft's PortQry does, with its flags:
+LISTENING, NOT LISTENING, FILTERED or LISTENING or FILTERED, with the
+evidence. Every silence is proven against the target's ICMP rate limit.`,
+		examples: `portspec query -n mail.example.com -p tcp -e 25
+portspec query -n 192.0.2.11 -p tcp -o 143,110,25 -l portqry.log
+portspec query -n my_server -p udp -r 135:139`,
+		exitCodes: `0    the query completed, whatever the states (with -q: every port LISTENING)
+1    with -q: the worst port is NOT LISTENING
+2    bad flags (with -q: the worst port is FILTERED or LISTENING or FILTERED)
+3    the name does not resolve, or the log cannot be written
+130  interrupted`,
+	},
+	"snapshot": {
+		synopsis: "-n HOST [-p tcp|udp|both] [-r FROM:TO | -o LIST] [--name NAME] [-w FILE]",
+		description: `Probes a host and writes a spec of what it has now, a host block with its
+listening, not_listening and filtered ports: a baseline that check then
+holds the host to.`,
+		examples: `portspec snapshot -n 192.0.2.10 -p both -r 1:1024 --name web -w baseline/web.hcl
+portspec check baseline/`,
+		exitCodes: `0    the snapshot was written
+2    bad flags
+3    a port could not be probed, or the file cannot be written: nothing written
+130  interrupted: nothing written`,
+	},
+	"validate": {
+		synopsis: "[flags] PATH...",
+		description: `Loads the specs at PATH and counts the checks they make, without probing
+anything. Every error is reported with its file:line:col.`,
+		examples: `portspec validate policy/
+portspec validate policy/ --from app --var mail_net=198.18.1.0/29`,
+		exitCodes: `0    the specs are valid
+2    bad flags or a spec error`,
+	},
+	"fmt": {
+		synopsis: "[-check | -w | -diff] [-recursive] PATH... | -",
+		description: `Writes specs in canonical format. Without flags it prints the formatted
+files; - reads a spec from stdin and prints it formatted. Every file is
+parsed first: when one has a syntax error, nothing is written.`,
+		examples: `portspec fmt -check policy/
+portspec fmt -w -recursive policy/
+portspec fmt -diff policy/mx.hcl
+cat mx.hcl | portspec fmt -`,
+		exitCodes: `0    done (with -check or -diff: nothing would change)
+1    with -check or -diff: a file would change
+2    bad flags or a syntax error: nothing written
+3    a file cannot be written`,
+	},
+	"version": {
+		synopsis:    "",
+		description: `Prints the version of portspec.`,
+		examples:    `portspec version`,
+		exitCodes:   `0    always`,
+	},
+}
+
+// writeHelp writes a command's whole help.
+func writeHelp(w io.Writer, fs *cmdFlags) {
+	h := helps[fs.command]
+	fmt.Fprintf(w, "Usage: portspec %s\n\n%s\n", strings.TrimSpace(fs.command+" "+h.synopsis), indent(h.description))
+	if hasFlags(fs) {
+		fmt.Fprint(w, "\nFlags:\n")
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+		fs.SetOutput(fs.stderr)
+	}
+	fmt.Fprintf(w, "\nExamples:\n%s\n\nExit codes:\n%s\n", indent(h.examples), indent(h.exitCodes))
+}
+
+// writeShortUsage is what a usage error is followed by.
+func writeShortUsage(w io.Writer, fs *cmdFlags) {
+	fmt.Fprintf(w, "Usage: portspec %s\nRun 'portspec help %s' for its flags, examples and exit codes.\n", strings.TrimSpace(fs.command+" "+helps[fs.command].synopsis), fs.command)
+}
+
+func hasFlags(fs *cmdFlags) bool {
+	n := 0
+	fs.VisitAll(func(*flagT) { n++ })
+	return n > 0
+}
+
+func indent(text string) string {
+	return "  " + strings.ReplaceAll(text, "\n", "\n  ")
+}
+
+// runHelp is 'portspec help [COMMAND]'.
+func runHelp(args []string, stdout, stderr io.Writer) int {
+	switch {
+	case len(args) == 0:
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	case len(args) > 1:
+		fmt.Fprintf(stderr, "portspec help: name one command\n\n%s", usage)
+		return exitUsage
+	}
+	cmd, ok := commands[args[0]]
+	if !ok || args[0] == "help" {
+		fmt.Fprintf(stderr, "portspec help: unknown command %q\n\n%s", args[0], usage)
+		return exitUsage
+	}
+	return cmd([]string{"--help"}, stdout, stderr)
+}
