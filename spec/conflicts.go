@@ -30,8 +30,10 @@ func disjoint(a, b []string) bool {
 
 // checkConflicts reports every port of host h that two blocks expect in
 // states no actual state could satisfy at once, from a common vantage
-// point. Ranges are swept in port order, so the cost follows the number of
-// overlaps rather than the number of ports.
+// point. Ranges are swept in port order, and only each block's range that
+// reaches furthest stays active: ranges of one block never conflict with
+// each other, so the cost follows the number of blocks that overlap, not
+// the number of ports or ranges.
 func (d *decoder) checkConflicts(h *Host) {
 	type entry struct {
 		exp   *Expectation
@@ -52,6 +54,8 @@ func (d *decoder) checkConflicts(h *Host) {
 			}
 			return entries[i].order < entries[j].order
 		})
+		// active holds, in the order the blocks became active, each
+		// block's furthest-reaching range that may still overlap.
 		var active []entry
 		for _, cur := range entries {
 			kept := active[:0]
@@ -61,7 +65,12 @@ func (d *decoder) checkConflicts(h *Host) {
 				}
 			}
 			active = kept
-			for _, prev := range active {
+			same := -1
+			for i, prev := range active {
+				if prev.exp == cur.exp {
+					same = i
+					continue
+				}
 				if prev.exp.State.compatible(cur.exp.State) ||
 					disjoint(effectiveFrom(h, prev.exp), effectiveFrom(h, cur.exp)) {
 					continue
@@ -73,20 +82,23 @@ func (d *decoder) checkConflicts(h *Host) {
 				port := max(first.ports.Low, later.ports.Low)
 				d.conflict(h, proto, port, first.exp, later.exp, later.ports)
 			}
-			active = append(active, cur)
+			switch {
+			case same < 0:
+				active = append(active, cur)
+			case cur.ports.High > active[same].ports.High:
+				active[same] = cur
+			}
 		}
 	}
 }
 
 func (d *decoder) conflict(h *Host, proto Protocol, port uint16, first, later *Expectation, at PortRange) {
 	summary := fmt.Sprintf("Conflicting expectations for %s/%d", proto, port)
-	for _, prev := range d.diags {
-		// A profile shared by several hosts would repeat its own conflict
-		// for each of them.
-		if prev.Summary == summary && prev.Subject != nil && *prev.Subject == at.Range {
-			return
-		}
+	key := fmt.Sprintf("%s@%s", summary, at.Range)
+	if d.conflicts[key] {
+		return
 	}
+	d.conflicts[key] = true
 	d.errorf(at.Range, summary,
 		"Host %q expects %s port %d to be %s here%s, but %s in another block%s; previous definition was at %s. Two blocks may expect different states for a port only when their from lists share no vantage point.",
 		h.Name, proto, port, later.State, viaProfile(later), first.State, viaProfile(first), posString(first.DeclRange))

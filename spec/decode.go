@@ -26,13 +26,16 @@ type decoder struct {
 	eval   *evaluator
 
 	profiles map[string]*Profile
+	// conflicts are the conflicts reported, by summary and place, so a
+	// profile shared by several hosts reports its own once.
+	conflicts map[string]bool
 }
 
 func newDecoder(l *Loader, opts Options) *decoder {
 	if opts.MaxAddresses <= 0 {
 		opts.MaxAddresses = DefaultMaxAddresses
 	}
-	return &decoder{loader: l, opts: opts, eval: newEvaluator(), profiles: map[string]*Profile{}}
+	return &decoder{loader: l, opts: opts, eval: newEvaluator(), profiles: map[string]*Profile{}, conflicts: map[string]bool{}}
 }
 
 func (d *decoder) add(ds hcl.Diagnostics) { d.diags = append(d.diags, ds...) }
