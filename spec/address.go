@@ -60,6 +60,16 @@ func (d *decoder) decodeTargets(h *Host, address, addresses *hcl.Attribute, b *h
 				h.Name, total, s, d.opts.MaxAddresses)
 			return
 		}
+		if t.Name == "" {
+			// A name counts once it resolves: see ResolvedChecks.
+			d.addresses.Add(d.addresses, t.size())
+			if d.addresses.Cmp(big.NewInt(int64(d.opts.MaxTotalAddresses))) > 0 {
+				d.errorf(it.rng, "Too many addresses in the spec",
+					"With %s, the spec's hosts expand to %s addresses, over the cap of %d for the whole spec. Check fewer at once (--tag, --shard), or raise the cap with --max-total-addresses.",
+					s, d.addresses, d.opts.MaxTotalAddresses)
+				return
+			}
+		}
 		h.Targets = append(h.Targets, t)
 	}
 }

@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"math/big"
 
 	"github.com/hashicorp/hcl/v2"
 )
@@ -29,13 +30,19 @@ type decoder struct {
 	// conflicts are the conflicts reported, by summary and place, so a
 	// profile shared by several hosts reports its own once.
 	conflicts map[string]bool
+	// addresses counts the addresses of every host so far, for the cap
+	// over the whole spec.
+	addresses *big.Int
 }
 
 func newDecoder(l *Loader, opts Options) *decoder {
 	if opts.MaxAddresses <= 0 {
 		opts.MaxAddresses = DefaultMaxAddresses
 	}
-	return &decoder{loader: l, opts: opts, eval: newEvaluator(), profiles: map[string]*Profile{}, conflicts: map[string]bool{}}
+	if opts.MaxTotalAddresses <= 0 {
+		opts.MaxTotalAddresses = DefaultMaxTotalAddresses
+	}
+	return &decoder{loader: l, opts: opts, eval: newEvaluator(), profiles: map[string]*Profile{}, conflicts: map[string]bool{}, addresses: new(big.Int)}
 }
 
 func (d *decoder) add(ds hcl.Diagnostics) { d.diags = append(d.diags, ds...) }
@@ -70,7 +77,8 @@ func posString(r hcl.Range) string {
 }
 
 func (d *decoder) decode(files []parsedFile) *Spec {
-	s := &Spec{}
+	s := &Spec{maxTotal: d.opts.MaxTotalAddresses}
+	defer func() { s.addresses = int(d.addresses.Int64()) }()
 	var blocks hcl.Blocks
 	for _, f := range files {
 		s.Files = append(s.Files, f.name)

@@ -109,6 +109,12 @@ func (s *Spec) ResolvedChecks(sel Selection, resolve Resolver) iter.Seq[Check] {
 		if sel.Shard.N > 1 {
 			plan = s.planShards(sel)
 		}
+		// What the cap over the whole spec leaves for names, which count
+		// once they resolve; -1 is no cap (a Spec not from Load).
+		left := -1
+		if s.maxTotal > 0 {
+			left = s.maxTotal - s.addresses
+		}
 		for u := range s.units(sel) {
 			if plan != nil && !plan.touches(u.index, sel.Shard.K) {
 				continue
@@ -116,7 +122,7 @@ func (s *Spec) ResolvedChecks(sel Selection, resolve Resolver) iter.Seq[Check] {
 			c := Check{Host: u.host, Order: Order{Unit: u.index}}
 			var ok bool
 			if u.name != "" {
-				ok = yieldName(yield, c, u.name, u.blocks, resolve, plan, sel.Shard.K)
+				ok = yieldName(yield, c, u.name, u.blocks, resolve, plan, sel.Shard.K, &left, s.maxTotal)
 			} else {
 				c.Addr = u.addr
 				ok = yieldBlocks(yield, c, u.blocks, plan, sel.Shard.K)
@@ -176,14 +182,19 @@ func (s *Spec) units(sel Selection) iter.Seq[unit] {
 	}
 }
 
-func yieldName(yield func(Check) bool, c Check, name string, blocks []*Expectation, resolve Resolver, plan *shardPlan, shard int) bool {
+func yieldName(yield func(Check) bool, c Check, name string, blocks []*Expectation, resolve Resolver, plan *shardPlan, shard int, left *int, maxTotal int) bool {
 	c.Name = name
 	if resolve == nil {
 		return yieldBlocks(yield, c, blocks, plan, shard)
 	}
 	addrs, err := resolve(name, c.Host.Family)
-	if err == nil && len(addrs) == 0 {
+	switch {
+	case err == nil && len(addrs) == 0:
 		err = fmt.Errorf("%s has no %s address", name, c.Host.Family)
+	case err == nil && *left >= 0 && len(addrs) > *left:
+		err = fmt.Errorf("%s resolves to %d addresses, which would take the spec over its cap of %d addresses (--max-total-addresses raises it)", name, len(addrs), maxTotal)
+	case err == nil && *left >= 0:
+		*left -= len(addrs)
 	}
 	if err != nil {
 		c.ResolveErr = err

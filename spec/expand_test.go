@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -210,5 +211,60 @@ func BenchmarkLoad(b *testing.B) {
 		if _, diags := l.Load([]string{"testdata/valid/full_language.hcl"}, Options{}); diags.HasErrors() {
 			b.Fatal(diags)
 		}
+	}
+}
+
+// TestTotalAddressCapCountsNames: a name counts against the cap over the
+// whole spec once it resolves; one that would take the spec over it gives
+// its checks an error instead of addresses (issue #14, item 10).
+func TestTotalAddressCapCountsNames(t *testing.T) {
+	dir := writeSpec(t, map[string]string{"spec.hcl": `
+host "static" {
+  address = "198.18.1.0/29"
+  tcp "blocked" { ports = [23] }
+}
+host "small" {
+  address = "small.example.com"
+  tcp "blocked" { ports = [23] }
+}
+host "big" {
+  address = "big.example.com"
+  tcp "blocked" { ports = [23] }
+}
+`})
+	l := NewLoader()
+	s, diags := l.Load([]string{filepath.Join(dir, "spec.hcl")}, Options{MaxTotalAddresses: 10})
+	if diags.HasErrors() {
+		t.Fatal(render(l, diags))
+	}
+	many := func(n int) []netip.Addr {
+		var out []netip.Addr
+		a := netip.MustParseAddr("198.18.9.1")
+		for range n {
+			out = append(out, a)
+			a = a.Next()
+		}
+		return out
+	}
+	resolve := func(name string, _ Family) ([]netip.Addr, error) {
+		if name == "small.example.com" {
+			return many(3), nil // 6 static + 3: within the cap of 10
+		}
+		return many(2), nil // 11: over it
+	}
+	probed, refused := 0, 0
+	for c := range s.ResolvedChecks(Selection{}, resolve) {
+		switch {
+		case c.ResolveErr != nil:
+			refused++
+			if c.Name != "big.example.com" || !strings.Contains(c.ResolveErr.Error(), "over its cap of 10 addresses") {
+				t.Errorf("%s: %v", c.Name, c.ResolveErr)
+			}
+		default:
+			probed++
+		}
+	}
+	if probed != 9 || refused != 1 {
+		t.Errorf("%d checks probed, %d refused; want 9 and the big name's 1", probed, refused)
 	}
 }

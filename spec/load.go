@@ -21,6 +21,12 @@ import (
 // unless Options.MaxAddresses raises it.
 const DefaultMaxAddresses = 65536
 
+// DefaultMaxTotalAddresses is how many addresses a whole spec may expand
+// to, names once resolved included, unless Options.MaxTotalAddresses
+// raises it: sixteen /16s. A hundred host blocks of a /16 each, 6.5
+// million addresses, are then an error rather than a run of days.
+const DefaultMaxTotalAddresses = 1 << 20
+
 // Options are the inputs to a load that do not come from the spec files.
 type Options struct {
 	// Vars are --var assignments, "name=value", in command-line order.
@@ -33,6 +39,9 @@ type Options struct {
 	// MaxAddresses caps the addresses of one host block; 0 means
 	// DefaultMaxAddresses.
 	MaxAddresses int
+	// MaxTotalAddresses caps the addresses of the whole spec, those
+	// names resolve to included; 0 means DefaultMaxTotalAddresses.
+	MaxTotalAddresses int
 	// MaxFileSize caps a spec or variable file, and a variable's value,
 	// in bytes; 0 means DefaultMaxFileSize.
 	MaxFileSize int64

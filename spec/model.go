@@ -114,6 +114,11 @@ type Spec struct {
 	Settings Settings
 	Hosts    []*Host
 	Profiles []*Profile
+
+	// addresses is how many addresses the hosts' addresses and CIDRs
+	// expand to; the addresses names resolve to are added as they do, up
+	// to maxTotal (Options.MaxTotalAddresses).
+	addresses, maxTotal int
 }
 
 // Settings are run-wide defaults from the settings block. A zero field was

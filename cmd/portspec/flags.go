@@ -100,6 +100,7 @@ type specFlags struct {
 	vars, varFiles, tags stringsFlag
 	from, shard          string
 	maxAddresses         int
+	maxTotalAddresses    int
 	maxFileSize          sizeFlag
 	color                string
 }
@@ -146,6 +147,7 @@ func (f *specFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.from, "from", "", "the vantage `point` this run probes from")
 	fs.StringVar(&f.shard, "shard", "", "run only part `k/n` of the checks, for splitting a run over n jobs")
 	fs.IntVar(&f.maxAddresses, "max-addresses", spec.DefaultMaxAddresses, "the most addresses one host block may expand to")
+	fs.IntVar(&f.maxTotalAddresses, "max-total-addresses", spec.DefaultMaxTotalAddresses, "the most addresses the whole spec may expand to, names once resolved included")
 	f.maxFileSize = spec.DefaultMaxFileSize
 	fs.Var(&f.maxFileSize, "max-file-size", "the largest spec or variable file to read, a `size` such as 64MiB")
 	fs.StringVar(&f.color, "color", "auto", "colour output: auto, always or never")
@@ -153,11 +155,12 @@ func (f *specFlags) register(fs *flag.FlagSet) {
 
 func (f *specFlags) options() spec.Options {
 	return spec.Options{
-		Vars:         f.vars,
-		VarFiles:     f.varFiles,
-		Environ:      os.Environ(),
-		MaxAddresses: f.maxAddresses,
-		MaxFileSize:  int64(f.maxFileSize),
+		Vars:              f.vars,
+		VarFiles:          f.varFiles,
+		Environ:           os.Environ(),
+		MaxAddresses:      f.maxAddresses,
+		MaxTotalAddresses: f.maxTotalAddresses,
+		MaxFileSize:       int64(f.maxFileSize),
 	}
 }
 
@@ -165,6 +168,9 @@ func (f *specFlags) selection() (spec.Selection, error) {
 	sel := spec.Selection{From: f.from, Tags: f.tags}
 	if f.maxAddresses < 1 {
 		return sel, fmt.Errorf("--max-addresses is the most addresses a host block may have, at least 1; got %d", f.maxAddresses)
+	}
+	if f.maxTotalAddresses < 1 {
+		return sel, fmt.Errorf("--max-total-addresses is the most addresses the whole spec may have, at least 1; got %d", f.maxTotalAddresses)
 	}
 	if f.shard != "" {
 		shard, err := spec.ParseShard(f.shard)
