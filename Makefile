@@ -16,6 +16,11 @@ fmt-check:
 
 test: vet fmt-check
 	$(GO) test -count=1 ./...
+	# A few seconds of fuzzing the loader with untrusted specs; its seeds
+	# are the spec fixtures and spec/testdata/fuzz. A count, not a
+	# duration: Go 1.26's fuzz coordinator can fail a run with "context
+	# deadline exceeded" at a -fuzztime deadline (go.dev/issue/75804).
+	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime 3000x ./spec
 
 # The namespace lab as root, loopback listeners otherwise; reports in out/.
 demo: build

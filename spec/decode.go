@@ -42,7 +42,9 @@ func newDecoder(l *Loader, opts Options) *decoder {
 	if opts.MaxTotalAddresses <= 0 {
 		opts.MaxTotalAddresses = DefaultMaxTotalAddresses
 	}
-	return &decoder{loader: l, opts: opts, eval: newEvaluator(), profiles: map[string]*Profile{}, conflicts: map[string]bool{}, addresses: new(big.Int)}
+	eval := newEvaluator()
+	eval.evaluating = &l.evaluating
+	return &decoder{loader: l, opts: opts, eval: eval, profiles: map[string]*Profile{}, conflicts: map[string]bool{}, addresses: new(big.Int)}
 }
 
 func (d *decoder) add(ds hcl.Diagnostics) { d.diags = append(d.diags, ds...) }

@@ -3,6 +3,7 @@ package spec
 import (
 	"fmt"
 	"sort"
+	"sync/atomic"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -28,8 +29,8 @@ var functions = map[string]function.Function{
 	"element":         stdlib.ElementFunc,
 	"flatten":         stdlib.FlattenFunc,
 	"floor":           stdlib.FloorFunc,
-	"format":          stdlib.FormatFunc,
-	"formatlist":      stdlib.FormatListFunc,
+	"format":          boundedFormat,
+	"formatlist":      boundedFormatList,
 	"join":            stdlib.JoinFunc,
 	"keys":            stdlib.KeysFunc,
 	"length":          stdlib.LengthFunc,
@@ -42,7 +43,7 @@ var functions = map[string]function.Function{
 	"range":           stdlib.RangeFunc,
 	"regex":           stdlib.RegexFunc,
 	"regexall":        stdlib.RegexAllFunc,
-	"replace":         stdlib.ReplaceFunc,
+	"replace":         boundedReplace,
 	"reverse":         stdlib.ReverseListFunc,
 	"setintersection": stdlib.SetIntersectionFunc,
 	"setsubtract":     stdlib.SetSubtractFunc,
@@ -80,6 +81,9 @@ type evaluator struct {
 	// declared holds every declared variable and local, broken or not, for
 	// telling "undeclared" from "broken".
 	declaredVars, declaredLocals map[string]bool
+	// evaluating is where the loader publishes the expression being
+	// evaluated; nil for an evaluator of no loader.
+	evaluating *atomic.Pointer[hcl.Range]
 }
 
 func newEvaluator() *evaluator {
@@ -182,6 +186,11 @@ func (e *evaluator) value(expr hcl.Expression) (cty.Value, bool, hcl.Diagnostics
 	ok, diags := e.checkReferences(expr)
 	if !ok {
 		return cty.NilVal, false, diags
+	}
+	if e.evaluating != nil {
+		rng := expr.Range()
+		e.evaluating.Store(&rng)
+		defer e.evaluating.Store(nil)
 	}
 	v, ds := expr.Value(e.contextFor(expr))
 	diags = append(diags, ds...)

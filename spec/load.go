@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
@@ -54,6 +55,19 @@ type Loader struct {
 	// MaxFileSize caps what the loader reads (Load sets it from the
 	// options; fmt keeps the default).
 	MaxFileSize int64
+	// evaluating is the expression being evaluated, for a watchdog that
+	// stops a load whose expressions build too much (see Evaluating).
+	evaluating atomic.Pointer[hcl.Range]
+}
+
+// Evaluating returns the place of the expression the load is evaluating
+// now, if it is evaluating one. It may be called from any goroutine: a
+// caller that stops a load for using too much memory says where.
+func (l *Loader) Evaluating() (hcl.Range, bool) {
+	if r := l.evaluating.Load(); r != nil {
+		return *r, true
+	}
+	return hcl.Range{}, false
 }
 
 // NewLoader returns a Loader with an empty parser.

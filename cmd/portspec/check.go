@@ -79,7 +79,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	}
 
 	loader := spec.NewLoader()
-	s, diags := loader.Load(paths, f.options())
+	s, diags := loadSpec(stderr, loader, paths, &f.specFlags)
 	spec.WriteDiagnostics(stderr, loader.Files(), diags, diagColor)
 	if diags.HasErrors() {
 		return exitUsage

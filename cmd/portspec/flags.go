@@ -102,6 +102,8 @@ type specFlags struct {
 	maxAddresses         int
 	maxTotalAddresses    int
 	maxFileSize          sizeFlag
+	maxLoadMemory        sizeFlag
+	maxLoadTime          time.Duration
 	color                string
 }
 
@@ -150,6 +152,9 @@ func (f *specFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.maxTotalAddresses, "max-total-addresses", spec.DefaultMaxTotalAddresses, "the most addresses the whole spec may expand to, names once resolved included")
 	f.maxFileSize = spec.DefaultMaxFileSize
 	fs.Var(&f.maxFileSize, "max-file-size", "the largest spec or variable file to read, a `size` such as 64MiB")
+	f.maxLoadMemory = defaultLoadMemory
+	fs.Var(&f.maxLoadMemory, "max-load-memory", "the most memory evaluating the spec may use, a `size`")
+	fs.DurationVar(&f.maxLoadTime, "max-load-time", defaultLoadTime, "the longest evaluating the spec may take")
 	fs.StringVar(&f.color, "color", "auto", "colour output: auto, always or never")
 }
 
@@ -168,6 +173,9 @@ func (f *specFlags) selection() (spec.Selection, error) {
 	sel := spec.Selection{From: f.from, Tags: f.tags}
 	if f.maxAddresses < 1 {
 		return sel, fmt.Errorf("--max-addresses is the most addresses a host block may have, at least 1; got %d", f.maxAddresses)
+	}
+	if f.maxLoadTime <= 0 {
+		return sel, fmt.Errorf("--max-load-time is how long evaluating the spec may take, above 0; got %s", f.maxLoadTime)
 	}
 	if f.maxTotalAddresses < 1 {
 		return sel, fmt.Errorf("--max-total-addresses is the most addresses the whole spec may have, at least 1; got %d", f.maxTotalAddresses)

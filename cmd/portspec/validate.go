@@ -27,7 +27,7 @@ func runValidate(args []string, stdout, stderr io.Writer) int {
 		return usageError(stderr, fs, err)
 	}
 	loader := spec.NewLoader()
-	s, diags := loader.Load(paths, sf.options())
+	s, diags := loadSpec(stderr, loader, paths, &sf)
 	spec.WriteDiagnostics(stderr, loader.Files(), diags, color)
 	if diags.HasErrors() {
 		return exitUsage

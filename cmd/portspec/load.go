@@ -1,0 +1,66 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"runtime/metrics"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/portspec/portspec/spec"
+)
+
+// Defaults of --max-load-memory and --max-load-time: far above any real
+// policy (a spec of a million checks loads in a second or two and tens of
+// megabytes), far below what brings a CI runner down or holds it for hours.
+const (
+	defaultLoadMemory = 2 << 30
+	defaultLoadTime   = time.Minute
+)
+
+// loadSpec loads the specs at paths under a watchdog: nested for
+// expressions can build more than any machine holds, or iterate for hours,
+// from a few lines of an untrusted spec, and no function cap bounds their
+// product. Past either limit the command stops with the place of the
+// expression being evaluated (exit 2) rather than being killed by the
+// kernel or the CI job's timeout with nothing said.
+func loadSpec(stderr io.Writer, loader *spec.Loader, paths []string, f *specFlags) (*spec.Spec, hcl.Diagnostics) {
+	done := make(chan struct{})
+	defer close(done)
+	go watchLoad(done, uint64(f.maxLoadMemory), f.maxLoadTime, func(what string) {
+		where := "the spec"
+		if r, ok := loader.Evaluating(); ok {
+			where = fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
+		}
+		fmt.Fprintf(stderr, "%s: Error: Expression too large\n\nEvaluating the spec %s: an expression here builds or iterates too much (nested for expressions multiply). Build less, split the spec, or raise --max-load-memory or --max-load-time.\n",
+			where, what)
+		os.Exit(exitUsage)
+	})
+	return loader.Load(paths, f.options())
+}
+
+// watchLoad calls over once the live heap passes limit or the load has
+// run for longer than timeout, checking every 20 ms until done is closed.
+func watchLoad(done <-chan struct{}, limit uint64, timeout time.Duration, over func(what string)) {
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	deadline := time.Now().Add(timeout)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case <-tick.C:
+		}
+		metrics.Read(sample)
+		switch used := sample[0].Value.Uint64(); {
+		case used > limit:
+			over(fmt.Sprintf("used %d MiB of memory, more than --max-load-memory's %d MiB", used>>20, limit>>20))
+			return
+		case time.Now().After(deadline):
+			over(fmt.Sprintf("took longer than --max-load-time's %s", timeout))
+			return
+		}
+	}
+}
