@@ -110,11 +110,14 @@ type specFlags struct {
 // sizeFlag is a size in bytes, given as 16777216, 512KiB, 64MiB or 1GiB.
 type sizeFlag int64
 
+// sizeUnits are the suffixes a size may have, largest first.
+var sizeUnits = []struct {
+	suffix string
+	factor int64
+}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"B", 1}, {"", 1}}
+
 func (s *sizeFlag) String() string {
-	for _, u := range []struct {
-		suffix string
-		factor int64
-	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+	for _, u := range sizeUnits {
 		if n := int64(*s); n >= u.factor && n%u.factor == 0 {
 			return strconv.FormatInt(n/u.factor, 10) + u.suffix
 		}
@@ -123,11 +126,7 @@ func (s *sizeFlag) String() string {
 }
 
 func (s *sizeFlag) Set(v string) error {
-	units := []struct {
-		suffix string
-		factor int64
-	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"B", 1}, {"", 1}}
-	for _, u := range units {
+	for _, u := range sizeUnits {
 		digits, ok := strings.CutSuffix(v, u.suffix)
 		if !ok {
 			continue
