@@ -135,8 +135,9 @@ func (s *Spec) ResolvedChecks(sel Selection, resolve Resolver) iter.Seq[Check] {
 }
 
 // unit is one address of a host, or one DNS name, with the blocks the
-// selection runs for it: the checks that per-host pacing sees as one
-// target, and that sharding keeps together where it can.
+// selection runs for it: the checks that the runner's per-host cap and
+// ICMP-budget model see as one target, and that sharding keeps together
+// where it can.
 type unit struct {
 	index  int
 	host   *Host

@@ -30,8 +30,8 @@ func (s Shard) String() string {
 }
 
 // shardPlan assigns every check to one shard. It keeps each unit (one
-// address of a host, or one DNS name) whole, so per-host pacing still sees
-// all of a host's ports, and cuts a unit only when it alone holds more
+// address of a host, or one DNS name) whole, so one run's model of the
+// host's ICMP budget sees all of its ports, and cuts a unit only when it alone holds more
 // than a shard's share. The pieces go, largest first, to the least loaded
 // shard: the plan depends only on the spec and the selection, so every
 // shard of a CI matrix computes the same one.

@@ -56,8 +56,9 @@ func run(portspec, dir string, hold bool) error {
 		}
 		fmt.Printf("Not running the namespace lab: %s.\n", why)
 		fmt.Print("The demo falls back to loopback listeners. Loopback has no firewall and no\n" +
-			"router, and is exempt from the ICMP rate limit, so it cannot show FILTERED ports,\n" +
-			"errors from a router or rate-limit pacing; run make demo as root to see them.\n\n")
+			"router, and is exempt from the per-destination ICMP rate limit, so it cannot show\n" +
+			"FILTERED ports, errors from a router or silences confirmed against a target's ICMP\n" +
+			"budget; run make demo as root to see them.\n\n")
 		if err := loopback(); err != nil {
 			return err
 		}
