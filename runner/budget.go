@@ -68,9 +68,10 @@ type budget struct {
 
 // ledger is what the model knows of one sender's budget towards us.
 type ledger struct {
-	tokens float64 // lower bound at time at
-	at     time.Time
-	errors []sentError
+	tokens  float64 // lower bound at time at
+	at      time.Time
+	pruneAt int // errors kept before the next prune, at least pruneAt
+	errors  []sentError
 }
 
 // sentError is one ICMP error seen: when the try that drew it was sent
@@ -172,8 +173,12 @@ func (b *budget) finish(t *ticket, icmp *ICMPError, sent time.Time) []func() {
 		b.level(l, now)
 		l.tokens = max(l.tokens-1, 0)
 		l.errors = append(l.errors, sentError{sent: sent, seen: now})
-		if len(l.errors) > pruneAt {
+		if len(l.errors) > max(pruneAt, l.pruneAt) {
 			b.prune()
+			// What a prune could not forget waits for twice as many
+			// errors before the next: pruning stays amortized O(1) even
+			// when old proofs keep many errors countable.
+			l.pruneAt = 2 * len(l.errors)
 		}
 	}
 	delete(b.inflight, t.n)
@@ -282,7 +287,7 @@ func (b *budget) proven(t ticket) bool {
 
 // pruneAt is how many errors a sender's ledger keeps before it forgets
 // those no proof can count any more. Targets send a few errors a second,
-// so it is seldom reached, and pruning looks at every pending proof.
+// so it is seldom reached; pruning looks at every pending proof.
 const pruneAt = 1024
 
 // prune forgets errors no pending or future proof can count: those seen

@@ -163,3 +163,28 @@ func TestBudgetWaitAccounting(t *testing.T) {
 		t.Errorf("waited %s; want from 20ms to %s (the confirmation's time, not the sweep's)", s.ICMPWait, most)
 	}
 }
+
+// Errors no proof can count are forgotten; those a try in flight may
+// still need counted are kept, and pruning then waits for twice as many.
+func TestBudgetPrunes(t *testing.T) {
+	b := fullBudget()
+	for range 3000 {
+		tk := b.send(targetA, "host a", false)
+		b.finish(&tk, errorFrom(targetA), tk.start)
+	}
+	if n := len(b.groups["host a"].errors); n > pruneAt+1 {
+		t.Errorf("%d errors kept with no proof pending, want at most %d", n, pruneAt+1)
+	}
+
+	// A try still in flight keeps every error since its start countable.
+	b = fullBudget()
+	b.send(targetA, "host a", false)
+	for range 3000 {
+		tk := b.send(targetA, "host a", false)
+		b.finish(&tk, errorFrom(targetA), tk.start)
+	}
+	l := b.groups["host a"]
+	if len(l.errors) != 3000 || l.pruneAt < len(l.errors) {
+		t.Errorf("%d errors kept, next prune at %d: errors a try in flight may need must stay, and pruning back off", len(l.errors), l.pruneAt)
+	}
+}

@@ -118,8 +118,8 @@ func (c *confirmer) run(ctx context.Context) {
 }
 
 // round makes one confirmation try of each port in batch, at most the
-// per-host cap of each address at once, and returns when every one is decided or back in
-// the queue.
+// per-host cap of each address at once, and returns when every one is
+// decided or back in the queue.
 func (c *confirmer) round(ctx context.Context, batch []*probing) {
 	var wg sync.WaitGroup
 	for _, p := range batch {
