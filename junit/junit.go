@@ -87,6 +87,10 @@ func (jw *Writer) Result(o runner.Outcome) error {
 	case runner.Skipped:
 		tc.Skipped = &gojunit.Result{Message: message}
 		jw.suite.Skipped++
+	case runner.VerdictUnknown:
+		// Never a pass: an outcome nobody judged is an error.
+		tc.Error = &gojunit.Result{Message: "no verdict: the result was never judged", Type: "no verdict", Data: body}
+		jw.suite.Errors++
 	}
 	jw.suite.Tests++
 	jw.suite.Testcases = append(jw.suite.Testcases, tc)

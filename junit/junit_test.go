@@ -14,6 +14,7 @@ import (
 	"github.com/portspec/portspec/internal/lab"
 	"github.com/portspec/portspec/internal/reporttest"
 	"github.com/portspec/portspec/junit"
+	"github.com/portspec/portspec/runner"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -170,5 +171,24 @@ func TestHostileText(t *testing.T) {
 	}
 	if !strings.Contains(f.Message, `bad\ufffe\xff`) {
 		t.Errorf("the failure message is %q", f.Message)
+	}
+}
+
+// TestUnjudgedIsAnError: JUnit never counts an outcome with no verdict as
+// a pass.
+func TestUnjudgedIsAnError(t *testing.T) {
+	o := reporttest.Outcomes()[0]
+	o.Verdict = runner.VerdictUnknown
+	var b bytes.Buffer
+	w, _ := junit.New(&b)
+	w.Begin(reporttest.Meta())
+	w.Result(o)
+	w.End(reporttest.Summary())
+	var doc gojunit.Testsuites
+	if err := xml.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if tc := doc.Suites[0].Testcases[0]; tc.Error == nil || doc.Suites[0].Errors != 1 {
+		t.Errorf("the unjudged testcase %+v is not an error", tc)
 	}
 }

@@ -94,7 +94,7 @@ func (g guarded) Write(b []byte) (int, error) {
 
 func (p *Progress) Result(o runner.Outcome) error {
 	p.done.Add(1)
-	if o.Verdict == runner.Fail || o.Verdict == runner.Errored {
+	if o.Verdict.Failing() {
 		p.failed.Add(1)
 	}
 	return nil

@@ -203,10 +203,10 @@ func init() {
 	for _, s := range []runner.Status{runner.Error, runner.Listening, runner.NotListening, runner.Filtered, runner.ListeningOrFiltered} {
 		statusByName[s.String()] = s
 	}
-	for s := runner.Silence; s <= runner.Local; s++ {
+	for s := runner.SignalUnknown; s <= runner.Local; s++ {
 		signalByName[s.String()] = s
 	}
-	for v := runner.Pass; v <= runner.Skipped; v++ {
+	for v := runner.VerdictUnknown; v <= runner.Skipped; v++ {
 		verdictByName[v.String()] = v
 	}
 	for s := runner.NotSilent; s <= runner.SilenceProven; s++ {

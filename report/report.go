@@ -54,17 +54,18 @@ func (s Summary) Took() string {
 	return took
 }
 
-// Add counts one outcome.
+// Add counts one outcome. One nobody judged counts as an error: it must
+// never pass a run.
 func (s *Summary) Add(o runner.Outcome) {
 	switch o.Verdict {
 	case runner.Pass:
 		s.Passed++
 	case runner.Fail:
 		s.Failed++
-	case runner.Errored:
-		s.Errors++
 	case runner.Skipped:
 		s.Skipped++
+	default:
+		s.Errors++
 	}
 }
 

@@ -336,3 +336,22 @@ func TestProgressNeverStaysInTheText(t *testing.T) {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
+
+// TestUnjudgedNeverPasses: an outcome with no verdict counts as an error
+// in the summary, is marked failed in the text, and is an error in JUnit.
+func TestUnjudgedNeverPasses(t *testing.T) {
+	o := reporttest.Outcomes()[0]
+	o.Verdict = runner.VerdictUnknown
+	var s report.Summary
+	s.Add(o)
+	if s.Passed != 0 || s.Errors != 1 {
+		t.Errorf("summary %+v: want the unjudged outcome counted as an error", s)
+	}
+	var text bytes.Buffer
+	tr := report.NewText(&text, report.TextOptions{})
+	tr.Result(o)
+	tr.End(s)
+	if !strings.Contains(text.String(), "✗ tcp/25") || !strings.Contains(text.String(), "0 passed, 0 failed, 1 error") {
+		t.Errorf("text:\n%s", text.String())
+	}
+}

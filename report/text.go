@@ -90,7 +90,7 @@ func (t *Text) check(_ int, err error) {
 func (t *Text) Begin(Meta) error { return nil }
 
 func (t *Text) Result(o runner.Outcome) error {
-	show := !t.opts.Quiet || o.Verdict == runner.Fail || o.Verdict == runner.Errored
+	show := !t.opts.Quiet || o.Verdict.Failing()
 	if !show {
 		return t.err
 	}
@@ -103,7 +103,7 @@ func (t *Text) Result(o runner.Outcome) error {
 	}
 	mark, c := "✓", t.green
 	switch {
-	case o.Verdict == runner.Fail || o.Verdict == runner.Errored:
+	case o.Verdict.Failing():
 		mark, c = "✗", t.red
 	case o.Verdict == runner.Skipped:
 		mark, c = "-", t.faint
@@ -118,7 +118,7 @@ func (t *Text) Result(o runner.Outcome) error {
 	t.printf(t.faint, "  %s\n", took)
 	var lines []string
 	switch {
-	case o.Verdict == runner.Fail || o.Verdict == runner.Errored:
+	case o.Verdict.Failing():
 		lines = Explain(o)
 	case o.Verdict == runner.Pass && o.Note != "":
 		lines = []string{"note: " + o.Note}

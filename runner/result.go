@@ -43,16 +43,19 @@ func (s Status) String() string {
 type Signal uint8
 
 const (
-	Silence Signal = iota // nothing within the timeout
-	SynAck                // the TCP handshake completed
-	Reply                 // a UDP datagram came back
-	Reset                 // the TCP connect was refused by a RST
-	ICMP                  // an ICMP or ICMPv6 error came back
-	Local                 // the local stack refused (no route, permission)
+	// SignalUnknown is the zero Signal: no try set it. It classifies as
+	// an error, never as silence.
+	SignalUnknown Signal = iota
+	Silence              // nothing within the timeout
+	SynAck               // the TCP handshake completed
+	Reply                // a UDP datagram came back
+	Reset                // the TCP connect was refused by a RST
+	ICMP                 // an ICMP or ICMPv6 error came back
+	Local                // the local stack refused (no route, permission)
 )
 
 func (s Signal) String() string {
-	return [...]string{"silence", "SYN-ACK", "reply", "RST", "ICMP", "local error"}[s]
+	return [...]string{"unknown", "silence", "SYN-ACK", "reply", "RST", "ICMP", "local error"}[s]
 }
 
 // ICMPError is an ICMP or ICMPv6 error read from the socket's error queue.

@@ -10,7 +10,10 @@ import (
 type Verdict uint8
 
 const (
-	Pass Verdict = iota
+	// VerdictUnknown is the zero Verdict: nobody judged the result. It is
+	// never a pass; reports count it as an error.
+	VerdictUnknown Verdict = iota
+	Pass
 	Fail
 	// Errored means no state could be found: the name did not resolve, or
 	// the probe failed locally.
@@ -20,8 +23,12 @@ const (
 )
 
 func (v Verdict) String() string {
-	return [...]string{"pass", "fail", "error", "skipped"}[v]
+	return [...]string{"unknown", "pass", "fail", "error", "skipped"}[v]
 }
+
+// Failing reports whether the verdict fails a run: a failure, an error,
+// or no verdict at all.
+func (v Verdict) Failing() bool { return v == Fail || v == Errored || v == VerdictUnknown }
 
 // Outcome is a result judged against what the spec expected.
 type Outcome struct {

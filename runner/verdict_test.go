@@ -50,7 +50,8 @@ func TestJudgeTable(t *testing.T) {
 func TestJudgeNotesAndBanner(t *testing.T) {
 	udp := func(state spec.State) Result {
 		return Result{Check: spec.Check{Protocol: spec.UDP, Expect: &spec.Expectation{Protocol: spec.UDP, State: state}},
-			Status: ListeningOrFiltered, Evidence: Evidence{Probe: "empty datagram", Tries: []Try{{}, {}}, Timeout: time.Second}}
+			Status: ListeningOrFiltered, Evidence: Evidence{Signal: Silence, Probe: "empty datagram",
+				Tries: []Try{{Signal: Silence}, {Signal: Silence}}, Timeout: time.Second}}
 	}
 	if o := Judge(udp(spec.Filtered)); o.Note != "or a silent listener" {
 		t.Errorf("filtered vs silence: note %q", o.Note)
@@ -73,5 +74,26 @@ func TestJudgeNotesAndBanner(t *testing.T) {
 	}
 	if o := Judge(Result{Skipped: true, Check: spec.Check{Expect: &spec.Expectation{State: spec.Listening}}}); o.Verdict != Skipped {
 		t.Errorf("skipped: %s", o.Verdict)
+	}
+}
+
+// TestZeroValuesAreUnknown: an outcome nobody judged never reads as a
+// pass, and a try no one set never reads as silence.
+func TestZeroValuesAreUnknown(t *testing.T) {
+	var o Outcome
+	if o.Verdict != VerdictUnknown || o.Verdict == Pass || !o.Verdict.Failing() {
+		t.Errorf("the zero verdict is %s, failing %v; want unknown, failing", o.Verdict, o.Verdict.Failing())
+	}
+	var tr Try
+	if tr.Signal != SignalUnknown || tr.Signal == Silence {
+		t.Errorf("the zero signal is %s, want unknown", tr.Signal)
+	}
+	if got := classify(0, SignalUnknown, nil, o.Check.Addr); got != Error {
+		t.Errorf("an unknown signal classifies as %s, want ERROR", got)
+	}
+	for _, v := range []Verdict{Pass, Fail, Errored, Skipped} {
+		if v == VerdictUnknown {
+			t.Errorf("%s is the unknown verdict", v)
+		}
 	}
 }

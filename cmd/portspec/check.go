@@ -138,7 +138,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		if err := reporters.Result(o); err != nil && writeErr == nil {
 			writeErr = err
 		}
-		if f.failFast && (o.Verdict == runner.Fail || o.Verdict == runner.Errored) {
+		if f.failFast && (o.Verdict.Failing()) {
 			stoppedFast = true
 			cancel()
 		}
