@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"github.com/portspec/portspec/internal/human"
 	"net/netip"
 	"time"
 
@@ -49,7 +50,7 @@ type Summary struct {
 func (s Summary) Took() string {
 	took := Duration(s.Elapsed)
 	if s.ICMPWaitTargets > 0 {
-		took += fmt.Sprintf(" (%s waiting for %d %s ICMP rate limit)", Duration(s.ICMPWait), s.ICMPWaitTargets, plural(s.ICMPWaitTargets, "target's", "targets'"))
+		took += fmt.Sprintf(" (%s waiting for %d %s ICMP rate limit)", Duration(s.ICMPWait), s.ICMPWaitTargets, human.Plural(s.ICMPWaitTargets, "target's", "targets'"))
 	}
 	return took
 }
@@ -77,7 +78,7 @@ func (s Summary) Total() int { return s.Passed + s.Failed + s.Errors + s.Skipped
 func (s Summary) Line() string {
 	line := fmt.Sprintf("%d passed, %d failed", s.Passed, s.Failed)
 	if s.Errors > 0 {
-		line += fmt.Sprintf(", %d %s", s.Errors, plural(s.Errors, "error", "errors"))
+		line += fmt.Sprintf(", %d %s", s.Errors, human.Plural(s.Errors, "error", "errors"))
 	}
 	if s.Skipped > 0 {
 		line += fmt.Sprintf(", %d skipped", s.Skipped)
@@ -197,22 +198,5 @@ func Explain(o runner.Outcome) []string {
 	return lines
 }
 
-// Duration formats a duration for people: 212ms, 1.5s, 340µs.
-func Duration(d time.Duration) string {
-	switch {
-	case d >= time.Second:
-		d = d.Round(10 * time.Millisecond)
-	case d >= time.Millisecond:
-		d = d.Round(100 * time.Microsecond)
-	default:
-		d = d.Round(time.Microsecond)
-	}
-	return d.String()
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}
+// Duration formats a duration for people: 212.3ms, 1.5s, 340µs.
+func Duration(d time.Duration) string { return human.Duration(d).String() }

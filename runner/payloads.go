@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"github.com/portspec/portspec/internal/human"
 	"strings"
 
 	"github.com/portspec/portspec/internal/ber"
@@ -89,7 +90,7 @@ func describeDNS(what string) func([]byte) string {
 		if rs, err := p.AllAnswers(); err == nil {
 			n = len(rs)
 		}
-		return fmt.Sprintf("%s reply, rcode %s, %d %s", what, rcodeName(h.RCode), n, plural(n, "answer", "answers"))
+		return fmt.Sprintf("%s reply, rcode %s, %d %s", what, rcodeName(h.RCode), n, human.Plural(n, "answer", "answers"))
 	}
 }
 

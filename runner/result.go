@@ -2,6 +2,7 @@ package runner
 
 import (
 	"fmt"
+	"github.com/portspec/portspec/internal/human"
 	"net/netip"
 	"strings"
 	"time"
@@ -130,14 +131,14 @@ type Try struct {
 
 func (t Try) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s after %s", t.Signal, roundDuration(t.Duration))
+	fmt.Fprintf(&b, "%s after %s", t.Signal, human.Duration(t.Duration))
 	switch {
 	case t.ICMP != nil:
 		fmt.Fprintf(&b, ": %s", t.ICMP)
 	case t.Err != nil:
 		fmt.Fprintf(&b, ": %v", t.Err)
 	case t.Signal == Silence:
-		fmt.Fprintf(&b, " (%s timeout)", roundDuration(t.Timeout))
+		fmt.Fprintf(&b, " (%s timeout)", human.Duration(t.Timeout))
 	}
 	if t.Confirm {
 		b.WriteString(", confirmation")
@@ -215,7 +216,7 @@ func (e Evidence) Summary() string {
 	var what string
 	switch e.Signal {
 	case Silence:
-		return fmt.Sprintf("no reply to %d %s, %s timeout", n, plural(n, "try", "tries"), roundDuration(e.Timeout))
+		return fmt.Sprintf("no reply to %d %s, %s timeout", n, human.Plural(n, "try", "tries"), human.Duration(e.Timeout))
 	case ICMP:
 		what = e.ICMP.String()
 	case Local:
@@ -228,29 +229,11 @@ func (e Evidence) Summary() string {
 	default:
 		what = e.Signal.String()
 	}
-	what += " after " + roundDuration(last.Duration).String()
+	what += " after " + human.Duration(last.Duration).String()
 	if n > 1 {
 		what += fmt.Sprintf(" on try %d", n)
 	}
 	return what
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}
-
-// roundDuration keeps durations readable in reports: 212ms, 1.5s, 340µs.
-func roundDuration(d time.Duration) time.Duration {
-	switch {
-	case d >= time.Second:
-		return d.Round(10 * time.Millisecond)
-	case d >= time.Millisecond:
-		return d.Round(time.Millisecond)
-	}
-	return d.Round(time.Microsecond)
 }
 
 // Result is the outcome of one check at one address.

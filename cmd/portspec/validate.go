@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/portspec/portspec/internal/human"
 	"io"
 
 	"github.com/portspec/portspec/spec"
@@ -33,13 +34,6 @@ func runValidate(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	hosts, checks := s.Count(sel)
-	fmt.Fprintf(stdout, "ok: %d %s, %d %s\n", hosts, plural(hosts, "host", "hosts"), checks, plural(checks, "check", "checks"))
+	fmt.Fprintf(stdout, "ok: %d %s, %d %s\n", hosts, human.Plural(hosts, "host", "hosts"), checks, human.Plural(checks, "check", "checks"))
 	return exitOK
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
