@@ -64,7 +64,7 @@ func (d *decoder) decodeVariables(blocks hcl.Blocks) {
 			}
 		}
 		if a, ok := content.Attributes["description"]; ok {
-			d.constantString(a)
+			d.str(a)
 		}
 		if a, ok := content.Attributes["default"]; ok {
 			d.assign(v, a.Expr)
@@ -199,17 +199,6 @@ func (d *decoder) constant(expr hcl.Expression, v *variable) (cty.Value, bool) {
 		return cty.NilVal, false
 	}
 	return converted, true
-}
-
-// constantString checks that an attribute, like a description, is a
-// constant string.
-func (d *decoder) constantString(a *hcl.Attribute) (string, bool) {
-	v, ok, ds := d.eval.typed(a.Expr, cty.String, "a string")
-	d.add(ds)
-	if !ok {
-		return "", false
-	}
-	return v.AsString(), true
 }
 
 // loadVarFile parses a --var-file and returns its assignments of declared

@@ -137,14 +137,10 @@ type labKey struct{}
 // labHolder carries a script's lab between its lab commands.
 type labHolder struct{ lab *lab.Lab }
 
-// junitSchema is the Jenkins xUnit junit-10 schema: shared/'s copy when the
-// checkout sits beside it, as in CI, else the copy in junit/testdata.
+// junitSchema is the Jenkins xUnit junit-10 schema, the copy in
+// junit/testdata: inside the module, so the tests read nothing beside it.
 func junitSchema() string {
 	wd, _ := os.Getwd()
-	shared := wd + "/../../../shared/junit/junit-10.xsd"
-	if _, err := os.Stat(shared); err == nil {
-		return shared
-	}
 	return wd + "/../../junit/testdata/junit-10.xsd"
 }
 

@@ -4,8 +4,8 @@ package reporttest
 
 import (
 	"errors"
+	"github.com/portspec/portspec/internal/golden"
 	"net/netip"
-	"os"
 	"regexp"
 	"testing"
 	"time"
@@ -115,20 +115,8 @@ func Outcomes() []runner.Outcome {
 }
 
 // Golden compares got with the file at path, or rewrites the file when
-// update is set.
+// update is set: internal/golden's Check.
 func Golden(t *testing.T, path string, got []byte, update bool) {
 	t.Helper()
-	if update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (go test -update writes it)", err)
-	}
-	if string(got) != string(want) {
-		t.Errorf("%s differs (go test -update rewrites it after an intended change)\n--- got:\n%s\n--- want:\n%s", path, got, want)
-	}
+	golden.Check(t, path, got, update)
 }
