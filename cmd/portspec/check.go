@@ -90,7 +90,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		// merge still needs its (empty) report to know it ran.
 		fmt.Fprintf(stderr, "portspec check: shard %s holds no checks\n", sel.Shard)
 	} else if total == 0 {
-		fmt.Fprintln(stderr, "portspec check: "+noChecks(s, sel))
+		fmt.Fprintln(stderr, "portspec check: "+noChecks(s))
 		return exitUsage
 	}
 
@@ -164,7 +164,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 
 // noChecks says why a selection holds no checks: the spec has no hosts,
 // or --from or --tag left every block out.
-func noChecks(s *spec.Spec, sel spec.Selection) string {
+func noChecks(s *spec.Spec) string {
 	if len(s.Hosts) == 0 {
 		return "the spec has no host blocks, so nothing would be tested"
 	}
