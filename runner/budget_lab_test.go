@@ -3,6 +3,8 @@ package runner
 import (
 	"fmt"
 	"net/netip"
+	"os/exec"
+	"sync"
 	"testing"
 
 	"github.com/portspec/portspec/internal/lab"
@@ -221,4 +223,46 @@ func TestLabICMPRateLimits(t *testing.T) {
 			t.Logf("%d checks; waited %s", len(checks), stats.ICMPWait)
 		})
 	}
+}
+
+// TestLabRightAfterNmap: the spec runs the moment nmap (-sT and -sU, on
+// both families at once) has spent the target's budget, as in a pipeline
+// where a scanner ran just before. Every verdict must be right.
+func TestLabRightAfterNmap(t *testing.T) {
+	nmap, err := exec.LookPath("nmap")
+	if err != nil {
+		if lab.Required() {
+			t.Fatal("nmap is required in CI (.ci/run installs it)")
+		}
+		t.Skip("nmap is not installed")
+	}
+	l := lab.New(t)
+	checks := budgetTruth(t, l, 3, 3)
+	var wg sync.WaitGroup
+	for _, target := range []netip.Addr{lab.Server4, lab.Server6} {
+		args := []string{"netns", "exec", l.Client.Name, nmap, "-sT", "-sU", "-Pn", "-n", "-p", "T:4000-4300,U:4000-4002,U:6000-6011", "--max-retries", "1", target.String()}
+		if target.Is6() {
+			args = append(args, "-6")
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
+				t.Errorf("nmap %s: %v\n%s", target, err, out)
+			}
+		}()
+	}
+	wg.Wait()
+	results, stats := runStats(t, l, Options{}, checks)
+	wantVerdicts(t, results)
+	answered := 0
+	for _, r := range results {
+		if last := r.Evidence.Tries[len(r.Evidence.Tries)-1]; last.Confirm && last.Signal == ICMP {
+			answered++
+		}
+	}
+	if answered == 0 {
+		t.Error("no port needed a confirmation try to draw its ICMP error: nmap did not spend the budget")
+	}
+	t.Logf("%d checks right after nmap; %d ICMP errors came only to confirmation tries; waited %s", len(checks), answered, stats.ICMPWait)
 }
