@@ -23,6 +23,9 @@ type jsonResult struct {
 	Note        string        `json:"note,omitempty"`
 	Error       string        `json:"error,omitempty"`
 	Description string        `json:"description,omitempty"`
+	Profile     string        `json:"profile,omitempty"`
+	ProfileDesc string        `json:"profile_description,omitempty"`
+	HostDesc    string        `json:"host_description,omitempty"`
 	Source      string        `json:"source"`
 	Order       [3]int        `json:"order"`
 	Started     *time.Time    `json:"started,omitempty"`
@@ -78,6 +81,7 @@ func referenceResult(o runner.Outcome) []byte {
 		Host: c.Host.Name, Name: c.Name, Address: Address(c), Protocol: c.Protocol.String(), Port: c.Port,
 		Expected: c.State().String(), Actual: actual(o), Verdict: o.Verdict.String(),
 		Message: o.Message, Note: o.Note, Description: c.Expect.Description, Source: Source(c), Vantage: o.Vantage,
+		Profile: c.Expect.Profile, ProfileDesc: c.ProfileDescription(), HostDesc: c.HostDescription(),
 		Order:      [3]int{c.Order.Unit, c.Order.Address, c.Order.Seq},
 		DurationMS: ms(o.Duration),
 	}

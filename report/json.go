@@ -135,6 +135,9 @@ func (j *JSON) encode(o runner.Outcome) []byte {
 		b = appendOptional(b, "error", o.Err.Error())
 	}
 	b = appendOptional(b, "description", c.Expect.Description)
+	b = appendOptional(b, "profile", c.Expect.Profile)
+	b = appendOptional(b, "profile_description", c.ProfileDescription())
+	b = appendOptional(b, "host_description", c.HostDescription())
 	b = append(b, `,"source":`...)
 	b = appendString(b, Source(c))
 	b = append(b, `,"order":[`...)

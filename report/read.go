@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -62,6 +63,9 @@ type readResult struct {
 	Port                                   uint16
 	Expected, Actual, Verdict              string
 	Message, Note, Error, Description      string
+	Profile                                string
+	ProfileDescription                     string `json:"profile_description"`
+	HostDescription                        string `json:"host_description"`
 	Source                                 string
 	Order                                  [3]int
 	Started                                *time.Time
@@ -220,8 +224,11 @@ func (jr *JSONReader) outcome(r readResult) (runner.Outcome, error) {
 	var o runner.Outcome
 	h, ok := jr.hosts[r.Host]
 	if !ok {
-		h = &spec.Host{Name: r.Host}
+		h = &spec.Host{Name: r.Host, Description: r.HostDescription}
 		jr.hosts[r.Host] = h
+	}
+	if r.Profile != "" && !slices.ContainsFunc(h.Profiles, func(p *spec.Profile) bool { return p.Name == r.Profile }) {
+		h.Profiles = append(h.Profiles, &spec.Profile{Name: r.Profile, Description: r.ProfileDescription})
 	}
 	state, ok := spec.ParseState(r.Expected)
 	if !ok {
@@ -232,7 +239,7 @@ func (jr *JSONReader) outcome(r readResult) (runner.Outcome, error) {
 		proto = spec.UDP
 	}
 	c := spec.Check{Host: h, Name: r.Name, Protocol: proto, Port: r.Port,
-		Expect: &spec.Expectation{Protocol: proto, State: state, Description: r.Description, DeclRange: parseSource(r.Source)},
+		Expect: &spec.Expectation{Protocol: proto, State: state, Description: r.Description, Profile: r.Profile, DeclRange: parseSource(r.Source)},
 		Order:  spec.Order{Unit: r.Order[0], Address: r.Order[1], Seq: r.Order[2]}}
 	if a, err := netip.ParseAddr(r.Address); err == nil {
 		c.Addr = a

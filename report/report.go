@@ -192,6 +192,12 @@ func Explain(o runner.Outcome) []string {
 	if d := o.Check.Expect.Description; d != "" {
 		lines = append(lines, "description: "+d)
 	}
+	if d := o.Check.ProfileDescription(); d != "" {
+		lines = append(lines, fmt.Sprintf("profile %s: %s", o.Check.Expect.Profile, d))
+	}
+	if d := o.Check.HostDescription(); d != "" {
+		lines = append(lines, fmt.Sprintf("host %s: %s", o.Check.Host.Name, d))
+	}
 	if src := Source(o.Check); src != "" {
 		lines = append(lines, "block at "+src)
 	}

@@ -181,7 +181,7 @@ func (d *decoder) decodeProfile(b *hcl.Block) *Profile {
 	content, ds := b.Body.Content(profileSchema)
 	d.add(ds)
 	if a := content.Attributes["description"]; a != nil {
-		d.str(a)
+		p.Description, _ = d.str(a)
 	}
 	for _, eb := range content.Blocks {
 		if e := d.decodeExpectation(eb); e != nil {
@@ -229,7 +229,7 @@ func (d *decoder) decodeHost(b *hcl.Block) *Host {
 	h.Tags = d.names(attrs["tags"], "tag")
 	h.From = d.names(attrs["from"], "vantage point")
 	if a := attrs["description"]; a != nil {
-		d.str(a)
+		h.Description, _ = d.str(a)
 	}
 	d.decodeTargets(h, attrs["address"], attrs["addresses"], b, bodyOK)
 

@@ -85,6 +85,28 @@ type Resolver func(name string, family Family) ([]netip.Addr, error)
 // State is the expected state.
 func (c Check) State() State { return c.Expect.State }
 
+// ProfileDescription is the description of the profile the check's block
+// came from, if any.
+func (c Check) ProfileDescription() string {
+	if c.Expect.Profile == "" || c.Host == nil {
+		return ""
+	}
+	for _, p := range c.Host.Profiles {
+		if p.Name == c.Expect.Profile {
+			return p.Description
+		}
+	}
+	return ""
+}
+
+// HostDescription is the description of the check's host block, if any.
+func (c Check) HostDescription() string {
+	if c.Host == nil {
+		return ""
+	}
+	return c.Host.Description
+}
+
 // Range is the source range of the block that asked for the check.
 func (c Check) Range() hcl.Range { return c.Expect.DeclRange }
 

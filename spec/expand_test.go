@@ -268,3 +268,33 @@ host "big" {
 		t.Errorf("%d checks probed, %d refused; want 9 and the big name's 1", probed, refused)
 	}
 }
+
+// TestDescriptionsReachChecks: a host's and a profile's description are
+// kept, and a check says both (issue #10, item 6).
+func TestDescriptionsReachChecks(t *testing.T) {
+	dir := writeSpec(t, map[string]string{"spec.hcl": `
+profile "mail" {
+  description = "what every mail server offers"
+  tcp "listening" { ports = [25] }
+}
+host "mx" {
+  description = "the inbound relay"
+  address     = "198.18.0.2"
+  profiles    = ["mail"]
+  tcp "blocked" { ports = [23] }
+}
+`})
+	l := NewLoader()
+	s, diags := l.Load([]string{filepath.Join(dir, "spec.hcl")}, Options{})
+	if diags.HasErrors() {
+		t.Fatal(render(l, diags))
+	}
+	var got []string
+	for c := range s.Checks(Selection{}) {
+		got = append(got, fmt.Sprintf("%d %q %q", c.Port, c.ProfileDescription(), c.HostDescription()))
+	}
+	want := []string{`25 "what every mail server offers" "the inbound relay"`, `23 "" "the inbound relay"`}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

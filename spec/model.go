@@ -139,19 +139,21 @@ type Settings struct {
 // Profile is a named, reusable set of expectations.
 type Profile struct {
 	Name         string
+	Description  string
 	Expectations []*Expectation
 	DeclRange    hcl.Range
 }
 
 // Host is one host block.
 type Host struct {
-	Name      string
-	Targets   []Target
-	Family    Family
-	Profiles  []*Profile
-	Tags      []string
-	From      []string
-	DeclRange hcl.Range
+	Name        string
+	Targets     []Target
+	Family      Family
+	Profiles    []*Profile
+	Tags        []string
+	From        []string
+	Description string
+	DeclRange   hcl.Range
 
 	// Expectations are the host's own blocks; the profiles' blocks are in
 	// Profiles. Use AllExpectations for both, in expansion order.

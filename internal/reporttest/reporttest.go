@@ -47,7 +47,8 @@ func block(proto spec.Protocol, state spec.State, line int) *spec.Expectation {
 
 // Outcomes has one of each verdict and of each signal worth showing.
 func Outcomes() []runner.Outcome {
-	mx := &spec.Host{Name: "mx"}
+	mail := &spec.Profile{Name: "mail_server", Description: "what every mail server offers"}
+	mx := &spec.Host{Name: "mx", Description: "the inbound relay", Profiles: []*spec.Profile{mail}}
 	www := &spec.Host{Name: "www"}
 	db := &spec.Host{Name: "db"}
 	mxAddr := netip.MustParseAddr("198.18.0.2")
@@ -64,6 +65,8 @@ func Outcomes() []runner.Outcome {
 	}
 	banner := block(spec.TCP, spec.Listening, 20)
 	banner.Banner = regexp.MustCompile("^220 ")
+	fromProfile := block(spec.TCP, spec.NotListening, 30)
+	fromProfile.Profile = mail.Name
 	described := block(spec.TCP, spec.Listening, 24)
 	described.Description = "submission for the mail clients"
 	results := []runner.Result{
@@ -75,7 +78,7 @@ func Outcomes() []runner.Outcome {
 			Status: runner.Filtered, Start: at(1), Duration: 640 * time.Millisecond,
 			Evidence: runner.Evidence{Signal: runner.Silence, Timeout: 212 * time.Millisecond, Silence: runner.SilenceUnproven,
 				Tries: []runner.Try{try(1, 212*time.Millisecond, runner.Silence), try(213, 212*time.Millisecond, runner.Silence), try(425, 212*time.Millisecond, runner.Silence)}}},
-		{Check: spec.Check{Host: mx, Addr: mxAddr, Protocol: spec.TCP, Port: 22, Expect: block(spec.TCP, spec.NotListening, 30)},
+		{Check: spec.Check{Host: mx, Addr: mxAddr, Protocol: spec.TCP, Port: 22, Expect: fromProfile},
 			Status: runner.Listening, Start: at(2), Duration: 400 * time.Microsecond,
 			Evidence: runner.Evidence{Signal: runner.SynAck, Timeout: time.Second, Tries: []runner.Try{try(2, 350*time.Microsecond, runner.SynAck)}}},
 		{Check: spec.Check{Host: mx, Addr: mxAddr, Protocol: spec.TCP, Port: 3389, Expect: block(spec.TCP, spec.Blocked, 12)},
