@@ -185,6 +185,16 @@ func TestLabRightAfterAnotherScan(t *testing.T) {
 	l := lab.New(t)
 	checks := budgetTruth(t, l, 3, 3)
 	spendBudget(t, l, lab.Server4, lab.Server6)
+	wantRightAfter(t, l, checks, "another scan")
+}
+
+// wantRightAfter runs checks the moment what (another scan) has spent the
+// target's budget, and requires every verdict right, and some ICMP error
+// to have come only to a confirmation try: were none muted, the scan
+// before would not have spent the budget, and the test would prove
+// nothing.
+func wantRightAfter(t *testing.T, l *lab.Lab, checks []spec.Check, what string) {
+	t.Helper()
 	results, stats := runStats(t, l, Options{}, checks)
 	wantVerdicts(t, results)
 	answered := 0
@@ -193,11 +203,10 @@ func TestLabRightAfterAnotherScan(t *testing.T) {
 			answered++
 		}
 	}
-	// The spent budget must have muted the sweep, or this proves nothing.
 	if answered == 0 {
-		t.Error("no port needed a confirmation try to draw its ICMP error: the budget was not spent")
+		t.Errorf("no port needed a confirmation try to draw its ICMP error: %s did not spend the budget", what)
 	}
-	t.Logf("%d checks right after another scan; %d ICMP errors came only to confirmation tries; waited %s", len(checks), answered, stats.ICMPWait)
+	t.Logf("%d checks right after %s; %d ICMP errors came only to confirmation tries; waited %s", len(checks), what, answered, stats.ICMPWait)
 }
 
 // TestLabICMPRateLimits gives the target limits other than Linux's
@@ -253,16 +262,5 @@ func TestLabRightAfterNmap(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	results, stats := runStats(t, l, Options{}, checks)
-	wantVerdicts(t, results)
-	answered := 0
-	for _, r := range results {
-		if last := r.Evidence.Tries[len(r.Evidence.Tries)-1]; last.Confirm && last.Signal == ICMP {
-			answered++
-		}
-	}
-	if answered == 0 {
-		t.Error("no port needed a confirmation try to draw its ICMP error: nmap did not spend the budget")
-	}
-	t.Logf("%d checks right after nmap; %d ICMP errors came only to confirmation tries; waited %s", len(checks), answered, stats.ICMPWait)
+	wantRightAfter(t, l, checks, "nmap")
 }

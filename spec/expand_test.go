@@ -218,7 +218,7 @@ func BenchmarkLoad(b *testing.B) {
 // whole spec once it resolves; one that would take the spec over it gives
 // its checks an error instead of addresses (issue #14, item 10).
 func TestTotalAddressCapCountsNames(t *testing.T) {
-	dir := writeSpec(t, map[string]string{"spec.hcl": `
+	s := loadSource(t, `
 host "static" {
   address = "198.18.1.0/29"
   tcp "blocked" { ports = [23] }
@@ -231,12 +231,7 @@ host "big" {
   address = "big.example.com"
   tcp "blocked" { ports = [23] }
 }
-`})
-	l := NewLoader()
-	s, diags := l.Load([]string{filepath.Join(dir, "spec.hcl")}, Options{MaxTotalAddresses: 10})
-	if diags.HasErrors() {
-		t.Fatal(render(l, diags))
-	}
+`, Options{MaxTotalAddresses: 10})
 	many := func(n int) []netip.Addr {
 		var out []netip.Addr
 		a := netip.MustParseAddr("198.18.9.1")
@@ -272,7 +267,7 @@ host "big" {
 // TestDescriptionsReachChecks: a host's and a profile's description are
 // kept, and a check says both (issue #10, item 6).
 func TestDescriptionsReachChecks(t *testing.T) {
-	dir := writeSpec(t, map[string]string{"spec.hcl": `
+	s := loadSource(t, `
 profile "mail" {
   description = "what every mail server offers"
   tcp "listening" { ports = [25] }
@@ -283,12 +278,7 @@ host "mx" {
   profiles    = ["mail"]
   tcp "blocked" { ports = [23] }
 }
-`})
-	l := NewLoader()
-	s, diags := l.Load([]string{filepath.Join(dir, "spec.hcl")}, Options{})
-	if diags.HasErrors() {
-		t.Fatal(render(l, diags))
-	}
+`, Options{})
 	var got []string
 	for c := range s.Checks(Selection{}) {
 		got = append(got, fmt.Sprintf("%d %q %q", c.Port, c.ProfileDescription(), c.HostDescription()))

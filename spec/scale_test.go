@@ -31,16 +31,19 @@ func overlappingPorts(n int) string {
 	return fmt.Sprintf("host \"h\" {\n  address = \"198.18.0.2\"\n  tcp \"blocked\" { ports = [%s] }\n  tcp \"not_listening\" { ports = [\"65000-65535\"] }\n}\n", strings.Join(ranges, ", "))
 }
 
-func loadSource(tb testing.TB, src string) {
+// loadSource loads src as a spec file, failing the test on any error.
+func loadSource(tb testing.TB, src string, opts Options) *Spec {
 	tb.Helper()
 	path := filepath.Join(tb.TempDir(), "spec.hcl")
 	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
 		tb.Fatal(err)
 	}
 	l := NewLoader()
-	if _, diags := l.Load([]string{path}, Options{}); diags.HasErrors() {
+	s, diags := l.Load([]string{path}, opts)
+	if diags.HasErrors() {
 		tb.Fatal(render(l, diags))
 	}
+	return s
 }
 
 // fastest is the least time of three loads: the least disturbed by
@@ -49,7 +52,7 @@ func fastest(t *testing.T, src string) time.Duration {
 	best := time.Duration(1 << 62)
 	for range 3 {
 		start := time.Now()
-		loadSource(t, src)
+		loadSource(t, src, Options{})
 		best = min(best, time.Since(start))
 	}
 	return best
@@ -84,13 +87,13 @@ func TestLoadScalesLinearly(t *testing.T) {
 func BenchmarkLoadLocals(b *testing.B) {
 	src := manyLocals(40000)
 	for b.Loop() {
-		loadSource(b, src)
+		loadSource(b, src, Options{})
 	}
 }
 
 func BenchmarkLoadOverlappingPorts(b *testing.B) {
 	src := overlappingPorts(128000)
 	for b.Loop() {
-		loadSource(b, src)
+		loadSource(b, src, Options{})
 	}
 }
