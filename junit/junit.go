@@ -11,8 +11,7 @@ import (
 	gojunit "github.com/jstemmer/go-junit-report/v2/junit"
 	"github.com/portspec/portspec/internal/spool"
 	"github.com/portspec/portspec/report"
-	"github.com/portspec/portspec/runner"
-	"github.com/portspec/portspec/spec"
+	"github.com/portspec/portspec/verdict"
 )
 
 // Writer is a report.Reporter that writes JUnit XML to w.
@@ -47,21 +46,21 @@ func (jw *Writer) Begin(m report.Meta) error {
 }
 
 func (jw *Writer) Resolved(string, []netip.Addr, error, time.Duration) {}
-func (jw *Writer) Try(spec.Check, runner.Try)                          {}
+func (jw *Writer) Try(report.Attempt)                                  {}
 
 // seconds is a JUnit time: seconds with millisecond precision.
 func seconds(d time.Duration) string {
 	return strconv.FormatFloat(d.Seconds(), 'f', 3, 64)
 }
 
-func (jw *Writer) Result(o runner.Outcome) error {
-	name := report.GroupName(o)
+func (jw *Writer) Result(r report.Record) error {
+	name := report.GroupName(r)
 	if jw.suite == nil || jw.suite.Name != xmlSafe(name) {
 		jw.flush()
-		jw.suite = &gojunit.Testsuite{Name: xmlSafe(name), ID: jw.suites, Hostname: xmlSafe(jw.meta.Hostname), Package: xmlSafe(o.Check.Host.Name)}
+		jw.suite = &gojunit.Testsuite{Name: xmlSafe(name), ID: jw.suites, Hostname: xmlSafe(jw.meta.Hostname), Package: xmlSafe(r.Host)}
 		jw.suites++
 		jw.suite.AddProperty("portspec.version", xmlSafe(jw.meta.Version))
-		jw.suite.AddProperty("portspec.vantage", xmlSafe(o.Vantage))
+		jw.suite.AddProperty("portspec.vantage", xmlSafe(r.Vantage))
 		jw.suite.AddProperty("portspec.spec_files", xmlSafe(strings.Join(jw.meta.Files, " ")))
 		jw.suite.AddProperty("portspec.spec_digest", jw.meta.Digest)
 		if jw.meta.Shard != "" {
@@ -70,35 +69,35 @@ func (jw *Writer) Result(o runner.Outcome) error {
 		jw.suiteStart, jw.suiteEnd = time.Time{}, time.Time{}
 	}
 	tc := gojunit.Testcase{
-		Name:      report.CheckName(o.Check),
-		Classname: xmlSafe(o.Check.Host.Name),
-		Time:      seconds(o.Duration),
+		Name:      report.CheckName(r),
+		Classname: xmlSafe(r.Host),
+		Time:      seconds(r.Duration()),
 	}
 	// The spec's descriptions and the target's replies are anyone's text.
-	message := xmlSafe(o.Message)
-	body := xmlSafe(strings.Join(append(report.Explain(o), report.TryLines(o.Result)...), "\n"))
-	switch o.Verdict {
-	case runner.Fail:
+	message := xmlSafe(r.Message)
+	body := xmlSafe(strings.Join(append(report.Explain(r), report.TryLines(r)...), "\n"))
+	switch r.Verdict {
+	case verdict.Fail:
 		tc.Failure = &gojunit.Result{Message: message, Type: "mismatch", Data: body}
 		jw.suite.Failures++
-	case runner.Errored:
+	case verdict.Errored:
 		tc.Error = &gojunit.Result{Message: message, Type: "probe error", Data: body}
 		jw.suite.Errors++
-	case runner.Skipped:
+	case verdict.Skipped:
 		tc.Skipped = &gojunit.Result{Message: message}
 		jw.suite.Skipped++
-	case runner.VerdictUnknown:
+	case verdict.Unknown:
 		// Never a pass: an outcome nobody judged is an error.
 		tc.Error = &gojunit.Result{Message: "no verdict: the result was never judged", Type: "no verdict", Data: body}
 		jw.suite.Errors++
 	}
 	jw.suite.Tests++
 	jw.suite.Testcases = append(jw.suite.Testcases, tc)
-	if !o.Start.IsZero() {
-		if jw.suiteStart.IsZero() || o.Start.Before(jw.suiteStart) {
-			jw.suiteStart = o.Start
+	if !r.Started.IsZero() {
+		if jw.suiteStart.IsZero() || r.Started.Before(jw.suiteStart) {
+			jw.suiteStart = r.Started
 		}
-		if end := o.Start.Add(o.Duration); end.After(jw.suiteEnd) {
+		if end := r.Started.Add(r.Duration()); end.After(jw.suiteEnd) {
 			jw.suiteEnd = end
 		}
 	}

@@ -14,7 +14,7 @@ import (
 	"github.com/portspec/portspec/internal/lab"
 	"github.com/portspec/portspec/internal/reporttest"
 	"github.com/portspec/portspec/junit"
-	"github.com/portspec/portspec/runner"
+	"github.com/portspec/portspec/verdict"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -31,7 +31,7 @@ func write(t *testing.T, vantage string) []byte {
 	if err := w.Begin(meta); err != nil {
 		t.Fatal(err)
 	}
-	for _, o := range reporttest.Outcomes() {
+	for _, o := range reporttest.Records() {
 		o.Vantage = vantage
 		if err := w.Result(o); err != nil {
 			t.Fatal(err)
@@ -140,11 +140,9 @@ func TestSchema(t *testing.T) {
 // with U+FFFE or bytes that are not UTF-8, used to make the report invalid
 // XML, which CI systems refuse whole. They are now written as escapes.
 func TestHostileText(t *testing.T) {
-	outcomes := reporttest.Outcomes()
+	outcomes := reporttest.Records()
 	o := outcomes[1] // tcp/587: a failure, whose body holds the description
-	expect := *o.Check.Expect
-	expect.Description = "\x1b[31mred\x1b[0m"
-	o.Check.Expect = &expect
+	o.Description = "\x1b[31mred\x1b[0m"
 	o.Message += " SNMP sysDescr: bad\ufffe\xff"
 	var b bytes.Buffer
 	w, err := junit.New(&b)
@@ -174,8 +172,8 @@ func TestHostileText(t *testing.T) {
 // TestUnjudgedIsAnError: JUnit never counts an outcome with no verdict as
 // a pass.
 func TestUnjudgedIsAnError(t *testing.T) {
-	o := reporttest.Outcomes()[0]
-	o.Verdict = runner.VerdictUnknown
+	o := reporttest.Records()[0]
+	o.Verdict = verdict.Unknown
 	var b bytes.Buffer
 	w, _ := junit.New(&b)
 	w.Begin(reporttest.Meta())

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,12 +8,7 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
-
-	"github.com/portspec/portspec/runner"
 )
-
-// JSONSchema is the version of the JSON report's layout; see the README.
-const JSONSchema = 1
 
 // JSON writes the machine-readable report: the run's metadata, then a
 // result a check, streamed as they come, then the summary.
@@ -62,8 +56,6 @@ type jsonSummary struct {
 	ICMPWaitTargets int     `json:"icmp_wait_targets"`
 }
 
-func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
 func (j *JSON) write(s string) {
 	if j.err == nil {
 		_, j.err = io.WriteString(j.w, s)
@@ -91,18 +83,9 @@ func (j *JSON) Begin(m Meta) error {
 }
 
 // Result appends one result. It builds the JSON by hand, field for field
-// as encoding/json would write jsonResult (the golden test holds the two
-// to the same bytes): a million results through reflection cost seconds.
-func (j *JSON) Result(o runner.Outcome) error {
-	b := j.encode(o)
-	if j.err == nil {
-		_, j.err = j.w.Write(b)
-	}
-	return j.err
-}
-
-func (j *JSON) encode(o runner.Outcome) []byte {
-	c := o.Check
+// as encoding/json writes a Record (a test holds the two to the same
+// bytes): a million results through reflection cost seconds.
+func (j *JSON) Result(r Record) error {
 	b := j.buf[:0]
 	if j.first {
 		b = append(b, '\n')
@@ -110,97 +93,105 @@ func (j *JSON) encode(o runner.Outcome) []byte {
 		b = append(b, ",\n"...)
 	}
 	j.first = false
+	b = appendRecord(b, &r)
+	j.buf = b
+	if j.err == nil {
+		_, j.err = j.w.Write(b)
+	}
+	return j.err
+}
+
+// appendRecord writes r as encoding/json would.
+func appendRecord(b []byte, r *Record) []byte {
 	b = append(b, `{"host":`...)
-	b = appendString(b, c.Host.Name)
-	b = appendOptional(b, "vantage", o.Vantage)
-	if c.Name != "" {
-		b = append(b, `,"name":`...)
-		b = appendString(b, c.Name)
-	}
+	b = appendString(b, r.Host)
+	b = appendOptional(b, "vantage", r.Vantage)
+	b = appendOptional(b, "name", r.Name)
 	b = append(b, `,"address":`...)
-	b = appendString(b, Address(c))
+	b = appendString(b, r.Address)
 	b = append(b, `,"protocol":`...)
-	b = appendString(b, c.Protocol.String())
+	b = appendString(b, r.Protocol)
 	b = append(b, `,"port":`...)
-	b = strconv.AppendUint(b, uint64(c.Port), 10)
+	b = strconv.AppendUint(b, uint64(r.Port), 10)
 	b = append(b, `,"expected":`...)
-	b = appendString(b, c.State().String())
+	b = appendString(b, r.Expected)
 	b = append(b, `,"actual":`...)
-	b = appendString(b, actual(o))
+	b = appendString(b, r.Actual)
 	b = append(b, `,"verdict":`...)
-	b = appendString(b, o.Verdict.String())
-	b = appendOptional(b, "message", o.Message)
-	b = appendOptional(b, "note", o.Note)
-	if o.Err != nil && o.Verdict == runner.Errored {
-		b = appendOptional(b, "error", o.Err.Error())
-	}
-	b = appendOptional(b, "description", c.Expect.Description)
-	b = appendOptional(b, "profile", c.Expect.Profile)
-	b = appendOptional(b, "profile_description", c.ProfileDescription())
-	b = appendOptional(b, "host_description", c.HostDescription())
+	b = appendString(b, r.Verdict.String())
+	b = appendOptional(b, "message", r.Message)
+	b = appendOptional(b, "note", r.Note)
+	b = appendOptional(b, "error", r.Error)
+	b = appendOptional(b, "description", r.Description)
+	b = appendOptional(b, "profile", r.Profile)
+	b = appendOptional(b, "profile_description", r.ProfileDescription)
+	b = appendOptional(b, "host_description", r.HostDescription)
 	b = append(b, `,"source":`...)
-	b = appendString(b, Source(c))
+	b = appendString(b, r.Source)
 	b = append(b, `,"order":[`...)
-	b = strconv.AppendInt(b, int64(c.Order.Unit), 10)
-	b = append(b, ',')
-	b = strconv.AppendInt(b, int64(c.Order.Address), 10)
-	b = append(b, ',')
-	b = strconv.AppendInt(b, int64(c.Order.Seq), 10)
+	for i, n := range r.Order {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, int64(n), 10)
+	}
 	b = append(b, ']')
-	if !o.Start.IsZero() {
+	if !r.Started.IsZero() {
 		b = append(b, `,"started":`...)
-		b = appendTime(b, o.Start)
+		b = appendTime(b, r.Started)
 	}
 	b = append(b, `,"duration_ms":`...)
-	b = appendMS(b, o.Duration)
-	if ev := o.Evidence; len(ev.Tries) > 0 {
+	b = appendFloat(b, r.DurationMS)
+	if ev := r.Evidence; ev != nil {
 		b = append(b, `,"evidence":{"signal":`...)
-		b = appendString(b, ev.Signal.String())
+		b = appendString(b, ev.Signal)
 		b = appendICMP(b, ev.ICMP)
 		b = appendOptional(b, "probe", ev.Probe)
-		if len(ev.Reply) > 0 {
-			b = append(b, `,"reply_hex":"`...)
-			b = hex.AppendEncode(b, ev.Reply)
-			b = append(b, '"')
-		}
+		b = appendOptional(b, "reply_hex", ev.ReplyHex)
 		b = appendOptional(b, "app", ev.App)
 		b = append(b, `,"timeout_ms":`...)
-		b = appendMS(b, ev.Timeout)
-		b = appendOptional(b, "silence", ev.Silence.String())
-		b = append(b, `,"tries":[`...)
-		for i, t := range ev.Tries {
-			if i > 0 {
-				b = append(b, ',')
+		b = appendFloat(b, ev.TimeoutMS)
+		b = appendOptional(b, "silence", ev.Silence)
+		b = append(b, `,"tries":`...)
+		if ev.Tries == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i := range ev.Tries {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = appendTry(b, &ev.Tries[i])
 			}
-			b = append(b, `{"started":`...)
-			b = appendTime(b, t.Start)
-			b = append(b, `,"duration_ms":`...)
-			b = appendMS(b, t.Duration)
-			b = append(b, `,"timeout_ms":`...)
-			b = appendMS(b, t.Timeout)
-			b = append(b, `,"signal":`...)
-			b = appendString(b, t.Signal.String())
-			b = appendICMP(b, t.ICMP)
-			if t.Err != nil {
-				b = appendOptional(b, "error", t.Err.Error())
-			}
-			if t.Confirm {
-				b = append(b, `,"confirm":true`...)
-			}
-			if t.Confirm || t.Signal == runner.Silence {
-				b = append(b, `,"tokens":`...)
-				b = appendFloat(b, tokens(t.Tokens))
-			}
-			if t.Proven {
-				b = append(b, `,"proven":true`...)
-			}
-			b = append(b, '}')
+			b = append(b, ']')
 		}
-		b = append(b, "]}"...)
+		b = append(b, '}')
 	}
-	b = append(b, '}')
-	j.buf = b
-	return b
+	return append(b, '}')
+}
+
+func appendTry(b []byte, t *Try) []byte {
+	b = append(b, `{"started":`...)
+	b = appendTime(b, t.Started)
+	b = append(b, `,"duration_ms":`...)
+	b = appendFloat(b, t.DurationMS)
+	b = append(b, `,"timeout_ms":`...)
+	b = appendFloat(b, t.TimeoutMS)
+	b = append(b, `,"signal":`...)
+	b = appendString(b, t.Signal)
+	b = appendICMP(b, t.ICMP)
+	b = appendOptional(b, "error", t.Error)
+	if t.Confirm {
+		b = append(b, `,"confirm":true`...)
+	}
+	if t.Tokens != nil {
+		b = append(b, `,"tokens":`...)
+		b = appendFloat(b, *t.Tokens)
+	}
+	if t.Proven {
+		b = append(b, `,"proven":true`...)
+	}
+	return append(b, '}')
 }
 
 func appendOptional(b []byte, name, value string) []byte {
@@ -213,24 +204,20 @@ func appendOptional(b []byte, name, value string) []byte {
 	return appendString(b, value)
 }
 
-func appendICMP(b []byte, e *runner.ICMPError) []byte {
+func appendICMP(b []byte, e *ICMP) []byte {
 	if e == nil {
 		return b
 	}
-	family := "icmp"
-	if e.V6 {
-		family = "icmpv6"
-	}
-	b = append(b, `,"icmp":{"family":"`...)
-	b = append(b, family...)
-	b = append(b, `","type":`...)
+	b = append(b, `,"icmp":{"family":`...)
+	b = appendString(b, e.Family)
+	b = append(b, `,"type":`...)
 	b = strconv.AppendUint(b, uint64(e.Type), 10)
 	b = append(b, `,"code":`...)
 	b = strconv.AppendUint(b, uint64(e.Code), 10)
 	b = append(b, `,"from":`...)
-	b = appendString(b, e.From.String())
+	b = appendString(b, e.From)
 	b = append(b, `,"text":`...)
-	b = appendString(b, e.String())
+	b = appendString(b, e.Text)
 	return append(b, '}')
 }
 
@@ -239,13 +226,6 @@ func appendTime(b []byte, t time.Time) []byte {
 	b = t.AppendFormat(b, time.RFC3339Nano)
 	return append(b, '"')
 }
-
-// tokens rounds a budget bound for the reports: two decimals say enough.
-func tokens(t float64) float64 { return math.Round(t*100) / 100 }
-
-// appendMS writes a duration in milliseconds as encoding/json writes the
-// float64 ms() returns.
-func appendMS(b []byte, d time.Duration) []byte { return appendFloat(b, ms(d)) }
 
 // appendFloat writes f as encoding/json writes a float64.
 func appendFloat(b []byte, f float64) []byte {
@@ -297,8 +277,8 @@ func appendString(b []byte, s string) []byte {
 
 func (j *JSON) End(s Summary) error {
 	sum := jsonSummary{Total: s.Total(), Passed: s.Passed, Failed: s.Failed, Errors: s.Errors, Skipped: s.Skipped,
-		Interrupted: s.Interrupted, ElapsedMS: ms(s.Elapsed),
-		ICMPWaitMS: ms(s.ICMPWait), ICMPWaitTargets: s.ICMPWaitTargets}
+		Interrupted: s.Interrupted, ElapsedMS: MS(s.Elapsed),
+		ICMPWaitMS: MS(s.ICMPWait), ICMPWaitTargets: s.ICMPWaitTargets}
 	j.write(fmt.Sprintf("\n],\n\"summary\": %s\n}\n", j.marshal(sum)))
 	return j.err
 }

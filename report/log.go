@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"github.com/portspec/portspec/internal/spool"
-	"github.com/portspec/portspec/runner"
-	"github.com/portspec/portspec/spec"
 )
 
 // Log is the run's log file, in the spirit of PortQry's -l: a header, then
@@ -81,17 +79,17 @@ func (l *Log) Resolved(name string, addrs []netip.Addr, err error, took time.Dur
 	l.printf("%s resolve %s: %s (%s)\n", now.Format(logTime), name, strings.Join(list, ", "), Duration(took))
 }
 
-func (l *Log) Try(c spec.Check, t runner.Try) {
+func (l *Log) Try(a Attempt) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.printf("%s try %s %s %s/%d: %s\n", t.Start.Format(logTime), c.Host.Name, Address(c), c.Protocol, c.Port, t)
+	l.printf("%s try %s %s %s/%d: %s\n", a.Try.Started.Format(logTime), a.Host, a.Address, a.Protocol, a.Port, a.Try.Line())
 }
 
-func (l *Log) Result(o runner.Outcome) error {
+func (l *Log) Result(r Record) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	_, err := fmt.Fprintf(l.verdicts, "%-7s %s %s: %s\n", strings.ToUpper(o.Verdict.String()), GroupName(o), CheckName(o.Check), actual(o))
-	for _, line := range Explain(o) {
+	_, err := fmt.Fprintf(l.verdicts, "%-7s %s %s: %s\n", strings.ToUpper(r.Verdict.String()), GroupName(r), CheckName(r), r.Actual)
+	for _, line := range Explain(r) {
 		fmt.Fprintf(l.verdicts, "        %s\n", line)
 	}
 	if err != nil && l.err == nil {

@@ -5,37 +5,41 @@ import (
 	"io"
 	"strings"
 
-	"github.com/portspec/portspec/runner"
-	"github.com/portspec/portspec/spec"
+	"github.com/portspec/portspec/internal/services"
+	"github.com/portspec/portspec/verdict"
 )
 
 // PortQryLine is PortQry's verdict line: "TCP port 25 (smtp service): LISTENING".
-func PortQryLine(r runner.Result) string {
-	service := spec.ServiceName(r.Check.Protocol, r.Check.Port)
+func PortQryLine(r Record) string {
+	proto, _ := verdict.ParseProtocol(r.Protocol)
+	service := services.Name(proto, r.Port)
 	if service == "" {
 		service = "unknown"
 	}
-	state := r.Status.String()
-	if r.Skipped {
+	state := r.Actual
+	if r.Verdict == verdict.Skipped {
 		state = "NOT QUERIED (interrupted)"
 	}
-	return fmt.Sprintf("%s port %d (%s service): %s", strings.ToUpper(r.Check.Protocol.String()), r.Check.Port, service, state)
+	return fmt.Sprintf("%s port %d (%s service): %s", strings.ToUpper(r.Protocol), r.Port, service, state)
 }
 
 // Details are the evidence lines printed under a verdict: what was sent,
 // what came back, and how many tries it took.
-func Details(r runner.Result) []string { return details(r, true) }
+func Details(r Record) []string { return details(r, true) }
 
 // details is Details, without the one-line summary when the caller has
 // said it already.
-func details(r runner.Result, summary bool) []string {
-	if r.Skipped {
+func details(r Record, summary bool) []string {
+	if r.Verdict == verdict.Skipped {
 		return nil
 	}
-	if r.Status == runner.Error {
-		return []string{fmt.Sprintf("error: %v", r.Err)}
+	if r.Actual == verdict.Error.String() {
+		return []string{"error: " + r.Error}
 	}
 	ev := r.Evidence
+	if ev == nil {
+		return nil
+	}
 	var lines []string
 	if ev.Probe != "" {
 		lines = append(lines, "sent "+ev.Probe)
@@ -43,29 +47,33 @@ func details(r runner.Result, summary bool) []string {
 	if summary {
 		lines = append(lines, ev.Summary())
 	}
-	if why := ev.Silence.Explain(); why != "" {
+	if why := explainSilence(ev.Silence); why != "" {
 		lines = append(lines, why)
 	}
-	if ev.Signal == runner.Reply && ev.App == "" && len(ev.Reply) > 0 {
-		lines = append(lines, fmt.Sprintf("reply: %q", ev.Reply))
+	reply := ev.Reply()
+	if ev.Signal == SignalReply && ev.App == "" && len(reply) > 0 {
+		lines = append(lines, fmt.Sprintf("reply: %q", reply))
 	}
-	if r.Check.Protocol == spec.TCP && len(ev.Reply) > 0 {
-		lines = append(lines, fmt.Sprintf("banner: %q", ev.Reply))
+	if r.Protocol == verdict.TCP.String() && len(reply) > 0 {
+		lines = append(lines, fmt.Sprintf("banner: %q", reply))
 	}
 	return lines
 }
 
 // TryLines lists every try with its start time, for logs and -v.
-func TryLines(r runner.Result) []string {
+func TryLines(r Record) []string {
 	var lines []string
+	if r.Evidence == nil {
+		return nil
+	}
 	for i, t := range r.Evidence.Tries {
-		lines = append(lines, fmt.Sprintf("try %d at %s: %s", i+1, t.Start.UTC().Format("15:04:05.000000Z"), t))
+		lines = append(lines, fmt.Sprintf("try %d at %s: %s", i+1, t.Started.UTC().Format("15:04:05.000000Z"), t.Line()))
 	}
 	return lines
 }
 
-// WritePortQry writes a result as PortQry does, with the evidence under it.
-func WritePortQry(w io.Writer, r runner.Result) error {
+// WritePortQry writes a record as PortQry does, with the evidence under it.
+func WritePortQry(w io.Writer, r Record) error {
 	if _, err := fmt.Fprintln(w, PortQryLine(r)); err != nil {
 		return err
 	}

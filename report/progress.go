@@ -6,8 +6,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/portspec/portspec/runner"
 )
 
 // Progress shows a live counter on a terminal during long runs: checks
@@ -92,9 +90,9 @@ func (g guarded) Write(b []byte) (int, error) {
 	return g.w.Write(b)
 }
 
-func (p *Progress) Result(o runner.Outcome) error {
+func (p *Progress) Result(r Record) error {
 	p.done.Add(1)
-	if o.Verdict.Failing() {
+	if r.Verdict.Failing() {
 		p.failed.Add(1)
 	}
 	return nil

@@ -6,8 +6,7 @@ import (
 	"net/netip"
 	"time"
 
-	"github.com/portspec/portspec/runner"
-	"github.com/portspec/portspec/spec"
+	"github.com/portspec/portspec/verdict"
 )
 
 // Meta describes a run, for report headers.
@@ -55,15 +54,15 @@ func (s Summary) Took() string {
 	return took
 }
 
-// Add counts one outcome. One nobody judged counts as an error: it must
+// Add counts one record. One nobody judged counts as an error: it must
 // never pass a run.
-func (s *Summary) Add(o runner.Outcome) {
-	switch o.Verdict {
-	case runner.Pass:
+func (s *Summary) Add(r Record) {
+	switch r.Verdict {
+	case verdict.Pass:
 		s.Passed++
-	case runner.Fail:
+	case verdict.Fail:
 		s.Failed++
-	case runner.Skipped:
+	case verdict.Skipped:
 		s.Skipped++
 	default:
 		s.Errors++
@@ -86,14 +85,21 @@ func (s Summary) Line() string {
 	return line
 }
 
+// Attempt is one try as it happens, for the log.
+type Attempt struct {
+	Host, Address, Protocol string
+	Port                    uint16
+	Try                     Try
+}
+
 // Reporter receives a run as it happens. Result and End are called from
 // one goroutine, in check order; Resolved and Try may come from any
 // goroutine at any time between Begin and End.
 type Reporter interface {
 	Begin(Meta) error
 	Resolved(name string, addrs []netip.Addr, err error, took time.Duration)
-	Try(c spec.Check, t runner.Try)
-	Result(o runner.Outcome) error
+	Try(Attempt)
+	Result(Record) error
 	End(Summary) error
 }
 
@@ -112,14 +118,14 @@ func (m Multi) Resolved(name string, addrs []netip.Addr, err error, took time.Du
 	}
 }
 
-func (m Multi) Try(c spec.Check, t runner.Try) {
+func (m Multi) Try(a Attempt) {
 	for _, r := range m {
-		r.Try(c, t)
+		r.Try(a)
 	}
 }
 
-func (m Multi) Result(o runner.Outcome) error {
-	return m.each(func(r Reporter) error { return r.Result(o) })
+func (m Multi) Result(rec Record) error {
+	return m.each(func(r Reporter) error { return r.Result(rec) })
 }
 
 func (m Multi) End(s Summary) error {
@@ -141,65 +147,48 @@ func (m Multi) each(f func(Reporter) error) error {
 type ignoreEvents struct{}
 
 func (ignoreEvents) Resolved(string, []netip.Addr, error, time.Duration) {}
-func (ignoreEvents) Try(spec.Check, runner.Try)                          {}
+func (ignoreEvents) Try(Attempt)                                         {}
 
-// Address is the address a check probed, or the name it could not resolve.
-func Address(c spec.Check) string {
-	if c.Addr.IsValid() {
-		return c.Addr.String()
-	}
-	return c.Name
-}
-
-// GroupName names the host and address a result belongs to, as text
+// GroupName names the host and address a record belongs to, as text
 // headers and JUnit suites do: "mx (198.18.0.2)", or "app: mx (198.18.0.2)"
 // when run from vantage point app.
-func GroupName(o runner.Outcome) string {
-	name := fmt.Sprintf("%s (%s)", o.Check.Host.Name, Address(o.Check))
-	if o.Vantage != "" {
-		name = o.Vantage + ": " + name
+func GroupName(r Record) string {
+	name := fmt.Sprintf("%s (%s)", r.Host, r.Address)
+	if r.Vantage != "" {
+		name = r.Vantage + ": " + name
 	}
 	return name
 }
 
 // CheckName names a check: "tcp/25 listening".
-func CheckName(c spec.Check) string {
-	return fmt.Sprintf("%s/%d %s", c.Protocol, c.Port, c.State())
+func CheckName(r Record) string {
+	return fmt.Sprintf("%s/%d %s", r.Protocol, r.Port, r.Expected)
 }
 
-// Source is where the block of a check is: "mail.hcl:22:3".
-func Source(c spec.Check) string {
-	r := c.Range()
-	if r.Filename == "" {
-		return ""
-	}
-	return fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
-}
-
-// Explain is everything known about an outcome, one fact a line: the
+// Explain is everything known about a record, one fact a line: the
 // verdict's message and note, the evidence, the block, the tries.
-func Explain(o runner.Outcome) []string {
+func Explain(r Record) []string {
 	var lines []string
-	if o.Message != "" {
-		lines = append(lines, o.Message)
+	if r.Message != "" {
+		lines = append(lines, r.Message)
 	}
-	if o.Note != "" {
-		lines = append(lines, "note: "+o.Note)
+	if r.Note != "" {
+		lines = append(lines, "note: "+r.Note)
 	}
-	if o.Verdict != runner.Skipped && o.Verdict != runner.Errored {
-		lines = append(lines, details(o.Result, o.Message == "")...)
+	if r.Verdict != verdict.Skipped && r.Verdict != verdict.Errored {
+		lines = append(lines, details(r, r.Message == "")...)
 	}
-	if d := o.Check.Expect.Description; d != "" {
+	if d := r.Description; d != "" {
 		lines = append(lines, "description: "+d)
 	}
-	if d := o.Check.ProfileDescription(); d != "" {
-		lines = append(lines, fmt.Sprintf("profile %s: %s", o.Check.Expect.Profile, d))
+	if d := r.ProfileDescription; d != "" {
+		lines = append(lines, fmt.Sprintf("profile %s: %s", r.Profile, d))
 	}
-	if d := o.Check.HostDescription(); d != "" {
-		lines = append(lines, fmt.Sprintf("host %s: %s", o.Check.Host.Name, d))
+	if d := r.HostDescription; d != "" {
+		lines = append(lines, fmt.Sprintf("host %s: %s", r.Host, d))
 	}
-	if src := Source(o.Check); src != "" {
-		lines = append(lines, "block at "+src)
+	if r.Source != "" {
+		lines = append(lines, "block at "+r.Source)
 	}
 	return lines
 }

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -14,8 +15,7 @@ import (
 
 	"github.com/portspec/portspec/internal/reporttest"
 	"github.com/portspec/portspec/report"
-	"github.com/portspec/portspec/runner"
-	"github.com/portspec/portspec/spec"
+	"github.com/portspec/portspec/verdict"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -25,17 +25,20 @@ func feed(t *testing.T, r report.Reporter, meta report.Meta) {
 	if err := r.Begin(meta); err != nil {
 		t.Fatal(err)
 	}
-	outcomes := reporttest.Outcomes()
-	for i := range outcomes {
-		outcomes[i].Vantage = meta.Vantage
+	records := reporttest.Records()
+	for i := range records {
+		records[i].Vantage = meta.Vantage
 	}
-	for _, o := range outcomes {
-		for _, try := range o.Evidence.Tries {
-			r.Try(o.Check, try)
+	for _, rec := range records {
+		if rec.Evidence == nil {
+			continue
+		}
+		for _, try := range rec.Evidence.Tries {
+			r.Try(report.Attempt{Host: rec.Host, Address: rec.Address, Protocol: rec.Protocol, Port: rec.Port, Try: try})
 		}
 	}
 	r.Resolved("www.example.com", nil, errorString("lookup www.example.com: no such host"), 21*time.Millisecond)
-	for _, o := range outcomes {
+	for _, o := range records {
 		if err := r.Result(o); err != nil {
 			t.Fatal(err)
 		}
@@ -135,18 +138,18 @@ func TestSummaryTook(t *testing.T) {
 }
 
 func TestPortQryLine(t *testing.T) {
-	r := runner.Result{Check: spec.Check{Protocol: spec.UDP, Port: 161}, Status: runner.ListeningOrFiltered}
+	r := report.Record{Protocol: "udp", Port: 161, Actual: "LISTENING or FILTERED"}
 	if got := report.PortQryLine(r); got != "UDP port 161 (snmp service): LISTENING or FILTERED" {
 		t.Errorf("%q", got)
 	}
-	r = runner.Result{Check: spec.Check{Protocol: spec.TCP, Port: 49999}, Status: runner.NotListening}
+	r = report.Record{Protocol: "tcp", Port: 49999, Actual: "NOT LISTENING"}
 	if got := report.PortQryLine(r); got != "TCP port 49999 (unknown service): NOT LISTENING" {
 		t.Errorf("%q", got)
 	}
 }
 
 func BenchmarkJSONResult(b *testing.B) {
-	outcomes := reporttest.Outcomes()
+	outcomes := reporttest.Records()
 	j := report.NewJSON(io.Discard)
 	j.Begin(reporttest.Meta())
 	b.ReportAllocs()
@@ -156,18 +159,127 @@ func BenchmarkJSONResult(b *testing.B) {
 	}
 }
 
+// TestJSONMatchesReference holds the hand-built JSON to encoding/json's
+// encoding of the same Record: the type is the layout.
 func TestJSONMatchesReference(t *testing.T) {
-	outcomes := reporttest.Outcomes()
+	records := append(reporttest.Records(), everyField())
 	// Text that needs escaping, and durations that need the exponent.
-	odd := outcomes[1]
+	odd := records[1]
 	odd.Message = "quote \" back\\slash <tag> & \x01\x7f\t\n\r caf\u00e9 \u2028 \xff end"
-	odd.Duration = time.Nanosecond
-	outcomes = append(outcomes, odd)
-	for i, o := range outcomes {
-		got := string(report.EncodeResult(o))
-		want := ",\n" + string(report.ReferenceResult(o))
-		if got != want {
-			t.Errorf("outcome %d:\n got %s\nwant %s", i, got, want)
+	odd.DurationMS = 1e-6
+	records = append(records, odd, report.Record{Evidence: &report.Evidence{}})
+	for i, r := range records {
+		want, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := report.EncodeRecord(r); string(got) != string(want) {
+			t.Errorf("record %d:\n got %s\nwant %s", i, got, want)
+		}
+	}
+}
+
+// everyField is a record with every field set, down to the tries.
+func everyField() report.Record {
+	tokens := 0.42
+	icmp := &report.ICMP{Family: "icmpv6", Type: 1, Code: 4, From: "2001:db8::2", Text: "ICMPv6 1/4 (port unreachable) from 2001:db8::2"}
+	start := reporttest.Start.Add(1500 * time.Microsecond)
+	return report.Record{
+		Host: "mx", Vantage: "app", Name: "mx.example.com", Address: "2001:db8::2", Protocol: "udp", Port: 137,
+		Expected: "filtered", Actual: "NOT LISTENING", Verdict: verdict.Fail,
+		Message: "expected filtered, got NOT LISTENING", Note: "a note", Error: "an error", Description: "the block",
+		Profile: "mail_server", ProfileDescription: "the profile", HostDescription: "the host", Source: "mail.hcl:27:3",
+		Order: [3]int{1, 2, 3}, Started: start, DurationMS: 1234.567,
+		Evidence: &report.Evidence{Signal: "ICMP", ICMP: icmp, Probe: "NetBIOS node status request", ReplyHex: "5053",
+			App: "an app", TimeoutMS: 212.5, Silence: "proven",
+			Tries: []report.Try{
+				{Started: start, DurationMS: 212.5, TimeoutMS: 212.5, Signal: "silence", ICMP: icmp, Error: "a try's error", Confirm: true, Tokens: &tokens, Proven: true},
+				{Started: start.Add(time.Second), DurationMS: 0.3, TimeoutMS: 212.5, Signal: "ICMP", ICMP: icmp},
+			}},
+	}
+}
+
+// TestEveryFieldIsSet keeps everyField honest: a field added to the
+// layout must be added there, or the round trip would not cover it.
+func TestEveryFieldIsSet(t *testing.T) {
+	r := everyField()
+	for _, v := range []any{r, *r.Evidence, *r.Evidence.ICMP, r.Evidence.Tries[0]} {
+		rv := reflect.ValueOf(v)
+		for i := range rv.NumField() {
+			if rv.Field(i).IsZero() {
+				t.Errorf("everyField leaves %s.%s unset", rv.Type().Name(), rv.Type().Field(i).Name)
+			}
+		}
+	}
+}
+
+// TestRecordRoundTrip writes a record with every field set and reads it
+// back: the JSON reader must give back what the writer was given.
+func TestRecordRoundTrip(t *testing.T) {
+	want := everyField()
+	doc := jsonDoc(t, want)
+	jr, err := report.OpenJSON(strings.NewReader(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, ok, err := jr.Next()
+	if err != nil || !ok {
+		t.Fatalf("%v, %v", ok, err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("read back\n%+v\nwant\n%+v", got, want)
+	}
+	if _, err := jr.End(); err != nil {
+		t.Error(err)
+	}
+}
+
+// jsonDoc is a whole JSON report of records.
+func jsonDoc(t *testing.T, records ...report.Record) string {
+	t.Helper()
+	var b bytes.Buffer
+	j := report.NewJSON(&b)
+	j.Begin(reporttest.Meta())
+	var sum report.Summary
+	for _, r := range records {
+		sum.Add(r)
+		if err := j.Result(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	j.End(sum)
+	return b.String()
+}
+
+// TestJSONRefusesUnknownWords: a word of the layout that this portspec
+// does not know is an error naming the result, never read as another.
+func TestJSONRefusesUnknownWords(t *testing.T) {
+	good := reporttest.Records()
+	for _, tc := range []struct {
+		name, from, to, want string
+	}{
+		{"protocol", `"protocol":"tcp"`, `"protocol":"sctp"`, `result 1 (mx sctp/25): unknown protocol "sctp"`},
+		{"expected state", `"expected":"listening"`, `"expected":"open"`, `unknown expected state "open"`},
+		{"actual state", `"actual":"LISTENING"`, `"actual":"OPEN"`, `unknown actual state "OPEN"`},
+		{"no actual state", `"actual":"LISTENING"`, `"actual":""`, `no actual state for a pass verdict`},
+		{"verdict", `"verdict":"pass"`, `"verdict":"passed"`, `result 1: unknown verdict "passed"`},
+		{"evidence signal", `"evidence":{"signal":"SYN-ACK"`, `"evidence":{"signal":"SYN"`, `evidence: unknown signal "SYN"`},
+		{"try signal", `"timeout_ms":212,"signal":"SYN-ACK"`, `"timeout_ms":212,"signal":"ACK"`, `evidence: try 1: unknown signal "ACK"`},
+		{"silence", `"silence":"unproven"`, `"silence":"maybe"`, `result 2 (mx tcp/587): evidence: unknown silence "maybe"`},
+		{"ICMP family", `"family":"icmp"`, `"family":"icmp4"`, `unknown ICMP family "icmp4"`},
+		{"ICMP sender", `"from":"198.18.0.254"`, `"from":"router"`, `ICMP error from "router"`},
+		{"address", `"address":"198.18.0.2"`, `"address":"mx"`, `address "mx" is not an IP address`},
+		{"reply", `"reply_hex":"50538180"`, `"reply_hex":"5x"`, `reply_hex: encoding/hex`},
+		{"a field of another layout", `"host":"mx"`, `"host":"mx","colour":"red"`, `result 1: json: unknown field "colour"`},
+		{"a number for a word", `"port":25`, `"port":"25"`, `result 1: json: cannot unmarshal string`},
+	} {
+		doc := jsonDoc(t, good...)
+		bad := strings.Replace(doc, tc.from, tc.to, 1)
+		if bad == doc {
+			t.Fatalf("%s: %s is not in the report", tc.name, tc.from)
+		}
+		if _, err := readAll(bad); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
 		}
 	}
 }
@@ -193,15 +305,15 @@ func TestJSONRoundTrip(t *testing.T) {
 	w.Begin(back)
 	var sum report.Summary
 	for {
-		o, ok, err := jr.Next()
+		r, ok, err := jr.Next()
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !ok {
 			break
 		}
-		sum.Add(o)
-		w.Result(o)
+		sum.Add(r)
+		w.Result(r)
 	}
 	// The summary's times are the run's, not the results': merge reckons
 	// its own.
@@ -340,8 +452,8 @@ func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
 // TestUnjudgedNeverPasses: an outcome with no verdict counts as an error
 // in the summary, is marked failed in the text, and is an error in JUnit.
 func TestUnjudgedNeverPasses(t *testing.T) {
-	o := reporttest.Outcomes()[0]
-	o.Verdict = runner.VerdictUnknown
+	o := reporttest.Records()[0]
+	o.Verdict = verdict.Unknown
 	var s report.Summary
 	s.Add(o)
 	if s.Passed != 0 || s.Errors != 1 {

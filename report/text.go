@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/fatih/color"
-	"github.com/portspec/portspec/runner"
+	"github.com/portspec/portspec/verdict"
 )
 
 // TextOptions choose what the text report shows.
@@ -89,12 +89,12 @@ func (t *Text) check(_ int, err error) {
 
 func (t *Text) Begin(Meta) error { return nil }
 
-func (t *Text) Result(o runner.Outcome) error {
-	show := !t.opts.Quiet || o.Verdict.Failing()
+func (t *Text) Result(r Record) error {
+	show := !t.opts.Quiet || r.Verdict.Failing()
 	if !show {
 		return t.err
 	}
-	if group := GroupName(o); group != t.shown {
+	if group := GroupName(r); group != t.shown {
 		if t.shown != "" {
 			t.printf(nil, "\n")
 		}
@@ -103,28 +103,28 @@ func (t *Text) Result(o runner.Outcome) error {
 	}
 	mark, c := "✓", t.green
 	switch {
-	case o.Verdict.Failing():
+	case r.Verdict.Failing():
 		mark, c = "✗", t.red
-	case o.Verdict == runner.Skipped:
+	case r.Verdict == verdict.Skipped:
 		mark, c = "-", t.faint
-	case o.Ambiguous():
+	case r.Ambiguous():
 		c = t.yellow
 	}
-	state, took := actual(o), Duration(o.Duration)
-	if o.Verdict == runner.Skipped {
+	state, took := r.Actual, Duration(r.Duration())
+	if r.Verdict == verdict.Skipped {
 		state, took = "not run", "interrupted"
 	}
-	t.printf(c, "  %s %-24s %s", mark, CheckName(o.Check), state)
+	t.printf(c, "  %s %-24s %s", mark, CheckName(r), state)
 	t.printf(t.faint, "  %s\n", took)
 	var lines []string
 	switch {
-	case o.Verdict.Failing():
-		lines = Explain(o)
-	case o.Verdict == runner.Pass && o.Note != "":
-		lines = []string{"note: " + o.Note}
+	case r.Verdict.Failing():
+		lines = Explain(r)
+	case r.Verdict == verdict.Pass && r.Note != "":
+		lines = []string{"note: " + r.Note}
 	}
-	if t.opts.Verbose && o.Verdict == runner.Pass {
-		lines = Explain(o)
+	if t.opts.Verbose && r.Verdict == verdict.Pass {
+		lines = Explain(r)
 	}
 	for _, l := range lines {
 		t.printf(nil, "      %s\n", l)
@@ -142,17 +142,6 @@ func (t *Text) flush() {
 	if !t.gone {
 		t.check(0, t.w.Flush())
 	}
-}
-
-// actual is the state found, in PortQry's words.
-func actual(o runner.Outcome) string {
-	switch o.Verdict {
-	case runner.Errored:
-		return "ERROR"
-	case runner.Skipped:
-		return ""
-	}
-	return o.Status.String()
 }
 
 func (t *Text) End(s Summary) error {

@@ -8,19 +8,22 @@ import (
 	"testing"
 
 	"github.com/portspec/portspec/internal/lab"
-	"github.com/portspec/portspec/spec"
+	"github.com/portspec/portspec/verdict"
 )
 
-// expectCheck is a check whose block expects state, as a spec would have
-// it: the state decides whether its silence must be proven.
-func expectCheck(addr netip.Addr, proto spec.Protocol, port uint16, state spec.State) spec.Check {
-	return labCheck(addr, proto, port, &spec.Expectation{Protocol: proto, State: state})
+// expectProbe is a probe of a port expected in state, as a spec's check
+// would be: the state decides whether its silence must be proven, and
+// rides in Ref for wantVerdicts.
+func expectProbe(addr netip.Addr, proto verdict.Protocol, port uint16, state verdict.State) Probe {
+	p := labProbe(addr, proto, port, ProbeOptions{ProveSilence: state.NeedsProvenSilence()})
+	p.Ref = int(state)
+	return p
 }
 
-func expectRange(addr netip.Addr, proto spec.Protocol, from, to uint16, state spec.State) []spec.Check {
-	var out []spec.Check
+func expectRange(addr netip.Addr, proto verdict.Protocol, from, to uint16, state verdict.State) []Probe {
+	var out []Probe
 	for p := from; p <= to; p++ {
-		out = append(out, expectCheck(addr, proto, p, state))
+		out = append(out, expectProbe(addr, proto, p, state))
 	}
 	return out
 }
@@ -32,14 +35,14 @@ func expectRange(addr netip.Addr, proto spec.Protocol, from, to uint16, state sp
 // then the test would prove nothing about a spent budget.
 func spendBudget(t *testing.T, l *lab.Lab, addrs ...netip.Addr) {
 	t.Helper()
-	var checks []spec.Check
+	var checks []Probe
 	for _, a := range addrs {
-		checks = append(checks, expectRange(a, spec.UDP, 6000, 6011, spec.Blocked)...)
+		checks = append(checks, portProbes(a, verdict.UDP, 6000, 6011, ProbeOptions{Tries: 1})...)
 	}
 	muted := map[netip.Addr]int{}
-	for _, r := range runChecks(t, l, Options{UDPTries: 1}, checks) {
+	for _, r := range runProbes(t, l, Options{}, checks) {
 		if r.Evidence.Signal == Silence {
-			muted[r.Check.Addr]++
+			muted[r.Probe.Addr]++
 		}
 	}
 	for _, a := range addrs {
@@ -65,8 +68,9 @@ func confirmations(r Result) int {
 func wantVerdicts(t *testing.T, results []Result) {
 	t.Helper()
 	for _, r := range results {
-		if o := Judge(r); o.Verdict != Pass {
-			t.Errorf("%s %s/%d: %s; tries %v", r.Check.Addr, r.Check.Protocol, r.Check.Port, o.Message, r.Evidence.Tries)
+		want := verdict.Expectation{State: verdict.State(r.Probe.Ref)}
+		if o := verdict.Judge(want, verdict.Found{Status: r.Status, Err: r.Err, Skipped: r.Skipped}); o.Verdict != verdict.Pass {
+			t.Errorf("%s %s/%d: %s; tries %v", r.Probe.Addr, r.Probe.Proto, r.Probe.Port, o.Message, r.Evidence.Tries)
 		}
 	}
 }
@@ -87,22 +91,22 @@ func TestLabProveBatchInOneRound(t *testing.T) {
     tcp dport 113 reject with icmpx type port-unreachable
   }
 }`))
-	var checks []spec.Check
+	var checks []Probe
 	for _, a := range []netip.Addr{lab.Server4, lab.Server6} {
 		must(t, l.ServeTCP(netip.AddrPortFrom(a, 22), "SSH-2.0-lab\r\n"))
-		checks = append(checks, expectCheck(a, spec.TCP, 22, spec.Listening), expectCheck(a, spec.TCP, 113, spec.NotListening))
-		checks = append(checks, expectRange(a, spec.TCP, 1000, 1499, spec.Filtered)...)
+		checks = append(checks, expectProbe(a, verdict.TCP, 22, verdict.ExpectListening), expectProbe(a, verdict.TCP, 113, verdict.ExpectNotListening))
+		checks = append(checks, expectRange(a, verdict.TCP, 1000, 1499, verdict.ExpectFiltered)...)
 	}
 	results, stats := runStats(t, l, Options{}, checks)
 	wantVerdicts(t, results)
 	for _, r := range results {
-		if r.Check.Port < 1000 {
+		if r.Probe.Port < 1000 {
 			continue
 		}
 		last := r.Evidence.Tries[len(r.Evidence.Tries)-1]
 		if n := confirmations(r); n != 1 || !last.Proven || r.Evidence.Silence != SilenceProven {
 			t.Errorf("%s tcp/%d: %d confirmation tries, last proven %v, silence %s; want one round to prove it; tries %v",
-				r.Check.Addr, r.Check.Port, n, last.Proven, r.Evidence.Silence, r.Evidence.Tries)
+				r.Probe.Addr, r.Probe.Port, n, last.Proven, r.Evidence.Silence, r.Evidence.Tries)
 		}
 	}
 	// Both families are one machine, with one budget.
@@ -124,18 +128,18 @@ func TestLabBlockedNeedsNoProof(t *testing.T) {
     meta l4proto tcp reject with icmpx type port-unreachable
   }
 }`))
-	checks := append(expectRange(lab.Server4, spec.TCP, 1, 1500, spec.Blocked), expectRange(lab.Server4, spec.UDP, 1, 300, spec.Blocked)...)
+	checks := append(expectRange(lab.Server4, verdict.TCP, 1, 1500, verdict.ExpectBlocked), expectRange(lab.Server4, verdict.UDP, 1, 300, verdict.ExpectBlocked)...)
 	results, stats := runStats(t, l, Options{}, checks)
 	wantVerdicts(t, results)
 	silent := 0
 	for _, r := range results {
 		if n := confirmations(r); n > 0 {
-			t.Errorf("%s/%d: %d confirmation tries for a blocked port", r.Check.Protocol, r.Check.Port, n)
+			t.Errorf("%s/%d: %d confirmation tries for a blocked port", r.Probe.Proto, r.Probe.Port, n)
 		}
 		if r.Evidence.Signal == Silence {
 			silent++
 			if r.Evidence.Silence != SilenceUnproven {
-				t.Errorf("%s/%d: silence %q, want unproven", r.Check.Protocol, r.Check.Port, r.Evidence.Silence)
+				t.Errorf("%s/%d: silence %q, want unproven", r.Probe.Proto, r.Probe.Port, r.Evidence.Silence)
 			}
 		}
 	}
@@ -152,7 +156,7 @@ func TestLabBlockedNeedsNoProof(t *testing.T) {
 // budgetTruth is a target with every kind of port whose verdict depends
 // on an ICMP error, on both families: port unreachable (TCP and UDP),
 // admin prohibited, dropped, and a listener of each protocol.
-func budgetTruth(t *testing.T, l *lab.Lab, tcpRejects, udpClosed int) []spec.Check {
+func budgetTruth(t *testing.T, l *lab.Lab, tcpRejects, udpClosed int) []Probe {
 	t.Helper()
 	must(t, l.Nft(l.Server, fmt.Sprintf(`table inet truth {
   chain input {
@@ -163,16 +167,16 @@ func budgetTruth(t *testing.T, l *lab.Lab, tcpRejects, udpClosed int) []spec.Che
     udp dport 4100-4101 drop
   }
 }`, 4000+tcpRejects-1)))
-	var checks []spec.Check
+	var checks []Probe
 	for _, a := range []netip.Addr{lab.Server4, lab.Server6} {
 		must(t, l.ServeTCP(netip.AddrPortFrom(a, 4300), ""))
 		must(t, l.ServeUDP(netip.AddrPortFrom(a, 53), lab.DNS))
-		checks = append(checks, expectRange(a, spec.TCP, 4000, uint16(4000+tcpRejects-1), spec.NotListening)...)
-		checks = append(checks, expectRange(a, spec.TCP, 4100, 4101, spec.Filtered)...)
-		checks = append(checks, expectCheck(a, spec.TCP, 4200, spec.Filtered), expectCheck(a, spec.TCP, 4300, spec.Listening))
-		checks = append(checks, expectRange(a, spec.UDP, 4000, uint16(4000+udpClosed-1), spec.NotListening)...)
-		checks = append(checks, expectRange(a, spec.UDP, 4100, 4101, spec.Filtered)...)
-		checks = append(checks, expectCheck(a, spec.UDP, 53, spec.Listening))
+		checks = append(checks, expectRange(a, verdict.TCP, 4000, uint16(4000+tcpRejects-1), verdict.ExpectNotListening)...)
+		checks = append(checks, expectRange(a, verdict.TCP, 4100, 4101, verdict.ExpectFiltered)...)
+		checks = append(checks, expectProbe(a, verdict.TCP, 4200, verdict.ExpectFiltered), expectProbe(a, verdict.TCP, 4300, verdict.ExpectListening))
+		checks = append(checks, expectRange(a, verdict.UDP, 4000, uint16(4000+udpClosed-1), verdict.ExpectNotListening)...)
+		checks = append(checks, expectRange(a, verdict.UDP, 4100, 4101, verdict.ExpectFiltered)...)
+		checks = append(checks, expectProbe(a, verdict.UDP, 53, verdict.ExpectListening))
 	}
 	return checks
 }
@@ -193,7 +197,7 @@ func TestLabRightAfterAnotherScan(t *testing.T) {
 // to have come only to a confirmation try: were none muted, the scan
 // before would not have spent the budget, and the test would prove
 // nothing.
-func wantRightAfter(t *testing.T, l *lab.Lab, checks []spec.Check, what string) {
+func wantRightAfter(t *testing.T, l *lab.Lab, checks []Probe, what string) {
 	t.Helper()
 	results, stats := runStats(t, l, Options{}, checks)
 	wantVerdicts(t, results)

@@ -3,29 +3,29 @@ package runner
 import (
 	"net/netip"
 
-	"github.com/portspec/portspec/spec"
+	"github.com/portspec/portspec/verdict"
 )
 
 // classify turns the deciding signal into a state. It is the table of the
 // README: a port unreachable counts as NOT LISTENING only when the target
 // itself sent it; from a router, like every other ICMP error, it means a
 // filter on the way.
-func classify(proto spec.Protocol, sig Signal, icmp *ICMPError, target netip.Addr) Status {
+func classify(proto verdict.Protocol, sig Signal, icmp *ICMPError, target netip.Addr) verdict.Status {
 	switch sig {
 	case SynAck, Reply:
-		return Listening
+		return verdict.Listening
 	case Reset:
-		return NotListening
+		return verdict.NotListening
 	case ICMP:
 		if icmp.portUnreachable() && icmp.From.Unmap() == target.Unmap() {
-			return NotListening
+			return verdict.NotListening
 		}
-		return Filtered
+		return verdict.Filtered
 	case Silence:
-		if proto == spec.UDP {
-			return ListeningOrFiltered
+		if proto == verdict.UDP {
+			return verdict.ListeningOrFiltered
 		}
-		return Filtered
+		return verdict.Filtered
 	}
-	return Error
+	return verdict.Error
 }

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/portspec/portspec/spec"
+	"github.com/portspec/portspec/verdict"
 )
 
 // TestClassify walks every row of the README's verdict table for both
@@ -26,32 +26,32 @@ func TestClassify(t *testing.T) {
 		sig      Signal
 		icmp     *ICMPError
 		target   netip.Addr
-		tcp, udp Status
+		tcp, udp verdict.Status
 	}
 	rows := []row{
-		{"SYN-ACK or reply", SynAck, nil, target4, Listening, Listening},
-		{"UDP reply", Reply, nil, target4, Listening, Listening},
-		{"RST", Reset, nil, target4, NotListening, NotListening},
-		{"3/3 from target", ICMP, icmp4(3, 3, target4), target4, NotListening, NotListening},
-		{"3/3 from router", ICMP, icmp4(3, 3, router4), target4, Filtered, Filtered},
-		{"silence", Silence, nil, target4, Filtered, ListeningOrFiltered},
-		{"local error", Local, nil, target4, Error, Error},
-		{"v6 1/4 from target", ICMP, icmp6(1, 4, target6), target6, NotListening, NotListening},
-		{"v6 1/4 from router", ICMP, icmp6(1, 4, router6), target6, Filtered, Filtered},
-		{"v6 type 3 time exceeded", ICMP, icmp6(3, 0, router6), target6, Filtered, Filtered},
+		{"SYN-ACK or reply", SynAck, nil, target4, verdict.Listening, verdict.Listening},
+		{"UDP reply", Reply, nil, target4, verdict.Listening, verdict.Listening},
+		{"RST", Reset, nil, target4, verdict.NotListening, verdict.NotListening},
+		{"3/3 from target", ICMP, icmp4(3, 3, target4), target4, verdict.NotListening, verdict.NotListening},
+		{"3/3 from router", ICMP, icmp4(3, 3, router4), target4, verdict.Filtered, verdict.Filtered},
+		{"silence", Silence, nil, target4, verdict.Filtered, verdict.ListeningOrFiltered},
+		{"local error", Local, nil, target4, verdict.Error, verdict.Error},
+		{"v6 1/4 from target", ICMP, icmp6(1, 4, target6), target6, verdict.NotListening, verdict.NotListening},
+		{"v6 1/4 from router", ICMP, icmp6(1, 4, router6), target6, verdict.Filtered, verdict.Filtered},
+		{"v6 type 3 time exceeded", ICMP, icmp6(3, 0, router6), target6, verdict.Filtered, verdict.Filtered},
 	}
 	for _, code := range []uint8{0, 1, 2, 9, 10, 13} {
-		rows = append(rows, row{"v4 3/" + string('0'+code/10) + string('0'+code%10), ICMP, icmp4(3, code, target4), target4, Filtered, Filtered})
+		rows = append(rows, row{"v4 3/" + string('0'+code/10) + string('0'+code%10), ICMP, icmp4(3, code, target4), target4, verdict.Filtered, verdict.Filtered})
 	}
-	rows = append(rows, row{"v4 type 11", ICMP, icmp4(11, 0, router4), target4, Filtered, Filtered})
+	rows = append(rows, row{"v4 type 11", ICMP, icmp4(11, 0, router4), target4, verdict.Filtered, verdict.Filtered})
 	for _, code := range []uint8{0, 1, 2, 3, 5, 6} {
-		rows = append(rows, row{"v6 1/x", ICMP, icmp6(1, code, target6), target6, Filtered, Filtered})
+		rows = append(rows, row{"v6 1/x", ICMP, icmp6(1, code, target6), target6, verdict.Filtered, verdict.Filtered})
 	}
 	for _, r := range rows {
-		if got := classify(spec.TCP, r.sig, r.icmp, r.target); got != r.tcp {
+		if got := classify(verdict.TCP, r.sig, r.icmp, r.target); got != r.tcp {
 			t.Errorf("%s, tcp: %s, want %s", r.name, got, r.tcp)
 		}
-		if got := classify(spec.UDP, r.sig, r.icmp, r.target); got != r.udp {
+		if got := classify(verdict.UDP, r.sig, r.icmp, r.target); got != r.udp {
 			t.Errorf("%s, udp: %s, want %s", r.name, got, r.udp)
 		}
 	}
@@ -82,5 +82,17 @@ func TestRTTTimeout(t *testing.T) {
 	}
 	if got := near.timeout(floor, ceiling); got > floor+time.Millisecond {
 		t.Errorf("near host, busy prober: %s, want the floor", got)
+	}
+}
+
+// TestZeroSignalIsUnknown: a try no one set never reads as silence, and
+// classifies as an error.
+func TestZeroSignalIsUnknown(t *testing.T) {
+	var tr Try
+	if tr.Signal != SignalUnknown || tr.Signal == Silence {
+		t.Errorf("the zero signal is %s, want unknown", tr.Signal)
+	}
+	if got := classify(verdict.TCP, SignalUnknown, nil, netip.Addr{}); got != verdict.Error {
+		t.Errorf("an unknown signal classifies as %s, want ERROR", got)
 	}
 }

@@ -53,7 +53,7 @@ func (c *confirmer) add(p *probing) {
 	c.mu.Lock()
 	if c.stopped {
 		c.mu.Unlock()
-		p.deliver(skipped(p.res.Check))
+		p.deliver(skipped(p.res.Probe))
 		return
 	}
 	c.pending = append(c.pending, p)
@@ -89,7 +89,7 @@ func (c *confirmer) run(ctx context.Context) {
 		c.pending = nil
 		c.mu.Unlock()
 		for _, p := range rest {
-			p.deliver(skipped(p.res.Check))
+			p.deliver(skipped(p.res.Probe))
 		}
 	}()
 	for {
@@ -124,7 +124,7 @@ func (c *confirmer) round(ctx context.Context, batch []*probing) {
 	var wg sync.WaitGroup
 	for _, p := range batch {
 		if err := p.host.acquire(ctx); err != nil {
-			p.deliver(skipped(p.res.Check))
+			p.deliver(skipped(p.res.Probe))
 			continue
 		}
 		// One for the try, one for the decision, which may come after it.
@@ -143,7 +143,7 @@ func (c *confirmer) confirm(ctx context.Context, p *probing, decided func()) {
 	var sock *udpSocket
 	if p.udp {
 		var err error
-		if sock, err = openUDP(c.r.opts.Socket, p.target, c.r.source(p.res.Check)); err != nil {
+		if sock, err = openUDP(c.r.opts.Socket, p.target, c.r.source(p.res.Probe)); err != nil {
 			p.host.release()
 			p.deliver(c.r.finish(p.res, Try{Start: time.Now(), Signal: Local, Err: err}))
 			decided()
@@ -157,7 +157,7 @@ func (c *confirmer) confirm(ctx context.Context, p *probing, decided func()) {
 	p.host.release()
 	switch {
 	case !ok:
-		p.deliver(skipped(p.res.Check))
+		p.deliver(skipped(p.res.Probe))
 		decided()
 		return
 	case t.Signal != Silence:

@@ -2,26 +2,20 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/portspec/portspec/internal/lab"
-	"github.com/portspec/portspec/spec"
+	"github.com/portspec/portspec/verdict"
 )
-
-func portChecks(addr netip.Addr, proto spec.Protocol, from, to uint16) []spec.Check {
-	var out []spec.Check
-	for p := from; p <= to; p++ {
-		out = append(out, labCheck(addr, proto, p, nil))
-	}
-	return out
-}
 
 // TestLabUDPRateLimit probes 30 closed UDP ports at once. The target
 // answers the first 6 and then one a second, so 24 look silent at first;
@@ -30,16 +24,16 @@ func TestLabUDPRateLimit(t *testing.T) {
 	l := lab.New(t)
 	// The target limits each destination address on its own, so both
 	// families run at once.
-	checks := append(portChecks(lab.Server4, spec.UDP, 3000, 3029), portChecks(lab.Server6, spec.UDP, 3000, 3029)...)
+	checks := append(portProbes(lab.Server4, verdict.UDP, 3000, 3029, ProbeOptions{ProveSilence: true}), portProbes(lab.Server6, verdict.UDP, 3000, 3029, ProbeOptions{ProveSilence: true})...)
 	start := time.Now()
-	results := runChecks(t, l, Options{ProveSilence: true}, checks)
+	results := runProbes(t, l, Options{}, checks)
 	confirmed := map[netip.Addr]int{}
 	for _, r := range results {
-		if r.Status != NotListening {
-			t.Errorf("%s udp/%d: %s, want NOT LISTENING; tries %v", r.Check.Addr, r.Check.Port, r.Status, r.Evidence.Tries)
+		if r.Status != verdict.NotListening {
+			t.Errorf("%s udp/%d: %s, want NOT LISTENING; tries %v", r.Probe.Addr, r.Probe.Port, r.Status, r.Evidence.Tries)
 		}
 		if r.Evidence.Tries[len(r.Evidence.Tries)-1].Confirm {
-			confirmed[r.Check.Addr]++
+			confirmed[r.Probe.Addr]++
 		}
 	}
 	for _, addr := range []netip.Addr{lab.Server4, lab.Server6} {
@@ -66,25 +60,25 @@ func TestLabLoss(t *testing.T) {
 	for p := 3000; p < 3100; p++ {
 		must(t, l.ServeTCP(netip.AddrPortFrom(lab.Server4, uint16(p)), ""))
 	}
-	results := runChecks(t, l, Options{ProveSilence: true}, portChecks(lab.Server4, spec.TCP, 3000, 3299))
+	results := runProbes(t, l, Options{}, portProbes(lab.Server4, verdict.TCP, 3000, 3299, ProbeOptions{ProveSilence: true}))
 	wrong, retried := 0, 0
 	for _, r := range results {
-		want := Listening
+		want := verdict.Listening
 		switch {
-		case r.Check.Port >= 3200:
-			want = NotListening
-		case r.Check.Port >= 3100:
-			want = Filtered
+		case r.Probe.Port >= 3200:
+			want = verdict.NotListening
+		case r.Probe.Port >= 3100:
+			want = verdict.Filtered
 		}
 		if r.Status != want {
 			wrong++
-			t.Errorf("tcp/%d: %s, want %s; tries %v", r.Check.Port, r.Status, want, r.Evidence.Tries)
+			t.Errorf("tcp/%d: %s, want %s; tries %v", r.Probe.Port, r.Status, want, r.Evidence.Tries)
 		}
-		if want != Filtered && len(r.Evidence.Tries) > 1 {
+		if want != verdict.Filtered && len(r.Evidence.Tries) > 1 {
 			retried++
 		}
-		if want == Filtered && len(r.Evidence.Tries) < DefaultTCPTries {
-			t.Errorf("tcp/%d: FILTERED after %d tries, fewer than the %d configured", r.Check.Port, len(r.Evidence.Tries), DefaultTCPTries)
+		if want == verdict.Filtered && len(r.Evidence.Tries) < DefaultTCPTries {
+			t.Errorf("tcp/%d: FILTERED after %d tries, fewer than the %d configured", r.Probe.Port, len(r.Evidence.Tries), DefaultTCPTries)
 		}
 	}
 	// 10% of 200 answering ports: the loss must have been felt.
@@ -109,19 +103,16 @@ func TestLabSourcePort(t *testing.T) {
 		must(t, l.ServeUDP(netip.AddrPortFrom(a, 4000), lab.Echo))
 	}
 	for _, a := range []netip.Addr{lab.Server4, lab.Server6} {
-		checks := []spec.Check{labCheck(a, spec.TCP, 4000, nil), labCheck(a, spec.UDP, 4000, nil)}
-		plain := runChecks(t, l, Options{Timeout: 200 * time.Millisecond}, checks)
-		from53 := runChecks(t, l, Options{SourcePort: 53}, checks)
-		if plain[0].Status != Filtered || plain[1].Status != ListeningOrFiltered {
+		probes := func(opts ProbeOptions) []Probe {
+			return []Probe{labProbe(a, verdict.TCP, 4000, opts), labProbe(a, verdict.UDP, 4000, opts)}
+		}
+		plain := runProbes(t, l, Options{}, probes(ProbeOptions{Timeout: 200 * time.Millisecond}))
+		from53 := runProbes(t, l, Options{}, probes(ProbeOptions{SourcePort: 53}))
+		if plain[0].Status != verdict.Filtered || plain[1].Status != verdict.ListeningOrFiltered {
 			t.Errorf("%s without source port 53: %s, %s; want FILTERED, LISTENING or FILTERED", a, plain[0].Status, plain[1].Status)
 		}
-		if from53[0].Status != Listening || from53[1].Status != Listening {
+		if from53[0].Status != verdict.Listening || from53[1].Status != verdict.Listening {
 			t.Errorf("%s from source port 53: %s, %s; want LISTENING twice", a, from53[0].Status, from53[1].Status)
-		}
-		// A block's source_port does the same as the option.
-		blockSP := labCheck(a, spec.TCP, 4000, &spec.Expectation{Protocol: spec.TCP, SourcePort: 53})
-		if r := runChecks(t, l, Options{}, []spec.Check{blockSP}); r[0].Status != Listening {
-			t.Errorf("%s with source_port = 53 in the block: %s", a, r[0].Status)
 		}
 	}
 }
@@ -133,9 +124,9 @@ func TestLabNoTimeWait(t *testing.T) {
 	for p := 5000; p < 5100; p++ {
 		must(t, l.ServeTCP(netip.AddrPortFrom(lab.Server4, uint16(p)), ""))
 	}
-	for _, r := range runChecks(t, l, Options{}, portChecks(lab.Server4, spec.TCP, 5000, 5099)) {
-		if r.Status != Listening {
-			t.Fatalf("tcp/%d: %s", r.Check.Port, r.Status)
+	for _, r := range runProbes(t, l, Options{}, portProbes(lab.Server4, verdict.TCP, 5000, 5099, ProbeOptions{})) {
+		if r.Status != verdict.Listening {
+			t.Fatalf("tcp/%d: %s", r.Probe.Port, r.Status)
 		}
 	}
 	out, err := exec.Command("ip", "netns", "exec", l.Client.Name, "ss", "-Htan", "state", "time-wait").CombinedOutput()
@@ -168,9 +159,7 @@ func TestLabCaps(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var spans []span
-			opts := tc.opts
-			opts.Timeout, opts.TCPTries = 50*time.Millisecond, 1
-			results := runChecks(t, l, opts, portChecks(lab.Server4, spec.TCP, 6000, 6029))
+			results := runProbes(t, l, tc.opts, portProbes(lab.Server4, verdict.TCP, 6000, 6029, ProbeOptions{Timeout: 50 * time.Millisecond, Tries: 1}))
 			for _, r := range results {
 				for _, try := range r.Evidence.Tries {
 					spans = append(spans, span{try.Start, try.Start.Add(try.Duration)})
@@ -206,18 +195,12 @@ func TestLabCancel(t *testing.T) {
     tcp dport 7000-7999 drop
   }
 }`))
-	checks := portChecks(lab.Server4, spec.TCP, 7000, 7999)
+	checks := portProbes(lab.Server4, verdict.TCP, 7000, 7999, ProbeOptions{Timeout: 2 * time.Second})
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(300*time.Millisecond, cancel)
 	var results []Result
 	start := time.Now()
-	err := New(Options{Socket: l.Socket, Timeout: 2 * time.Second, PerHost: 10}).Run(ctx, func(yield func(spec.Check) bool) {
-		for _, c := range checks {
-			if !yield(c) {
-				return
-			}
-		}
-	}, func(r Result) { results = append(results, r) })
+	err := New(Options{Socket: l.Socket, PerHost: 10}).Run(ctx, slices.Values(checks), func(r Result) { results = append(results, r) })
 	took := time.Since(start)
 	if err != context.Canceled {
 		t.Errorf("Run returned %v, want context.Canceled", err)
@@ -229,28 +212,25 @@ func TestLabCancel(t *testing.T) {
 		t.Fatalf("%d results for %d checks", len(results), len(checks))
 	}
 	for i, r := range results {
-		if r.Check.Port != checks[i].Port {
-			t.Fatalf("result %d is for port %d, want %d", i, r.Check.Port, checks[i].Port)
+		if r.Probe.Port != checks[i].Port {
+			t.Fatalf("result %d is for port %d, want %d", i, r.Probe.Port, checks[i].Port)
 		}
 		if !r.Skipped {
-			t.Errorf("tcp/%d finished (%s) though every try needed 2s", r.Check.Port, r.Status)
+			t.Errorf("tcp/%d finished (%s) though every try needed 2s", r.Probe.Port, r.Status)
 		}
 	}
 }
 
-func TestResolvedChecksErrors(t *testing.T) {
-	h := &spec.Host{Name: "www", Targets: []spec.Target{{Name: "www.example.com"}},
-		Expectations: []*spec.Expectation{{Protocol: spec.TCP, State: spec.Listening, Ports: []spec.PortRange{{Low: 80, High: 80}}}}}
-	s := &spec.Spec{Hosts: []*spec.Host{h}}
-	resolve := func(name string, f spec.Family) ([]netip.Addr, error) {
-		return nil, fmt.Errorf("lookup %s: no such host", name)
-	}
+// TestUnresolved: a probe with no address is an error result that says
+// why, and sends nothing.
+func TestUnresolved(t *testing.T) {
 	var results []Result
-	if err := New(Options{}).Run(context.Background(), s.ResolvedChecks(spec.Selection{}, resolve), func(r Result) { results = append(results, r) }); err != nil {
+	p := Probe{Proto: verdict.TCP, Port: 80, Unresolved: errors.New("lookup www.example.com: no such host")}
+	if err := New(Options{}).Run(context.Background(), slices.Values([]Probe{p}), func(r Result) { results = append(results, r) }); err != nil {
 		t.Fatal(err)
 	}
-	if len(results) != 1 || results[0].Status != Error || !strings.Contains(fmt.Sprint(results[0].Err), "no such host") {
-		t.Fatalf("results %+v, want one error naming the failed lookup", results)
+	if len(results) != 1 || results[0].Status != verdict.Error || !strings.Contains(fmt.Sprint(results[0].Err), "no such host") || len(results[0].Evidence.Tries) != 0 {
+		t.Fatalf("results %+v, want one error naming the failed lookup, with no try", results)
 	}
 }
 
@@ -270,8 +250,6 @@ func TestLabBoundedResources(t *testing.T) {
 }`))
 	const concurrency = 200
 	baseGoroutines, baseFDs := runtime.NumGoroutine(), openFDs(t)
-	host := &spec.Host{Name: "scan"}
-	e := &spec.Expectation{Protocol: spec.TCP, State: spec.Blocked}
 	stop := make(chan struct{})
 	var peakGoroutines, peakFDs int
 	sampled := make(chan struct{})
@@ -290,18 +268,18 @@ func TestLabBoundedResources(t *testing.T) {
 		}
 	}()
 	n := 0
-	err = New(Options{Socket: l.Socket, Concurrency: concurrency, Timeout: 50 * time.Millisecond}).Run(context.Background(), func(yield func(spec.Check) bool) {
+	err = New(Options{Socket: l.Socket, Concurrency: concurrency}).Run(context.Background(), func(yield func(Probe) bool) {
 		for _, a := range addrs {
 			for p := 1; p <= 256; p++ {
-				if !yield(spec.Check{Host: host, Addr: a, Protocol: spec.TCP, Port: uint16(p), Expect: e}) {
+				if !yield(Probe{Addr: a, Proto: verdict.TCP, Port: uint16(p), Opts: ProbeOptions{Timeout: 50 * time.Millisecond}}) {
 					return
 				}
 			}
 		}
 	}, func(r Result) {
 		n++
-		if r.Status == Error {
-			t.Errorf("%s tcp/%d: %v", r.Check.Addr, r.Check.Port, r.Err)
+		if r.Status == verdict.Error {
+			t.Errorf("%s tcp/%d: %v", r.Probe.Addr, r.Probe.Port, r.Err)
 		}
 	})
 	close(stop)
@@ -338,11 +316,11 @@ func TestLabBackToBack(t *testing.T) {
 	// A closed TCP port first: its RST gives the host a round-trip time,
 	// so the UDP tries wait 100 ms rather than a second, in which the
 	// budget would have refilled by a token anyway.
-	checks := append(portChecks(lab.Server4, spec.TCP, 1, 1), portChecks(lab.Server4, spec.UDP, 3000, 3007)...)
+	checks := append(portProbes(lab.Server4, verdict.TCP, 1, 1, ProbeOptions{ProveSilence: true}), portProbes(lab.Server4, verdict.UDP, 3000, 3007, ProbeOptions{ProveSilence: true})...)
 	for run := 1; run <= 3; run++ {
-		for _, r := range runChecks(t, l, Options{ProveSilence: true}, checks) {
-			if r.Status != NotListening {
-				t.Errorf("run %d: %s/%d: %s, want NOT LISTENING; tries %v", run, r.Check.Protocol, r.Check.Port, r.Status, r.Evidence.Tries)
+		for _, r := range runProbes(t, l, Options{}, checks) {
+			if r.Status != verdict.NotListening {
+				t.Errorf("run %d: %s/%d: %s, want NOT LISTENING; tries %v", run, r.Probe.Proto, r.Probe.Port, r.Status, r.Evidence.Tries)
 			}
 		}
 	}

@@ -4,13 +4,13 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
-	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/portspec/portspec/internal/lab"
-	"github.com/portspec/portspec/spec"
+	"github.com/portspec/portspec/verdict"
 )
 
 // The verdict-table lab: a port per row of the table, on both families.
@@ -104,35 +104,34 @@ func must(t testing.TB, err error) {
 	}
 }
 
-// labHost makes checks without a spec file.
-var labHost = &spec.Host{Name: "server"}
-
-func labCheck(addr netip.Addr, proto spec.Protocol, port uint16, e *spec.Expectation) spec.Check {
-	if e == nil {
-		e = &spec.Expectation{Protocol: proto}
-	}
-	return spec.Check{Host: labHost, Addr: addr, Protocol: proto, Port: port, Expect: e}
+// labProbe is a probe of the lab's server, whose two addresses are one
+// machine with one ICMP budget.
+func labProbe(addr netip.Addr, proto verdict.Protocol, port uint16, opts ProbeOptions) Probe {
+	return Probe{Addr: addr, Proto: proto, Port: port, Opts: opts, Group: "host server"}
 }
 
-func runChecks(t *testing.T, l *lab.Lab, opts Options, checks []spec.Check) []Result {
+// portProbes probes ports from to to of addr, each with opts.
+func portProbes(addr netip.Addr, proto verdict.Protocol, from, to uint16, opts ProbeOptions) []Probe {
+	var out []Probe
+	for p := from; p <= to; p++ {
+		out = append(out, labProbe(addr, proto, p, opts))
+	}
+	return out
+}
+
+func runProbes(t *testing.T, l *lab.Lab, opts Options, probes []Probe) []Result {
 	t.Helper()
-	results, _ := runStats(t, l, opts, checks)
+	results, _ := runStats(t, l, opts, probes)
 	return results
 }
 
 // runStats is runChecks with the run's stats.
-func runStats(t *testing.T, l *lab.Lab, opts Options, checks []spec.Check) ([]Result, Stats) {
+func runStats(t *testing.T, l *lab.Lab, opts Options, checks []Probe) ([]Result, Stats) {
 	t.Helper()
 	opts.Socket = l.Socket
 	var results []Result
 	r := New(opts)
-	err := r.Run(context.Background(), func(yield func(spec.Check) bool) {
-		for _, c := range checks {
-			if !yield(c) {
-				return
-			}
-		}
-	}, func(r Result) { results = append(results, r) })
+	err := r.Run(context.Background(), slices.Values(checks), func(r Result) { results = append(results, r) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,8 +139,8 @@ func runStats(t *testing.T, l *lab.Lab, opts Options, checks []spec.Check) ([]Re
 		t.Fatalf("%d results for %d checks", len(results), len(checks))
 	}
 	for i := range checks {
-		if results[i].Check.Port != checks[i].Port || results[i].Check.Protocol != checks[i].Protocol || results[i].Check.Addr != checks[i].Addr {
-			t.Fatalf("result %d is for %s/%d, want %s/%d: out of order", i, results[i].Check.Protocol, results[i].Check.Port, checks[i].Protocol, checks[i].Port)
+		if results[i].Probe.Port != checks[i].Port || results[i].Probe.Proto != checks[i].Proto || results[i].Probe.Addr != checks[i].Addr {
+			t.Fatalf("result %d is for %s/%d, want %s/%d: out of order", i, results[i].Probe.Proto, results[i].Probe.Port, checks[i].Proto, checks[i].Port)
 		}
 	}
 	return results, r.Stats()
@@ -153,9 +152,9 @@ func runStats(t *testing.T, l *lab.Lab, opts Options, checks []spec.Check) ([]Re
 func TestLabVerdictTable(t *testing.T) {
 	l := verdictLab(t)
 	type row struct {
-		proto      spec.Protocol
+		proto      verdict.Protocol
 		port       uint16
-		want       Status
+		want       verdict.Status
 		signal     Signal
 		icmpType4  int // -1: no ICMP expected
 		icmpCode4  int
@@ -164,58 +163,54 @@ func TestLabVerdictTable(t *testing.T) {
 		fromRouter bool
 	}
 	rows := []row{
-		{spec.TCP, tcpOpen, Listening, SynAck, -1, 0, -1, 0, false},
-		{spec.TCP, tcpClosed, NotListening, Reset, -1, 0, -1, 0, false},
-		{spec.TCP, tcpDrop, Filtered, Silence, -1, 0, -1, 0, false},
-		{spec.TCP, tcpReset, NotListening, Reset, -1, 0, -1, 0, false},
-		{spec.TCP, tcpPortUnreach, NotListening, ICMP, 3, 3, 1, 4, false},
-		{spec.TCP, tcpNetUnreach, Filtered, ICMP, 3, 0, 1, 0, false},
-		{spec.TCP, tcpHostUnreach, Filtered, ICMP, 3, 1, 1, 3, false},
-		{spec.TCP, tcpProtUnreach, Filtered, ICMP, 3, 2, 1, 5, false},
-		{spec.TCP, tcpNetProhib, Filtered, ICMP, 3, 9, 1, 6, false},
-		{spec.TCP, tcpHostProhib, Filtered, ICMP, 3, 10, 1, 1, false},
-		{spec.TCP, tcpAdminProhib, Filtered, ICMP, 3, 13, 1, 1, false},
-		{spec.TCP, tcpRouterPortUnreach, Filtered, ICMP, 3, 3, 1, 4, true},
-		{spec.TCP, tcpTTLExceeded, Filtered, ICMP, 11, 0, 3, 0, true},
-		{spec.UDP, 53, Listening, Reply, -1, 0, -1, 0, false},
-		{spec.UDP, 123, Listening, Reply, -1, 0, -1, 0, false},
-		{spec.UDP, 161, Listening, Reply, -1, 0, -1, 0, false},
-		{spec.UDP, 7, Listening, Reply, -1, 0, -1, 0, false},
-		{spec.UDP, udpSilent, ListeningOrFiltered, Silence, -1, 0, -1, 0, false},
-		{spec.UDP, udpClosed, NotListening, ICMP, 3, 3, 1, 4, false},
-		{spec.UDP, udpDrop, ListeningOrFiltered, Silence, -1, 0, -1, 0, false},
-		{spec.UDP, udpPortUnreach, NotListening, ICMP, 3, 3, 1, 4, false},
-		{spec.UDP, udpNetUnreach, Filtered, ICMP, 3, 0, 1, 0, false},
-		{spec.UDP, udpHostUnreach, Filtered, ICMP, 3, 1, 1, 3, false},
-		{spec.UDP, udpProtUnreach, Filtered, ICMP, 3, 2, 1, 5, false},
-		{spec.UDP, udpNetProhib, Filtered, ICMP, 3, 9, 1, 6, false},
-		{spec.UDP, udpHostProhib, Filtered, ICMP, 3, 10, 1, 1, false},
-		{spec.UDP, udpAdminProhib, Filtered, ICMP, 3, 13, 1, 1, false},
-		{spec.UDP, udpRouterPortUnreach, Filtered, ICMP, 3, 3, 1, 4, true},
-		{spec.UDP, udpTTLExceeded, Filtered, ICMP, 11, 0, 3, 0, true},
+		{verdict.TCP, tcpOpen, verdict.Listening, SynAck, -1, 0, -1, 0, false},
+		{verdict.TCP, tcpClosed, verdict.NotListening, Reset, -1, 0, -1, 0, false},
+		{verdict.TCP, tcpDrop, verdict.Filtered, Silence, -1, 0, -1, 0, false},
+		{verdict.TCP, tcpReset, verdict.NotListening, Reset, -1, 0, -1, 0, false},
+		{verdict.TCP, tcpPortUnreach, verdict.NotListening, ICMP, 3, 3, 1, 4, false},
+		{verdict.TCP, tcpNetUnreach, verdict.Filtered, ICMP, 3, 0, 1, 0, false},
+		{verdict.TCP, tcpHostUnreach, verdict.Filtered, ICMP, 3, 1, 1, 3, false},
+		{verdict.TCP, tcpProtUnreach, verdict.Filtered, ICMP, 3, 2, 1, 5, false},
+		{verdict.TCP, tcpNetProhib, verdict.Filtered, ICMP, 3, 9, 1, 6, false},
+		{verdict.TCP, tcpHostProhib, verdict.Filtered, ICMP, 3, 10, 1, 1, false},
+		{verdict.TCP, tcpAdminProhib, verdict.Filtered, ICMP, 3, 13, 1, 1, false},
+		{verdict.TCP, tcpRouterPortUnreach, verdict.Filtered, ICMP, 3, 3, 1, 4, true},
+		{verdict.TCP, tcpTTLExceeded, verdict.Filtered, ICMP, 11, 0, 3, 0, true},
+		{verdict.UDP, 53, verdict.Listening, Reply, -1, 0, -1, 0, false},
+		{verdict.UDP, 123, verdict.Listening, Reply, -1, 0, -1, 0, false},
+		{verdict.UDP, 161, verdict.Listening, Reply, -1, 0, -1, 0, false},
+		{verdict.UDP, 7, verdict.Listening, Reply, -1, 0, -1, 0, false},
+		{verdict.UDP, udpSilent, verdict.ListeningOrFiltered, Silence, -1, 0, -1, 0, false},
+		{verdict.UDP, udpClosed, verdict.NotListening, ICMP, 3, 3, 1, 4, false},
+		{verdict.UDP, udpDrop, verdict.ListeningOrFiltered, Silence, -1, 0, -1, 0, false},
+		{verdict.UDP, udpPortUnreach, verdict.NotListening, ICMP, 3, 3, 1, 4, false},
+		{verdict.UDP, udpNetUnreach, verdict.Filtered, ICMP, 3, 0, 1, 0, false},
+		{verdict.UDP, udpHostUnreach, verdict.Filtered, ICMP, 3, 1, 1, 3, false},
+		{verdict.UDP, udpProtUnreach, verdict.Filtered, ICMP, 3, 2, 1, 5, false},
+		{verdict.UDP, udpNetProhib, verdict.Filtered, ICMP, 3, 9, 1, 6, false},
+		{verdict.UDP, udpHostProhib, verdict.Filtered, ICMP, 3, 10, 1, 1, false},
+		{verdict.UDP, udpAdminProhib, verdict.Filtered, ICMP, 3, 13, 1, 1, false},
+		{verdict.UDP, udpRouterPortUnreach, verdict.Filtered, ICMP, 3, 3, 1, 4, true},
+		{verdict.UDP, udpTTLExceeded, verdict.Filtered, ICMP, 11, 0, 3, 0, true},
 	}
-	banner := &spec.Expectation{Protocol: spec.TCP, Banner: regexp.MustCompile("^220 ")}
-	var checks []spec.Check
+	var checks []Probe
 	for _, a := range []netip.Addr{lab.Server4, lab.Server6} {
 		for _, r := range rows {
-			var e *spec.Expectation
-			if r.port == tcpOpen && r.proto == spec.TCP {
-				e = banner
-			}
-			checks = append(checks, labCheck(a, r.proto, r.port, e))
+			opts := ProbeOptions{ProveSilence: true, ReadBanner: r.port == tcpOpen && r.proto == verdict.TCP}
+			checks = append(checks, labProbe(a, r.proto, r.port, opts))
 		}
 	}
 	start := time.Now()
-	results := runChecks(t, l, Options{ProveSilence: true}, checks)
+	results := runProbes(t, l, Options{}, checks)
 	t.Logf("%d checks in %s", len(checks), time.Since(start).Round(time.Millisecond))
 	for _, r := range results {
-		t.Logf("%s %s/%d %s %s %v", r.Check.Addr, r.Check.Protocol, r.Check.Port, r.Status, r.Duration.Round(time.Millisecond), r.Evidence.Tries)
+		t.Logf("%s %s/%d %s %s %v", r.Probe.Addr, r.Probe.Proto, r.Probe.Port, r.Status, r.Duration.Round(time.Millisecond), r.Evidence.Tries)
 	}
 
 	for i, res := range results {
 		r := rows[i%len(rows)]
-		v6 := res.Check.Addr.Is6()
-		name := fmt.Sprintf("%s %s/%d", res.Check.Addr, r.proto, r.port)
+		v6 := res.Probe.Addr.Is6()
+		name := fmt.Sprintf("%s %s/%d", res.Probe.Addr, r.proto, r.port)
 		if res.Status != r.want || res.Evidence.Signal != r.signal {
 			t.Errorf("%s: %s (%s), want %s (%s); tries: %v", name, res.Status, res.Evidence.Signal, r.want, r.signal, res.Evidence.Tries)
 			continue
@@ -228,7 +223,7 @@ func TestLabVerdictTable(t *testing.T) {
 			continue
 		}
 		ic := res.Evidence.ICMP
-		wantFrom := res.Check.Addr
+		wantFrom := res.Probe.Addr
 		if r.fromRouter {
 			wantFrom = lab.Router4
 			if v6 {
@@ -241,15 +236,15 @@ func TestLabVerdictTable(t *testing.T) {
 	}
 	for _, res := range results {
 		switch {
-		case res.Check.Protocol == spec.TCP && res.Check.Port == tcpOpen:
+		case res.Probe.Proto == verdict.TCP && res.Probe.Port == tcpOpen:
 			if got := string(res.Evidence.Reply); got != "220 lab ESMTP\r\n" {
-				t.Errorf("%s: banner %q", res.Check.Addr, got)
+				t.Errorf("%s: banner %q", res.Probe.Addr, got)
 			}
-		case res.Check.Port == 53:
+		case res.Probe.Port == 53:
 			wantApp(t, res, "DNS reply, rcode NOERROR, 0 answers")
-		case res.Check.Port == 123:
+		case res.Probe.Port == 123:
 			wantApp(t, res, "NTP reply, stratum 2, reference 198.18.0.254")
-		case res.Check.Port == 161:
+		case res.Probe.Port == 161:
 			wantApp(t, res, "SNMP sysDescr: portspec lab agent")
 		}
 	}
@@ -258,6 +253,6 @@ func TestLabVerdictTable(t *testing.T) {
 func wantApp(t *testing.T, r Result, want string) {
 	t.Helper()
 	if r.Evidence.App != want {
-		t.Errorf("%s udp/%d: app %q, want %q", r.Check.Addr, r.Check.Port, r.Evidence.App, want)
+		t.Errorf("%s udp/%d: app %q, want %q", r.Probe.Addr, r.Probe.Port, r.Evidence.App, want)
 	}
 }

@@ -5,57 +5,14 @@ import (
 	"net/netip"
 	"time"
 
-	"github.com/portspec/portspec/spec"
+	"github.com/portspec/portspec/verdict"
 )
 
 // replyKept is how much of a reply the evidence keeps.
 const replyKept = 64
 
-func (r *Runner) tries(c spec.Check) int {
-	e := c.Expect
-	if c.Protocol == spec.UDP {
-		return firstNonZero(r.opts.UDPTries, e.Tries, r.opts.Settings.UDPTries, DefaultUDPTries)
-	}
-	return firstNonZero(r.opts.TCPTries, e.Tries, r.opts.Settings.TCPTries, DefaultTCPTries)
-}
-
-func (r *Runner) fixedTimeout(c spec.Check) time.Duration {
-	return firstNonZero(r.opts.Timeout, c.Expect.Timeout, r.opts.Settings.Timeout)
-}
-
-func (r *Runner) source(c spec.Check) netip.AddrPort {
-	port := firstNonZero(c.Expect.SourcePort, r.opts.SourcePort)
-	return netip.AddrPortFrom(r.opts.SourceAddr, port)
-}
-
-// needsProof reports whether a silence must be proven against the target's
-// ICMP budget before it is reported: only where a muted ICMP error would
-// change the verdict. A muted error can only turn FILTERED (TCP) or
-// LISTENING or FILTERED (UDP) into NOT LISTENING, which fails `filtered`
-// and passes `not_listening`; `listening` fails and `blocked` passes
-// either way.
-func (r *Runner) needsProof(c spec.Check) bool {
-	if r.opts.ProveSilence {
-		return true
-	}
-	s := c.State()
-	return s == spec.Filtered || s == spec.NotListening
-}
-
-// budgetGroup names the machine whose ICMP budget answers for c's
-// address: its host block, whose addresses and names are taken to be one
-// machine (one budget for both families and every address), except for an
-// address from a CIDR range, taken to be a machine of its own.
-func budgetGroup(c spec.Check) string {
-	if c.Host == nil {
-		return "address " + c.Addr.String()
-	}
-	for _, t := range c.Host.Targets {
-		if t.Prefix.IsValid() && t.Prefix.Bits() < t.Prefix.Addr().BitLen() && t.Prefix.Contains(c.Addr) {
-			return "address " + c.Addr.String()
-		}
-	}
-	return "host " + c.Host.Name
+func (r *Runner) source(p Probe) netip.AddrPort {
+	return netip.AddrPortFrom(r.opts.SourceAddr, p.Opts.SourcePort)
 }
 
 // probing is one check being probed: its result so far and what its tries
@@ -78,13 +35,13 @@ type probing struct {
 // target's confirmer try again once its ICMP budget allows; the
 // result is delivered when that is done. Every other result is delivered
 // before probe returns.
-func (r *Runner) probe(ctx context.Context, c spec.Check, h *host, deliver func(Result)) {
-	p := &probing{res: Result{Check: c, Start: time.Now()}, group: budgetGroup(c), target: netip.AddrPortFrom(c.Addr, c.Port),
-		udp: c.Protocol == spec.UDP, host: h, deliver: deliver}
+func (r *Runner) probe(ctx context.Context, c Probe, h *host, deliver func(Result)) {
+	p := &probing{res: Result{Probe: c, Start: time.Now()}, group: c.budgetGroup(), target: netip.AddrPortFrom(c.Addr, c.Port),
+		udp: c.Proto == verdict.UDP, host: h, deliver: deliver}
 	ev := &p.res.Evidence
 	var sock *udpSocket
 	if p.udp {
-		ev.Probe, p.payload, p.describe = udpPayload(c.Port, c.Expect.Payload, firstNonZero(c.Expect.Community, r.opts.Community))
+		ev.Probe, p.payload, p.describe = udpPayload(c.Port, c.Opts.Payload, c.Opts.Community)
 		var err error
 		if sock, err = openUDP(r.opts.Socket, p.target, r.source(c)); err != nil {
 			deliver(r.finish(p.res, Try{Start: p.res.Start, Signal: Local, Err: err}))
@@ -93,7 +50,7 @@ func (r *Runner) probe(ctx context.Context, c spec.Check, h *host, deliver func(
 		defer sock.Close()
 	}
 
-	tries := r.tries(c)
+	tries := c.tries()
 	var silent []ticket
 	var firstSent time.Time
 	for n := 1; ; n++ {
@@ -120,7 +77,7 @@ func (r *Runner) probe(ctx context.Context, c spec.Check, h *host, deliver func(
 		}
 	}
 	last := ev.Tries[len(ev.Tries)-1]
-	if !r.needsProof(c) {
+	if !c.Opts.ProveSilence {
 		p.res.Evidence.Silence = SilenceUnproven
 		deliver(r.finish(p.res, last))
 		return
@@ -154,11 +111,11 @@ func (r *Runner) call(calls []func()) {
 // evidence. sock is the check's UDP socket; firstSent is when its first
 // try went out, zero for the first. ok is false when ctx ended.
 func (r *Runner) try(ctx context.Context, p *probing, sock *udpSocket, confirm bool, firstSent time.Time) (Try, ticket, bool) {
-	c, h, ev := p.res.Check, p.host, &p.res.Evidence
+	c, h, ev := p.res.Probe, p.host, &p.res.Evidence
 	if r.limiter != nil && r.limiter.Wait(ctx) != nil {
 		return Try{}, ticket{}, false
 	}
-	timeout, early := r.fixedTimeout(c), false
+	timeout, early := c.Opts.Timeout, false
 	if timeout == 0 {
 		timeout, early = h.timeout()
 	}
@@ -182,7 +139,7 @@ func (r *Runner) try(ctx context.Context, p *probing, sock *udpSocket, confirm b
 		}
 	} else {
 		var conn *probeSocket
-		out, conn = tcpTry(ctx, r.opts.Socket, p.target, r.source(c), timeout, c.Expect.Banner != nil, watch)
+		out, conn = tcpTry(ctx, r.opts.Socket, p.target, r.source(c), timeout, c.Opts.ReadBanner, watch)
 		if conn != nil {
 			ev.Reply = readBanner(ctx, conn, timeout)
 			conn.closeWithReset()
@@ -223,8 +180,8 @@ func (r *Runner) finish(res Result, last Try) Result {
 	if last.Signal != Silence {
 		ev.Silence = NotSilent
 	}
-	res.Status = classify(res.Check.Protocol, last.Signal, last.ICMP, res.Check.Addr)
-	if res.Status == Error {
+	res.Status = classify(res.Probe.Proto, last.Signal, last.ICMP, res.Probe.Addr)
+	if res.Status == verdict.Error {
 		res.Err = last.Err
 	}
 	res.Duration = time.Since(res.Start)

@@ -7,11 +7,10 @@ import (
 	"slices"
 	"sync"
 	"time"
-
-	"github.com/portspec/portspec/spec"
 )
 
-// Resolver looks up DNS names once per run, for spec.ResolvedChecks.
+// Resolver looks up DNS names once per run, for every command that
+// resolves: the same order, the same log, wherever a name is used.
 type Resolver struct {
 	// Lookup defaults to the system resolver.
 	Lookup func(ctx context.Context, name string) ([]netip.Addr, error)
@@ -29,9 +28,13 @@ type lookup struct {
 	err   error
 }
 
-// Resolve returns the addresses of name in family f: IPv4 first, then
-// IPv6, each in order, so that runs are repeatable.
-func (r *Resolver) Resolve(name string, f spec.Family) ([]netip.Addr, error) {
+// Resolve returns the addresses of name, IPv4 first, then IPv6, each in
+// the order the resolver gave them and without repeats, so that runs are
+// repeatable. An address is itself, and is not logged.
+func (r *Resolver) Resolve(name string) ([]netip.Addr, error) {
+	if a, err := netip.ParseAddr(name); err == nil {
+		return []netip.Addr{a.Unmap()}, nil
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	l, ok := r.cache[name]
@@ -46,16 +49,7 @@ func (r *Resolver) Resolve(name string, f spec.Family) ([]netip.Addr, error) {
 		}
 		r.cache[name] = l
 	}
-	if l.err != nil {
-		return nil, l.err
-	}
-	var out []netip.Addr
-	for _, a := range l.addrs {
-		if f.Allows(a) {
-			out = append(out, a)
-		}
-	}
-	return out, nil
+	return slices.Clone(l.addrs), l.err
 }
 
 func (r *Resolver) lookup(name string) lookup {

@@ -7,8 +7,6 @@ import (
 	"slices"
 	"testing"
 	"time"
-
-	"github.com/portspec/portspec/spec"
 )
 
 func TestResolver(t *testing.T) {
@@ -24,15 +22,18 @@ func TestResolver(t *testing.T) {
 		},
 		OnResolve: func(name string, _ []netip.Addr, _ error, _ time.Duration) { heard = append(heard, name) },
 	}
-	all, err := r.Resolve("mx.example.com", spec.AnyFamily)
+	all, err := r.Resolve("mx.example.com")
 	if err != nil || !slices.Equal(all, []netip.Addr{netip.MustParseAddr("198.18.0.25"), netip.MustParseAddr("198.18.0.26"), netip.MustParseAddr("2001:db8::25")}) {
-		t.Errorf("any: %v %v", all, err)
+		t.Errorf("IPv4 first, unmapped: %v %v", all, err)
 	}
-	v6, _ := r.Resolve("mx.example.com", spec.IPv6)
-	if !slices.Equal(v6, []netip.Addr{netip.MustParseAddr("2001:db8::25")}) {
-		t.Errorf("ipv6: %v", v6)
+	again, _ := r.Resolve("mx.example.com")
+	if !slices.Equal(again, all) {
+		t.Errorf("again: %v", again)
 	}
-	if _, err := r.Resolve("gone.example.com", spec.AnyFamily); err == nil {
+	if addr, err := r.Resolve("::ffff:198.18.0.9"); err != nil || !slices.Equal(addr, []netip.Addr{netip.MustParseAddr("198.18.0.9")}) {
+		t.Errorf("an address is itself, unmapped: %v %v", addr, err)
+	}
+	if _, err := r.Resolve("gone.example.com"); err == nil {
 		t.Error("a failed lookup gave no error")
 	}
 	if calls != 2 || !slices.Equal(heard, []string{"mx.example.com", "gone.example.com"}) {

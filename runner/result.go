@@ -2,43 +2,11 @@ package runner
 
 import (
 	"fmt"
-	"github.com/portspec/portspec/internal/human"
 	"net/netip"
-	"strings"
 	"time"
 
-	"github.com/portspec/portspec/spec"
+	"github.com/portspec/portspec/verdict"
 )
-
-// Status is the state a probe found a port in.
-type Status uint8
-
-const (
-	// Error means no verdict: the name did not resolve, or the probe
-	// failed locally (no route, no permission).
-	Error Status = iota
-	Listening
-	NotListening
-	Filtered
-	// ListeningOrFiltered is UDP silence: a listener that ignored the
-	// datagram looks the same as a firewall that dropped it.
-	ListeningOrFiltered
-)
-
-// String returns PortQry's words for the state.
-func (s Status) String() string {
-	switch s {
-	case Listening:
-		return "LISTENING"
-	case NotListening:
-		return "NOT LISTENING"
-	case Filtered:
-		return "FILTERED"
-	case ListeningOrFiltered:
-		return "LISTENING or FILTERED"
-	}
-	return "ERROR"
-}
 
 // Signal is what one try saw.
 type Signal uint8
@@ -129,29 +97,6 @@ type Try struct {
 	Proven bool
 }
 
-func (t Try) String() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s after %s", t.Signal, human.Duration(t.Duration))
-	switch {
-	case t.ICMP != nil:
-		fmt.Fprintf(&b, ": %s", t.ICMP)
-	case t.Err != nil:
-		fmt.Fprintf(&b, ": %v", t.Err)
-	case t.Signal == Silence:
-		fmt.Fprintf(&b, " (%s timeout)", human.Duration(t.Timeout))
-	}
-	if t.Confirm {
-		b.WriteString(", confirmation")
-	}
-	if t.Confirm || t.Signal == Silence {
-		fmt.Fprintf(&b, ", ICMP budget ≥ %.2f", t.Tokens)
-	}
-	if t.Proven {
-		b.WriteString(", silence proven")
-	}
-	return b.String()
-}
-
 // Evidence is why a probe decided what it did.
 type Evidence struct {
 	// Signal is the deciding signal: the last try's.
@@ -194,52 +139,10 @@ func (s SilenceProof) String() string {
 	return [...]string{"", "unproven", "proven"}[s]
 }
 
-// Explain says it in a sentence, for reports; "" for NotSilent.
-func (s SilenceProof) Explain() string {
-	switch s {
-	case SilenceUnproven:
-		return "silence not confirmed against the target's ICMP rate limit: the verdict does not depend on it"
-	case SilenceProven:
-		return "silence confirmed against the target's ICMP rate limit: it had budget for an error, so a rejecting port would have answered"
-	}
-	return ""
-}
-
-// Summary is the evidence in one line, for a failure message: "no reply
-// to 3 tries, 212ms timeout", or what answered, when, and on which try.
-func (e Evidence) Summary() string {
-	n := len(e.Tries)
-	if n == 0 {
-		return "not probed"
-	}
-	last := e.Tries[n-1]
-	var what string
-	switch e.Signal {
-	case Silence:
-		return fmt.Sprintf("no reply to %d %s, %s timeout", n, human.Plural(n, "try", "tries"), human.Duration(e.Timeout))
-	case ICMP:
-		what = e.ICMP.String()
-	case Local:
-		return fmt.Sprint(last.Err)
-	case Reply:
-		what = e.App
-		if what == "" {
-			what = fmt.Sprintf("%d-byte reply", len(e.Reply))
-		}
-	default:
-		what = e.Signal.String()
-	}
-	what += " after " + human.Duration(last.Duration).String()
-	if n > 1 {
-		what += fmt.Sprintf(" on try %d", n)
-	}
-	return what
-}
-
-// Result is the outcome of one check at one address.
+// Result is what probing one Probe found.
 type Result struct {
-	Check    spec.Check
-	Status   Status
+	Probe    Probe
+	Status   verdict.Status
 	Evidence Evidence
 	// Err is why Status is Error.
 	Err      error

@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"cmp"
 	"context"
 	"iter"
 	"math/rand/v2"
@@ -8,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/portspec/portspec/spec"
+	"github.com/portspec/portspec/verdict"
 	"golang.org/x/sys/unix"
 	"golang.org/x/time/rate"
 )
@@ -32,62 +33,34 @@ const (
 
 // Options configure a run. Zero values take the defaults.
 type Options struct {
-	// Settings are the spec's settings block.
-	Settings spec.Settings
-	// Timeout, TCPTries and UDPTries come from flags, and beat both the
-	// blocks' own values and the settings. A zero Timeout anywhere means
-	// adaptive: srtt + 4·rttvar within [MinTimeout, MaxTimeout].
-	Timeout            time.Duration
-	TCPTries, UDPTries int
-	Concurrency        int
-	PerHost            int
-	Rate               float64 // probes per second; 0 for no limit
-	MinTimeout         time.Duration
-	MaxTimeout         time.Duration
-	// SourceAddr and SourcePort bind every probe (PortQry's -sp); a
-	// block's source_port beats SourcePort.
+	Concurrency int
+	PerHost     int
+	Rate        float64 // probes per second; 0 for no limit
+	// MinTimeout and MaxTimeout bound the adaptive timeout.
+	MinTimeout time.Duration
+	MaxTimeout time.Duration
+	// SourceAddr binds every probe's socket to an address.
 	SourceAddr netip.Addr
-	SourcePort uint16
-	// Community is the SNMP community when a block gives none.
-	Community string
 	// ICMPInterval is how often the targets refill their ICMP error budget
-	// (Linux's icmp_ratelimit); it beats the settings' icmp_interval. A
-	// target slower than this can have an error muted where the model
-	// believed it had a token; a faster one only costs waiting.
+	// (Linux's icmp_ratelimit). A target slower than this can have an
+	// error muted where the model believed it had a token; a faster one
+	// only costs waiting.
 	ICMPInterval time.Duration
-	// ProveSilence proves every silence against the target's ICMP budget,
-	// not only those a verdict depends on: for query and snapshot, which
-	// state what they found.
-	ProveSilence bool
 	// Socket creates sockets; nil means unix.Socket.
 	Socket SocketFunc
 	// OnTry, when set, is called after every try, from many goroutines.
-	OnTry func(spec.Check, Try)
+	OnTry func(Probe, Try)
 }
 
 func (o *Options) fill() {
-	s := o.Settings
-	o.Concurrency = firstNonZero(o.Concurrency, s.Concurrency, DefaultConcurrency)
-	o.PerHost = firstNonZero(o.PerHost, s.PerHost, DefaultPerHost)
-	if o.Rate == 0 {
-		o.Rate = s.Rate
-	}
-	o.MinTimeout = firstNonZero(o.MinTimeout, DefaultMinTimeout)
-	o.MaxTimeout = max(firstNonZero(o.MaxTimeout, DefaultMaxTimeout), o.MinTimeout)
-	o.ICMPInterval = firstNonZero(o.ICMPInterval, s.ICMPInterval, DefaultICMPInterval)
+	o.Concurrency = cmp.Or(o.Concurrency, DefaultConcurrency)
+	o.PerHost = cmp.Or(o.PerHost, DefaultPerHost)
+	o.MinTimeout = cmp.Or(o.MinTimeout, DefaultMinTimeout)
+	o.MaxTimeout = max(cmp.Or(o.MaxTimeout, DefaultMaxTimeout), o.MinTimeout)
+	o.ICMPInterval = cmp.Or(o.ICMPInterval, DefaultICMPInterval)
 	if o.Socket == nil {
 		o.Socket = unix.Socket
 	}
-}
-
-func firstNonZero[T comparable](vs ...T) T {
-	var zero T
-	for _, v := range vs {
-		if v != zero {
-			return v
-		}
-	}
-	return zero
 }
 
 // Runner probes checks.
@@ -133,25 +106,25 @@ func (r *Runner) Stats() Stats {
 	return r.budget.stats()
 }
 
-// Run probes every check and calls emit with each result in the order of
-// the checks, whatever order the probes finish in. At most Concurrency
+// Run probes every probe and calls emit with each result in the order of
+// the probes, whatever order they finish in. At most Concurrency
 // probes run at once and a few blocks of results wait for their turn, so
 // memory stays flat however many checks there are. When ctx ends, probing
-// stops promptly and every check not finished is emitted with Skipped set;
+// stops promptly and every probe not finished is emitted with Skipped set;
 // Run then returns ctx's error.
 //
-// Checks are read a block at a time and each block is probed in a shuffled
+// Probes are read a block at a time and each block is probed in a shuffled
 // order, as nmap shuffles ports: a run of dropped ports, each of which
 // holds a per-host slot for all its tries, is spread among quick ones
 // instead of filling every slot at once. The shuffle is seeded, so a run's
 // timing is repeatable, and it never changes the order of the results.
-func (r *Runner) Run(ctx context.Context, checks iter.Seq[spec.Check], emit func(Result)) error {
+func (r *Runner) Run(ctx context.Context, probes iter.Seq[Probe], emit func(Result)) error {
 	r.budget = newBudget(r.opts.ICMPInterval, time.Now())
 	r.done = make(chan struct{})
 	r.hosts = map[netip.Addr]*host{}
 	r.confirm = map[string]*confirmer{}
 	type job struct {
-		check spec.Check
+		probe Probe
 		done  chan Result
 	}
 	block := 8 * r.opts.Concurrency
@@ -169,7 +142,7 @@ func (r *Runner) Run(ctx context.Context, checks iter.Seq[spec.Check], emit func
 		go func() {
 			defer workers.Done()
 			for j := range jobs {
-				r.check(ctx, j.check, func(res Result) { j.done <- res })
+				r.check(ctx, j.probe, func(res Result) { j.done <- res })
 			}
 		}()
 	}
@@ -187,26 +160,26 @@ func (r *Runner) Run(ctx context.Context, checks iter.Seq[spec.Check], emit func
 		shuffle.Shuffle(len(pending), func(i, j int) { pending[i], pending[j] = pending[j], pending[i] })
 		for _, j := range pending {
 			if ctx.Err() != nil {
-				j.done <- skipped(j.check)
+				j.done <- skipped(j.probe)
 				continue
 			}
 			select {
 			case jobs <- j:
 			case <-ctx.Done():
-				j.done <- skipped(j.check)
+				j.done <- skipped(j.probe)
 			}
 		}
 		pending = pending[:0]
 	}
-	for c := range checks {
+	for p := range probes {
 		done := make(chan Result, 1)
 		switch {
 		case ctx.Err() != nil:
-			done <- skipped(c)
-		case c.ResolveErr != nil:
-			done <- Result{Check: c, Status: Error, Err: c.ResolveErr, Start: time.Now()}
+			done <- skipped(p)
+		case p.Unresolved != nil:
+			done <- Result{Probe: p, Status: verdict.Error, Err: p.Unresolved, Start: time.Now()}
 		default:
-			pending = append(pending, job{c, done})
+			pending = append(pending, job{p, done})
 		}
 		order <- done
 		if len(pending) == block {
@@ -223,13 +196,13 @@ func (r *Runner) Run(ctx context.Context, checks iter.Seq[spec.Check], emit func
 	return ctx.Err()
 }
 
-func skipped(c spec.Check) Result {
-	return Result{Check: c, Skipped: true, Err: context.Canceled}
+func skipped(p Probe) Result {
+	return Result{Probe: p, Skipped: true, Err: context.Canceled}
 }
 
-// check probes one check under the per-host cap, and delivers its result
+// check probes one probe under the per-host cap, and delivers its result
 // once: at once, or when the host's confirmer has proven its silence.
-func (r *Runner) check(ctx context.Context, c spec.Check, deliver func(Result)) {
+func (r *Runner) check(ctx context.Context, c Probe, deliver func(Result)) {
 	h := r.host(c.Addr)
 	if err := h.acquire(ctx); err != nil {
 		deliver(skipped(c))

@@ -3,6 +3,7 @@ package spec
 import (
 	"encoding/hex"
 	"fmt"
+	"github.com/portspec/portspec/verdict"
 	"math/big"
 	"regexp"
 	"strings"
@@ -305,7 +306,7 @@ func (d *decoder) decodeExpectation(b *hcl.Block) *Expectation {
 	} else {
 		e.Protocol = UDP
 	}
-	state, ok := ParseState(b.Labels[0])
+	state, ok := verdict.ParseState(b.Labels[0])
 	if !ok {
 		d.errorf(b.LabelRanges[0], fmt.Sprintf("Unknown state %q", b.Labels[0]),
 			"The label of a %s block is the expected state: listening, not_listening, filtered or blocked.%s",

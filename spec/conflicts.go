@@ -71,7 +71,7 @@ func (d *decoder) checkConflicts(h *Host) {
 					same = i
 					continue
 				}
-				if prev.exp.State.compatible(cur.exp.State) ||
+				if prev.exp.State.Compatible(cur.exp.State) ||
 					disjoint(effectiveFrom(h, prev.exp), effectiveFrom(h, cur.exp)) {
 					continue
 				}

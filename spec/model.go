@@ -7,71 +7,26 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/portspec/portspec/verdict"
 )
 
-// Protocol is the transport a check probes.
-type Protocol uint8
-
-const (
-	TCP Protocol = iota + 1
-	UDP
+// Protocol and State are the verdict package's: the spec, the runner and
+// the reports share one vocabulary.
+type (
+	Protocol = verdict.Protocol
+	State    = verdict.State
 )
 
-func (p Protocol) String() string {
-	switch p {
-	case TCP:
-		return "tcp"
-	case UDP:
-		return "udp"
-	}
-	return fmt.Sprintf("Protocol(%d)", uint8(p))
-}
-
-// State is the state a spec expects a port to be in. It is the label of an
-// expectation block.
-type State uint8
-
 const (
-	Listening State = iota + 1
-	NotListening
-	Filtered
+	TCP = verdict.TCP
+	UDP = verdict.UDP
+
+	Listening    = verdict.ExpectListening
+	NotListening = verdict.ExpectNotListening
+	Filtered     = verdict.ExpectFiltered
 	// Blocked is anything but listening: NOT LISTENING or FILTERED.
-	Blocked
+	Blocked = verdict.ExpectBlocked
 )
-
-var stateNames = map[State]string{
-	Listening:    "listening",
-	NotListening: "not_listening",
-	Filtered:     "filtered",
-	Blocked:      "blocked",
-}
-
-func (s State) String() string {
-	if n, ok := stateNames[s]; ok {
-		return n
-	}
-	return fmt.Sprintf("State(%d)", uint8(s))
-}
-
-// ParseState returns the State whose label is name.
-func ParseState(name string) (State, bool) {
-	for s, n := range stateNames {
-		if n == name {
-			return s, true
-		}
-	}
-	return 0, false
-}
-
-// compatible reports whether some actual port state could satisfy both
-// expectations. not_listening and filtered refine blocked; every other pair
-// of different states contradicts itself.
-func (s State) compatible(o State) bool {
-	if s == o {
-		return true
-	}
-	return (s == Blocked && o != Listening) || (o == Blocked && s != Listening)
-}
 
 // Family narrows the addresses of a host.
 type Family uint8

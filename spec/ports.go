@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"github.com/portspec/portspec/internal/services"
 	"math/big"
 	"regexp"
 	"strconv"
@@ -82,10 +83,10 @@ func parsePortItem(it item) (PortRange, *hcl.Diagnostic) {
 		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
 			return portNumber(n, it.rng, bad)
 		}
-		if p, ok := LookupService(strings.ToLower(s)); ok {
+		if p, ok := services.Lookup(strings.ToLower(s)); ok {
 			return PortRange{Low: p, High: p, Range: it.rng}, nil
 		}
-		return bad("Unknown service name", "%q is not a port number, a \"low-high\" range, or a service name portspec knows.%s", s, didYouMean(s, serviceNames()))
+		return bad("Unknown service name", "%q is not a port number, a \"low-high\" range, or a service name portspec knows.%s", s, didYouMean(s, services.Names()))
 	}
 	return bad("Wrong value type", "A port is a number, a \"low-high\" range string or a service name, but this is %s.", typeName(v.Type()))
 }

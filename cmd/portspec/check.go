@@ -10,42 +10,77 @@ import (
 	"time"
 
 	"github.com/mattn/go-isatty"
+	"github.com/portspec/portspec/internal/plan"
 	"github.com/portspec/portspec/report"
 	"github.com/portspec/portspec/runner"
 	"github.com/portspec/portspec/spec"
+	"github.com/portspec/portspec/verdict"
 )
 
 type checkFlags struct {
 	specFlags
-	junit, log, json     string
+	reportFlags
+	probe                probeFlags
 	concurrency, perHost int
 	rate                 float64
-	timeout              time.Duration
-	icmpInterval         *time.Duration
-	tries                int
-	quiet, verbose       bool
 	failFast             bool
 }
 
+// probeFlags are how to probe, for every command that probes.
+type probeFlags struct {
+	timeout      time.Duration
+	tries        int
+	icmpInterval time.Duration
+}
+
+// register adds the flags with dash, "--" or "-": query and snapshot
+// spell their flags PortQry's way.
+func (f *probeFlags) register(fs *flag.FlagSet) {
+	fs.DurationVar(&f.timeout, "timeout", 0, "a fixed `timeout` per try, for every port (default: adaptive, 100ms to 1s)")
+	fs.IntVar(&f.tries, "tries", 0, "`tries` before silence counts, for every port (default: 3 tcp, 2 udp)")
+	fs.DurationVar(&f.icmpInterval, "icmp-interval", 0, "how often a target may send one ICMP error, Linux's icmp_ratelimit: a slower target needs it to be proven right (default: settings, else 1s)")
+}
+
+func (f *probeFlags) check() error {
+	if f.timeout < 0 {
+		return errors.New("--timeout must not be negative")
+	}
+	if err := checkTries(f.tries); err != nil {
+		return err
+	}
+	return checkICMPInterval(f.icmpInterval)
+}
+
 func (f *checkFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.junit, "junit", "", "write a JUnit XML report to `file`")
-	fs.StringVar(&f.log, "log", "", "write a log of every resolution and try to `file`")
-	fs.StringVar(&f.json, "json", "", "write a JSON report to `file`")
+	f.specFlags.register(fs)
+	f.reportFlags.register(fs)
+	f.probe.register(fs)
 	fs.IntVar(&f.concurrency, "concurrency", 0, "probes in flight at once (default: settings, else 1024)")
 	fs.IntVar(&f.perHost, "per-host", 0, "probes in flight to one address (default: settings, else 1024)")
 	fs.Float64Var(&f.rate, "rate", 0, "probes a second at most (default: settings, else no limit)")
-	fs.DurationVar(&f.timeout, "timeout", 0, "a fixed timeout per try, for every block (default: adaptive)")
-	fs.IntVar(&f.tries, "tries", 0, "tries before silence counts, for every block (default: 3 tcp, 2 udp)")
-	f.icmpInterval = icmpInterval(fs)
-	fs.BoolVar(&f.quiet, "q", false, "print only failures and the summary")
-	fs.BoolVar(&f.verbose, "v", false, "print the evidence for passes too")
 	fs.BoolVar(&f.failFast, "fail-fast", false, "stop at the first failure; the rest are skipped")
+}
+
+func (f *checkFlags) check() error {
+	if f.concurrency < 0 || f.perHost < 0 {
+		return errors.New("--concurrency and --per-host must not be negative")
+	}
+	for _, check := range []func() error{f.reportFlags.check, f.probe.check, func() error { return checkRate(f.rate) }} {
+		if err := check(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (f *checkFlags) planFlags() plan.Flags {
+	return plan.Flags{Timeout: f.probe.timeout, Tries: f.probe.tries, ICMPInterval: f.probe.icmpInterval,
+		Concurrency: f.concurrency, PerHost: f.perHost, Rate: f.rate}
 }
 
 func runCheck(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("check", stdout, stderr)
 	var f checkFlags
-	f.specFlags.register(fs.FlagSet)
 	f.register(fs.FlagSet)
 	paths, err := parse(fs, args)
 	if err != nil {
@@ -54,23 +89,13 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	// The text report's colour is chosen with its writer (openReports);
 	// this only refuses a bad --color before anything else.
 	diagColor, err := useColor(f.color, stderr)
+	if err == nil && len(paths) == 0 {
+		err = errors.New("name at least one spec file or directory")
+	}
+	if err == nil {
+		err = f.check()
+	}
 	if err != nil {
-		return usageError(stderr, fs, err)
-	}
-	switch {
-	case len(paths) == 0:
-		return usageError(stderr, fs, errors.New("name at least one spec file or directory"))
-	case f.quiet && f.verbose:
-		return usageError(stderr, fs, errors.New("-q and -v exclude each other"))
-	case f.concurrency < 0 || f.perHost < 0 || f.timeout < 0:
-		return usageError(stderr, fs, errors.New("--concurrency, --per-host and --timeout must not be negative"))
-	}
-	for _, err := range []error{checkTries(f.tries), checkRate(f.rate)} {
-		if err != nil {
-			return usageError(stderr, fs, err)
-		}
-	}
-	if err := checkICMPInterval(*f.icmpInterval); err != nil {
 		return usageError(stderr, fs, err)
 	}
 	sel, err := f.selection()
@@ -100,14 +125,11 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	if isTerminal(stderr) && !inCI() {
 		progress = report.NewProgress(stderr, total)
 	}
-	outputs, reporters, code := f.openReports(stdout, stderr, s.Files, progress)
+	run, code := f.openReports(stdout, stderr, f.color, s.Files, progress)
 	if code != exitOK {
 		return code
 	}
-	defer abortAll(outputs)
-	if progress != nil {
-		reporters = append(reporters, progress)
-	}
+	defer run.abort()
 
 	hostname, _ := os.Hostname()
 	meta := report.Meta{
@@ -119,47 +141,32 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	ctx, cancel := context.WithCancel(signalled)
 	defer cancel()
 
-	r := runner.New(runner.Options{
-		Settings: s.Settings, Timeout: f.timeout, TCPTries: f.tries, UDPTries: f.tries,
-		Concurrency: f.concurrency, PerHost: f.perHost, Rate: f.rate, ICMPInterval: *f.icmpInterval,
-		OnTry: reporters.Try,
-	})
-	resolver := &runner.Resolver{OnResolve: reporters.Resolved}
-	var sum report.Summary
-	writeErr := reporters.Begin(meta)
+	checks := plan.New(f.planFlags(), s.Settings, f.from)
+	opts := plan.RunnerOptions(f.planFlags(), s.Settings)
+	opts.OnTry = func(p runner.Probe, t runner.Try) { run.reporters.Try(checks.Attempt(p, t)) }
+	r := runner.New(opts)
+	resolver := &runner.Resolver{OnResolve: run.reporters.Resolved}
+	run.begin(meta)
 	stoppedFast := false
-	r.Run(ctx, s.ResolvedChecks(sel, resolver.Resolve), func(res runner.Result) {
-		o := runner.Judge(res)
-		o.Vantage = f.from
-		if o.Verdict == runner.Skipped && stoppedFast && signalled.Err() == nil {
-			o.Message = "not run: --fail-fast stopped the run at the first failure"
+	r.Run(ctx, checks.Probes(s.ResolvedChecks(sel, plan.Resolve(resolver))), func(res runner.Result) {
+		rec := checks.Record(res)
+		if rec.Verdict == verdict.Skipped && stoppedFast && signalled.Err() == nil {
+			rec.Message = "not run: --fail-fast stopped the run at the first failure"
 		}
-		sum.Add(o)
-		if err := reporters.Result(o); err != nil && writeErr == nil {
-			writeErr = err
-		}
-		if f.failFast && (o.Verdict.Failing()) {
+		run.add(rec)
+		if f.failFast && rec.Verdict.Failing() {
 			stoppedFast = true
 			cancel()
 		}
 	})
-	sum.Elapsed = time.Since(meta.Start)
+	run.sum.Elapsed = time.Since(meta.Start)
 	stats := r.Stats()
-	sum.ICMPWait, sum.ICMPWaitTargets = stats.ICMPWait, stats.ICMPWaitTargets
-	sum.Interrupted = signalled.Err() != nil
-	if err := reporters.End(sum); err != nil && writeErr == nil {
-		writeErr = err
-	}
-	if code := commitAll(stderr, outputs, writeErr); code != exitOK {
+	run.sum.ICMPWait, run.sum.ICMPWaitTargets = stats.ICMPWait, stats.ICMPWaitTargets
+	run.sum.Interrupted = signalled.Err() != nil
+	if code := run.end(); code != exitOK {
 		return code
 	}
-	switch {
-	case sum.Interrupted:
-		return exitInterrupted
-	case sum.Failed+sum.Errors > 0:
-		return exitFailed
-	}
-	return exitOK
+	return run.verdictCode()
 }
 
 // noChecks says why a selection holds no checks: the spec has no hosts,

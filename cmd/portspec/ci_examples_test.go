@@ -35,15 +35,11 @@ func checkCommands(t *testing.T, name, text string) {
 	for _, cmd := range found {
 		fields := strings.Fields(strings.NewReplacer(`"`, "", "\n", " ").Replace(cmd))
 		fs := newFlagSet(fields[1], os.Stdout, os.Stderr)
-		var f checkFlags
 		switch fields[1] {
 		case "check":
-			f.specFlags.register(fs.FlagSet)
-			f.register(fs.FlagSet)
+			new(checkFlags).register(fs.FlagSet)
 		case "merge":
-			fs.StringVar(&f.junit, "junit", "", "")
-			fs.StringVar(&f.json, "json", "", "")
-			fs.BoolVar(&f.quiet, "q", false, "")
+			new(mergeFlags).register(fs.FlagSet)
 		}
 		if _, err := parseFlags(fs.FlagSet, fields[2:]); err != nil {
 			t.Errorf("%s: %q: %v", name, cmd, err)

@@ -154,7 +154,12 @@ func (f *specFlags) register(fs *flag.FlagSet) {
 	f.maxLoadMemory = defaultLoadMemory
 	fs.Var(&f.maxLoadMemory, "max-load-memory", "the most memory evaluating the spec may use, a `size`")
 	fs.DurationVar(&f.maxLoadTime, "max-load-time", defaultLoadTime, "the longest evaluating the spec may take")
-	fs.StringVar(&f.color, "color", "auto", "colour output: auto, always or never")
+	colorFlag(fs, &f.color)
+}
+
+// colorFlag registers --color, the same for every command that colours.
+func colorFlag(fs *flag.FlagSet, color *string) {
+	fs.StringVar(color, "color", "auto", "colour output: auto, always or never")
 }
 
 func (f *specFlags) options() spec.Options {
@@ -205,12 +210,6 @@ func useColor(choice string, w io.Writer) (bool, error) {
 		return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())), nil
 	}
 	return false, fmt.Errorf("--color is auto, always or never; got %q", choice)
-}
-
-// icmpInterval registers --icmp-interval, the same for every command that
-// probes.
-func icmpInterval(fs *flag.FlagSet) *time.Duration {
-	return fs.Duration("icmp-interval", 0, "how often a target may send one ICMP error, Linux's icmp_ratelimit: a slower target needs it to be proven right (default: settings, else 1s)")
 }
 
 // checkICMPInterval refuses what no target's rate limit can be.

@@ -36,6 +36,8 @@ const (
 	exitFailed     = 1 // a check failed, or fmt -check found a change
 	exitUsage      = 2 // bad flags or a spec error; nothing was probed
 	exitIncomplete = 3 // the run could not complete, e.g. an unwritable output
+	// exitInterrupted is the shell's code for a run ended by SIGINT.
+	exitInterrupted = 130
 )
 
 const usage = `portspec checks that ports on hosts are in the states a spec says.

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"container/heap"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -12,7 +13,6 @@ import (
 	"time"
 
 	"github.com/portspec/portspec/report"
-	"github.com/portspec/portspec/runner"
 	"github.com/portspec/portspec/spec"
 )
 
@@ -55,27 +55,33 @@ func (in *input) check() error {
 	return in.open()
 }
 
+type mergeFlags struct {
+	reportFlags
+	color string
+}
+
+func (f *mergeFlags) register(fs *flag.FlagSet) {
+	f.reportFlags.register(fs)
+	colorFlag(fs, &f.color)
+}
+
 func runMerge(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("merge", stdout, stderr)
-	var f checkFlags
-	fs.StringVar(&f.junit, "junit", "", "write the merged JUnit XML report to `file`")
-	fs.StringVar(&f.json, "json", "", "write the merged JSON report to `file`")
-	fs.StringVar(&f.log, "log", "", "write the merged verdicts to a log `file`")
-	fs.BoolVar(&f.quiet, "q", false, "print only failures and the summary")
-	fs.BoolVar(&f.verbose, "v", false, "print the evidence for passes too")
-	fs.StringVar(&f.color, "color", "auto", "colour output: auto, always or never")
+	var f mergeFlags
+	f.register(fs.FlagSet)
 	paths, err := parse(fs, args)
 	if err != nil {
 		return usageError(stderr, fs, err)
 	}
 	_, err = useColor(f.color, stdout)
-	switch {
-	case err != nil:
+	if err == nil && len(paths) == 0 {
+		err = errors.New("name the JSON results to merge")
+	}
+	if err == nil {
+		err = f.reportFlags.check()
+	}
+	if err != nil {
 		return usageError(stderr, fs, err)
-	case len(paths) == 0:
-		return usageError(stderr, fs, errors.New("name the JSON results to merge"))
-	case f.quiet && f.verbose:
-		return usageError(stderr, fs, errors.New("-q and -v exclude each other"))
 	}
 
 	var inputs []*input
@@ -110,11 +116,11 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 
-	outputs, reporters, code := f.openReports(stdout, stderr, paths, nil)
+	run, code := f.openReports(stdout, stderr, f.color, paths, nil)
 	if code != exitOK {
 		return code
 	}
-	defer abortAll(outputs)
+	defer run.abort()
 
 	first := inputs[0].reader.Meta
 	meta := report.Meta{
@@ -129,42 +135,31 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 	if len(vantages) == 1 {
 		meta.Vantage = vantages[0].name
 	}
-	var sum report.Summary
-	writeErr := reporters.Begin(meta)
+	run.begin(meta)
 	for _, v := range vantages {
-		err := mergeVantage(v, func(o runner.Outcome) {
-			for _, t := range o.Evidence.Tries {
-				reporters.Try(o.Check, t)
+		err := mergeVantage(v, func(r report.Record) {
+			if r.Evidence != nil {
+				for _, t := range r.Evidence.Tries {
+					run.reporters.Try(report.Attempt{Host: r.Host, Address: r.Address, Protocol: r.Protocol, Port: r.Port, Try: t})
+				}
 			}
-			sum.Add(o)
-			if err := reporters.Result(o); err != nil && writeErr == nil {
-				writeErr = err
-			}
+			run.add(r)
 		})
 		if err != nil {
 			fmt.Fprintf(stderr, "portspec merge: refusing to merge: %v\n", err)
 			return exitUsage
 		}
 	}
-	sum.Elapsed = time.Since(meta.Start)
+	run.sum.Elapsed = time.Since(meta.Start)
 	for _, in := range inputs {
-		sum.Interrupted = sum.Interrupted || in.tail.Interrupted
-	}
-	if err := reporters.End(sum); err != nil && writeErr == nil {
-		writeErr = err
-	}
-	if code := commitAll(stderr, outputs, writeErr); code != exitOK {
-		return code
-	}
-	switch {
-	case sum.Interrupted:
 		// A shard that did not finish makes the whole run unfinished:
 		// never a pass.
-		return exitInterrupted
-	case sum.Failed+sum.Errors > 0:
-		return exitFailed
+		run.sum.Interrupted = run.sum.Interrupted || in.tail.Interrupted
 	}
-	return exitOK
+	if code := run.end(); code != exitOK {
+		return code
+	}
+	return run.verdictCode()
 }
 
 // portspecVersions lists the versions of portspec that wrote inputs.
@@ -252,24 +247,24 @@ func groupInputs(inputs []*input) ([]*vantageGroup, error) {
 // mergeVantage merges one vantage's shards back into the order of one
 // run, reading each report as a stream, and refuses a check that two
 // reports both hold.
-func mergeVantage(g *vantageGroup, emit func(runner.Outcome)) error {
+func mergeVantage(g *vantageGroup, emit func(report.Record)) error {
 	h := &outcomeHeap{}
 	for i, in := range g.inputs {
 		if err := h.pull(in, i); err != nil {
 			return err
 		}
 	}
-	var last *runner.Outcome
+	var last *report.Record
 	var lastFrom string
 	for h.Len() > 0 {
 		head := heap.Pop(h).(headItem)
-		o := head.outcome
-		if last != nil && !last.Check.Order.Less(o.Check.Order) {
-			return fmt.Errorf("%s %s/%d (%s) is in both %s and %s", report.GroupName(o), o.Check.Protocol, o.Check.Port,
-				report.Source(o.Check), lastFrom, head.in.path)
+		r := head.record
+		if last != nil && !orderLess(last.Order, r.Order) {
+			return fmt.Errorf("%s %s/%d (%s) is in both %s and %s", report.GroupName(r), r.Protocol, r.Port,
+				r.Source, lastFrom, head.in.path)
 		}
-		emit(o)
-		last, lastFrom = &o, head.in.path
+		emit(r)
+		last, lastFrom = &r, head.in.path
 		if err := h.pull(head.in, head.index); err != nil {
 			return err
 		}
@@ -278,20 +273,25 @@ func mergeVantage(g *vantageGroup, emit func(runner.Outcome)) error {
 }
 
 type headItem struct {
-	outcome runner.Outcome
-	in      *input
-	index   int
+	record report.Record
+	in     *input
+	index  int
+}
+
+// orderLess orders records as one run yields them.
+func orderLess(a, b [3]int) bool {
+	return spec.Order{Unit: a[0], Address: a[1], Seq: a[2]}.Less(spec.Order{Unit: b[0], Address: b[1], Seq: b[2]})
 }
 
 type outcomeHeap []headItem
 
 func (h outcomeHeap) Len() int { return len(h) }
 func (h outcomeHeap) Less(i, j int) bool {
-	a, b := h[i].outcome.Check.Order, h[j].outcome.Check.Order
+	a, b := h[i].record.Order, h[j].record.Order
 	if a == b {
 		return h[i].index < h[j].index
 	}
-	return a.Less(b)
+	return orderLess(a, b)
 }
 func (h outcomeHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
 func (h *outcomeHeap) Push(x any)   { *h = append(*h, x.(headItem)) }
@@ -304,12 +304,12 @@ func (h *outcomeHeap) Pop() any {
 
 // pull reads the next result of in onto the heap.
 func (h *outcomeHeap) pull(in *input, index int) error {
-	o, ok, err := in.reader.Next()
+	r, ok, err := in.reader.Next()
 	if err != nil {
 		return fmt.Errorf("%s: %v", in.path, err)
 	}
 	if ok {
-		heap.Push(h, headItem{o, in, index})
+		heap.Push(h, headItem{r, in, index})
 	}
 	return nil
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bufio"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -12,12 +14,44 @@ import (
 	"github.com/portspec/portspec/report"
 )
 
+// reportKind is what a report file holds.
+type reportKind uint8
+
+const (
+	junitReport reportKind = iota + 1
+	logReport
+	jsonReport
+)
+
 // output is a report being written: to a file, whole or not at all, or to
 // stdout when its path is "-" or /dev/stdout.
 type output struct {
+	kind       reportKind
 	flag, path string
 	file       *atomicfile.File // nil on stdout
 	buf        *bufio.Writer
+}
+
+// reportFlags are the report flags of check and merge.
+type reportFlags struct {
+	junit, log, json string
+	quiet, verbose   bool
+}
+
+func (f *reportFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.junit, "junit", "", "write a JUnit XML report to `file`")
+	fs.StringVar(&f.log, "log", "", "write a log of every resolution, try and verdict to `file`")
+	fs.StringVar(&f.json, "json", "", "write a JSON report to `file`")
+	fs.BoolVar(&f.quiet, "q", false, "print only failures and the summary")
+	fs.BoolVar(&f.verbose, "v", false, "print the evidence for passes too")
+}
+
+// check refuses flags that contradict each other.
+func (f *reportFlags) check() error {
+	if f.quiet && f.verbose {
+		return errors.New("-q and -v exclude each other")
+	}
+	return nil
 }
 
 // toStdout reports whether a report path means the standard output.
@@ -29,8 +63,8 @@ func toStdout(path string) bool { return path == "-" || path == "/dev/stdout" }
 // (its spec files, or merge's inputs), which no report may replace. With
 // a progress counter on the terminal, the text report clears its line
 // before each write.
-func (f *checkFlags) openReports(stdout, stderr io.Writer, protected []string, progress *report.Progress) ([]*output, report.Multi, int) {
-	wanted := []*output{{flag: "--junit", path: f.junit}, {flag: "--log", path: f.log}, {flag: "--json", path: f.json}}
+func (f *reportFlags) openReports(stdout, stderr io.Writer, color string, protected []string, progress *report.Progress) (*session, int) {
+	wanted := []*output{{kind: junitReport, flag: "--junit", path: f.junit}, {kind: logReport, flag: "--log", path: f.log}, {kind: jsonReport, flag: "--json", path: f.json}}
 	var asked []*output
 	for _, o := range wanted {
 		if o.path != "" {
@@ -39,7 +73,7 @@ func (f *checkFlags) openReports(stdout, stderr io.Writer, protected []string, p
 	}
 	if err := checkOutputPaths(asked, protected); err != nil {
 		fmt.Fprintf(stderr, "portspec: %v\n", err)
-		return nil, nil, exitUsage
+		return nil, exitUsage
 	}
 	textOut := stdout
 	for _, o := range asked {
@@ -47,20 +81,23 @@ func (f *checkFlags) openReports(stdout, stderr io.Writer, protected []string, p
 			textOut = stderr
 		}
 	}
-	textColor, _ := useColor(f.color, textOut)
+	textColor, _ := useColor(color, textOut)
 	if progress != nil {
 		textOut = progress.Guard(textOut)
 	}
 	outputs, code := openOutputs(stderr, stdout, asked)
 	if code != exitOK {
-		return nil, nil, code
+		return nil, code
 	}
 	reporters, code := newReporters(stderr, textOut, report.TextOptions{Color: textColor, Quiet: f.quiet, Verbose: f.verbose}, outputs)
 	if code != exitOK {
 		abortAll(outputs)
-		return nil, nil, code
+		return nil, code
 	}
-	return outputs, reporters, exitOK
+	if progress != nil {
+		reporters = append(reporters, progress)
+	}
+	return &session{stderr: stderr, outputs: outputs, reporters: reporters}, exitOK
 }
 
 // checkOutputPaths refuses, before anything is probed or written, report
@@ -144,12 +181,12 @@ func newReporters(stderr, textOut io.Writer, text report.TextOptions, outputs []
 	for _, o := range outputs {
 		var r report.Reporter
 		var err error
-		switch o.flag {
-		case "--junit":
+		switch o.kind {
+		case junitReport:
 			r, err = junit.New(o.buf)
-		case "--log":
+		case logReport:
 			r, err = report.NewLog(o.buf)
-		case "--json":
+		case jsonReport:
 			r = report.NewJSON(o.buf)
 		}
 		if err != nil {

@@ -2,9 +2,9 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"iter"
@@ -12,36 +12,47 @@ import (
 	"net/netip"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/mattn/go-isatty"
-	"github.com/portspec/portspec/internal/atomicfile"
+	"github.com/portspec/portspec/internal/plan"
 	"github.com/portspec/portspec/report"
 	"github.com/portspec/portspec/runner"
 	"github.com/portspec/portspec/spec"
+	"github.com/portspec/portspec/verdict"
 )
 
 const querySynopsis = "-n NAME [-p tcp|udp|both] [-e PORT | -o LIST | -r FROM:TO] [-l LOG [-y]] [-sp PORT] [-nr] [-q] [-cn COMMUNITY] [-timeout D] [-tries N] [-icmp-interval D]"
 
-// exitInterrupted is the shell's code for a run ended by SIGINT.
-const exitInterrupted = 130
+type queryFlags struct {
+	name, proto, endpoint, list, portRange string
+	logFile                                string
+	overwrite, noReverse, quiet            bool
+	sourcePort                             int
+	community                              string
+	probe                                  probeFlags
+}
+
+func (f *queryFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.name, "n", "", "the `name` or IP address to query (required)")
+	fs.StringVar(&f.proto, "p", "tcp", "the `protocol`: tcp, udp or both")
+	fs.StringVar(&f.endpoint, "e", "", "one `port` (default 80)")
+	fs.StringVar(&f.list, "o", "", "a comma-separated `list` of ports, such as 143,110,25")
+	fs.StringVar(&f.portRange, "r", "", "a `range` of ports, such as 135:139")
+	fs.StringVar(&f.logFile, "l", "", "also write the output to this log `file`")
+	fs.BoolVar(&f.overwrite, "y", false, "overwrite the log file without asking")
+	fs.IntVar(&f.sourcePort, "sp", 0, "the source `port` to send from")
+	fs.BoolVar(&f.noReverse, "nr", false, "do not resolve the IP address to a name")
+	fs.BoolVar(&f.quiet, "q", false, "print nothing; exit 0 if LISTENING, 1 if NOT LISTENING, 2 if FILTERED or LISTENING or FILTERED")
+	fs.StringVar(&f.community, "cn", "public", "the SNMP `community` for udp/161")
+	f.probe.register(fs)
+}
 
 func runQuery(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("query", stdout, stderr)
-	name := fs.String("n", "", "the `name` or IP address to query (required)")
-	proto := fs.String("p", "tcp", "the `protocol`: tcp, udp or both")
-	endpoint := fs.String("e", "", "one `port` (default 80)")
-	list := fs.String("o", "", "a comma-separated `list` of ports, such as 143,110,25")
-	portRange := fs.String("r", "", "a `range` of ports, such as 135:139")
-	logFile := fs.String("l", "", "also write the output to this log `file`")
-	overwrite := fs.Bool("y", false, "overwrite the log file without asking")
-	sourcePort := fs.Int("sp", 0, "the source `port` to send from")
-	noReverse := fs.Bool("nr", false, "do not resolve the IP address to a name")
-	quiet := fs.Bool("q", false, "print nothing; exit 0 if LISTENING, 1 if NOT LISTENING, 2 if FILTERED or LISTENING or FILTERED")
-	community := fs.String("cn", "public", "the SNMP `community` for udp/161")
-	timeout := fs.Duration("timeout", 0, "a fixed `timeout` per try (default: adaptive, 100ms to 1s)")
-	tries := fs.Int("tries", 0, "`tries` per port before silence counts (default 3 for tcp, 2 for udp)")
-	interval := icmpInterval(fs.FlagSet)
+	var f queryFlags
+	f.register(fs.FlagSet)
 	rest, err := parse(fs, args)
 	if err != nil {
 		return usageError(stderr, fs, err)
@@ -49,114 +60,115 @@ func runQuery(args []string, stdout, stderr io.Writer) int {
 	if len(rest) > 0 {
 		return usageError(stderr, fs, fmt.Errorf("unexpected argument %q", rest[0]))
 	}
-	protos, ports, err := queryTargets("query", *name, *proto, *endpoint, *list, *portRange)
-	if err == nil && (*sourcePort < 0 || *sourcePort > 65535) {
+	protos, ports, err := queryTargets("query", f.name, f.proto, f.endpoint, f.list, f.portRange)
+	if err == nil && (f.sourcePort < 0 || f.sourcePort > 65535) {
 		err = fmt.Errorf("-sp must be a port from 1 to 65535")
 	}
-	if err == nil && *timeout < 0 {
-		err = fmt.Errorf("-timeout must not be negative")
-	}
 	if err == nil {
-		err = checkTries(*tries)
-	}
-	if err == nil {
-		err = checkICMPInterval(*interval)
+		err = f.probe.check()
 	}
 	if err != nil {
 		return usageError(stderr, fs, err)
 	}
 
-	var logOut *atomicfile.File
-	if *logFile != "" {
-		if !*overwrite && exists(*logFile) && !confirmOverwrite(*logFile, stderr) {
-			fmt.Fprintf(stderr, "portspec query: %s exists; use -y to overwrite it\n", *logFile)
-			return exitIncomplete
-		}
-		if logOut, err = atomicfile.Create(*logFile); err != nil {
-			fmt.Fprintf(stderr, "portspec query: cannot write the log: %v\n", err)
-			return exitIncomplete
-		}
-		defer logOut.Abort()
+	// Everything goes to stdout (unless -q) and to the log, as it comes.
+	run := &session{stderr: stderr}
+	defer run.abort()
+	var out io.Writer = io.Discard
+	if !f.quiet {
+		out = &untilGone{w: stdout}
 	}
-
-	// Everything goes to stdout (unless -q) and to the log.
-	var text bytes.Buffer
-	var out io.Writer = &text
-	if !*quiet {
-		out = io.MultiWriter(stdout, &text)
+	if f.logFile != "" {
+		if !f.overwrite && exists(f.logFile) && !confirmOverwrite(f.logFile, stderr) {
+			fmt.Fprintf(stderr, "portspec query: %s exists; use -y to overwrite it\n", f.logFile)
+			return exitIncomplete
+		}
+		log := &output{kind: logReport, flag: "-l", path: f.logFile}
+		var code int
+		if run.outputs, code = openOutputs(stderr, stdout, []*output{log}); code != exitOK {
+			return code
+		}
+		fmt.Fprintf(log.buf, "portspec %s query log\ncommand: portspec query %s\nstarted: %s\n\n",
+			portspecVersion(), strings.Join(args, " "), time.Now().Format(time.RFC3339))
+		out = io.MultiWriter(out, log.buf)
+		tries, err := report.NewTryList(log.buf)
+		if err != nil {
+			fmt.Fprintf(stderr, "portspec query: %v\n", err)
+			return exitIncomplete
+		}
+		run.reporters = append(run.reporters, tries)
 	}
 	ctx, stop := stoppable()
 	defer stop()
 
-	addrs, ok := queryResolve(ctx, out, *name, !*noReverse)
-	code := exitOK
-	worst := -1
+	addrs, ok := queryResolve(ctx, out, f.name, !f.noReverse)
+	run.reporters = append(report.Multi{report.NewPortQry(out, len(addrs) > 1)}, run.reporters...)
+	worst := exitOK
 	if ok {
 		fmt.Fprint(out, "querying...\n\n")
-		var tryLog strings.Builder
-		r := runner.New(runner.Options{
-			Timeout: *timeout, TCPTries: *tries, UDPTries: *tries,
-			SourcePort: uint16(*sourcePort), Community: *community,
-			ICMPInterval: *interval, ProveSilence: true,
-		})
-		lastAddr := netip.Addr{}
+		opts := runner.ProbeOptions{Tries: f.probe.tries, Timeout: f.probe.timeout, SourcePort: uint16(f.sourcePort),
+			Community: f.community, ProveSilence: true}
+		r := runner.New(runner.Options{ICMPInterval: f.probe.icmpInterval})
+		run.begin(report.Meta{})
 		// PortQry's order: for each port, TCP then UDP.
-		err := r.Run(ctx, adHocChecks(*name, addrs, protos, ports, true), func(res runner.Result) {
-			if len(addrs) > 1 && res.Check.Addr != lastAddr {
-				fmt.Fprintf(out, "%s:\n", res.Check.Addr)
-				lastAddr = res.Check.Addr
+		err := r.Run(ctx, adHocProbes(f.name, addrs, protos, ports, true, opts), func(res runner.Result) {
+			code := res.Status.PortQryCode()
+			if code < 0 || res.Skipped {
+				code = exitIncomplete
 			}
-			report.WritePortQry(out, res)
-			fmt.Fprintf(&tryLog, "%s %s/%d:\n", res.Check.Addr, res.Check.Protocol, res.Check.Port)
-			for _, l := range report.TryLines(res) {
-				fmt.Fprintf(&tryLog, "    %s\n", l)
-			}
-			worst = max(worst, quietCode(res.Status))
+			worst = max(worst, code)
+			run.add(plan.Found(f.name, res))
 		})
-		if errors.Is(err, context.Canceled) {
-			fmt.Fprintln(out, "\ninterrupted")
-			code = exitInterrupted
-		}
-		if logOut != nil {
-			text.WriteString("\nTries:\n" + tryLog.String())
-		}
-	} else {
-		code = exitIncomplete
+		run.sum.Interrupted = errors.Is(err, context.Canceled)
 	}
-	if *quiet && code == exitOK {
-		code = worst
+	if code := run.end(); code != exitOK {
+		return code
 	}
-
-	if logOut != nil {
-		header := fmt.Sprintf("portspec %s query log\ncommand: portspec query %s\nstarted: %s\n\n",
-			portspecVersion(), strings.Join(args, " "), time.Now().Format(time.RFC3339))
-		if err := writeCommit(logOut, []byte(header+text.String())); err != nil {
-			fmt.Fprintf(stderr, "portspec query: cannot write the log: %v\n", err)
-			return exitIncomplete
-		}
+	switch {
+	case run.sum.Interrupted:
+		return exitInterrupted
+	case !ok:
+		return exitIncomplete
+	case f.quiet:
+		return worst
 	}
-	return code
+	return exitOK
 }
 
-// adHocChecks are the checks of a command line rather than a spec, for
-// query and snapshot: every protocol of every port of every address, with
-// no expected state. portMajor puts a port's protocols together, as
-// PortQry does; otherwise each protocol's ports come together.
-func adHocChecks(name string, addrs []netip.Addr, protos []spec.Protocol, ports []uint16, portMajor bool) iter.Seq[spec.Check] {
-	host := &spec.Host{Name: name}
-	blocks := map[spec.Protocol]*spec.Expectation{}
-	for _, p := range protos {
-		blocks[p] = &spec.Expectation{Protocol: p}
+// untilGone writes to w until its reader goes away (query | head), then
+// drops the rest: the query, and its log, go on.
+type untilGone struct {
+	w    io.Writer
+	gone bool
+}
+
+func (u *untilGone) Write(b []byte) (int, error) {
+	if u.gone {
+		return len(b), nil
 	}
-	return func(yield func(spec.Check) bool) {
-		check := func(a netip.Addr, p spec.Protocol, port uint16) bool {
-			return yield(spec.Check{Host: host, Addr: a, Protocol: p, Port: port, Expect: blocks[p]})
+	n, err := u.w.Write(b)
+	if errors.Is(err, syscall.EPIPE) {
+		u.gone = true
+		return len(b), nil
+	}
+	return n, err
+}
+
+// adHocProbes are the probes of a command line rather than a spec, for
+// query and snapshot: every protocol of every port of every address, the
+// addresses of one name sharing one ICMP budget. portMajor puts a port's
+// protocols together, as PortQry does; otherwise each protocol's ports
+// come together.
+func adHocProbes(name string, addrs []netip.Addr, protos []verdict.Protocol, ports []uint16, portMajor bool, opts runner.ProbeOptions) iter.Seq[runner.Probe] {
+	return func(yield func(runner.Probe) bool) {
+		probe := func(a netip.Addr, p verdict.Protocol, port uint16) bool {
+			return yield(runner.Probe{Addr: a, Proto: p, Port: port, Opts: opts, Group: "host " + name})
 		}
 		for _, a := range addrs {
 			if portMajor {
 				for _, port := range ports {
 					for _, p := range protos {
-						if !check(a, p, port) {
+						if !probe(a, p, port) {
 							return
 						}
 					}
@@ -165,7 +177,7 @@ func adHocChecks(name string, addrs []netip.Addr, protos []spec.Protocol, ports 
 			}
 			for _, p := range protos {
 				for _, port := range ports {
-					if !check(a, p, port) {
+					if !probe(a, p, port) {
 						return
 					}
 				}
@@ -174,33 +186,20 @@ func adHocChecks(name string, addrs []netip.Addr, protos []spec.Protocol, ports 
 	}
 }
 
-// quietCode is -q's exit code for a state; the worst state of a query wins.
-func quietCode(s runner.Status) int {
-	switch s {
-	case runner.Listening:
-		return 0
-	case runner.NotListening:
-		return 1
-	case runner.Filtered, runner.ListeningOrFiltered:
-		return 2
-	}
-	return exitIncomplete
-}
-
 // queryTargets checks the flags and returns the protocols and ports to
 // probe; command is query or snapshot, whose flags differ.
-func queryTargets(command, name, proto, endpoint, list, portRange string) ([]spec.Protocol, []uint16, error) {
+func queryTargets(command, name, proto, endpoint, list, portRange string) ([]verdict.Protocol, []uint16, error) {
 	if name == "" {
 		return nil, nil, fmt.Errorf("-n is required: the name or address to %s", command)
 	}
-	var protos []spec.Protocol
+	var protos []verdict.Protocol
 	switch proto {
 	case "tcp":
-		protos = []spec.Protocol{spec.TCP}
+		protos = []verdict.Protocol{verdict.TCP}
 	case "udp":
-		protos = []spec.Protocol{spec.UDP}
+		protos = []verdict.Protocol{verdict.UDP}
 	case "both":
-		protos = []spec.Protocol{spec.TCP, spec.UDP}
+		protos = []verdict.Protocol{verdict.TCP, verdict.UDP}
 	default:
 		return nil, nil, fmt.Errorf("-p is tcp, udp or both; got %q", proto)
 	}
@@ -263,7 +262,7 @@ func queryResolve(ctx context.Context, out io.Writer, name string, reverse bool)
 		return []netip.Addr{addr}, true
 	}
 	fmt.Fprint(out, "Attempting to resolve name to IP address...\n\n")
-	addrs, err := resolveAll(ctx, name)
+	addrs, err := resolveAll(name)
 	if err != nil {
 		fmt.Fprintf(out, "Failed to resolve name to IP address: %v\n", err)
 		return nil, false

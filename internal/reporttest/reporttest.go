@@ -11,9 +11,11 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/portspec/portspec/internal/plan"
 	"github.com/portspec/portspec/report"
 	"github.com/portspec/portspec/runner"
 	"github.com/portspec/portspec/spec"
+	"github.com/portspec/portspec/verdict"
 )
 
 // Start is the fixed start of the run.
@@ -29,11 +31,11 @@ func Meta() report.Meta {
 	}
 }
 
-// Summary is the summary of Outcomes.
+// Summary is the summary of Records.
 func Summary() report.Summary {
 	var s report.Summary
-	for _, o := range Outcomes() {
-		s.Add(o)
+	for _, r := range Records() {
+		s.Add(r)
 	}
 	s.Elapsed = 1234 * time.Millisecond
 	// udp/137's confirmation waited for the target's budget.
@@ -45,8 +47,9 @@ func block(proto spec.Protocol, state spec.State, line int) *spec.Expectation {
 	return &spec.Expectation{Protocol: proto, State: state, DeclRange: hcl.Range{Filename: "mail.hcl", Start: hcl.Pos{Line: line, Column: 3}}}
 }
 
-// Outcomes has one of each verdict and of each signal worth showing.
-func Outcomes() []runner.Outcome {
+// Records has one of each verdict and of each signal worth showing: spec
+// checks and runner results, judged and flattened by plan as a run does.
+func Records() []report.Record {
 	mail := &spec.Profile{Name: "mail_server", Description: "what every mail server offers"}
 	mx := &spec.Host{Name: "mx", Description: "the inbound relay", Profiles: []*spec.Profile{mail}}
 	www := &spec.Host{Name: "www"}
@@ -69,42 +72,46 @@ func Outcomes() []runner.Outcome {
 	fromProfile.Profile = mail.Name
 	described := block(spec.TCP, spec.Listening, 24)
 	described.Description = "submission for the mail clients"
-	results := []runner.Result{
-		{Check: spec.Check{Host: mx, Addr: mxAddr, Protocol: spec.TCP, Port: 25, Expect: banner},
-			Status: runner.Listening, Start: at(1), Duration: 800 * time.Microsecond,
+	type result struct {
+		Check spec.Check
+		runner.Result
+	}
+	results := []result{
+		{Check: spec.Check{Host: mx, Addr: mxAddr, Protocol: spec.TCP, Port: 25, Expect: banner}, Result: runner.Result{
+			Status: verdict.Listening, Start: at(1), Duration: 800 * time.Microsecond,
 			Evidence: runner.Evidence{Signal: runner.SynAck, Reply: []byte("220 mx ESMTP\r\n"), Timeout: time.Second,
-				Tries: []runner.Try{try(1, 300*time.Microsecond, runner.SynAck)}}},
-		{Check: spec.Check{Host: mx, Addr: mxAddr, Protocol: spec.TCP, Port: 587, Expect: described},
-			Status: runner.Filtered, Start: at(1), Duration: 640 * time.Millisecond,
+				Tries: []runner.Try{try(1, 300*time.Microsecond, runner.SynAck)}}}},
+		{Check: spec.Check{Host: mx, Addr: mxAddr, Protocol: spec.TCP, Port: 587, Expect: described}, Result: runner.Result{
+			Status: verdict.Filtered, Start: at(1), Duration: 640 * time.Millisecond,
 			Evidence: runner.Evidence{Signal: runner.Silence, Timeout: 212 * time.Millisecond, Silence: runner.SilenceUnproven,
-				Tries: []runner.Try{try(1, 212*time.Millisecond, runner.Silence), try(213, 212*time.Millisecond, runner.Silence), try(425, 212*time.Millisecond, runner.Silence)}}},
-		{Check: spec.Check{Host: mx, Addr: mxAddr, Protocol: spec.TCP, Port: 22, Expect: fromProfile},
-			Status: runner.Listening, Start: at(2), Duration: 400 * time.Microsecond,
-			Evidence: runner.Evidence{Signal: runner.SynAck, Timeout: time.Second, Tries: []runner.Try{try(2, 350*time.Microsecond, runner.SynAck)}}},
-		{Check: spec.Check{Host: mx, Addr: mxAddr, Protocol: spec.TCP, Port: 3389, Expect: block(spec.TCP, spec.Blocked, 12)},
-			Status: runner.Filtered, Start: at(2), Duration: 500 * time.Microsecond,
+				Tries: []runner.Try{try(1, 212*time.Millisecond, runner.Silence), try(213, 212*time.Millisecond, runner.Silence), try(425, 212*time.Millisecond, runner.Silence)}}}},
+		{Check: spec.Check{Host: mx, Addr: mxAddr, Protocol: spec.TCP, Port: 22, Expect: fromProfile}, Result: runner.Result{
+			Status: verdict.Listening, Start: at(2), Duration: 400 * time.Microsecond,
+			Evidence: runner.Evidence{Signal: runner.SynAck, Timeout: time.Second, Tries: []runner.Try{try(2, 350*time.Microsecond, runner.SynAck)}}}},
+		{Check: spec.Check{Host: mx, Addr: mxAddr, Protocol: spec.TCP, Port: 3389, Expect: block(spec.TCP, spec.Blocked, 12)}, Result: runner.Result{
+			Status: verdict.Filtered, Start: at(2), Duration: 500 * time.Microsecond,
 			Evidence: runner.Evidence{Signal: runner.ICMP, Timeout: time.Second,
 				ICMP:  &runner.ICMPError{Type: 3, Code: 13, From: netip.MustParseAddr("198.18.0.254")},
-				Tries: []runner.Try{{Start: at(2), Duration: 450 * time.Microsecond, Timeout: time.Second, Signal: runner.ICMP, ICMP: &runner.ICMPError{Type: 3, Code: 13, From: netip.MustParseAddr("198.18.0.254")}}}}},
-		{Check: spec.Check{Host: mx, Addr: mxAddr, Protocol: spec.UDP, Port: 53, Expect: block(spec.UDP, spec.Listening, 26)},
-			Status: runner.Listening, Start: at(3), Duration: 1200 * time.Microsecond,
+				Tries: []runner.Try{{Start: at(2), Duration: 450 * time.Microsecond, Timeout: time.Second, Signal: runner.ICMP, ICMP: &runner.ICMPError{Type: 3, Code: 13, From: netip.MustParseAddr("198.18.0.254")}}}}}},
+		{Check: spec.Check{Host: mx, Addr: mxAddr, Protocol: spec.UDP, Port: 53, Expect: block(spec.UDP, spec.Listening, 26)}, Result: runner.Result{
+			Status: verdict.Listening, Start: at(3), Duration: 1200 * time.Microsecond,
 			Evidence: runner.Evidence{Signal: runner.Reply, Probe: "DNS query", App: "DNS reply, rcode NOERROR, 13 answers", Reply: []byte{0x50, 0x53, 0x81, 0x80}, Timeout: time.Second,
-				Tries: []runner.Try{try(3, 1100*time.Microsecond, runner.Reply)}}},
-		{Check: spec.Check{Host: mx, Addr: mxAddr, Protocol: spec.UDP, Port: 137, Expect: block(spec.UDP, spec.Filtered, 27)},
-			Status: runner.ListeningOrFiltered, Start: at(3), Duration: 1240 * time.Millisecond,
+				Tries: []runner.Try{try(3, 1100*time.Microsecond, runner.Reply)}}}},
+		{Check: spec.Check{Host: mx, Addr: mxAddr, Protocol: spec.UDP, Port: 137, Expect: block(spec.UDP, spec.Filtered, 27)}, Result: runner.Result{
+			Status: verdict.ListeningOrFiltered, Start: at(3), Duration: 1240 * time.Millisecond,
 			Evidence: runner.Evidence{Signal: runner.Silence, Probe: "NetBIOS node status request", Timeout: 212 * time.Millisecond, Silence: runner.SilenceProven,
-				Tries: []runner.Try{try(3, 212*time.Millisecond, runner.Silence), try(215, 212*time.Millisecond, runner.Silence), confirmation(1030, 212*time.Millisecond)}}},
-		{Check: spec.Check{Host: mx, Addr: mxAddr, Protocol: spec.UDP, Port: 161, Expect: block(spec.UDP, spec.Listening, 28)},
-			Status: runner.ListeningOrFiltered, Start: at(4), Duration: 425 * time.Millisecond,
+				Tries: []runner.Try{try(3, 212*time.Millisecond, runner.Silence), try(215, 212*time.Millisecond, runner.Silence), confirmation(1030, 212*time.Millisecond)}}}},
+		{Check: spec.Check{Host: mx, Addr: mxAddr, Protocol: spec.UDP, Port: 161, Expect: block(spec.UDP, spec.Listening, 28)}, Result: runner.Result{
+			Status: verdict.ListeningOrFiltered, Start: at(4), Duration: 425 * time.Millisecond,
 			Evidence: runner.Evidence{Signal: runner.Silence, Probe: "SNMP v2c get sysDescr", Timeout: 212 * time.Millisecond,
-				Tries: []runner.Try{try(4, 212*time.Millisecond, runner.Silence), try(216, 212*time.Millisecond, runner.Silence)}}},
-		{Check: spec.Check{Host: www, Name: "www.example.com", ResolveErr: errors.New("lookup www.example.com: no such host"), Protocol: spec.TCP, Port: 443, Expect: block(spec.TCP, spec.Listening, 40)},
-			Status: runner.Error, Err: errors.New("lookup www.example.com: no such host"), Start: at(0)},
-		{Check: spec.Check{Host: db, Addr: netip.MustParseAddr("2001:db8::5"), Protocol: spec.TCP, Port: 5432, Expect: block(spec.TCP, spec.Listening, 50)},
-			Skipped: true, Err: errors.New("context canceled")},
+				Tries: []runner.Try{try(4, 212*time.Millisecond, runner.Silence), try(216, 212*time.Millisecond, runner.Silence)}}}},
+		{Check: spec.Check{Host: www, Name: "www.example.com", ResolveErr: errors.New("lookup www.example.com: no such host"), Protocol: spec.TCP, Port: 443, Expect: block(spec.TCP, spec.Listening, 40)}, Result: runner.Result{
+			Status: verdict.Error, Err: errors.New("lookup www.example.com: no such host"), Start: at(0)}},
+		{Check: spec.Check{Host: db, Addr: netip.MustParseAddr("2001:db8::5"), Protocol: spec.TCP, Port: 5432, Expect: block(spec.TCP, spec.Listening, 50)}, Result: runner.Result{
+			Skipped: true, Err: errors.New("context canceled")}},
 	}
 	// Each host address is a unit; the checks count up within it.
-	var out []runner.Outcome
+	var out []report.Record
 	unit, seq := 0, 0
 	for i, r := range results {
 		if i > 0 && r.Check.Host != results[i-1].Check.Host {
@@ -112,7 +119,7 @@ func Outcomes() []runner.Outcome {
 		}
 		r.Check.Order = spec.Order{Unit: unit, Seq: seq}
 		seq++
-		out = append(out, runner.Judge(r))
+		out = append(out, plan.CheckRecord(r.Check, r.Result, ""))
 	}
 	return out
 }

@@ -1,4 +1,8 @@
-package spec
+// Package services is portspec's table of named ports, built in so that a
+// spec means the same on every machine, whatever its /etc/services says.
+package services
+
+import "github.com/portspec/portspec/verdict"
 
 // service is a named port. The names follow IANA's registry and nmap's
 // services file where they agree; the table is built in so that a spec
@@ -98,8 +102,8 @@ var services = []service{
 	{"mongodb", 27017, true, false},
 }
 
-// LookupService returns the port of a named service.
-func LookupService(name string) (uint16, bool) {
+// Lookup returns the port of a named service.
+func Lookup(name string) (uint16, bool) {
 	for _, s := range services {
 		if s.name == name {
 			return s.port, true
@@ -108,17 +112,18 @@ func LookupService(name string) (uint16, bool) {
 	return 0, false
 }
 
-// ServiceName returns the first name the table gives a port on proto, or "".
-func ServiceName(p Protocol, port uint16) string {
+// Name returns the first name the table gives a port on proto, or "".
+func Name(p verdict.Protocol, port uint16) string {
 	for _, s := range services {
-		if s.port == port && (p == TCP && s.tcp || p == UDP && s.udp) {
+		if s.port == port && (p == verdict.TCP && s.tcp || p == verdict.UDP && s.udp) {
 			return s.name
 		}
 	}
 	return ""
 }
 
-func serviceNames() []string {
+// Names lists every name in the table, in its order.
+func Names() []string {
 	out := make([]string, len(services))
 	for i, s := range services {
 		out[i] = s.name

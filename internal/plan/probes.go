@@ -1,0 +1,137 @@
+package plan
+
+import (
+	"cmp"
+	"fmt"
+	"iter"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/portspec/portspec/runner"
+	"github.com/portspec/portspec/spec"
+)
+
+// Flags are the command line's options, which beat the blocks' and the
+// settings block's. A zero field was not given.
+type Flags struct {
+	Timeout      time.Duration
+	Tries        int
+	Concurrency  int
+	PerHost      int
+	Rate         float64
+	ICMPInterval time.Duration
+}
+
+// RunnerOptions are the run-wide options: each flag, else the settings
+// block's, else the runner's default (a zero field).
+func RunnerOptions(f Flags, s spec.Settings) runner.Options {
+	return runner.Options{
+		Concurrency:  cmp.Or(f.Concurrency, s.Concurrency),
+		PerHost:      cmp.Or(f.PerHost, s.PerHost),
+		Rate:         cmp.Or(f.Rate, s.Rate),
+		ICMPInterval: cmp.Or(f.ICMPInterval, s.ICMPInterval),
+	}
+}
+
+// ProbeOptions are how to probe one check: the flag, else the block's
+// option, else the settings block's, else the default.
+func ProbeOptions(c spec.Check, f Flags, s spec.Settings) runner.ProbeOptions {
+	e := c.Expect
+	tries := cmp.Or(f.Tries, e.Tries, s.TCPTries, runner.DefaultTCPTries)
+	if c.Protocol == spec.UDP {
+		tries = cmp.Or(f.Tries, e.Tries, s.UDPTries, runner.DefaultUDPTries)
+	}
+	return runner.ProbeOptions{
+		Tries:        tries,
+		Timeout:      cmp.Or(f.Timeout, e.Timeout, s.Timeout),
+		Payload:      e.Payload,
+		Community:    e.Community,
+		SourcePort:   e.SourcePort,
+		ReadBanner:   e.Banner != nil,
+		ProveSilence: e.State.NeedsProvenSilence(),
+	}
+}
+
+// budgetGroup names the machine whose ICMP budget answers for c's
+// address: its host block, whose addresses and names are taken to be one
+// machine (one budget for both families and every address), except for an
+// address from a CIDR range, taken to be a machine of its own.
+func budgetGroup(c spec.Check) string {
+	for _, t := range c.Host.Targets {
+		if t.Prefix.IsValid() && t.Prefix.Bits() < t.Prefix.Addr().BitLen() && t.Prefix.Contains(c.Addr) {
+			return "address " + c.Addr.String()
+		}
+	}
+	return "host " + c.Host.Name
+}
+
+// Plan is one run of a spec's checks: it hands the runner a probe a
+// check, and finds the check again for each try and result.
+type Plan struct {
+	flags    Flags
+	settings spec.Settings
+	vantage  string
+
+	mu       sync.Mutex
+	next     int
+	inFlight map[int]spec.Check // by Ref, until its result is out
+}
+
+// New plans a run of a spec with settings s, from vantage (--from, or "").
+func New(f Flags, s spec.Settings, vantage string) *Plan {
+	return &Plan{flags: f, settings: s, vantage: vantage, inFlight: map[int]spec.Check{}}
+}
+
+// Probes turns checks into probes, one a check, in order. A check whose
+// name did not resolve is a probe with Unresolved set. Only the checks
+// whose results are not out yet are held, so memory stays flat.
+func (p *Plan) Probes(checks iter.Seq[spec.Check]) iter.Seq[runner.Probe] {
+	return func(yield func(runner.Probe) bool) {
+		for c := range checks {
+			p.mu.Lock()
+			ref := p.next
+			p.next++
+			p.inFlight[ref] = c
+			p.mu.Unlock()
+			probe := runner.Probe{Addr: c.Addr, Proto: c.Protocol, Port: c.Port, Ref: ref,
+				Opts: ProbeOptions(c, p.flags, p.settings), Group: budgetGroup(c), Unresolved: c.ResolveErr}
+			if !yield(probe) {
+				return
+			}
+		}
+	}
+}
+
+// check finds the check of a probe; done forgets it, once its result is
+// out.
+func (p *Plan) check(ref int, done bool) spec.Check {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	c, ok := p.inFlight[ref]
+	if !ok {
+		panic(fmt.Sprintf("plan: no check for probe %d", ref))
+	}
+	if done {
+		delete(p.inFlight, ref)
+	}
+	return c
+}
+
+// Resolve narrows the runner's resolver to a host's family, for
+// spec.ResolvedChecks.
+func Resolve(r *runner.Resolver) spec.Resolver {
+	return func(name string, f spec.Family) ([]netip.Addr, error) {
+		all, err := r.Resolve(name)
+		if err != nil {
+			return nil, err
+		}
+		var out []netip.Addr
+		for _, a := range all {
+			if f.Allows(a) {
+				out = append(out, a)
+			}
+		}
+		return out, nil
+	}
+}

@@ -1,0 +1,99 @@
+package plan
+
+import (
+	"encoding/hex"
+	"fmt"
+	"math"
+
+	"github.com/portspec/portspec/report"
+	"github.com/portspec/portspec/runner"
+	"github.com/portspec/portspec/spec"
+	"github.com/portspec/portspec/verdict"
+)
+
+// Record judges a result against its check, and returns the record the
+// reports read. The check is forgotten: call it once a result.
+func (p *Plan) Record(res runner.Result) report.Record {
+	return CheckRecord(p.check(res.Probe.Ref, true), res, p.vantage)
+}
+
+// Attempt is a try of a check's probe, as the log shows it.
+func (p *Plan) Attempt(probe runner.Probe, t runner.Try) report.Attempt {
+	c := p.check(probe.Ref, false)
+	return report.Attempt{Host: c.Host.Name, Address: address(c), Protocol: c.Protocol.String(), Port: c.Port, Try: reportTry(t)}
+}
+
+// CheckRecord judges res against c, from vantage.
+func CheckRecord(c spec.Check, res runner.Result, vantage string) report.Record {
+	rec := Found(c.Host.Name, res)
+	o := verdict.Judge(verdict.Expectation{State: c.Expect.State, Banner: c.Expect.Banner},
+		verdict.Found{Status: res.Status, Err: res.Err, Skipped: res.Skipped, Reply: res.Evidence.Reply,
+			Probe: res.Evidence.Probe, Evidence: rec.Evidence.Summary()})
+	rec.Verdict, rec.Message, rec.Note = o.Verdict, o.Message, o.Note
+	rec.Vantage, rec.Name, rec.Address = vantage, c.Name, address(c)
+	rec.Protocol, rec.Port = c.Protocol.String(), c.Port
+	rec.Expected = c.Expect.State.String()
+	rec.Description, rec.Profile = c.Expect.Description, c.Expect.Profile
+	rec.ProfileDescription, rec.HostDescription = c.ProfileDescription(), c.HostDescription()
+	if r := c.Range(); r.Filename != "" {
+		rec.Source = fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
+	}
+	rec.Order = [3]int{c.Order.Unit, c.Order.Address, c.Order.Seq}
+	return rec
+}
+
+// Found is the record of what a probe found, with nothing expected of it,
+// for query and snapshot: its verdict is Skipped for a probe that never
+// ran, and Unknown otherwise.
+func Found(host string, res runner.Result) report.Record {
+	rec := report.Record{Host: host, Address: res.Probe.Addr.String(), Protocol: res.Probe.Proto.String(), Port: res.Probe.Port,
+		Actual: res.Status.String(), Started: res.Start, DurationMS: report.MS(res.Duration)}
+	switch {
+	case res.Skipped:
+		rec.Verdict, rec.Actual = verdict.Skipped, ""
+	case res.Status == verdict.Error && res.Err != nil:
+		rec.Error = res.Err.Error()
+	}
+	if ev := res.Evidence; len(ev.Tries) > 0 {
+		rec.Evidence = &report.Evidence{Signal: ev.Signal.String(), ICMP: reportICMP(ev.ICMP), Probe: ev.Probe,
+			ReplyHex: hex.EncodeToString(ev.Reply), App: ev.App, TimeoutMS: report.MS(ev.Timeout), Silence: ev.Silence.String()}
+		for _, t := range ev.Tries {
+			rec.Evidence.Tries = append(rec.Evidence.Tries, reportTry(t))
+		}
+	}
+	return rec
+}
+
+// address is the address a check probed, or the name it could not
+// resolve.
+func address(c spec.Check) string {
+	if c.Addr.IsValid() {
+		return c.Addr.String()
+	}
+	return c.Name
+}
+
+func reportTry(t runner.Try) report.Try {
+	rt := report.Try{Started: t.Start, DurationMS: report.MS(t.Duration), TimeoutMS: report.MS(t.Timeout),
+		Signal: t.Signal.String(), ICMP: reportICMP(t.ICMP), Confirm: t.Confirm, Proven: t.Proven}
+	if t.Err != nil {
+		rt.Error = t.Err.Error()
+	}
+	if t.Confirm || t.Signal == runner.Silence {
+		// Two decimals say enough of a budget's bound.
+		tokens := math.Round(t.Tokens*100) / 100
+		rt.Tokens = &tokens
+	}
+	return rt
+}
+
+func reportICMP(e *runner.ICMPError) *report.ICMP {
+	if e == nil {
+		return nil
+	}
+	family := "icmp"
+	if e.V6 {
+		family = "icmpv6"
+	}
+	return &report.ICMP{Family: family, Type: e.Type, Code: e.Code, From: e.From.String(), Text: e.String()}
+}

@@ -1,0 +1,204 @@
+package report
+
+import (
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	"github.com/portspec/portspec/internal/human"
+	"github.com/portspec/portspec/verdict"
+)
+
+// JSONSchema is the version of the JSON report's layout; see the README.
+const JSONSchema = 1
+
+// Record is one check's outcome as every reporter sees it, and as the JSON
+// report holds it: each field is a JSON field, in this order, so this type
+// is the JSON layout, written by appendRecord and read by JSONReader. It
+// holds only strings, numbers and times, none of the spec's or the
+// runner's types.
+type Record struct {
+	Host    string `json:"host"`
+	Vantage string `json:"vantage,omitempty"`
+	// Name is the DNS name the address came from, or "".
+	Name string `json:"name,omitempty"`
+	// Address is the address probed, or the name that did not resolve.
+	Address  string `json:"address"`
+	Protocol string `json:"protocol"`
+	Port     uint16 `json:"port"`
+	// Expected is the block's label: listening, not_listening, filtered
+	// or blocked.
+	Expected string `json:"expected"`
+	// Actual is PortQry's words for what was found, ERROR when nothing
+	// could be, or "" for a check that never ran.
+	Actual             string          `json:"actual"`
+	Verdict            verdict.Verdict `json:"verdict"`
+	Message            string          `json:"message,omitempty"`
+	Note               string          `json:"note,omitempty"`
+	Error              string          `json:"error,omitempty"`
+	Description        string          `json:"description,omitempty"`
+	Profile            string          `json:"profile,omitempty"`
+	ProfileDescription string          `json:"profile_description,omitempty"`
+	HostDescription    string          `json:"host_description,omitempty"`
+	// Source is where the block is: "mail.hcl:22:3".
+	Source string `json:"source"`
+	// Order is the check's place in one whole run (unit, address,
+	// check), so that shards merge back into it.
+	Order      [3]int    `json:"order"`
+	Started    time.Time `json:"started,omitzero"`
+	DurationMS float64   `json:"duration_ms"`
+	// Evidence is nil for a check that sent nothing.
+	Evidence *Evidence `json:"evidence,omitempty"`
+}
+
+// Evidence is why a probe decided what it did.
+type Evidence struct {
+	// Signal is the deciding try's.
+	Signal string `json:"signal"`
+	ICMP   *ICMP  `json:"icmp,omitempty"`
+	// Probe names the UDP request sent, such as "DNS query".
+	Probe string `json:"probe,omitempty"`
+	// ReplyHex is the first bytes the port sent: a UDP reply, or a TCP
+	// banner when one was read.
+	ReplyHex string `json:"reply_hex,omitempty"`
+	// App says what the reply means, such as "NTP stratum 2".
+	App       string  `json:"app,omitempty"`
+	TimeoutMS float64 `json:"timeout_ms"`
+	// Silence is "proven" or "unproven" for a silent port: whether its
+	// silence was confirmed against the target's ICMP rate limit.
+	Silence string `json:"silence,omitempty"`
+	Tries   []Try  `json:"tries"`
+}
+
+// ICMP is an ICMP or ICMPv6 error.
+type ICMP struct {
+	// Family is "icmp" or "icmpv6".
+	Family string `json:"family"`
+	Type   uint8  `json:"type"`
+	Code   uint8  `json:"code"`
+	From   string `json:"from"`
+	// Text says it for people: "ICMP 3/13 (administratively prohibited)
+	// from 198.18.0.254".
+	Text string `json:"text"`
+}
+
+// Try is one attempt at a port.
+type Try struct {
+	Started    time.Time `json:"started"`
+	DurationMS float64   `json:"duration_ms"`
+	TimeoutMS  float64   `json:"timeout_ms"`
+	Signal     string    `json:"signal"`
+	ICMP       *ICMP     `json:"icmp,omitempty"`
+	Error      string    `json:"error,omitempty"`
+	// Confirm says the try was sent again, once the target's ICMP budget
+	// allowed, to prove a silence.
+	Confirm bool `json:"confirm,omitempty"`
+	// Tokens is the lower bound, when the try was sent, on the ICMP
+	// errors the target could still send: set for silent and
+	// confirmation tries, rounded to two decimals.
+	Tokens *float64 `json:"tokens,omitempty"`
+	// Proven says the try's silence proves the port's.
+	Proven bool `json:"proven,omitempty"`
+}
+
+// Words of the JSON layout, as the runner's signals and proofs spell them.
+const (
+	SignalSilence = "silence"
+	SignalReply   = "reply"
+	SignalLocal   = "local error"
+)
+
+// Status is what was found, and false when nothing was: the check
+// errored or never ran.
+func (r Record) Status() (verdict.Status, bool) {
+	s, ok := verdict.ParseStatus(r.Actual)
+	return s, ok && r.Verdict != verdict.Errored && r.Actual != ""
+}
+
+// Ambiguous reports whether what was found leaves room for doubt: UDP
+// silence, which a listener and a firewall both produce.
+func (r Record) Ambiguous() bool { return r.Actual == verdict.ListeningOrFiltered.String() }
+
+// Duration is how long the check took.
+func (r Record) Duration() time.Duration { return fromMS(r.DurationMS) }
+
+// Reply is the first bytes the port sent, or nil.
+func (e *Evidence) Reply() []byte {
+	if e == nil {
+		return nil
+	}
+	b, _ := hex.DecodeString(e.ReplyHex)
+	return b
+}
+
+// Summary is the evidence in one line, for a failure message: "no reply
+// to 3 tries, 212ms timeout", or what answered, when, and on which try.
+func (e *Evidence) Summary() string {
+	if e == nil || len(e.Tries) == 0 {
+		return "not probed"
+	}
+	n := len(e.Tries)
+	last := e.Tries[n-1]
+	var what string
+	switch e.Signal {
+	case SignalSilence:
+		return fmt.Sprintf("no reply to %d %s, %s timeout", n, human.Plural(n, "try", "tries"), Duration(fromMS(e.TimeoutMS)))
+	case SignalLocal:
+		return last.Error
+	case SignalReply:
+		what = e.App
+		if what == "" {
+			what = fmt.Sprintf("%d-byte reply", len(e.Reply()))
+		}
+	default:
+		what = e.Signal
+		if e.ICMP != nil {
+			what = e.ICMP.Text
+		}
+	}
+	what += " after " + Duration(fromMS(last.DurationMS))
+	if n > 1 {
+		what += fmt.Sprintf(" on try %d", n)
+	}
+	return what
+}
+
+// Line says what the try saw, for the log: "silence after 212ms (212ms
+// timeout), ICMP budget ≥ 0.40".
+func (t Try) Line() string {
+	line := fmt.Sprintf("%s after %s", t.Signal, Duration(fromMS(t.DurationMS)))
+	switch {
+	case t.ICMP != nil:
+		line += ": " + t.ICMP.Text
+	case t.Error != "":
+		line += ": " + t.Error
+	case t.Signal == SignalSilence:
+		line += fmt.Sprintf(" (%s timeout)", Duration(fromMS(t.TimeoutMS)))
+	}
+	if t.Confirm {
+		line += ", confirmation"
+	}
+	if t.Tokens != nil {
+		line += fmt.Sprintf(", ICMP budget ≥ %.2f", *t.Tokens)
+	}
+	if t.Proven {
+		line += ", silence proven"
+	}
+	return line
+}
+
+// explainSilence says what Evidence.Silence means, in a sentence.
+func explainSilence(silence string) string {
+	switch silence {
+	case "unproven":
+		return "silence not confirmed against the target's ICMP rate limit: the verdict does not depend on it"
+	case "proven":
+		return "silence confirmed against the target's ICMP rate limit: it had budget for an error, so a rejecting port would have answered"
+	}
+	return ""
+}
+
+// MS is a duration in the JSON report's milliseconds, to the microsecond.
+func MS(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func fromMS(ms float64) time.Duration { return time.Duration(ms * float64(time.Millisecond)) }

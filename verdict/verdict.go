@@ -1,0 +1,134 @@
+package verdict
+
+import (
+	"fmt"
+	"regexp"
+)
+
+// Verdict is how a found status compares with its expectation.
+type Verdict uint8
+
+const (
+	// Unknown is the zero Verdict: nobody judged the result. It is never
+	// a pass; reports count it as an error.
+	Unknown Verdict = iota
+	Pass
+	Fail
+	// Errored means no status could be found: the name did not resolve,
+	// or the probe failed locally.
+	Errored
+	// Skipped means the check never finished: the run was interrupted.
+	Skipped
+)
+
+var verdictNames = [...]string{"unknown", "pass", "fail", "error", "skipped"}
+
+func (v Verdict) String() string {
+	if int(v) < len(verdictNames) {
+		return verdictNames[v]
+	}
+	return fmt.Sprintf("Verdict(%d)", uint8(v))
+}
+
+// Failing reports whether the verdict fails a run: a failure, an error,
+// or no verdict at all.
+func (v Verdict) Failing() bool { return v != Pass && v != Skipped }
+
+// MarshalText writes the verdict's name, as the JSON report has it.
+func (v Verdict) MarshalText() ([]byte, error) { return []byte(v.String()), nil }
+
+// UnmarshalText reads a verdict's name, and refuses any other word:
+// a report must never turn a word it does not know into a verdict.
+func (v *Verdict) UnmarshalText(b []byte) error {
+	for i, n := range verdictNames {
+		if n == string(b) {
+			*v = Verdict(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown verdict %q", b)
+}
+
+// Found is what a probe found, as much of it as a verdict depends on.
+type Found struct {
+	Status Status
+	// Err is why Status is Error.
+	Err error
+	// Skipped says the probe never finished: the run was interrupted.
+	Skipped bool
+	// Reply is what the port sent first, for a banner to match.
+	Reply []byte
+	// Probe names the UDP request sent, for the hint to a silent port.
+	Probe string
+	// Evidence sums the tries up in a line, for a failure's message.
+	Evidence string
+}
+
+// Expectation is what a check wants of a port.
+type Expectation struct {
+	State State
+	// Banner, when set, must match what a LISTENING port sends first.
+	Banner *regexp.Regexp
+}
+
+// Outcome is a verdict with the words that explain it.
+type Outcome struct {
+	Verdict Verdict
+	// Message is the one-line diff of a failure or error: "expected
+	// listening, got FILTERED (no reply to 3 tries, 212ms timeout)".
+	Message string
+	// Note qualifies a verdict: a pass that could also be a silent
+	// listener, or how to make an ambiguous failure clear.
+	Note string
+}
+
+// Judge compares what was found with what was expected.
+//
+//	expected \ found   LISTENING  NOT LISTENING  FILTERED  LISTENING or FILTERED
+//	listening          pass       fail           fail      fail, hint: add a payload
+//	not_listening      fail       pass           fail      fail
+//	filtered           fail       fail           pass      pass, "or a silent listener"
+//	blocked            fail       pass           pass      pass
+//
+// A banner that does not match fails a LISTENING port. An expectation
+// with no state is never a pass.
+func Judge(want Expectation, got Found) Outcome {
+	var o Outcome
+	switch {
+	case got.Skipped:
+		return Outcome{Verdict: Skipped, Message: "not run: the run was interrupted"}
+	case got.Status == Error:
+		return Outcome{Verdict: Errored, Message: fmt.Sprintf("expected %s, could not probe: %v", want.State, got.Err)}
+	}
+	pass := false
+	switch want.State {
+	case ExpectListening:
+		pass = got.Status == Listening
+	case ExpectNotListening:
+		pass = got.Status == NotListening
+	case ExpectFiltered:
+		pass = got.Status == Filtered || got.Status == ListeningOrFiltered
+	case ExpectBlocked:
+		pass = got.Status != Listening
+	}
+	if got.Status.Ambiguous() {
+		switch {
+		case pass:
+			o.Note = "or a silent listener"
+		case want.State == ExpectListening:
+			o.Note = "the port did not answer " + got.Probe + "; if a service listens there, give the block a payload it answers"
+		}
+	}
+	if pass && want.State == ExpectListening && want.Banner != nil && !want.Banner.Match(got.Reply) {
+		o.Verdict = Fail
+		o.Message = fmt.Sprintf("expected listening with a banner matching /%s/, got %q", want.Banner, got.Reply)
+		return o
+	}
+	if pass {
+		o.Verdict = Pass
+		return o
+	}
+	o.Verdict = Fail
+	o.Message = fmt.Sprintf("expected %s, got %s (%s)", want.State, got.Status, got.Evidence)
+	return o
+}

@@ -1,0 +1,153 @@
+package verdict
+
+import (
+	"errors"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestJudgeTable walks every cell of the verdict table.
+func TestJudgeTable(t *testing.T) {
+	statuses := []Status{Listening, NotListening, Filtered, ListeningOrFiltered}
+	want := map[State][4]Verdict{
+		ExpectListening:    {Pass, Fail, Fail, Fail},
+		ExpectNotListening: {Fail, Pass, Fail, Fail},
+		ExpectFiltered:     {Fail, Fail, Pass, Pass},
+		ExpectBlocked:      {Fail, Pass, Pass, Pass},
+	}
+	for state, row := range want {
+		for i, st := range statuses {
+			o := Judge(Expectation{State: state}, Found{Status: st, Probe: "empty datagram", Evidence: "no reply to 3 tries, 212ms timeout"})
+			if o.Verdict != row[i] {
+				t.Errorf("expected %s, found %s: %s, want %s", state, st, o.Verdict, row[i])
+			}
+			if o.Verdict == Fail && o.Message != "expected "+state.String()+", got "+st.String()+" (no reply to 3 tries, 212ms timeout)" {
+				t.Errorf("expected %s, found %s: message %q", state, st, o.Message)
+			}
+		}
+		// The error column.
+		o := Judge(Expectation{State: state}, Found{Status: Error, Err: errors.New("lookup mx.example.com: no such host")})
+		if o.Verdict != Errored || !strings.Contains(o.Message, "no such host") {
+			t.Errorf("expected %s, probe error: %s %q", state, o.Verdict, o.Message)
+		}
+	}
+}
+
+func TestJudgeNotesAndBanner(t *testing.T) {
+	silence := Found{Status: ListeningOrFiltered, Probe: "empty datagram", Evidence: "no reply to 2 tries, 1s timeout"}
+	if o := Judge(Expectation{State: ExpectFiltered}, silence); o.Note != "or a silent listener" {
+		t.Errorf("filtered vs silence: note %q", o.Note)
+	}
+	o := Judge(Expectation{State: ExpectListening}, silence)
+	if !strings.Contains(o.Note, "did not answer empty datagram") || !strings.Contains(o.Note, "payload") {
+		t.Errorf("listening vs silence: note %q", o.Note)
+	}
+	if o.Message != "expected listening, got LISTENING or FILTERED (no reply to 2 tries, 1s timeout)" {
+		t.Errorf("message %q", o.Message)
+	}
+	banner := func(reply string) Outcome {
+		return Judge(Expectation{State: ExpectListening, Banner: regexp.MustCompile("^220 ")}, Found{Status: Listening, Reply: []byte(reply)})
+	}
+	if o := banner("220 mx ESMTP\r\n"); o.Verdict != Pass {
+		t.Errorf("matching banner: %s %q", o.Verdict, o.Message)
+	}
+	if o := banner("554 go away\r\n"); o.Verdict != Fail || !strings.Contains(o.Message, `banner matching /^220 /, got "554 go away\r\n"`) {
+		t.Errorf("wrong banner: %s %q", o.Verdict, o.Message)
+	}
+	if o := Judge(Expectation{State: ExpectListening}, Found{Skipped: true}); o.Verdict != Skipped {
+		t.Errorf("skipped: %s", o.Verdict)
+	}
+}
+
+// TestZeroValuesAreUnknown: a verdict nobody gave never reads as a pass,
+// and an expectation with no state passes nothing.
+func TestZeroValuesAreUnknown(t *testing.T) {
+	var v Verdict
+	if v != Unknown || v == Pass || !v.Failing() {
+		t.Errorf("the zero verdict is %s, failing %v; want unknown, failing", v, v.Failing())
+	}
+	for _, v := range []Verdict{Pass, Fail, Errored, Skipped} {
+		if v == Unknown {
+			t.Errorf("%s is the unknown verdict", v)
+		}
+	}
+	if (Verdict(200)).Failing() != true {
+		t.Error("a verdict out of range does not fail")
+	}
+	for _, st := range []Status{Listening, NotListening, Filtered, ListeningOrFiltered} {
+		if o := Judge(Expectation{}, Found{Status: st}); o.Verdict == Pass {
+			t.Errorf("no expectation passes %s", st)
+		}
+	}
+	var s Status
+	if s != Error {
+		t.Errorf("the zero status is %s, want ERROR", s)
+	}
+}
+
+// TestWordsRoundTrip: every word the reports write is read back as what
+// it was, and no other word is read at all.
+func TestWordsRoundTrip(t *testing.T) {
+	for _, p := range []Protocol{TCP, UDP} {
+		if got, ok := ParseProtocol(p.String()); !ok || got != p {
+			t.Errorf("protocol %s read back as %v %v", p, got, ok)
+		}
+	}
+	for s := ExpectListening; s <= ExpectBlocked; s++ {
+		if got, ok := ParseState(s.String()); !ok || got != s {
+			t.Errorf("state %s read back as %v %v", s, got, ok)
+		}
+	}
+	for s := Error; s <= ListeningOrFiltered; s++ {
+		if got, ok := ParseStatus(s.String()); !ok || got != s {
+			t.Errorf("status %s read back as %v %v", s, got, ok)
+		}
+	}
+	for v := Unknown; v <= Skipped; v++ {
+		var got Verdict
+		text, _ := v.MarshalText()
+		if err := got.UnmarshalText(text); err != nil || got != v {
+			t.Errorf("verdict %s read back as %v %v", v, got, err)
+		}
+	}
+	for _, bad := range []string{"", "TCP", "sctp"} {
+		if _, ok := ParseProtocol(bad); ok {
+			t.Errorf("protocol %q was read", bad)
+		}
+	}
+	for _, bad := range []string{"", "open", "Listening"} {
+		if _, ok := ParseState(bad); ok {
+			t.Errorf("state %q was read", bad)
+		}
+		if _, ok := ParseStatus(bad); ok {
+			t.Errorf("status %q was read", bad)
+		}
+		var v Verdict
+		if err := v.UnmarshalText([]byte(bad)); err == nil {
+			t.Errorf("verdict %q was read", bad)
+		}
+	}
+}
+
+// TestMappings: what a snapshot writes for a status passes a check of
+// that port, and PortQry's -q codes are PortQry's.
+func TestMappings(t *testing.T) {
+	for st, code := range map[Status]int{Listening: 0, NotListening: 1, Filtered: 2, ListeningOrFiltered: 2, Error: -1} {
+		if got := st.PortQryCode(); got != code {
+			t.Errorf("%s: -q code %d, want %d", st, got, code)
+		}
+		state, ok := st.Expected()
+		if ok != (st != Error) {
+			t.Errorf("%s: snapshot state %v %v", st, state, ok)
+		}
+		if ok && Judge(Expectation{State: state}, Found{Status: st}).Verdict != Pass {
+			t.Errorf("%s: the snapshot's %s does not pass it", st, state)
+		}
+	}
+	for s := ExpectListening; s <= ExpectBlocked; s++ {
+		if want := s == ExpectFiltered || s == ExpectNotListening; s.NeedsProvenSilence() != want {
+			t.Errorf("%s: needs proven silence %v", s, !want)
+		}
+	}
+}
