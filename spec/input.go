@@ -3,6 +3,7 @@ package spec
 import (
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 	"syscall"
@@ -24,15 +25,12 @@ const maxNesting = 256
 // readSpecFile reads name, a spec or variable file as kind says, which
 // must be a regular file of at most limit bytes: a FIFO or a device would
 // hang the read or never end it.
-func readSpecFile(name, kind string, limit int64) ([]byte, *hcl.Diagnostic) {
+func readSpecFile(fsys fs.FS, name, kind string, limit int64) ([]byte, *hcl.Diagnostic) {
 	subject := &hcl.Range{Filename: name}
 	cannot := func(err error) ([]byte, *hcl.Diagnostic) {
 		return nil, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read " + kind, Detail: err.Error(), Subject: subject}
 	}
-	// Not O_RDONLY alone: opening a FIFO for reading blocks until a
-	// writer comes. O_NONBLOCK returns at once, and the Stat below
-	// refuses it.
-	f, err := os.OpenFile(name, os.O_RDONLY|nonblock, 0)
+	f, err := fsys.Open(name)
 	if err != nil {
 		return cannot(err)
 	}
@@ -57,6 +55,19 @@ func readSpecFile(name, kind string, limit int64) ([]byte, *hcl.Diagnostic) {
 	}
 	return src, nil
 }
+
+// osFS is the operating system's files, for a Loader with no FS: a name
+// is any path os.Open takes, relative or absolute, as users give them.
+type osFS struct{}
+
+// Open opens for reading, but not with O_RDONLY alone: opening a FIFO for
+// reading blocks until a writer comes. O_NONBLOCK returns at once, and
+// readSpecFile's Stat refuses it.
+func (osFS) Open(name string) (fs.File, error) { return os.OpenFile(name, os.O_RDONLY|nonblock, 0) }
+
+// Stat follows links: a link is judged by what it leads to.
+func (osFS) Stat(name string) (fs.FileInfo, error)      { return os.Stat(name) }
+func (osFS) ReadDir(name string) ([]fs.DirEntry, error) { return os.ReadDir(name) }
 
 func describeMode(m os.FileMode) string {
 	switch {

@@ -3,9 +3,9 @@ package spec
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -52,6 +52,10 @@ type Options struct {
 // diagnostics can quote the source of any file it read.
 type Loader struct {
 	parser *hclparse.Parser
+	// FS is where spec and variable files are read from; nil is the
+	// operating system's, where a path is any path os.Open takes. Tests
+	// give one from memory (testing/fstest).
+	FS fs.FS
 	// MaxFileSize caps what the loader reads (Load sets it from the
 	// options; fmt keeps the default).
 	MaxFileSize int64
@@ -73,6 +77,13 @@ func (l *Loader) Evaluating() (hcl.Range, bool) {
 // NewLoader returns a Loader with an empty parser.
 func NewLoader() *Loader {
 	return &Loader{parser: hclparse.NewParser(), MaxFileSize: DefaultMaxFileSize}
+}
+
+func (l *Loader) fsys() fs.FS {
+	if l.FS == nil {
+		return osFS{}
+	}
+	return l.FS
 }
 
 // Files returns every file the loader parsed, for printing diagnostics.
@@ -143,7 +154,7 @@ func (l *Loader) parseAll(paths []string) ([]parsedFile, hcl.Diagnostics) {
 	var names []string
 	seen := map[string]bool{}
 	for _, p := range paths {
-		found, ds := SpecFiles(p)
+		found, ds := specFiles(l.fsys(), p)
 		diags = append(diags, ds...)
 		for _, f := range found {
 			if !seen[filepath.Clean(f)] {
@@ -166,7 +177,7 @@ func (l *Loader) parseAll(paths []string) ([]parsedFile, hcl.Diagnostics) {
 // parseFile reads and parses name, a "spec file" or a "variable file" as
 // kind says, for the diagnostics.
 func (l *Loader) parseFile(name, kind string) (*hcl.File, hcl.Diagnostics) {
-	src, diag := readSpecFile(name, kind, l.MaxFileSize)
+	src, diag := readSpecFile(l.fsys(), name, kind, l.MaxFileSize)
 	if diag != nil {
 		return nil, hcl.Diagnostics{diag}
 	}
@@ -220,11 +231,13 @@ func firstInvalidUTF8(src []byte, name string) (hcl.Range, bool) {
 // SpecFiles returns the spec files that path names: the file itself, or a
 // directory's *.hcl files in name order, leaving out hidden files and editor
 // leftovers. A missing path or a directory without spec files is an error.
-func SpecFiles(path string) ([]string, hcl.Diagnostics) {
+func SpecFiles(path string) ([]string, hcl.Diagnostics) { return specFiles(osFS{}, path) }
+
+func specFiles(fsys fs.FS, path string) ([]string, hcl.Diagnostics) {
 	subject := &hcl.Range{Filename: path}
-	info, err := os.Stat(path)
+	info, err := fs.Stat(fsys, path)
 	switch {
-	case os.IsNotExist(err):
+	case errors.Is(err, fs.ErrNotExist):
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Spec path not found",
 			Detail: fmt.Sprintf("There is no file or directory %q.", path), Subject: subject}}
 	case err != nil:
@@ -234,7 +247,7 @@ func SpecFiles(path string) ([]string, hcl.Diagnostics) {
 	if !info.IsDir() {
 		return []string{path}, nil
 	}
-	entries, err := os.ReadDir(path)
+	entries, err := fs.ReadDir(fsys, path)
 	if err != nil {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read spec directory", Detail: err.Error(), Subject: subject}}
 	}
@@ -247,7 +260,7 @@ func SpecFiles(path string) ([]string, hcl.Diagnostics) {
 		name := filepath.Join(path, e.Name())
 		// A FIFO or device named *.hcl would hang the load; a link is
 		// judged by what it leads to.
-		if info, err := os.Stat(name); err == nil && !info.Mode().IsRegular() && !info.IsDir() {
+		if info, err := fs.Stat(fsys, name); err == nil && !info.Mode().IsRegular() && !info.IsDir() {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Not a regular file",
 				Detail:  fmt.Sprintf("%s is %s in the spec directory: spec files are read only from regular files.", name, describeMode(info.Mode())),
 				Subject: &hcl.Range{Filename: name}})
@@ -273,23 +286,24 @@ func SpecFiles(path string) ([]string, hcl.Diagnostics) {
 // SpecFilesRecursive is SpecFiles, with the spec files of every directory
 // below a directory too, in name order; hidden directories are left out.
 func SpecFilesRecursive(path string) ([]string, hcl.Diagnostics) {
-	info, err := os.Stat(path)
+	fsys := osFS{}
+	info, err := fsys.Stat(path)
 	if err != nil || !info.IsDir() {
-		return SpecFiles(path)
+		return specFiles(fsys, path)
 	}
 	var names []string
 	var diags hcl.Diagnostics
-	walkErr := filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
+	walkErr := fs.WalkDir(fsys, path, func(p string, d fs.DirEntry, err error) error {
 		switch {
 		case err != nil:
 			return err
 		case d.IsDir() && p != path && strings.HasPrefix(d.Name(), "."):
-			return filepath.SkipDir
+			return fs.SkipDir
 		case d.IsDir() || !isSpecFileName(d.Name()):
 			return nil
 		}
 		// A link is judged by what it leads to.
-		if info, err := os.Stat(p); err == nil && !info.Mode().IsRegular() {
+		if info, err := fsys.Stat(p); err == nil && !info.Mode().IsRegular() {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Not a regular file",
 				Detail:  fmt.Sprintf("%s is %s: spec files are read only from regular files.", p, describeMode(info.Mode())),
 				Subject: &hcl.Range{Filename: p}})

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/hashicorp/hcl/v2"
 )
@@ -139,4 +140,48 @@ func TestValid(t *testing.T) {
 func golden(t *testing.T, path, got string) {
 	t.Helper()
 	golden_.Check(t, path, []byte(got), *update)
+}
+
+// TestLoadFromFS loads a directory and a variable file from memory, as
+// the operating system's files are loaded: the same files chosen, in the
+// same order, and diagnostics that name them.
+func TestLoadFromFS(t *testing.T) {
+	fsys := fstest.MapFS{
+		"policy/b.hcl":        {Data: []byte("host \"b\" {\n  address = \"198.18.0.3\"\n  tcp \"listening\" { ports = [var.port] }\n}\n")},
+		"policy/a.hcl":        {Data: []byte("variable \"port\" {\n  type = number\n}\nhost \"a\" {\n  address = \"198.18.0.2\"\n  tcp \"listening\" { ports = [22] }\n}\n")},
+		"policy/.hidden.hcl":  {Data: []byte("not hcl at all {")},
+		"policy/notes.txt":    {Data: []byte("not a spec")},
+		"vars.hcl":            {Data: []byte("port = 25\n")},
+		"broken/bad.hcl":      {Data: []byte("host \"x\" {\n  address = \"198.18.0.4\"\n  tcp \"open\" { ports = [1] }\n}\n")},
+		"empty/readme.md":     {Data: []byte("no specs here")},
+		"policy/sub/deep.hcl": {Data: []byte("not loaded: not recursive")},
+	}
+	l := NewLoader()
+	l.FS = fsys
+	s, diags := l.Load([]string{"policy"}, Options{VarFiles: []string{"vars.hcl"}})
+	if diags.HasErrors() {
+		t.Fatal(render(l, diags))
+	}
+	if got := strings.Join(s.Files, " "); got != "policy/a.hcl policy/b.hcl" {
+		t.Errorf("files %q", got)
+	}
+	var got []string
+	for c := range s.Checks(Selection{}) {
+		got = append(got, fmt.Sprintf("%s %s/%d", c.Host.Name, c.Protocol, c.Port))
+	}
+	if strings.Join(got, ", ") != "a tcp/22, b tcp/25" {
+		t.Errorf("checks %v", got)
+	}
+	for _, tc := range []struct{ path, want string }{
+		{"broken", "broken/bad.hcl:3"},
+		{"empty", "No spec files in directory"},
+		{"missing.hcl", "Spec path not found"},
+	} {
+		l := NewLoader()
+		l.FS = fsys
+		_, diags := l.Load([]string{tc.path}, Options{})
+		if out := render(l, diags); !diags.HasErrors() || !strings.Contains(out, tc.want) {
+			t.Errorf("%s: %s, want %q", tc.path, out, tc.want)
+		}
+	}
 }

@@ -2,10 +2,9 @@ package spec
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 )
 
@@ -34,12 +33,9 @@ func overlappingPorts(n int) string {
 // loadSource loads src as a spec file, failing the test on any error.
 func loadSource(tb testing.TB, src string, opts Options) *Spec {
 	tb.Helper()
-	path := filepath.Join(tb.TempDir(), "spec.hcl")
-	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
-		tb.Fatal(err)
-	}
 	l := NewLoader()
-	s, diags := l.Load([]string{path}, opts)
+	l.FS = fstest.MapFS{"spec.hcl": {Data: []byte(src)}}
+	s, diags := l.Load([]string{"spec.hcl"}, opts)
 	if diags.HasErrors() {
 		tb.Fatal(render(l, diags))
 	}
