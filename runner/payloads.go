@@ -35,6 +35,7 @@ var appProbes = map[uint16]appProbe{
 	1701:  {"L2TP SCCRQ", l2tpSCCRQ, describeL2TP},
 	1900:  {"SSDP M-SEARCH", ssdpSearch, describeFirstLine("SSDP")},
 	3478:  {"STUN binding request", stunBinding, describeSTUN},
+	4500:  {"IKE main mode proposal over NAT-T", ikeNATT, describeIKENATT},
 	5060:  {"SIP OPTIONS", sipOptions, describeFirstLine("SIP")},
 	5353:  {"mDNS query", func(string) []byte { return dnsQuery("_services._dns-sd._udp.local.", dnsmessage.TypePTR, true) }, describeDNS("mDNS")},
 	11211: {"memcached version", memcachedVersion, describeMemcached},
@@ -266,6 +267,17 @@ func ikeMainMode(string) []byte {
 	h[18] = 2                // identity protection
 	binary.BigEndian.PutUint32(h[24:], uint32(len(h)+len(sa)))
 	return append(h, sa...)
+}
+
+// ikeNATT is the IKE proposal as IKE over NAT traversal carries it on
+// udp/4500 (RFC 3948): after four zero bytes, the non-ESP marker.
+func ikeNATT(community string) []byte { return append(make([]byte, 4), ikeMainMode(community)...) }
+
+func describeIKENATT(reply []byte) string {
+	if len(reply) >= 4 && binary.BigEndian.Uint32(reply) == 0 {
+		reply = reply[4:]
+	}
+	return describeIKE(reply)
 }
 
 func describeIKE(reply []byte) string {

@@ -88,6 +88,12 @@ func TestProbeEncodings(t *testing.T) {
 	if ike := ikeMainMode(""); len(ike) != int(ike[27])|int(ike[26])<<8 {
 		t.Errorf("IKE length field %d, message %d bytes", int(ike[27])|int(ike[26])<<8, len(ike))
 	}
+	if natt := ikeNATT(""); !bytes.Equal(natt[:4], []byte{0, 0, 0, 0}) || !bytes.Equal(natt[4:], ikeMainMode("")) {
+		t.Error("IKE over NAT-T is not the non-ESP marker and the IKE proposal")
+	}
+	if got := describeIKENATT(append(make([]byte, 4), ikeMainMode("")...)); got != "IKE reply, version 1.0, exchange 2" {
+		t.Errorf("an IKE reply over NAT-T reads %q", got)
+	}
 	if l2 := l2tpSCCRQ(""); int(l2[2])<<8|int(l2[3]) != len(l2) {
 		t.Error("L2TP length field does not match")
 	}
