@@ -1,5 +1,6 @@
 # A database host that denies by default: PostgreSQL is reachable from the
-# application network only, and every other TCP port is blocked.
+# application network only, SSH from the admin network, and every other
+# TCP port is blocked, whatever a later change opens.
 
 variable "db_net" {
   type        = string
@@ -9,11 +10,6 @@ variable "db_net" {
 
 locals {
   postgres = 5432
-}
-
-settings {
-  timeout   = "500ms"
-  tcp_tries = 2
 }
 
 host "db" {
@@ -27,5 +23,16 @@ host "db" {
     ports = [local.postgres]
     from  = ["dmz", "internet"]
   }
-  tcp "blocked" { ports = ["1-5431", "5433-65535"] }
+  tcp "listening" {
+    ports = ["ssh"]
+    from  = ["admin"]
+  }
+  # "others" is every port no other block names from the run's vantage
+  # point: from app, all but 5432; from admin, all but 22; from dmz, all
+  # but 5432, which its own block expects filtered.
+  tcp "blocked" {
+    ports   = ["others"]
+    timeout = "500ms"
+    tries   = 2
+  }
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"flag"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -102,20 +103,25 @@ func TestStructure(t *testing.T) {
 		}
 		tests, failures, errs, skipped = tests+s.Tests, failures+f, errs+e, skipped+sk
 	}
-	if doc.Tests != tests || doc.Failures != failures || doc.Errors != errs {
-		t.Errorf("root totals %d/%d/%d, suites add up to %d/%d/%d", doc.Tests, doc.Failures, doc.Errors, tests, failures, errs)
+	// go-junit-report's own types read the root's totals: skipped
+	// checks must not read as passed there.
+	if doc.Tests != tests || doc.Failures != failures || doc.Errors != errs || doc.Skipped != skipped {
+		t.Errorf("root totals %d/%d/%d/%d, suites add up to %d/%d/%d/%d", doc.Tests, doc.Failures, doc.Errors, doc.Skipped, tests, failures, errs, skipped)
 	}
-	if tests != sum.Total() || failures != sum.Failed || errs != sum.Errors || skipped != sum.Skipped {
+	if tests != sum.Total() || failures != sum.Failed || errs != sum.Errors || skipped != sum.Skipped+sum.Waived {
 		t.Errorf("report %d/%d/%d/%d, run %+v", tests, failures, errs, skipped, sum)
 	}
-	if tc := doc.Suites[0].Testcases[1]; tc.Name != "tcp/587 listening" || tc.Classname != "mx" ||
+	if tc := doc.Suites[0].Testcases[1]; tc.Name != "tcp/587 listening" || tc.Classname != "mx (198.18.0.2)" ||
+		!strings.HasPrefix(tc.Failure.Data, "at mx (198.18.0.2)\n") ||
 		tc.Failure.Message != "expected listening, got FILTERED (no reply to 3 tries, 212ms timeout)" {
 		t.Errorf("second testcase %+v", tc)
 	}
 }
 
 // TestSchema validates the report against the Jenkins xUnit junit-10
-// schema with xmllint. CI must have xmllint; elsewhere it may skip.
+// schema with xmllint, all but the root's skipped count, which the schema
+// has no place for and consumers need (see the README). CI must have
+// xmllint; elsewhere it may skip.
 func TestSchema(t *testing.T) {
 	xsd := filepath.Join("testdata", "junit-10.xsd") // shared/junit's, unchanged
 	xmllint, err := exec.LookPath("xmllint")
@@ -126,13 +132,60 @@ func TestSchema(t *testing.T) {
 		t.Skip("xmllint not installed (Debian package libxml2-utils)")
 	}
 	for _, vantage := range []string{"", "app"} {
+		doc := write(t, vantage)
+		if !bytes.Contains(doc, []byte(`errors="1" skipped="2">`)) {
+			t.Fatal("the root has no skipped count: the test proves nothing")
+		}
 		path := filepath.Join(t.TempDir(), "junit.xml")
-		if err := os.WriteFile(path, write(t, vantage), 0o644); err != nil {
+		if err := os.WriteFile(path, junit.WithoutRootSkipped(doc), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		if out, err := exec.Command(xmllint, "--noout", "--schema", xsd, path).CombinedOutput(); err != nil {
 			t.Errorf("the report does not validate against %s: %v\n%s", xsd, err, out)
 		}
+	}
+}
+
+// TestJunitparser reads the report with Debian's python3-junitparser, a
+// consumer that counts testcases, and requires the run's counts: every
+// skipped and waived check skipped, none read as passed. CI must have it.
+func TestJunitparser(t *testing.T) {
+	python := "/usr/bin/python3"
+	if err := exec.Command(python, "-c", "import junitparser").Run(); err != nil {
+		if lab.Required() {
+			t.Fatal("python3-junitparser is required in CI (.ci/run installs it)")
+		}
+		t.Skip("python3-junitparser not installed")
+	}
+	path := filepath.Join(t.TempDir(), "junit.xml")
+	if err := os.WriteFile(path, write(t, "app"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	script := `
+import sys
+from junitparser import JUnitXml, Failure, Error, Skipped
+xml = JUnitXml.fromfile(sys.argv[1])
+counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0, "passed": 0}
+classes = set()
+for suite in xml:
+    for case in suite:
+        counts["tests"] += 1
+        classes.add(case.classname)
+        kinds = [type(r) for r in case.result]
+        if Failure in kinds: counts["failures"] += 1
+        elif Error in kinds: counts["errors"] += 1
+        elif Skipped in kinds: counts["skipped"] += 1
+        else: counts["passed"] += 1
+print(counts["tests"], counts["passed"], counts["failures"], counts["errors"], counts["skipped"], len(classes))
+`
+	out, err := exec.Command(python, "-c", script, path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("junitparser: %v\n%s", err, out)
+	}
+	sum := reporttest.Summary()
+	want := fmt.Sprintf("%d %d %d %d %d 3", sum.Total(), sum.Passed, sum.Failed, sum.Errors, sum.Skipped+sum.Waived)
+	if got := strings.TrimSpace(string(out)); got != want {
+		t.Errorf("junitparser counts %q (tests passed failures errors skipped classes), want %q", got, want)
 	}
 }
 

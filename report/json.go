@@ -32,6 +32,7 @@ type jsonMeta struct {
 	Command  []string  `json:"command"`
 	Vantage  string    `json:"vantage"`
 	Tags     []string  `json:"tags"`
+	Controls []string  `json:"controls,omitempty"`
 	Shard    string    `json:"shard,omitempty"`
 	Spec     jsonSpec  `json:"spec"`
 }
@@ -47,6 +48,7 @@ type jsonSummary struct {
 	Failed      int     `json:"failed"`
 	Errors      int     `json:"errors"`
 	Skipped     int     `json:"skipped"`
+	Waived      int     `json:"waived"`
 	Interrupted bool    `json:"interrupted"`
 	ElapsedMS   float64 `json:"elapsed_ms"`
 	// ICMPWaitMS is the time spent with nothing to do but wait for
@@ -77,7 +79,7 @@ func (j *JSON) Begin(m Meta) error {
 		tags = []string{}
 	}
 	meta := jsonMeta{Schema: JSONSchema, Portspec: m.Version, Started: m.Start, Hostname: m.Hostname,
-		Command: m.Command, Vantage: m.Vantage, Tags: tags, Shard: m.Shard, Spec: jsonSpec{Files: m.Files, Digest: m.Digest}}
+		Command: m.Command, Vantage: m.Vantage, Tags: tags, Controls: m.Controls, Shard: m.Shard, Spec: jsonSpec{Files: m.Files, Digest: m.Digest}}
 	j.write(fmt.Sprintf("{\n\"meta\": %s,\n\"results\": [", j.marshal(meta)))
 	return j.err
 }
@@ -126,6 +128,28 @@ func appendRecord(b []byte, r *Record) []byte {
 	b = appendOptional(b, "profile", r.Profile)
 	b = appendOptional(b, "profile_description", r.ProfileDescription)
 	b = appendOptional(b, "host_description", r.HostDescription)
+	if len(r.Controls) > 0 {
+		b = append(b, `,"controls":[`...)
+		for i, c := range r.Controls {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, c)
+		}
+		b = append(b, ']')
+	}
+	b = appendOptional(b, "owner", r.Owner)
+	b = appendOptional(b, "link", r.Link)
+	if w := r.Waiver; w != nil {
+		b = append(b, `,"waiver":{"reason":`...)
+		b = appendString(b, w.Reason)
+		b = append(b, `,"until":`...)
+		b = appendString(b, w.Until)
+		if w.Expired {
+			b = append(b, `,"expired":true`...)
+		}
+		b = append(b, '}')
+	}
 	b = append(b, `,"source":`...)
 	b = appendString(b, r.Source)
 	b = append(b, `,"order":[`...)
@@ -276,7 +300,7 @@ func appendString(b []byte, s string) []byte {
 }
 
 func (j *JSON) End(s Summary) error {
-	sum := jsonSummary{Total: s.Total(), Passed: s.Passed, Failed: s.Failed, Errors: s.Errors, Skipped: s.Skipped,
+	sum := jsonSummary{Total: s.Total(), Passed: s.Passed, Failed: s.Failed, Errors: s.Errors, Skipped: s.Skipped, Waived: s.Waived,
 		Interrupted: s.Interrupted, ElapsedMS: MS(s.Elapsed),
 		ICMPWaitMS: MS(s.ICMPWait), ICMPWaitTargets: s.ICMPWaitTargets}
 	j.write(fmt.Sprintf("\n],\n\"summary\": %s\n}\n", j.marshal(sum)))

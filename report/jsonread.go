@@ -40,7 +40,7 @@ func OpenJSON(r io.Reader) (*JSONReader, error) {
 				return nil, fmt.Errorf("JSON report schema %d; this portspec reads schema %d", m.Schema, JSONSchema)
 			}
 			jr.Meta = Meta{Version: m.Portspec, Hostname: m.Hostname, Command: m.Command, Vantage: m.Vantage,
-				Tags: m.Tags, Shard: m.Shard, Files: m.Spec.Files, Digest: m.Spec.Digest, Start: m.Started}
+				Tags: m.Tags, Controls: m.Controls, Shard: m.Shard, Files: m.Spec.Files, Digest: m.Spec.Digest, Start: m.Started}
 		case "results":
 			if jr.Meta.Digest == "" {
 				return nil, errors.New("not a portspec JSON report: no meta before the results")

@@ -56,6 +56,9 @@ func (l *Log) Begin(m Meta) error {
 	if len(m.Tags) > 0 {
 		l.printf("tags:       %s\n", strings.Join(m.Tags, ", "))
 	}
+	if len(m.Controls) > 0 {
+		l.printf("controls:   %s\n", strings.Join(m.Controls, ", "))
+	}
 	if m.Shard != "" {
 		l.printf("shard:      %s\n", m.Shard)
 	}

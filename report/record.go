@@ -10,7 +10,7 @@ import (
 )
 
 // JSONSchema is the version of the JSON report's layout; see the README.
-const JSONSchema = 1
+const JSONSchema = 2
 
 // Record is one check's outcome as every reporter sees it, and as the JSON
 // report holds it: each field is a JSON field, in this order, so this type
@@ -40,6 +40,13 @@ type Record struct {
 	Profile            string          `json:"profile,omitempty"`
 	ProfileDescription string          `json:"profile_description,omitempty"`
 	HostDescription    string          `json:"host_description,omitempty"`
+	// Controls, Owner and Link are the block's compliance metadata: its
+	// own, else its host's, else its profile's.
+	Controls []string `json:"controls,omitempty"`
+	Owner    string   `json:"owner,omitempty"`
+	Link     string   `json:"link,omitempty"`
+	// Waiver is the block's waiver, if it has one.
+	Waiver *Waiver `json:"waiver,omitempty"`
 	// Source is where the block is: "mail.hcl:22:3".
 	Source string `json:"source"`
 	// Order is the check's place in one whole run (unit, address,
@@ -68,6 +75,15 @@ type Evidence struct {
 	// silence was confirmed against the target's ICMP rate limit.
 	Silence string `json:"silence,omitempty"`
 	Tries   []Try  `json:"tries"`
+}
+
+// Waiver is a tracked exception to a block's expectation.
+type Waiver struct {
+	Reason string `json:"reason"`
+	// Until is the last day it holds, YYYY-MM-DD.
+	Until string `json:"until"`
+	// Expired says the run was past Until.
+	Expired bool `json:"expired,omitempty"`
 }
 
 // ICMP is an ICMP or ICMPv6 error.

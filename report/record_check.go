@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"time"
 
 	"github.com/portspec/portspec/verdict"
 )
@@ -31,6 +32,19 @@ func (r *Record) check() error {
 	}
 	if _, err := netip.ParseAddr(r.Address); err != nil && (r.Name == "" || r.Address != r.Name) {
 		return fmt.Errorf("address %q is not an IP address", r.Address)
+	}
+	for _, c := range r.Controls {
+		if c == "" {
+			return errors.New("an empty control")
+		}
+	}
+	if w := r.Waiver; w != nil {
+		if _, err := time.Parse(time.DateOnly, w.Until); err != nil || w.Reason == "" {
+			return fmt.Errorf("a waiver needs a reason and a date until which it holds, YYYY-MM-DD; got %q until %q", w.Reason, w.Until)
+		}
+	}
+	if r.Verdict == verdict.Waived && r.Waiver == nil {
+		return errors.New("a waived verdict without its waiver")
 	}
 	if ev := r.Evidence; ev != nil {
 		if err := ev.check(); err != nil {

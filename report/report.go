@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"github.com/portspec/portspec/internal/human"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/portspec/portspec/verdict"
@@ -16,7 +17,8 @@ type Meta struct {
 	Command  []string
 	Vantage  string // --from, or ""
 	Tags     []string
-	Shard    string // --shard k/n, or ""
+	Controls []string // --control
+	Shard    string   // --shard k/n, or ""
 	Files    []string
 	Digest   string // spec.Spec.Digest
 	Start    time.Time
@@ -35,9 +37,9 @@ func (m Meta) Now() time.Time {
 
 // Summary counts the outcomes of a run.
 type Summary struct {
-	Passed, Failed, Errors, Skipped int
-	Elapsed                         time.Duration
-	Interrupted                     bool
+	Passed, Failed, Errors, Skipped, Waived int
+	Elapsed                                 time.Duration
+	Interrupted                             bool
 	// ICMPWait is how long the run had nothing to do but wait for
 	// ICMPWaitTargets targets' ICMP budgets (runner.Stats).
 	ICMPWait        time.Duration
@@ -64,16 +66,18 @@ func (s *Summary) Add(r Record) {
 		s.Failed++
 	case verdict.Skipped:
 		s.Skipped++
+	case verdict.Waived:
+		s.Waived++
 	default:
 		s.Errors++
 	}
 }
 
 // Total is the number of checks counted.
-func (s Summary) Total() int { return s.Passed + s.Failed + s.Errors + s.Skipped }
+func (s Summary) Total() int { return s.Passed + s.Failed + s.Errors + s.Skipped + s.Waived }
 
-// Line is the closing line: "12 passed, 1 failed", with ", 2 errors" and
-// ", 3 skipped" when there are any.
+// Line is the closing line: "12 passed, 1 failed", with ", 2 errors",
+// ", 3 skipped" and ", 1 waived" when there are any.
 func (s Summary) Line() string {
 	line := fmt.Sprintf("%d passed, %d failed", s.Passed, s.Failed)
 	if s.Errors > 0 {
@@ -81,6 +85,9 @@ func (s Summary) Line() string {
 	}
 	if s.Skipped > 0 {
 		line += fmt.Sprintf(", %d skipped", s.Skipped)
+	}
+	if s.Waived > 0 {
+		line += fmt.Sprintf(", %d waived", s.Waived)
 	}
 	return line
 }
@@ -165,6 +172,16 @@ func CheckName(r Record) string {
 	return fmt.Sprintf("%s/%d %s", r.Protocol, r.Port, r.Expected)
 }
 
+// ControlledName is CheckName with the controls the check answers to,
+// for reports a compliance dashboard groups by control: "tcp/23 blocked
+// [PCI-DSS 1.2.1]".
+func ControlledName(r Record) string {
+	if len(r.Controls) == 0 {
+		return CheckName(r)
+	}
+	return CheckName(r) + " [" + strings.Join(r.Controls, ", ") + "]"
+}
+
 // Explain is everything known about a record, one fact a line: the
 // verdict's message and note, the evidence, the block, the tries.
 func Explain(r Record) []string {
@@ -186,6 +203,15 @@ func Explain(r Record) []string {
 	}
 	if d := r.HostDescription; d != "" {
 		lines = append(lines, fmt.Sprintf("host %s: %s", r.Host, d))
+	}
+	if len(r.Controls) > 0 {
+		lines = append(lines, "control: "+strings.Join(r.Controls, ", "))
+	}
+	if r.Owner != "" {
+		lines = append(lines, "owner: "+r.Owner)
+	}
+	if r.Link != "" {
+		lines = append(lines, "link: "+r.Link)
 	}
 	if r.Source != "" {
 		lines = append(lines, "block at "+r.Source)

@@ -93,13 +93,13 @@ func TestJSONGolden(t *testing.T) {
 			Host, Address, Protocol, Expected, Actual, Verdict, Source string
 			Port                                                       int
 		}
-		Summary struct{ Total, Passed, Failed, Errors, Skipped int }
+		Summary struct{ Total, Passed, Failed, Errors, Skipped, Waived int }
 	}
 	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
 		t.Fatalf("the JSON report does not parse: %v", err)
 	}
 	s := doc.Summary
-	if doc.Meta.Schema != report.JSONSchema || len(doc.Results) != s.Total || s.Passed+s.Failed+s.Errors+s.Skipped != s.Total {
+	if doc.Meta.Schema != report.JSONSchema || len(doc.Results) != s.Total || s.Passed+s.Failed+s.Errors+s.Skipped+s.Waived != s.Total {
 		t.Errorf("schema %d, %d results, summary %+v: the counts do not add up", doc.Meta.Schema, len(doc.Results), s)
 	}
 	if r := doc.Results[1]; r.Host != "mx" || r.Address != "198.18.0.2" || r.Port != 587 || r.Verdict != "fail" || r.Source != "mail.hcl:24:3" {
@@ -188,7 +188,9 @@ func everyField() report.Record {
 		Host: "mx", Vantage: "app", Name: "mx.example.com", Address: "2001:db8::2", Protocol: "udp", Port: 137,
 		Expected: "filtered", Actual: "NOT LISTENING", Verdict: verdict.Fail,
 		Message: "expected filtered, got NOT LISTENING", Note: "a note", Error: "an error", Description: "the block",
-		Profile: "mail_server", ProfileDescription: "the profile", HostDescription: "the host", Source: "mail.hcl:27:3",
+		Profile: "mail_server", ProfileDescription: "the profile", HostDescription: "the host",
+		Controls: []string{"PCI-DSS 1.2.1", "CIS 9.2"}, Owner: "netops", Link: "https://wiki.example.com/pci",
+		Waiver: &report.Waiver{Reason: "SEC-142", Until: "2027-01-31", Expired: true}, Source: "mail.hcl:27:3",
 		Order: [3]int{1, 2, 3}, Started: start, DurationMS: 1234.567,
 		Evidence: &report.Evidence{Signal: "ICMP", ICMP: icmp, Probe: "NetBIOS node status request", ReplyHex: "5053",
 			App: "an app", TimeoutMS: 212.5, Silence: "proven",
@@ -203,7 +205,7 @@ func everyField() report.Record {
 // layout must be added there, or the round trip would not cover it.
 func TestEveryFieldIsSet(t *testing.T) {
 	r := everyField()
-	for _, v := range []any{r, *r.Evidence, *r.Evidence.ICMP, r.Evidence.Tries[0]} {
+	for _, v := range []any{r, *r.Evidence, *r.Evidence.ICMP, r.Evidence.Tries[0], *r.Waiver} {
 		rv := reflect.ValueOf(v)
 		for i := range rv.NumField() {
 			if rv.Field(i).IsZero() {
@@ -272,6 +274,8 @@ func TestJSONRefusesUnknownWords(t *testing.T) {
 		{"reply", `"reply_hex":"50538180"`, `"reply_hex":"5x"`, `reply_hex: encoding/hex`},
 		{"a field of another layout", `"host":"mx"`, `"host":"mx","colour":"red"`, `result 1: json: unknown field "colour"`},
 		{"a number for a word", `"port":25`, `"port":"25"`, `result 1: json: cannot unmarshal string`},
+		{"waiver date", `"until":"2027-01-31"`, `"until":"soon"`, `a waiver needs a reason and a date`},
+		{"waived without a waiver", `"waiver":{"reason":"legacy console, replacement tracked in SEC-142","until":"2027-01-31"},`, ``, `a waived verdict without its waiver`},
 	} {
 		doc := jsonDoc(t, good...)
 		bad := strings.Replace(doc, tc.from, tc.to, 1)
@@ -348,7 +352,7 @@ func TestJSONEndRefusesIncomplete(t *testing.T) {
 	feed(t, report.NewJSON(&buf), reporttest.Meta())
 	whole := buf.String()
 	tail, err := readAll(whole)
-	if err != nil || tail.Total != 9 || tail.Interrupted {
+	if err != nil || tail.Total != 10 || tail.Interrupted {
 		t.Fatalf("the whole report: %+v, %v", tail, err)
 	}
 	lines := strings.Split(whole, "\n")
@@ -365,7 +369,7 @@ func TestJSONEndRefusesIncomplete(t *testing.T) {
 	for _, tc := range []struct{ name, doc, want string }{
 		{"cut in a result", whole[:len(whole)/2], "the report ends early"},
 		{"cut after the results", whole[:strings.Index(whole, `"summary"`)], "the report ends early"},
-		{"a result taken out", strings.Join(append(lines[:3:3], lines[4:]...), "\n"), "the summary counts 9 results, but the report holds 8"},
+		{"a result taken out", strings.Join(append(lines[:3:3], lines[4:]...), "\n"), "the summary counts 10 results, but the report holds 9"},
 		{"no summary", strings.Join(noSummary, "\n"), "the report has no summary"},
 		{"more after the end", whole + "{}", "more follows the end of the report"},
 	} {
@@ -465,5 +469,70 @@ func TestUnjudgedNeverPasses(t *testing.T) {
 	tr.End(s)
 	if !strings.Contains(text.String(), "✗ tcp/25") || !strings.Contains(text.String(), "0 passed, 0 failed, 1 error") {
 		t.Errorf("text:\n%s", text.String())
+	}
+}
+
+// TestCIAnnotations: a workflow command a failing check, escaped as the
+// actions toolkit escapes, and a Code Quality document GitLab parses,
+// both at the block in the spec, never at a built-in profile's file.
+func TestCIAnnotations(t *testing.T) {
+	records := reporttest.Records()
+	odd := records[1]
+	odd.Message = "100% down,\nreally: yes"
+	builtin := records[1]
+	builtin.Source = "builtin/web_server.hcl:9:3"
+	records = append(records, odd, builtin)
+	var commands bytes.Buffer
+	summary := t.TempDir() + "/summary.md"
+	gh, err := report.NewGitHub(&commands, summary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	feedRecords(t, gh, records)
+	lines := strings.Split(strings.TrimSpace(commands.String()), "\n")
+	if len(lines) != 6 {
+		t.Fatalf("%d commands for 6 failing checks:\n%s", len(lines), commands.String())
+	}
+	for _, want := range []string{
+		"::error file=mail.hcl,line=24,col=3,title=mx (198.18.0.2) tcp/587 listening::expected listening, got FILTERED (no reply to 3 tries, 212ms timeout)",
+		"::error file=mail.hcl,line=24,col=3,title=mx (198.18.0.2) tcp/587 listening::100%25 down,%0Areally: yes",
+		"::error title=mx (198.18.0.2) tcp/587 listening::expected listening",
+	} {
+		if !strings.Contains(commands.String(), want) {
+			t.Errorf("no %q in\n%s", want, commands.String())
+		}
+	}
+	var cq bytes.Buffer
+	feedRecords(t, report.NewCodeQuality(&cq), records)
+	var issues []struct {
+		Description, Fingerprint, Severity string
+		Location                           struct {
+			Path  string
+			Lines struct{ Begin int }
+		}
+	}
+	if err := json.Unmarshal(cq.Bytes(), &issues); err != nil || len(issues) != 6 {
+		t.Fatalf("%d issues, %v:\n%s", len(issues), err, cq.String())
+	}
+	if i := issues[0]; i.Location.Path != "mail.hcl" || i.Location.Lines.Begin != 24 || len(i.Fingerprint) != 32 {
+		t.Errorf("first issue %+v", i)
+	}
+	if issues[0].Fingerprint != issues[4].Fingerprint || issues[0].Fingerprint == issues[1].Fingerprint {
+		t.Error("a fingerprint is not the check's identity")
+	}
+}
+
+func feedRecords(t *testing.T, r report.Reporter, records []report.Record) {
+	t.Helper()
+	r.Begin(reporttest.Meta())
+	var sum report.Summary
+	for _, rec := range records {
+		sum.Add(rec)
+		if err := r.Result(rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := r.End(sum); err != nil {
+		t.Fatal(err)
 	}
 }

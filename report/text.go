@@ -107,6 +107,8 @@ func (t *Text) Result(r Record) error {
 		mark, c = "✗", t.red
 	case r.Verdict == verdict.Skipped:
 		mark, c = "-", t.faint
+	case r.Verdict == verdict.Waived:
+		mark, c = "~", t.yellow
 	case r.Ambiguous():
 		c = t.yellow
 	}
@@ -118,7 +120,7 @@ func (t *Text) Result(r Record) error {
 	t.printf(t.faint, "  %s\n", took)
 	var lines []string
 	switch {
-	case r.Verdict.Failing():
+	case r.Verdict.Failing() || r.Verdict == verdict.Waived:
 		lines = Explain(r)
 	case r.Verdict == verdict.Pass && r.Note != "":
 		lines = []string{"note: " + r.Note}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"github.com/portspec/portspec/verdict"
 	"math/big"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -166,13 +167,58 @@ var expectationBlocks = []hcl.BlockHeaderSchema{
 	{Type: "udp", LabelNames: []string{"state"}},
 }
 
+// metadataAttributes are the compliance attributes every host, profile
+// and expectation block may carry.
+var metadataAttributes = []hcl.AttributeSchema{{Name: "control"}, {Name: "owner"}, {Name: "link"}}
+
 var profileSchema = &hcl.BodySchema{
-	Attributes: []hcl.AttributeSchema{{Name: "description"}},
+	Attributes: append([]hcl.AttributeSchema{{Name: "description"}}, metadataAttributes...),
 	Blocks:     expectationBlocks,
 }
 
-func (d *decoder) decodeProfile(b *hcl.Block) *Profile {
+// metadata decodes a block's control, owner and link.
+func (d *decoder) metadata(attrs hcl.Attributes) Metadata {
+	var m Metadata
+	if a := attrs["control"]; a != nil {
+		items, _, ds := d.eval.items(a.Expr, true)
+		d.add(ds)
+		for _, it := range items {
+			s, ok := d.itemString(it, "control")
+			switch {
+			case !ok:
+			case strings.TrimSpace(s) == "":
+				d.errorf(it.rng, "Empty control", "A control names a requirement, such as \"PCI-DSS 1.2.1\".")
+			default:
+				m.Controls = append(m.Controls, strings.TrimSpace(s))
+			}
+		}
+	}
+	if a := attrs["owner"]; a != nil {
+		m.Owner, _ = d.str(a)
+	}
+	if a := attrs["link"]; a != nil {
+		if s, ok := d.str(a); ok {
+			if u, err := url.Parse(s); err != nil || u.Scheme == "" || u.Host == "" {
+				d.errorf(a.Expr.Range(), "Invalid link", "A link is an absolute URL, such as \"https://wiki.example.com/policy/db\"; got %q.", s)
+			} else {
+				m.Link = s
+			}
+		}
+	}
+	return m
+}
+
+func (d *decoder) decodeProfile(b *hcl.Block) *Profile { return d.decodeProfileAs(b, false) }
+
+// decodeProfileAs decodes a profile block; builtin says it ships with
+// portspec, and may have the slash a spec's own profile may not.
+func (d *decoder) decodeProfileAs(b *hcl.Block, builtin bool) *Profile {
 	name := b.Labels[0]
+	if !builtin && strings.Contains(name, "/") {
+		d.errorf(b.LabelRanges[0], "Invalid profile name",
+			"A profile's name may not contain a slash: names such as %q belong to the profiles that ship with portspec (`portspec profiles` lists them).", builtinPrefix+"web_server")
+		return nil
+	}
 	if prev, ok := d.profiles[name]; ok {
 		d.duplicate("profile", name, prev.DeclRange, b.DefRange)
 		return nil
@@ -184,6 +230,7 @@ func (d *decoder) decodeProfile(b *hcl.Block) *Profile {
 	if a := content.Attributes["description"]; a != nil {
 		p.Description, _ = d.str(a)
 	}
+	p.Metadata = d.metadata(content.Attributes)
 	for _, eb := range content.Blocks {
 		if e := d.decodeExpectation(eb); e != nil {
 			e.Profile = name
@@ -194,10 +241,10 @@ func (d *decoder) decodeProfile(b *hcl.Block) *Profile {
 }
 
 var hostSchema = &hcl.BodySchema{
-	Attributes: []hcl.AttributeSchema{
+	Attributes: append([]hcl.AttributeSchema{
 		{Name: "address"}, {Name: "addresses"}, {Name: "family"},
 		{Name: "profiles"}, {Name: "tags"}, {Name: "from"}, {Name: "description"},
-	},
+	}, metadataAttributes...),
 	Blocks: expectationBlocks,
 }
 
@@ -232,6 +279,7 @@ func (d *decoder) decodeHost(b *hcl.Block) *Host {
 	if a := attrs["description"]; a != nil {
 		h.Description, _ = d.str(a)
 	}
+	h.Metadata = d.metadata(attrs)
 	d.decodeTargets(h, attrs["address"], attrs["addresses"], b, bodyOK)
 
 	if a := attrs["profiles"]; a != nil {
@@ -240,6 +288,12 @@ func (d *decoder) decodeHost(b *hcl.Block) *Host {
 		for _, it := range items {
 			name, ok := d.itemString(it, "profile name")
 			if !ok {
+				continue
+			}
+			if strings.HasPrefix(name, builtinPrefix) {
+				if p := d.builtin(name, it.rng); p != nil {
+					h.Profiles = append(h.Profiles, p)
+				}
 				continue
 			}
 			p, found := d.profiles[name]
@@ -256,6 +310,7 @@ func (d *decoder) decodeHost(b *hcl.Block) *Host {
 			h.Expectations = append(h.Expectations, e)
 		}
 	}
+	d.checkOthers(h)
 	for _, e := range h.AllExpectations() {
 		if len(h.From) > 0 && len(e.From) > 0 && !intersects(h.From, e.From) {
 			d.errorf(e.DeclRange, "Block can never run",
@@ -267,6 +322,30 @@ func (d *decoder) decodeHost(b *hcl.Block) *Host {
 		d.warnf(h.DeclRange, "Host has no expectations", "Host %q has no tcp or udp blocks and no profiles, so nothing is checked on it.", h.Name)
 	}
 	return h
+}
+
+// checkOthers allows one others block per host, protocol and vantage
+// point: two would each claim the ports the other leaves.
+func (d *decoder) checkOthers(h *Host) {
+	var seen []*Expectation
+	for _, e := range h.AllExpectations() {
+		if !e.Others {
+			continue
+		}
+		for _, prev := range seen {
+			if prev.Protocol != e.Protocol || disjoint(effectiveFrom(h, prev), effectiveFrom(h, e)) {
+				continue
+			}
+			summary := fmt.Sprintf("Two %s blocks of \"others\"", e.Protocol)
+			if key := summary + "@" + e.PortsRange.String(); !d.conflicts[key] {
+				d.conflicts[key] = true
+				d.errorf(e.PortsRange, summary,
+					"Host %q has two %s blocks of \"others\" that apply from one vantage point%s; previous definition was at %s. Give them from lists that share no vantage point, or keep one.",
+					h.Name, e.Protocol, viaProfile(e), posString(prev.PortsRange))
+			}
+		}
+		seen = append(seen, e)
+	}
 }
 
 func profileNames(m map[string]*Profile) []string {
@@ -289,12 +368,49 @@ func intersects(a, b []string) bool {
 }
 
 var expectationSchema = &hcl.BodySchema{
-	Attributes: []hcl.AttributeSchema{
+	Attributes: append([]hcl.AttributeSchema{
 		{Name: "ports", Required: true},
 		{Name: "timeout"}, {Name: "tries"}, {Name: "banner"}, {Name: "payload"},
 		{Name: "community"}, {Name: "source_port"}, {Name: "from"}, {Name: "tags"},
 		{Name: "description"},
-	},
+	}, metadataAttributes...),
+	Blocks: []hcl.BlockHeaderSchema{{Type: "waiver"}},
+}
+
+var waiverSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{{Name: "reason", Required: true}, {Name: "until", Required: true}},
+}
+
+// waiver decodes a block's waiver: a reason and the last day it holds,
+// both required, since an exception with no end is a changed policy.
+func (d *decoder) waiver(blocks hcl.Blocks) *Waiver {
+	var w *Waiver
+	for _, b := range blocks {
+		if w != nil {
+			d.errorf(b.DefRange, "Duplicate waiver", "A block has at most one waiver; previous definition was at %s.", posString(w.DeclRange))
+			continue
+		}
+		w = &Waiver{DeclRange: b.DefRange}
+		content, ds := b.Body.Content(waiverSchema)
+		d.add(ds)
+		if a := content.Attributes["reason"]; a != nil {
+			if s, ok := d.str(a); ok && strings.TrimSpace(s) == "" {
+				d.errorf(a.Expr.Range(), "Empty waiver reason", "A waiver says why the exception is accepted, such as the ticket that tracks its end.")
+			} else {
+				w.Reason = strings.TrimSpace(s)
+			}
+		}
+		if a := content.Attributes["until"]; a != nil {
+			if s, ok := d.str(a); ok {
+				until, err := time.Parse(time.DateOnly, s)
+				if err != nil {
+					d.errorf(a.Expr.Range(), "Invalid waiver date", "until is the last day the waiver holds, as YYYY-MM-DD, such as \"2027-01-31\"; got %q.", s)
+				}
+				w.Until = until
+			}
+		}
+	}
+	return w
 }
 
 var stateLabels = []string{"listening", "not_listening", "filtered", "blocked"}
@@ -319,7 +435,7 @@ func (d *decoder) decodeExpectation(b *hcl.Block) *Expectation {
 
 	if a := attrs["ports"]; a != nil {
 		e.PortsRange = a.Expr.Range()
-		e.Ports = d.ports(a)
+		e.Ports, e.Others = d.ports(a)
 	}
 	e.Timeout = d.duration(attrs["timeout"])
 	e.Tries = d.integer(attrs["tries"], 1, maxTries)
@@ -328,6 +444,8 @@ func (d *decoder) decodeExpectation(b *hcl.Block) *Expectation {
 	if a := attrs["description"]; a != nil {
 		e.Description, _ = d.str(a)
 	}
+	e.Metadata = d.metadata(attrs)
+	e.Waiver = d.waiver(content.Blocks)
 	if a := attrs["source_port"]; a != nil {
 		e.SourcePort = uint16(d.integer(a, 1, 65535))
 	}

@@ -33,6 +33,9 @@ type decoder struct {
 	// addresses counts the addresses of every host so far, for the cap
 	// over the whole spec.
 	addresses *big.Int
+	// builtins are the built-in profiles' files the spec uses: part of
+	// what it means, so part of its digest.
+	builtins []parsedFile
 }
 
 func newDecoder(l *Loader, opts Options) *decoder {

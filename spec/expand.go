@@ -1,9 +1,11 @@
 package spec
 
 import (
+	"cmp"
 	"fmt"
 	"iter"
 	"net/netip"
+	"slices"
 
 	"github.com/hashicorp/hcl/v2"
 )
@@ -16,20 +18,32 @@ type Selection struct {
 	// Tags (--tag), when any, keep only the blocks tagged with one of them,
 	// counting the host's tags as the block's.
 	Tags []string
+	// Controls (--control), when any, keep only the blocks that answer to
+	// one of them (Check.Metadata's controls).
+	Controls []string
 	// Shard (--shard k/n), when set, keeps one of n disjoint parts.
 	Shard Shard
 }
 
 // Selects reports whether the selection runs block e of host h.
 func (sel Selection) Selects(h *Host, e *Expectation) bool {
-	from := effectiveFrom(h, e)
-	if len(from) > 0 && (sel.From == "" || !intersects(from, []string{sel.From})) {
+	if !sel.appliesFrom(h, e) {
+		return false
+	}
+	if len(sel.Controls) > 0 && !intersects(sel.Controls, Check{Host: h, Expect: e}.Metadata().Controls) {
 		return false
 	}
 	if len(sel.Tags) == 0 {
 		return true
 	}
 	return intersects(sel.Tags, h.Tags) || intersects(sel.Tags, e.Tags)
+}
+
+// appliesFrom reports whether block e of host h applies from the
+// selection's vantage point: blocks with no from apply from every one.
+func (sel Selection) appliesFrom(h *Host, e *Expectation) bool {
+	from := effectiveFrom(h, e)
+	return len(from) == 0 || sel.From != "" && intersects(from, []string{sel.From})
 }
 
 // Check is one probe to make and its expected outcome: a (host, address,
@@ -85,18 +99,51 @@ type Resolver func(name string, family Family) ([]netip.Addr, error)
 // State is the expected state.
 func (c Check) State() State { return c.Expect.State }
 
-// ProfileDescription is the description of the profile the check's block
-// came from, if any.
-func (c Check) ProfileDescription() string {
+// profile is the profile the check's block came from, or nil.
+func (c Check) profile() *Profile {
 	if c.Expect.Profile == "" || c.Host == nil {
-		return ""
+		return nil
 	}
 	for _, p := range c.Host.Profiles {
 		if p.Name == c.Expect.Profile {
-			return p.Description
+			return p
 		}
 	}
+	return nil
+}
+
+// ProfileDescription is the description of the profile the check's block
+// came from, if any.
+func (c Check) ProfileDescription() string {
+	if p := c.profile(); p != nil {
+		return p.Description
+	}
 	return ""
+}
+
+// Metadata is the check's controls, owner and link, each the block's
+// own, else its host's, else its profile's.
+func (c Check) Metadata() Metadata {
+	var host, profile Metadata
+	if c.Host != nil {
+		host = c.Host.Metadata
+	}
+	if p := c.profile(); p != nil {
+		profile = p.Metadata
+	}
+	return effectiveMetadata(c.Expect.Metadata, host, profile)
+}
+
+func effectiveMetadata(layers ...Metadata) Metadata {
+	var m Metadata
+	for _, l := range layers {
+		if m.Controls == nil {
+			m.Controls = l.Controls
+		}
+		m.Owner = cmp.Or(m.Owner, l.Owner)
+		m.Link = cmp.Or(m.Link, l.Link)
+	}
+	return m
 }
 
 // HostDescription is the description of the check's host block, if any.
@@ -165,22 +212,34 @@ type unit struct {
 	host   *Host
 	addr   netip.Addr
 	name   string
-	blocks []*Expectation
+	blocks []selectedBlock
 	size   int // checks per address
+}
+
+// selectedBlock is a block the selection runs, with the ports it expands
+// to: its own, or for others, what the host's other blocks leave.
+type selectedBlock struct {
+	e     *Expectation
+	ports []PortRange
 }
 
 func (s *Spec) units(sel Selection) iter.Seq[unit] {
 	return func(yield func(unit) bool) {
 		index := 0
 		for _, h := range s.Hosts {
-			var selected []*Expectation
+			var selected []selectedBlock
 			size := 0
 			for _, e := range h.AllExpectations() {
-				if sel.Selects(h, e) {
-					selected = append(selected, e)
-					for _, r := range e.Ports {
-						size += r.Len()
-					}
+				if !sel.Selects(h, e) {
+					continue
+				}
+				b := selectedBlock{e, e.Ports}
+				if e.Others {
+					b.ports = sel.others(h, e)
+				}
+				selected = append(selected, b)
+				for _, r := range b.ports {
+					size += r.Len()
 				}
 			}
 			if len(selected) == 0 {
@@ -205,7 +264,7 @@ func (s *Spec) units(sel Selection) iter.Seq[unit] {
 	}
 }
 
-func yieldName(yield func(Check) bool, c Check, name string, blocks []*Expectation, resolve Resolver, plan *shardPlan, shard int, left *int, maxTotal int) bool {
+func yieldName(yield func(Check) bool, c Check, name string, blocks []selectedBlock, resolve Resolver, plan *shardPlan, shard int, left *int, maxTotal int) bool {
 	c.Name = name
 	if resolve == nil {
 		return yieldBlocks(yield, c, blocks, plan, shard)
@@ -232,11 +291,11 @@ func yieldName(yield func(Check) bool, c Check, name string, blocks []*Expectati
 	return true
 }
 
-func yieldBlocks(yield func(Check) bool, c Check, blocks []*Expectation, plan *shardPlan, shard int) bool {
+func yieldBlocks(yield func(Check) bool, c Check, blocks []selectedBlock, plan *shardPlan, shard int) bool {
 	seq := 0
-	for _, e := range blocks {
-		c.Expect, c.Protocol = e, e.Protocol
-		for _, r := range e.Ports {
+	for _, b := range blocks {
+		c.Expect, c.Protocol = b.e, b.e.Protocol
+		for _, r := range b.ports {
 			for p := int(r.Low); p <= int(r.High); p++ {
 				c.Port, c.Order.Seq = uint16(p), seq
 				seq++
@@ -250,6 +309,39 @@ func yieldBlocks(yield func(Check) bool, c Check, blocks []*Expectation, plan *s
 		}
 	}
 	return true
+}
+
+// others is what an others block of host h expands to from the
+// selection's vantage point: every port from 1 to 65535 that no other block
+// of the host and protocol names, counting the blocks that apply from that
+// vantage, whatever the tags select.
+func (sel Selection) others(h *Host, e *Expectation) []PortRange {
+	var named []PortRange
+	for _, o := range h.AllExpectations() {
+		if o.Protocol == e.Protocol && !o.Others && sel.appliesFrom(h, o) {
+			named = append(named, o.Ports...)
+		}
+	}
+	return complement(named, e.PortsRange)
+}
+
+// complement returns the ports from 1 to 65535 outside every range, as
+// ranges placed at rng.
+func complement(ranges []PortRange, rng hcl.Range) []PortRange {
+	sorted := slices.Clone(ranges)
+	slices.SortFunc(sorted, func(a, b PortRange) int { return int(a.Low) - int(b.Low) })
+	var out []PortRange
+	next := 1 // the lowest port not yet covered
+	for _, r := range sorted {
+		if int(r.Low) > next {
+			out = append(out, PortRange{Low: uint16(next), High: r.Low - 1, Range: rng})
+		}
+		next = max(next, int(r.High)+1)
+	}
+	if next <= 65535 {
+		out = append(out, PortRange{Low: uint16(next), High: 65535, Range: rng})
+	}
+	return out
 }
 
 // Count returns how many hosts have at least one selected check, and how

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestTargetAddrs(t *testing.T) {
@@ -286,5 +287,62 @@ host "mx" {
 	want := []string{`25 "what every mail server offers" "the inbound relay"`, `23 "" "the inbound relay"`}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestMetadataAndWaivers: a block's control, owner and link beat its
+// host's, which beat its profile's; --control selects by the controls a
+// block ends up with; a waiver holds through its last day.
+func TestMetadataAndWaivers(t *testing.T) {
+	s := loadSource(t, `
+profile "pci_base" {
+  control = "PCI-DSS 1.2.1"
+  owner   = "security"
+  link    = "https://wiki.example.com/pci"
+  tcp "blocked" { ports = ["telnet"] }
+}
+host "db" {
+  address  = "198.18.0.50"
+  profiles = ["pci_base"]
+  owner    = "dba"
+  tcp "listening" {
+    ports   = ["postgresql"]
+    control = ["CIS 9.2", "PCI-DSS 1.3"]
+    link    = "https://wiki.example.com/db"
+    waiver {
+      reason = "migration, DB-7"
+      until  = "2027-01-31"
+    }
+  }
+  udp "blocked" { ports = ["tftp"] }
+}
+`, Options{})
+	var got []string
+	for c := range s.Checks(Selection{}) {
+		m := c.Metadata()
+		got = append(got, fmt.Sprintf("%s/%d %v %s %s", c.Protocol, c.Port, m.Controls, m.Owner, m.Link))
+	}
+	want := []string{
+		"tcp/23 [PCI-DSS 1.2.1] dba https://wiki.example.com/pci",
+		"tcp/5432 [CIS 9.2 PCI-DSS 1.3] dba https://wiki.example.com/db",
+		"udp/69 [] dba ",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("metadata:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for control, n := range map[string]int{"PCI-DSS 1.2.1": 1, "PCI-DSS 1.3": 1, "CIS 9.2": 1, "NIST": 0} {
+		if _, checks := s.Count(Selection{Controls: []string{control}}); checks != n {
+			t.Errorf("--control %q selects %d checks, want %d", control, checks, n)
+		}
+	}
+	w := s.Hosts[0].Expectations[0].Waiver
+	if w == nil || w.Reason != "migration, DB-7" {
+		t.Fatalf("waiver %+v", w)
+	}
+	for day, expired := range map[string]bool{"2027-01-30": false, "2027-01-31": false, "2027-02-01": true} {
+		today, _ := time.Parse(time.DateOnly, day)
+		if w.Expired(today.Add(23*time.Hour)) != expired {
+			t.Errorf("on %s expired is %v", day, !expired)
+		}
 	}
 }

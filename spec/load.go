@@ -108,7 +108,7 @@ func (l *Loader) Load(paths []string, opts Options) (*Spec, hcl.Diagnostics) {
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	s.Digest = digest(files, d.eval.vars)
+	s.Digest = digest(append(files, d.builtins...), d.eval.vars)
 	return s, diags
 }
 

@@ -4,12 +4,14 @@ import (
 	"flag"
 	"fmt"
 	golden_ "github.com/portspec/portspec/internal/golden"
+	"iter"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 )
@@ -128,13 +130,50 @@ func TestValid(t *testing.T) {
 			for _, sel := range []Selection{{}, {From: "app"}, {Tags: []string{"smoke"}}} {
 				hosts, checks := s.Count(sel)
 				fmt.Fprintf(&b, "\nselection from=%q tags=%q: %d hosts, %d checks\n", sel.From, sel.Tags, hosts, checks)
-				for c := range s.Checks(sel) {
-					fmt.Fprintf(&b, "%s %s %s/%d %s %s\n", c.Host.Name, c.Target(), c.Protocol, c.Port, c.State(), posString(c.Range()))
-				}
+				writeChecks(&b, s.Checks(sel))
 			}
 			golden(t, "testdata/valid/"+name+".golden", b.String())
 		})
 	}
+}
+
+// writeChecks writes checks a line each, but a run of consecutive ports of
+// one block as one line, "tcp/1-21": an "others" block is 65,535 checks.
+func writeChecks(b *strings.Builder, checks iter.Seq[Check]) {
+	var first, last Check
+	var open bool
+	flush := func() {
+		if !open {
+			return
+		}
+		ports := fmt.Sprint(first.Port)
+		if last.Port != first.Port {
+			ports += fmt.Sprintf("-%d", last.Port)
+		}
+		fmt.Fprintf(b, "%s %s %s/%s %s %s%s\n", first.Host.Name, first.Target(), first.Protocol, ports, first.State(), posString(first.Range()), compliance(first))
+	}
+	for c := range checks {
+		if open && c.Host == last.Host && c.Addr == last.Addr && c.Name == last.Name && c.Expect == last.Expect && c.Port == last.Port+1 {
+			last = c
+			continue
+		}
+		flush()
+		first, last, open = c, c, true
+	}
+	flush()
+}
+
+// compliance is a check's metadata and waiver, for the golden files: ""
+// when it has none.
+func compliance(c Check) string {
+	var out string
+	if m := c.Metadata(); len(m.Controls) > 0 || m.Owner != "" || m.Link != "" {
+		out += fmt.Sprintf(" controls=%q owner=%q link=%q", m.Controls, m.Owner, m.Link)
+	}
+	if w := c.Expect.Waiver; w != nil {
+		out += fmt.Sprintf(" waiver=%q until %s", w.Reason, w.Until.Format(time.DateOnly))
+	}
+	return out
 }
 
 func golden(t *testing.T, path, got string) {

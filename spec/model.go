@@ -91,10 +91,20 @@ type Settings struct {
 	DeclRange    hcl.Range
 }
 
+// Metadata is what a compliance run says of a block: the controls it
+// answers to, who owns it, and where to read more. A block's values beat
+// its host's, which beat its profile's (Check.Metadata).
+type Metadata struct {
+	Controls []string
+	Owner    string
+	Link     string
+}
+
 // Profile is a named, reusable set of expectations.
 type Profile struct {
 	Name         string
 	Description  string
+	Metadata     Metadata
 	Expectations []*Expectation
 	DeclRange    hcl.Range
 }
@@ -108,6 +118,7 @@ type Host struct {
 	Tags        []string
 	From        []string
 	Description string
+	Metadata    Metadata
 	DeclRange   hcl.Range
 
 	// Expectations are the host's own blocks; the profiles' blocks are in
@@ -151,6 +162,10 @@ type Expectation struct {
 	Protocol Protocol
 	State    State
 	Ports    []PortRange
+	// Others says the block's ports are "others": every port no other
+	// block of its host and protocol names, from the run's vantage point.
+	// Ports is then empty; Selection works them out.
+	Others bool
 
 	Timeout     time.Duration // 0: adaptive
 	Tries       int           // 0: the protocol's default
@@ -161,12 +176,31 @@ type Expectation struct {
 	From        []string // the block's own; see Host.From for the host's
 	Tags        []string // the block's own; see Host.Tags for the host's
 	Description string
+	Metadata    Metadata // the block's own; see Check.Metadata
+	// Waiver, when set, accepts a failure of the block's checks until a
+	// date, for a tracked reason.
+	Waiver *Waiver
 
 	// Profile names the profile the block came from, or is "".
 	Profile   string
 	DeclRange hcl.Range
 	// PortsRange is where the ports attribute is, for pointing at a port.
 	PortsRange hcl.Range
+}
+
+// Waiver is a tracked, expiring exception: a failing check of its block
+// is waived, not failed, until the end of Until.
+type Waiver struct {
+	Reason string
+	// Until is the last day the waiver holds, at midnight UTC.
+	Until     time.Time
+	DeclRange hcl.Range
+}
+
+// Expired reports whether the waiver no longer holds on day today.
+func (w *Waiver) Expired(today time.Time) bool {
+	y, m, d := today.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC).After(w.Until)
 }
 
 // PortRange is an inclusive range of ports, a single port when Low == High.

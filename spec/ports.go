@@ -12,11 +12,32 @@ import (
 	"github.com/zclconf/go-cty/cty"
 )
 
+// othersPorts is the ports item that means every port no other block
+// names.
+const othersPorts = "others"
+
 // ports decodes a ports attribute: a number, a "low-high" range, a service
-// name, or a list of any of these.
-func (d *decoder) ports(a *hcl.Attribute) []PortRange {
+// name, or a list of any of these; or "others", alone, which others
+// reports.
+func (d *decoder) ports(a *hcl.Attribute) (ports []PortRange, others bool) {
 	items, ok, ds := d.eval.items(a.Expr, true)
 	d.add(ds)
+	for _, it := range items {
+		if isOthers(it) {
+			others = true
+		}
+	}
+	if others {
+		if len(items) > 1 {
+			for _, it := range items {
+				if !isOthers(it) {
+					d.errorf(it.rng, "\"others\" stands alone",
+						"\"others\" means every port no other block names, so it cannot share a list with other ports: give those a block of their own.")
+				}
+			}
+		}
+		return nil, true
+	}
 	var out []PortRange
 	for _, it := range items {
 		r, diag := parsePortItem(it)
@@ -29,7 +50,11 @@ func (d *decoder) ports(a *hcl.Attribute) []PortRange {
 	if ok && len(items) == 0 {
 		d.errorf(a.Expr.Range(), "No ports", "ports must name at least one port.")
 	}
-	return out
+	return out, false
+}
+
+func isOthers(it item) bool {
+	return !it.value.IsNull() && it.value.Type() == cty.String && strings.TrimSpace(it.value.AsString()) == othersPorts
 }
 
 var numericRange = regexp.MustCompile(`^(\d+)\s*-\s*(\d+)$`)

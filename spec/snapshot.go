@@ -14,6 +14,32 @@ type SnapshotHost struct {
 	Name    string
 	Address string // an address, or the DNS name its addresses all agreed under
 	States  map[Protocol]map[uint16]State
+	// Others, when it has a state for a protocol, folds the ports found
+	// in that state into one "others" block: the snapshot must then have
+	// probed every port of the protocol.
+	Others map[Protocol]State
+}
+
+// MostCommon is the state most ports are in, for snapshot --others auto;
+// a tie goes to the state nearest closed: filtered, then not_listening.
+func MostCommon(states map[uint16]State) State {
+	count := map[State]int{}
+	for _, st := range states {
+		count[st]++
+	}
+	best := State(0)
+	for _, st := range []State{Filtered, NotListening, Listening} {
+		if count[st] > count[best] {
+			best = st
+		}
+	}
+	return best
+}
+
+// folds reports whether a port found in state found belongs in an others
+// block that expects state others.
+func folds(found, others State) bool {
+	return found == others || others == Blocked && found != Listening
 }
 
 // Snapshot writes hosts as a spec that expects exactly what was found,
@@ -30,8 +56,12 @@ func Snapshot(header []string, hosts []SnapshotHost) []byte {
 		hb := block.Body()
 		hb.SetAttributeValue("address", cty.StringVal(h.Address))
 		for _, proto := range []Protocol{TCP, UDP} {
+			others := h.Others[proto]
 			byState := map[State][]uint16{}
 			for port, state := range h.States[proto] {
+				if others != 0 && folds(state, others) {
+					continue
+				}
 				byState[state] = append(byState[state], port)
 			}
 			for _, state := range []State{Listening, NotListening, Filtered} {
@@ -42,6 +72,10 @@ func Snapshot(header []string, hosts []SnapshotHost) []byte {
 				sort.Slice(ports, func(i, j int) bool { return ports[i] < ports[j] })
 				eb := hb.AppendNewBlock(proto.String(), []string{state.String()}).Body()
 				eb.SetAttributeValue("ports", cty.TupleVal(coalesce(ports)))
+			}
+			if others != 0 && len(h.States[proto]) > 0 {
+				eb := hb.AppendNewBlock(proto.String(), []string{others.String()}).Body()
+				eb.SetAttributeValue("ports", cty.TupleVal([]cty.Value{cty.StringVal(othersPorts)}))
 			}
 		}
 	}

@@ -19,9 +19,12 @@ const (
 	Errored
 	// Skipped means the check never finished: the run was interrupted.
 	Skipped
+	// Waived is a failure that an unexpired waiver accepts: a tracked
+	// exception, which does not fail the run.
+	Waived
 )
 
-var verdictNames = [...]string{"unknown", "pass", "fail", "error", "skipped"}
+var verdictNames = [...]string{"unknown", "pass", "fail", "error", "skipped", "waived"}
 
 func (v Verdict) String() string {
 	if int(v) < len(verdictNames) {
@@ -32,7 +35,7 @@ func (v Verdict) String() string {
 
 // Failing reports whether the verdict fails a run: a failure, an error,
 // or no verdict at all.
-func (v Verdict) Failing() bool { return v != Pass && v != Skipped }
+func (v Verdict) Failing() bool { return v != Pass && v != Skipped && v != Waived }
 
 // MarshalText writes the verdict's name, as the JSON report has it.
 func (v Verdict) MarshalText() ([]byte, error) { return []byte(v.String()), nil }
@@ -69,7 +72,21 @@ type Expectation struct {
 	State State
 	// Banner, when set, must match what a LISTENING port sends first.
 	Banner *regexp.Regexp
+	// Waiver, when set, accepts a failure until it expires.
+	Waiver *Waiver
 }
+
+// Waiver is a tracked exception to an expectation.
+type Waiver struct {
+	Reason string
+	// Until is the last day it holds, as YYYY-MM-DD.
+	Until string
+	// Expired says the run is past Until.
+	Expired bool
+}
+
+// String says it in a line: "waived until 2027-01-31: legacy console".
+func (w Waiver) String() string { return fmt.Sprintf("waived until %s: %s", w.Until, w.Reason) }
 
 // Outcome is a verdict with the words that explain it.
 type Outcome struct {
@@ -91,8 +108,26 @@ type Outcome struct {
 //	blocked            fail       pass           pass      pass
 //
 // A banner that does not match fails a LISTENING port. An expectation
-// with no state is never a pass.
+// with no state is never a pass. An unexpired waiver turns a failure into
+// Waived; an expired one only says so in the message; a pass that still
+// has a waiver says it is no longer needed.
 func Judge(want Expectation, got Found) Outcome {
+	o := judge(want, got)
+	w := want.Waiver
+	switch {
+	case w == nil:
+	case o.Verdict == Fail && !w.Expired:
+		o.Verdict = Waived
+		o.Note = w.String()
+	case o.Verdict == Fail:
+		o.Message += "; waiver expired " + w.Until
+	case o.Verdict == Pass:
+		o.Note = fmt.Sprintf("the check passes, so its waiver (until %s) is no longer needed: remove it", w.Until)
+	}
+	return o
+}
+
+func judge(want Expectation, got Found) Outcome {
 	var o Outcome
 	switch {
 	case got.Skipped:

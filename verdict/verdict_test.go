@@ -104,7 +104,7 @@ func TestWordsRoundTrip(t *testing.T) {
 			t.Errorf("status %s read back as %v %v", s, got, ok)
 		}
 	}
-	for v := Unknown; v <= Skipped; v++ {
+	for v := Unknown; v <= Waived; v++ {
 		var got Verdict
 		text, _ := v.MarshalText()
 		if err := got.UnmarshalText(text); err != nil || got != v {
@@ -149,5 +149,32 @@ func TestMappings(t *testing.T) {
 		if want := s == ExpectFiltered || s == ExpectNotListening; s.NeedsProvenSilence() != want {
 			t.Errorf("%s: needs proven silence %v", s, !want)
 		}
+	}
+}
+
+// TestWaivers: an unexpired waiver turns a failure into waived, which does
+// not fail the run; an expired one fails it and says so; a pass that still
+// has a waiver says it is no longer needed; an error is never waived.
+func TestWaivers(t *testing.T) {
+	closed := Found{Status: NotListening, Evidence: "RST after 1ms"}
+	waiver := &Waiver{Reason: "legacy console, SEC-142", Until: "2027-01-31"}
+	o := Judge(Expectation{State: ExpectBlocked, Waiver: waiver}, Found{Status: Listening, Evidence: "SYN-ACK after 1ms"})
+	if o.Verdict != Waived || o.Verdict.Failing() || o.Note != "waived until 2027-01-31: legacy console, SEC-142" ||
+		o.Message != "expected blocked, got LISTENING (SYN-ACK after 1ms)" {
+		t.Errorf("unexpired: %+v", o)
+	}
+	expired := *waiver
+	expired.Expired = true
+	o = Judge(Expectation{State: ExpectBlocked, Waiver: &expired}, Found{Status: Listening, Evidence: "SYN-ACK after 1ms"})
+	if o.Verdict != Fail || !strings.HasSuffix(o.Message, "; waiver expired 2027-01-31") {
+		t.Errorf("expired: %+v", o)
+	}
+	o = Judge(Expectation{State: ExpectBlocked, Waiver: waiver}, closed)
+	if o.Verdict != Pass || !strings.Contains(o.Note, "no longer needed") {
+		t.Errorf("passing: %+v", o)
+	}
+	o = Judge(Expectation{State: ExpectBlocked, Waiver: waiver}, Found{Status: Error, Err: errors.New("no route")})
+	if o.Verdict != Errored {
+		t.Errorf("an error was waived: %+v", o)
 	}
 }

@@ -24,6 +24,7 @@ type checkFlags struct {
 	concurrency, perHost int
 	rate                 float64
 	failFast             bool
+	today                string
 }
 
 // probeFlags are how to probe, for every command that probes.
@@ -59,13 +60,27 @@ func (f *checkFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.perHost, "per-host", 0, "probes in flight to one address (default: settings, else 1024)")
 	fs.Float64Var(&f.rate, "rate", 0, "probes a second at most (default: settings, else no limit)")
 	fs.BoolVar(&f.failFast, "fail-fast", false, "stop at the first failure; the rest are skipped")
+	fs.StringVar(&f.today, "today", "", "judge waivers as on this `date`, YYYY-MM-DD, for reproducible reports (default: today)")
+}
+
+// day is --today's date, or today's.
+func (f *checkFlags) day() (time.Time, error) {
+	if f.today == "" {
+		return time.Now(), nil
+	}
+	day, err := time.Parse(time.DateOnly, f.today)
+	if err != nil {
+		return day, fmt.Errorf("--today is a date, YYYY-MM-DD, such as 2027-01-31; got %q", f.today)
+	}
+	return day, nil
 }
 
 func (f *checkFlags) check() error {
 	if f.concurrency < 0 || f.perHost < 0 {
 		return errors.New("--concurrency and --per-host must not be negative")
 	}
-	for _, check := range []func() error{f.reportFlags.check, f.probe.check, func() error { return checkRate(f.rate) }} {
+	_, err := f.day()
+	for _, check := range []func() error{f.reportFlags.check, f.probe.check, func() error { return checkRate(f.rate) }, func() error { return err }} {
 		if err := check(); err != nil {
 			return err
 		}
@@ -74,8 +89,9 @@ func (f *checkFlags) check() error {
 }
 
 func (f *checkFlags) planFlags() plan.Flags {
+	today, _ := f.day()
 	return plan.Flags{Timeout: f.probe.timeout, Tries: f.probe.tries, ICMPInterval: f.probe.icmpInterval,
-		Concurrency: f.concurrency, PerHost: f.perHost, Rate: f.rate}
+		Concurrency: f.concurrency, PerHost: f.perHost, Rate: f.rate, Today: today}
 }
 
 func runCheck(args []string, stdout, stderr io.Writer) int {
@@ -134,7 +150,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	hostname, _ := os.Hostname()
 	meta := report.Meta{
 		Version: portspecVersion(), Hostname: hostname, Command: append([]string{"portspec", "check"}, args...),
-		Vantage: f.from, Tags: f.tags, Shard: sel.Shard.String(), Files: s.Files, Digest: s.Digest, Start: time.Now(),
+		Vantage: f.from, Tags: f.tags, Controls: f.controls, Shard: sel.Shard.String(), Files: s.Files, Digest: s.Digest, Start: time.Now(),
 	}
 	signalled, stop := stoppable()
 	defer stop()
@@ -175,7 +191,7 @@ func noChecks(s *spec.Spec) string {
 	if len(s.Hosts) == 0 {
 		return "the spec has no host blocks, so nothing would be tested"
 	}
-	return "no checks selected: every block is excluded by --from or --tag, so nothing would be tested"
+	return "no checks selected: every block is excluded by --from, --tag or --control, so nothing would be tested"
 }
 
 func isTerminal(w io.Writer) bool {

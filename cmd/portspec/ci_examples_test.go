@@ -63,8 +63,11 @@ func TestCIExamples(t *testing.T) {
 		if len(check.Strategy.Matrix["vantage"]) < 2 || len(check.Strategy.Matrix["shard"]) < 2 {
 			t.Errorf("the check job's matrix is %v, want vantages and shards", check.Strategy.Matrix)
 		}
-		if merge.Needs != "check" || merge.If != "always()" {
-			t.Errorf("the merge job needs %v if %q; it must follow every check, failed or not", merge.Needs, merge.If)
+		if merge.Needs != "check" || merge.If != "${{ !cancelled() }}" {
+			t.Errorf("the merge job needs %v if %q; it must follow every check, failed or not, unless cancelled", merge.Needs, merge.If)
+		}
+		if !strings.Contains(text, "report_paths: out/junit.xml") {
+			t.Error("the merge job does not publish the JUnit with a test reporter")
 		}
 		checkCommands(t, "github-actions.yml", text)
 	})
@@ -74,7 +77,7 @@ func TestCIExamples(t *testing.T) {
 			Script    []string
 			When      string
 			Artifacts struct {
-				Reports struct{ Junit string }
+				Reports struct{ Junit, Codequality string }
 			}
 		}
 		var ci struct {
@@ -86,8 +89,8 @@ func TestCIExamples(t *testing.T) {
 		if ci.Connectivity.Parallel < 2 || !strings.Contains(strings.Join(ci.Connectivity.Script, "\n"), "$CI_NODE_INDEX/$CI_NODE_TOTAL") {
 			t.Errorf("the connectivity job must be parallel, sharded by CI_NODE_INDEX: %+v", ci.Connectivity)
 		}
-		if r := ci.Report; r.When != "always" || r.Artifacts.Reports.Junit != "junit.xml" {
-			t.Errorf("the report job must always run and publish JUnit: %+v", r)
+		if r := ci.Report; r.When != "always" || r.Artifacts.Reports.Junit != "junit.xml" || r.Artifacts.Reports.Codequality != "gl-code-quality-report.json" {
+			t.Errorf("the report job must always run and publish JUnit and Code Quality: %+v", r)
 		}
 		checkCommands(t, "gitlab-ci.yml", text)
 	})

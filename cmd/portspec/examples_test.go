@@ -18,6 +18,14 @@ func TestExamples(t *testing.T) {
 	if len(demos) != 2 {
 		t.Fatalf("want the 2 demo specs, found %v", demos)
 	}
+	// The directory is one valid spec as a whole: `portspec validate
+	// examples/` is the first command people type.
+	t.Run("examples/", func(t *testing.T) {
+		var stdout, stderr bytes.Buffer
+		if code := run([]string{"validate", examplesDir()}, &stdout, &stderr); code != exitOK || stderr.Len() > 0 {
+			t.Errorf("validate examples/ exit %d:\n%s", code, stderr.String())
+		}
+	})
 	files = append(files, demos...)
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {

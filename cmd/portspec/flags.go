@@ -98,6 +98,7 @@ func parse(fs *cmdFlags, args []string) ([]string, error) {
 // specFlags are the flags of every command that loads specs.
 type specFlags struct {
 	vars, varFiles, tags stringsFlag
+	controls             stringsFlag
 	from, shard          string
 	maxAddresses         int
 	maxTotalAddresses    int
@@ -145,6 +146,7 @@ func (f *specFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.vars, "var", "set a variable: `name=value` (repeatable)")
 	fs.Var(&f.varFiles, "var-file", "read variables from an HCL `file` (repeatable)")
 	fs.Var(&f.tags, "tag", "select only blocks with this `tag` (repeatable)")
+	fs.Var(&f.controls, "control", "select only blocks that answer to this `control`, such as \"PCI-DSS 1.2.1\" (repeatable)")
 	fs.StringVar(&f.from, "from", "", "the vantage `point` this run probes from")
 	fs.StringVar(&f.shard, "shard", "", "run only part `k/n` of the checks, for splitting a run over n jobs")
 	fs.IntVar(&f.maxAddresses, "max-addresses", spec.DefaultMaxAddresses, "the most addresses one host block may expand to")
@@ -174,7 +176,7 @@ func (f *specFlags) options() spec.Options {
 }
 
 func (f *specFlags) selection() (spec.Selection, error) {
-	sel := spec.Selection{From: f.from, Tags: f.tags}
+	sel := spec.Selection{From: f.from, Tags: f.tags, Controls: f.controls}
 	if f.maxAddresses < 1 {
 		return sel, fmt.Errorf("--max-addresses is the most addresses a host block may have, at least 1; got %d", f.maxAddresses)
 	}

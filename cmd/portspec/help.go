@@ -43,6 +43,20 @@ portspec merge app.json dmz.json --json out/all.json`,
 3    a report cannot be written
 130  an input comes from an interrupted run`,
 	},
+	"diff": {
+		synopsis: "[--json | --markdown] OLD.json NEW.json",
+		description: `Says what changed between two runs' JSON reports (check --json, or merge
+--json): the checks that newly fail, those fixed, those whose expectation
+changed, those whose state changed but still pass (FILTERED to NOT
+LISTENING under blocked), and those added or removed. Results are matched
+by vantage, host, address, protocol and port. Both reports are read whole
+before anything is written, and in bounded memory however large.`,
+		examples: `portspec diff before.json after.json
+portspec diff --markdown main.json pr.json > comment.md`,
+		exitCodes: `0    no check newly fails
+1    some check newly fails (ndiff's convention)
+2    bad flags, or a report that is not whole`,
+	},
 	"query": {
 		synopsis: querySynopsis,
 		description: `Queries ports of one host as Microsoft's PortQry does, with its flags:
@@ -58,7 +72,7 @@ portspec query -n my_server -p udp -r 135:139`,
 130  interrupted`,
 	},
 	"snapshot": {
-		synopsis: "-n HOST [-p tcp|udp|both] [-r FROM:TO | -o LIST] [--name NAME] [-w FILE]",
+		synopsis: "-n HOST [-p tcp|udp|both] [-r FROM:TO | -o LIST] [--others STATE] [--name NAME] [-w FILE]",
 		description: `Probes a host and writes a spec of what it has now, a host block with its
 listening, not_listening and filtered ports: a baseline that check then
 holds the host to.`,
@@ -91,6 +105,16 @@ cat mx.hcl | portspec fmt -`,
 1    with -check or -diff: a file would change
 2    bad flags or a syntax error: nothing written
 3    a file cannot be written`,
+	},
+	"profiles": {
+		synopsis: "[NAME]",
+		description: `Lists the profiles that ship with portspec, which a host names as
+"builtin/NAME" in its profiles list; with a NAME, prints that profile as
+HCL, with the sources of its ports, to copy into a spec and adapt.`,
+		examples: `portspec profiles
+portspec profiles builtin/domain_controller > policy/dc.hcl`,
+		exitCodes: `0    listed or printed
+2    no such profile, or bad flags`,
 	},
 	"version": {
 		synopsis:    "",

@@ -45,10 +45,12 @@ const usage = `portspec checks that ports on hosts are in the states a spec says
 Usage:
   portspec check [flags] PATH...      probe every check and report where the network differs
   portspec merge [flags] RESULT.json  merge the JSON results of shards and vantage points
+  portspec diff OLD.json NEW.json     what changed between two runs
   portspec query -n NAME [flags]      query ports as PortQry does
   portspec snapshot -n HOST [flags]   write a spec of what a host has now: a baseline
   portspec validate [flags] PATH...   load specs and count the checks
   portspec fmt [-check] [-w] PATH...  rewrite specs in canonical format
+  portspec profiles [NAME]            list the built-in profiles, or print one
   portspec version                    print the version
 
 Run 'portspec help COMMAND' for a command's flags, examples and exit codes.
@@ -59,10 +61,12 @@ type command func(args []string, stdout, stderr io.Writer) int
 var commands = map[string]command{
 	"check":    runCheck,
 	"merge":    runMerge,
+	"diff":     runDiff,
 	"query":    runQuery,
 	"snapshot": runSnapshot,
 	"validate": runValidate,
 	"fmt":      runFmt,
+	"profiles": runProfiles,
 	"version":  runVersion,
 }
 

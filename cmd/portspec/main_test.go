@@ -3,9 +3,11 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/portspec/portspec/junit"
 	"net"
 	"net/netip"
 	"os"
+	"os/exec"
 	"testing"
 
 	"github.com/portspec/portspec/internal/lab"
@@ -50,7 +52,7 @@ func TestScripts(t *testing.T) {
 			}
 			return why == "", nil
 		},
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"lab": labCmd, "listen": listenCmd},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"lab": labCmd, "listen": listenCmd, "junitxsd": junitXSDCmd},
 	})
 }
 
@@ -133,6 +135,28 @@ func listenCmd(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 type labKey struct{}
+
+// junitXSDCmd validates JUnit reports against the junit-10 schema with
+// xmllint, all but the root's skipped count, which the schema has no
+// place for (junit.WithoutRootSkipped):
+//
+//	junitxsd FILE...
+func junitXSDCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: junitxsd FILE...")
+	}
+	for _, name := range args {
+		doc, err := os.ReadFile(ts.MkAbs(name))
+		ts.Check(err)
+		view := ts.MkAbs(name + ".schema-view.xml")
+		ts.Check(os.WriteFile(view, junit.WithoutRootSkipped(doc), 0o644))
+		out, err := exec.Command("xmllint", "--noout", "--schema", ts.MkAbs("junit-10.xsd"), view).CombinedOutput()
+		os.Remove(view)
+		if err != nil {
+			ts.Fatalf("%s does not validate against junit-10.xsd: %v\n%s", name, err, out)
+		}
+	}
+}
 
 // labHolder carries a script's lab between its lab commands.
 type labHolder struct{ lab *lab.Lab }

@@ -125,7 +125,7 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 	first := inputs[0].reader.Meta
 	meta := report.Meta{
 		Version: portspecVersion(), Hostname: first.Hostname, Command: append([]string{"portspec", "merge"}, args...),
-		Tags: first.Tags, Files: first.Files, Digest: first.Digest, Start: first.Start,
+		Tags: first.Tags, Controls: first.Controls, Files: first.Files, Digest: first.Digest, Start: first.Start,
 	}
 	for _, in := range inputs {
 		if in.reader.Meta.Start.Before(meta.Start) {
@@ -208,12 +208,16 @@ func groupInputs(inputs []*input) ([]*vantageGroup, error) {
 			label = "(no vantage)"
 		}
 		tags := strings.Join(g.inputs[0].reader.Meta.Tags, ",")
+		controls := strings.Join(g.inputs[0].reader.Meta.Controls, ",")
 		seen := map[int]string{}
 		n := 0
 		for _, in := range g.inputs {
 			m := in.reader.Meta
 			if t := strings.Join(m.Tags, ","); t != tags {
 				return nil, fmt.Errorf("vantage %s: %s selected tags %q, %s tags %q", label, in.path, t, g.inputs[0].path, tags)
+			}
+			if c := strings.Join(m.Controls, ","); c != controls {
+				return nil, fmt.Errorf("vantage %s: %s selected controls %q, %s controls %q", label, in.path, c, g.inputs[0].path, controls)
 			}
 			if m.Shard == "" {
 				if len(g.inputs) > 1 {

@@ -21,6 +21,7 @@ const (
 	junitReport reportKind = iota + 1
 	logReport
 	jsonReport
+	codeQualityReport
 )
 
 // output is a report being written: to a file, whole or not at all, or to
@@ -35,6 +36,8 @@ type output struct {
 // reportFlags are the report flags of check and merge.
 type reportFlags struct {
 	junit, log, json string
+	codeQuality      string
+	annotations      string
 	quiet, verbose   bool
 }
 
@@ -42,6 +45,8 @@ func (f *reportFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.junit, "junit", "", "write a JUnit XML report to `file`")
 	fs.StringVar(&f.log, "log", "", "write a log of every resolution, try and verdict to `file`")
 	fs.StringVar(&f.json, "json", "", "write a JSON report to `file`")
+	fs.StringVar(&f.codeQuality, "codequality", "", "write a GitLab Code Quality report of the failures to `file`")
+	fs.StringVar(&f.annotations, "annotations", "auto", "CI annotations of the failures: github, gitlab, none, or auto (github under GITHUB_ACTIONS=true, gitlab under GITLAB_CI=true)")
 	fs.BoolVar(&f.quiet, "q", false, "print only failures and the summary")
 	fs.BoolVar(&f.verbose, "v", false, "print the evidence for passes too")
 }
@@ -51,7 +56,32 @@ func (f *reportFlags) check() error {
 	if f.quiet && f.verbose {
 		return errors.New("-q and -v exclude each other")
 	}
+	switch f.annotations {
+	case "auto", "github", "gitlab", "none":
+	default:
+		return fmt.Errorf("--annotations is github, gitlab, none or auto; got %q", f.annotations)
+	}
 	return nil
+}
+
+// gitlabCodeQuality is where the Code Quality report goes under GitLab
+// annotations when --codequality names no file: the name GitLab's
+// documentation gives the artifact.
+const gitlabCodeQuality = "gl-code-quality-report.json"
+
+// annotationMode is --annotations, with auto decided by the environment
+// the CI system sets.
+func (f *reportFlags) annotationMode() string {
+	if f.annotations != "auto" {
+		return f.annotations
+	}
+	switch {
+	case os.Getenv("GITHUB_ACTIONS") == "true":
+		return "github"
+	case os.Getenv("GITLAB_CI") == "true":
+		return "gitlab"
+	}
+	return "none"
 }
 
 // toStdout reports whether a report path means the standard output.
@@ -64,7 +94,13 @@ func toStdout(path string) bool { return path == "-" || path == "/dev/stdout" }
 // a progress counter on the terminal, the text report clears its line
 // before each write.
 func (f *reportFlags) openReports(stdout, stderr io.Writer, color string, protected []string, progress *report.Progress) (*session, int) {
-	wanted := []*output{{kind: junitReport, flag: "--junit", path: f.junit}, {kind: logReport, flag: "--log", path: f.log}, {kind: jsonReport, flag: "--json", path: f.json}}
+	mode := f.annotationMode()
+	codeQuality := f.codeQuality
+	if mode == "gitlab" && codeQuality == "" {
+		codeQuality = gitlabCodeQuality
+	}
+	wanted := []*output{{kind: junitReport, flag: "--junit", path: f.junit}, {kind: logReport, flag: "--log", path: f.log},
+		{kind: jsonReport, flag: "--json", path: f.json}, {kind: codeQualityReport, flag: "--codequality", path: codeQuality}}
 	var asked []*output
 	for _, o := range wanted {
 		if o.path != "" {
@@ -93,6 +129,17 @@ func (f *reportFlags) openReports(stdout, stderr io.Writer, color string, protec
 	if code != exitOK {
 		abortAll(outputs)
 		return nil, code
+	}
+	if mode == "github" {
+		// After the text, on its stream: the commands are read from the
+		// job's log.
+		gh, err := report.NewGitHub(textOut, os.Getenv("GITHUB_STEP_SUMMARY"))
+		if err != nil {
+			fmt.Fprintf(stderr, "portspec: %v\n", err)
+			abortAll(outputs)
+			return nil, exitIncomplete
+		}
+		reporters = append(reporters, gh)
 	}
 	if progress != nil {
 		reporters = append(reporters, progress)
@@ -188,6 +235,8 @@ func newReporters(stderr, textOut io.Writer, text report.TextOptions, outputs []
 			r, err = report.NewLog(o.buf)
 		case jsonReport:
 			r = report.NewJSON(o.buf)
+		case codeQualityReport:
+			r = report.NewCodeQuality(o.buf)
 		}
 		if err != nil {
 			fmt.Fprintf(stderr, "portspec: %v\n", err)

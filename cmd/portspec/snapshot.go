@@ -19,6 +19,7 @@ import (
 type snapshotFlags struct {
 	target, proto, list, portRange string
 	name, write                    string
+	others                         string
 	probe                          probeFlags
 }
 
@@ -29,6 +30,7 @@ func (f *snapshotFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.portRange, "r", "", "a `range` of ports, such as 1:1024 (the default)")
 	fs.StringVar(&f.name, "name", "", "the host block's `name` (default: the -n value)")
 	fs.StringVar(&f.write, "w", "", "write the spec to `file` instead of stdout")
+	fs.StringVar(&f.others, "others", "", "fold the ports in one `state` (listening, not_listening, filtered, blocked, or auto: the most common) into one \"others\" block; probes every port")
 	f.probe.register(fs)
 }
 
@@ -45,10 +47,17 @@ func runSnapshot(args []string, stdout, stderr io.Writer) int {
 	}
 	if f.list == "" && f.portRange == "" {
 		f.portRange = "1:1024"
+		if f.others != "" {
+			f.portRange = "1:65535"
+		}
 	}
 	protos, ports, err := queryTargets("snapshot", f.target, f.proto, "", f.list, f.portRange)
 	if err == nil {
 		err = f.probe.check()
+	}
+	var others verdict.State
+	if err == nil && f.others != "" {
+		others, err = othersState(f.others, ports)
 	}
 	if err != nil {
 		return usageError(stderr, fs, err)
@@ -103,6 +112,17 @@ func runSnapshot(args []string, stdout, stderr io.Writer) int {
 	}
 
 	hosts := snapshotHosts(f.name, f.target, addrs, found)
+	if f.others != "" {
+		for i, h := range hosts {
+			hosts[i].Others = map[verdict.Protocol]verdict.State{}
+			for proto, states := range h.States {
+				hosts[i].Others[proto] = others
+				if others == 0 {
+					hosts[i].Others[proto] = spec.MostCommon(states)
+				}
+			}
+		}
+	}
 	header := []string{
 		fmt.Sprintf("portspec snapshot of %s, taken %s by portspec %s.", f.target, time.Now().UTC().Format(time.RFC3339), portspecVersion()),
 		"portspec snapshot " + strings.Join(args, " "),
@@ -118,6 +138,30 @@ func runSnapshot(args []string, stdout, stderr io.Writer) int {
 		return exitIncomplete
 	}
 	return exitOK
+}
+
+// othersState reads --others: a state, or 0 for auto. An others block
+// stands for every port, so the snapshot must probe every port.
+func othersState(name string, ports []uint16) (verdict.State, error) {
+	var every [65536]bool
+	n := 0
+	for _, p := range ports {
+		if !every[p] {
+			every[p] = true
+			n++
+		}
+	}
+	if n != 65535 {
+		return 0, fmt.Errorf("--others writes a block for every port not listed, so the snapshot must probe all 65535: drop -o and -r, or give -r 1:65535")
+	}
+	if name == "auto" {
+		return 0, nil
+	}
+	state, ok := verdict.ParseState(name)
+	if !ok {
+		return 0, fmt.Errorf("--others is listening, not_listening, filtered, blocked or auto; got %q", name)
+	}
+	return state, nil
 }
 
 // snapshotHosts writes one host block for the name when all its addresses

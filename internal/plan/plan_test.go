@@ -127,7 +127,7 @@ func TestEverySignalDecodes(t *testing.T) {
 		res := runner.Result{Probe: runner.Probe{Addr: netip.MustParseAddr("198.18.0.2"), Proto: verdict.UDP, Port: 53},
 			Status: verdict.Filtered, Evidence: runner.Evidence{Signal: sig, ICMP: try.ICMP, Tries: []runner.Try{try}, Silence: runner.SilenceProven}}
 		c := spec.Check{Host: &spec.Host{Name: "mx"}, Addr: res.Probe.Addr, Protocol: spec.UDP, Port: 53, Expect: &spec.Expectation{State: spec.Blocked}}
-		r := CheckRecord(c, res, "")
+		r := CheckRecord(c, res, "", time.Now())
 		sum.Add(r)
 		j.Result(r)
 	}

@@ -21,6 +21,8 @@ type Flags struct {
 	PerHost      int
 	Rate         float64
 	ICMPInterval time.Duration
+	// Today is the day waivers are judged on (--today).
+	Today time.Time
 }
 
 // RunnerOptions are the run-wide options: each flag, else the settings

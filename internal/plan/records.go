@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/portspec/portspec/report"
 	"github.com/portspec/portspec/runner"
@@ -14,7 +15,7 @@ import (
 // Record judges a result against its check, and returns the record the
 // reports read. The check is forgotten: call it once a result.
 func (p *Plan) Record(res runner.Result) report.Record {
-	return CheckRecord(p.check(res.Probe.Ref, true), res, p.vantage)
+	return CheckRecord(p.check(res.Probe.Ref, true), res, p.vantage, p.flags.Today)
 }
 
 // Attempt is a try of a check's probe, as the log shows it.
@@ -23,10 +24,18 @@ func (p *Plan) Attempt(probe runner.Probe, t runner.Try) report.Attempt {
 	return report.Attempt{Host: c.Host.Name, Address: address(c), Protocol: c.Protocol.String(), Port: c.Port, Try: reportTry(t)}
 }
 
-// CheckRecord judges res against c, from vantage.
-func CheckRecord(c spec.Check, res runner.Result, vantage string) report.Record {
+// CheckRecord judges res against c, from vantage, on day today (for the
+// waivers).
+func CheckRecord(c spec.Check, res runner.Result, vantage string, today time.Time) report.Record {
 	rec := Found(c.Host.Name, res)
-	o := verdict.Judge(verdict.Expectation{State: c.Expect.State, Banner: c.Expect.Banner},
+	want := verdict.Expectation{State: c.Expect.State, Banner: c.Expect.Banner}
+	if w := c.Expect.Waiver; w != nil {
+		want.Waiver = &verdict.Waiver{Reason: w.Reason, Until: w.Until.Format(time.DateOnly), Expired: w.Expired(today)}
+		rec.Waiver = &report.Waiver{Reason: w.Reason, Until: want.Waiver.Until, Expired: want.Waiver.Expired}
+	}
+	meta := c.Metadata()
+	rec.Controls, rec.Owner, rec.Link = meta.Controls, meta.Owner, meta.Link
+	o := verdict.Judge(want,
 		verdict.Found{Status: res.Status, Err: res.Err, Skipped: res.Skipped, Reply: res.Evidence.Reply,
 			Probe: res.Evidence.Probe, Evidence: rec.Evidence.Summary()})
 	rec.Verdict, rec.Message, rec.Note = o.Verdict, o.Message, o.Note

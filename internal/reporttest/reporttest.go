@@ -68,6 +68,10 @@ func Records() []report.Record {
 	}
 	banner := block(spec.TCP, spec.Listening, 20)
 	banner.Banner = regexp.MustCompile("^220 ")
+	// A compliance control, and a waiver the run is within.
+	waived := block(spec.TCP, spec.Blocked, 14)
+	waived.Metadata = spec.Metadata{Controls: []string{"PCI-DSS 1.2.1"}, Owner: "netops", Link: "https://wiki.example.com/pci/1.2.1"}
+	waived.Waiver = &spec.Waiver{Reason: "legacy console, replacement tracked in SEC-142", Until: time.Date(2027, 1, 31, 0, 0, 0, 0, time.UTC)}
 	fromProfile := block(spec.TCP, spec.NotListening, 30)
 	fromProfile.Profile = mail.Name
 	described := block(spec.TCP, spec.Listening, 24)
@@ -105,6 +109,9 @@ func Records() []report.Record {
 			Status: verdict.ListeningOrFiltered, Start: at(4), Duration: 425 * time.Millisecond,
 			Evidence: runner.Evidence{Signal: runner.Silence, Probe: "SNMP v2c get sysDescr", Timeout: 212 * time.Millisecond,
 				Tries: []runner.Try{try(4, 212*time.Millisecond, runner.Silence), try(216, 212*time.Millisecond, runner.Silence)}}}},
+		{Check: spec.Check{Host: mx, Addr: mxAddr, Protocol: spec.TCP, Port: 23, Expect: waived}, Result: runner.Result{
+			Status: verdict.Listening, Start: at(4), Duration: 600 * time.Microsecond,
+			Evidence: runner.Evidence{Signal: runner.SynAck, Timeout: time.Second, Tries: []runner.Try{try(4, 550*time.Microsecond, runner.SynAck)}}}},
 		{Check: spec.Check{Host: www, Name: "www.example.com", ResolveErr: errors.New("lookup www.example.com: no such host"), Protocol: spec.TCP, Port: 443, Expect: block(spec.TCP, spec.Listening, 40)}, Result: runner.Result{
 			Status: verdict.Error, Err: errors.New("lookup www.example.com: no such host"), Start: at(0)}},
 		{Check: spec.Check{Host: db, Addr: netip.MustParseAddr("2001:db8::5"), Protocol: spec.TCP, Port: 5432, Expect: block(spec.TCP, spec.Listening, 50)}, Result: runner.Result{
@@ -119,7 +126,7 @@ func Records() []report.Record {
 		}
 		r.Check.Order = spec.Order{Unit: unit, Seq: seq}
 		seq++
-		out = append(out, plan.CheckRecord(r.Check, r.Result, ""))
+		out = append(out, plan.CheckRecord(r.Check, r.Result, "", Start))
 	}
 	return out
 }

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/portspec/portspec/internal/rundiff"
+)
+
+type diffFlags struct {
+	json, markdown bool
+}
+
+func (f *diffFlags) register(fs *flag.FlagSet) {
+	fs.BoolVar(&f.json, "json", false, "write the changes as JSON")
+	fs.BoolVar(&f.markdown, "markdown", false, "write the changes as Markdown, for a pull request comment")
+}
+
+// runDiff says what changed between two runs' JSON reports. Its exit codes
+// are ndiff's: 0 when no check newly fails, 1 when one does, 2 on bad
+// input.
+func runDiff(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("diff", stdout, stderr)
+	var f diffFlags
+	f.register(fs.FlagSet)
+	paths, err := parse(fs, args)
+	switch {
+	case err != nil:
+	case len(paths) != 2:
+		err = errors.New("name two JSON reports: the old run's, then the new run's")
+	case f.json && f.markdown:
+		err = errors.New("--json and --markdown exclude each other")
+	}
+	if err != nil {
+		return usageError(stderr, fs, err)
+	}
+	var inputs [2]rundiff.Input
+	for i, p := range paths {
+		file, err := os.Open(p)
+		if err != nil {
+			fmt.Fprintf(stderr, "portspec diff: %v\n", err)
+			return exitUsage
+		}
+		defer file.Close()
+		in := &input{path: p, file: file}
+		if err := in.open(); err != nil {
+			fmt.Fprintf(stderr, "portspec diff: refusing %s: %v\n", p, err)
+			return exitUsage
+		}
+		inputs[i] = rundiff.Input{Name: p, Reader: in.reader}
+	}
+	format := rundiff.Text
+	switch {
+	case f.json:
+		format = rundiff.JSON
+	case f.markdown:
+		format = rundiff.Markdown
+	}
+	out := bufio.NewWriterSize(stdout, 64<<10)
+	sum, err := rundiff.Run(inputs[0], inputs[1], out, format)
+	if err == nil {
+		err = out.Flush()
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "portspec diff: %v\n", err)
+		return exitUsage
+	}
+	if sum[rundiff.NewlyFailing] > 0 {
+		return exitFailed
+	}
+	return exitOK
+}

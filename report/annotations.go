@@ -1,0 +1,234 @@
+package report
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/portspec/portspec/internal/spool"
+	"github.com/portspec/portspec/verdict"
+)
+
+// SourcePlace splits a record's Source, "mail.hcl:22:3", into the file,
+// line and column; ok is false for a block with no place in a file of
+// the user's: none, or a built-in profile's.
+func SourcePlace(r Record) (file string, line, col int, ok bool) {
+	rest, colText, ok1 := cutLast(r.Source)
+	file, lineText, ok2 := cutLast(rest)
+	line, err1 := strconv.Atoi(lineText)
+	col, err2 := strconv.Atoi(colText)
+	if !ok1 || !ok2 || err1 != nil || err2 != nil || file == "" || strings.HasPrefix(file, "builtin/") {
+		return "", 0, 0, false
+	}
+	return file, line, col, true
+}
+
+func cutLast(s string) (string, string, bool) {
+	i := strings.LastIndexByte(s, ':')
+	if i < 0 {
+		return s, "", false
+	}
+	return s[:i], s[i+1:], true
+}
+
+// GitHub writes a GitHub Actions workflow command for every failed or
+// errored check, pointing at its block in the spec, so that the failure
+// shows on the pull request's diff of the policy; and, when StepSummary
+// names a file, appends a Markdown summary to it. The commands are
+// written at the end, after the text report they would otherwise cut.
+type GitHub struct {
+	ignoreEvents
+	w           io.Writer
+	stepSummary string
+	commands    *spool.Spool
+	failures    *spool.Spool
+	failed      int
+	meta        Meta
+	err         error
+}
+
+// NewGitHub returns a GitHub reporter writing commands to w and, when
+// stepSummary is not "", the summary to that file ($GITHUB_STEP_SUMMARY).
+func NewGitHub(w io.Writer, stepSummary string) (*GitHub, error) {
+	commands, err := spool.New()
+	if err != nil {
+		return nil, err
+	}
+	failures, err := spool.New()
+	if err != nil {
+		commands.Close()
+		return nil, err
+	}
+	return &GitHub{w: w, stepSummary: stepSummary, commands: commands, failures: failures}, nil
+}
+
+func (g *GitHub) Begin(m Meta) error {
+	g.meta = m
+	return nil
+}
+
+func (g *GitHub) Result(r Record) error {
+	if !r.Verdict.Failing() || g.err != nil {
+		return g.err
+	}
+	g.failed++
+	title := GroupName(r) + " " + CheckName(r)
+	props := "title=" + escapeProperty(title)
+	if file, line, col, ok := SourcePlace(r); ok {
+		props = fmt.Sprintf("file=%s,line=%d,col=%d,%s", escapeProperty(file), line, col, props)
+	}
+	message := r.Message
+	if message == "" {
+		message = "no verdict: the result was never judged"
+	}
+	_, g.err = fmt.Fprintf(g.commands, "::error %s::%s\n", props, escapeData(message))
+	if g.err == nil {
+		_, g.err = fmt.Fprintf(g.failures, "| %s | %s | %s | %s |\n", MarkdownCell(GroupName(r)), MarkdownCell(ControlledName(r)), MarkdownCell(r.Message), MarkdownCell(r.Source))
+	}
+	return g.err
+}
+
+func (g *GitHub) End(s Summary) error {
+	defer g.commands.Close()
+	defer g.failures.Close()
+	if g.err != nil {
+		return g.err
+	}
+	if err := g.commands.CopyTo(g.w); err != nil {
+		return err
+	}
+	if g.stepSummary == "" {
+		return nil
+	}
+	// The runner gives each step its own file to append to.
+	f, err := os.OpenFile(g.stepSummary, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return fmt.Errorf("GITHUB_STEP_SUMMARY: %v", err)
+	}
+	vantage := ""
+	if g.meta.Vantage != "" {
+		vantage = " from " + g.meta.Vantage
+	}
+	mark := "✅"
+	if s.Failed+s.Errors > 0 || s.Interrupted {
+		mark = "❌"
+	}
+	fmt.Fprintf(f, "### %s portspec%s: %s\n\ntook %s\n", mark, vantage, s.Line(), s.Took())
+	if g.failed > 0 {
+		fmt.Fprint(f, "\n| host | check | what happened | block |\n|---|---|---|---|\n")
+		err = g.failures.CopyTo(f)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// escapeData escapes a workflow command's message, as the actions
+// toolkit does.
+func escapeData(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
+}
+
+// escapeProperty escapes a workflow command's property value.
+func escapeProperty(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
+}
+
+// MarkdownCell escapes text for a Markdown table cell.
+func MarkdownCell(s string) string {
+	return strings.NewReplacer("|", `\|`, "\n", " ", "\r", " ").Replace(s)
+}
+
+// CodeQuality writes GitLab's Code Quality report: a JSON array with an
+// issue for every failed or errored check, at its block in the spec, so
+// that merge requests show it on the changed policy lines.
+type CodeQuality struct {
+	ignoreEvents
+	w   io.Writer
+	n   int
+	err error
+}
+
+// NewCodeQuality returns a Code Quality reporter writing to w.
+func NewCodeQuality(w io.Writer) *CodeQuality { return &CodeQuality{w: w} }
+
+func (c *CodeQuality) write(s string) {
+	if c.err == nil {
+		_, c.err = io.WriteString(c.w, s)
+	}
+}
+
+func (c *CodeQuality) Begin(Meta) error {
+	c.write("[")
+	return c.err
+}
+
+type codeQualityIssue struct {
+	Description string `json:"description"`
+	CheckName   string `json:"check_name"`
+	Fingerprint string `json:"fingerprint"`
+	Severity    string `json:"severity"`
+	Location    struct {
+		Path  string `json:"path"`
+		Lines struct {
+			Begin int `json:"begin"`
+		} `json:"lines"`
+	} `json:"location"`
+}
+
+func (c *CodeQuality) Result(r Record) error {
+	if !r.Verdict.Failing() {
+		return c.err
+	}
+	issue := codeQualityIssue{
+		Description: GroupName(r) + " " + ControlledName(r) + ": " + r.Message,
+		CheckName:   "portspec/" + r.Expected,
+		// Stable across runs of one policy, so GitLab tells new issues
+		// from old: the check's identity, not its evidence.
+		Fingerprint: fingerprint(r),
+		Severity:    "major",
+	}
+	if r.Verdict == verdict.Errored {
+		issue.Severity = "critical"
+	}
+	issue.Location.Path, issue.Location.Lines.Begin = "portspec", 1
+	if file, line, _, ok := SourcePlace(r); ok {
+		issue.Location.Path, issue.Location.Lines.Begin = file, line
+	}
+	b, err := json.Marshal(issue)
+	if err != nil {
+		return err
+	}
+	if c.n > 0 {
+		c.write(",")
+	}
+	c.write("\n  " + string(b))
+	c.n++
+	return c.err
+}
+
+func (c *CodeQuality) End(Summary) error {
+	if c.n > 0 {
+		c.write("\n")
+	}
+	c.write("]\n")
+	return c.err
+}
+
+var (
+	_ Reporter = (*GitHub)(nil)
+	_ Reporter = (*CodeQuality)(nil)
+)
+
+// fingerprint identifies a check across runs: vantage, host, address,
+// protocol, port and expectation.
+func fingerprint(r Record) string {
+	h := sha256.Sum256([]byte(strings.Join([]string{r.Vantage, r.Host, r.Address, r.Protocol, strconv.Itoa(int(r.Port)), r.Expected}, "\x00")))
+	return hex.EncodeToString(h[:16])
+}
