@@ -128,16 +128,8 @@ func appendRecord(b []byte, r *Record) []byte {
 	b = appendOptional(b, "profile", r.Profile)
 	b = appendOptional(b, "profile_description", r.ProfileDescription)
 	b = appendOptional(b, "host_description", r.HostDescription)
-	if len(r.Controls) > 0 {
-		b = append(b, `,"controls":[`...)
-		for i, c := range r.Controls {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendString(b, c)
-		}
-		b = append(b, ']')
-	}
+	b = appendStrings(b, "tags", r.Tags)
+	b = appendStrings(b, "controls", r.Controls)
 	b = appendOptional(b, "owner", r.Owner)
 	b = appendOptional(b, "link", r.Link)
 	if w := r.Waiver; w != nil {
@@ -216,6 +208,23 @@ func appendTry(b []byte, t *Try) []byte {
 		b = append(b, `,"proven":true`...)
 	}
 	return append(b, '}')
+}
+
+// appendStrings writes a list of strings, and nothing for an empty one.
+func appendStrings(b []byte, name string, values []string) []byte {
+	if len(values) == 0 {
+		return b
+	}
+	b = append(b, ',', '"')
+	b = append(b, name...)
+	b = append(b, `":[`...)
+	for i, v := range values {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, v)
+	}
+	return append(b, ']')
 }
 
 func appendOptional(b []byte, name, value string) []byte {

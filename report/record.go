@@ -40,6 +40,8 @@ type Record struct {
 	Profile            string          `json:"profile,omitempty"`
 	ProfileDescription string          `json:"profile_description,omitempty"`
 	HostDescription    string          `json:"host_description,omitempty"`
+	// Tags are the block's and its host's, for filtering.
+	Tags []string `json:"tags,omitempty"`
 	// Controls, Owner and Link are the block's compliance metadata: its
 	// own, else its host's, else its profile's.
 	Controls []string `json:"controls,omitempty"`

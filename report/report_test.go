@@ -189,7 +189,7 @@ func everyField() report.Record {
 		Expected: "filtered", Actual: "NOT LISTENING", Verdict: verdict.Fail,
 		Message: "expected filtered, got NOT LISTENING", Note: "a note", Error: "an error", Description: "the block",
 		Profile: "mail_server", ProfileDescription: "the profile", HostDescription: "the host",
-		Controls: []string{"PCI-DSS 1.2.1", "CIS 9.2"}, Owner: "netops", Link: "https://wiki.example.com/pci",
+		Tags: []string{"mail", "smoke"}, Controls: []string{"PCI-DSS 1.2.1", "CIS 9.2"}, Owner: "netops", Link: "https://wiki.example.com/pci",
 		Waiver: &report.Waiver{Reason: "SEC-142", Until: "2027-01-31", Expired: true}, Source: "mail.hcl:27:3",
 		Order: [3]int{1, 2, 3}, Started: start, DurationMS: 1234.567,
 		Evidence: &report.Evidence{Signal: "ICMP", ICMP: icmp, Probe: "NetBIOS node status request", ReplyHex: "5053",

@@ -121,6 +121,20 @@ func (c Check) ProfileDescription() string {
 	return ""
 }
 
+// Tags are the check's host's tags and its block's, each once.
+func (c Check) Tags() []string {
+	var tags []string
+	if c.Host != nil {
+		tags = append(tags, c.Host.Tags...)
+	}
+	for _, t := range c.Expect.Tags {
+		if !slices.Contains(tags, t) {
+			tags = append(tags, t)
+		}
+	}
+	return tags
+}
+
 // Metadata is the check's controls, owner and link, each the block's
 // own, else its host's, else its profile's.
 func (c Check) Metadata() Metadata {

@@ -35,6 +35,7 @@ func CheckRecord(c spec.Check, res runner.Result, vantage string, today time.Tim
 	}
 	meta := c.Metadata()
 	rec.Controls, rec.Owner, rec.Link = meta.Controls, meta.Owner, meta.Link
+	rec.Tags = c.Tags()
 	o := verdict.Judge(want,
 		verdict.Found{Status: res.Status, Err: res.Err, Skipped: res.Skipped, Reply: res.Evidence.Reply,
 			Probe: res.Evidence.Probe, Evidence: rec.Evidence.Summary()})

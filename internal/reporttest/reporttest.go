@@ -51,7 +51,7 @@ func block(proto spec.Protocol, state spec.State, line int) *spec.Expectation {
 // checks and runner results, judged and flattened by plan as a run does.
 func Records() []report.Record {
 	mail := &spec.Profile{Name: "mail_server", Description: "what every mail server offers"}
-	mx := &spec.Host{Name: "mx", Description: "the inbound relay", Profiles: []*spec.Profile{mail}}
+	mx := &spec.Host{Name: "mx", Description: "the inbound relay", Profiles: []*spec.Profile{mail}, Tags: []string{"mail"}}
 	www := &spec.Host{Name: "www"}
 	db := &spec.Host{Name: "db"}
 	mxAddr := netip.MustParseAddr("198.18.0.2")
