@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin/portspec
 GOFILES := $(shell find . -name '*.go' -not -path './.git/*')
 
-.PHONY: build test vet fmt-check demo lab bench clean
+.PHONY: build test vet fmt-check demo lab bench clean screenshot
 
 build:
 	$(GO) build -o $(BIN) ./cmd/portspec
@@ -25,6 +25,10 @@ test: vet fmt-check
 # The namespace lab as root, loopback listeners otherwise; reports in out/.
 demo: build
 	$(GO) run ./internal/lab/demo -portspec $(BIN)
+
+# The README's picture of the demo's HTML report (root, chromium).
+screenshot: build
+	$(GO) run ./internal/lab/demo -portspec $(BIN) -screenshot docs/report.png
 
 # Bring the lab up and keep it for hand checks, until Ctrl-C (root).
 lab: build

@@ -219,7 +219,7 @@ func TestEveryFieldIsSet(t *testing.T) {
 // back: the JSON reader must give back what the writer was given.
 func TestRecordRoundTrip(t *testing.T) {
 	want := everyField()
-	doc := jsonDoc(t, want)
+	doc := string(reporttest.JSON(t, want))
 	jr, err := report.OpenJSON(strings.NewReader(doc))
 	if err != nil {
 		t.Fatal(err)
@@ -234,23 +234,6 @@ func TestRecordRoundTrip(t *testing.T) {
 	if _, err := jr.End(); err != nil {
 		t.Error(err)
 	}
-}
-
-// jsonDoc is a whole JSON report of records.
-func jsonDoc(t *testing.T, records ...report.Record) string {
-	t.Helper()
-	var b bytes.Buffer
-	j := report.NewJSON(&b)
-	j.Begin(reporttest.Meta())
-	var sum report.Summary
-	for _, r := range records {
-		sum.Add(r)
-		if err := j.Result(r); err != nil {
-			t.Fatal(err)
-		}
-	}
-	j.End(sum)
-	return b.String()
 }
 
 // TestJSONRefusesUnknownWords: a word of the layout that this portspec
@@ -277,7 +260,7 @@ func TestJSONRefusesUnknownWords(t *testing.T) {
 		{"waiver date", `"until":"2027-01-31"`, `"until":"soon"`, `a waiver needs a reason and a date`},
 		{"waived without a waiver", `"waiver":{"reason":"legacy console, replacement tracked in SEC-142","until":"2027-01-31"},`, ``, `a waived verdict without its waiver`},
 	} {
-		doc := jsonDoc(t, good...)
+		doc := string(reporttest.JSON(t, good...))
 		bad := strings.Replace(doc, tc.from, tc.to, 1)
 		if bad == doc {
 			t.Fatalf("%s: %s is not in the report", tc.name, tc.from)
@@ -331,19 +314,8 @@ func TestJSONRoundTrip(t *testing.T) {
 
 // readAll reads a JSON report to its end, as merge checks an input.
 func readAll(doc string) (report.Tail, error) {
-	jr, err := report.OpenJSON(strings.NewReader(doc))
-	if err != nil {
-		return report.Tail{}, err
-	}
-	for {
-		_, ok, err := jr.Next()
-		if err != nil {
-			return report.Tail{}, err
-		}
-		if !ok {
-			return jr.End()
-		}
-	}
+	_, tail, err := reporttest.ReadAll([]byte(doc))
+	return tail, err
 }
 
 // TestJSONEndRefusesIncomplete: a report is whole or refused.
@@ -535,4 +507,99 @@ func feedRecords(t *testing.T, r report.Reporter, records []report.Record) {
 	if err := r.End(sum); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func TestHTMLGolden(t *testing.T) {
+	var b bytes.Buffer
+	h, err := report.NewHTML(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	feed(t, h, reporttest.Meta())
+	reporttest.Golden(t, "testdata/html.golden", b.Bytes(), *update)
+}
+
+// TestHTMLCaps: a run whose outcomes never collapse into ranges still
+// gives a page a browser opens: at most htmlMaxFailures failures in detail
+// and htmlMaxCells cells, each cap said on the page.
+func TestHTMLCaps(t *testing.T) {
+	page := htmlPage(t, func(add func(report.Record)) {
+		for i := range 100_000 {
+			r := report.Record{Host: "h", Address: fmt.Sprintf("198.18.%d.%d", i/25600, i/100%256), Protocol: "tcp", Port: uint16(1 + i%100),
+				Expected: "blocked", Actual: "FILTERED", Verdict: verdict.Pass, Source: "big.hcl:3:3"}
+			if i%2 == 1 {
+				r.Actual, r.Verdict, r.Message = "LISTENING", verdict.Fail, fmt.Sprintf("expected blocked, got LISTENING (%d)", i)
+			}
+			add(r)
+		}
+	})
+	if n := strings.Count(page, `<article class="failure`); n != 500 {
+		t.Errorf("%d failures in detail, want 500", n)
+	}
+	if n := strings.Count(page, `<li class="cell`); n > 20_000 || n < 19_000 {
+		t.Errorf("%d cells, want at most 20,000 and close to it", n)
+	}
+	for _, want := range []string{"49500 more failures are left out", "the report shows at most 20000 cells", "100 checks: 50 pass, 50 fail"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page does not say %q", want)
+		}
+	}
+	if len(page) > 20<<20 {
+		t.Errorf("the page is %d MB", len(page)>>20)
+	}
+	t.Logf("100,000 checks that never collapse: a %.1f MB page", float64(len(page))/(1<<20))
+}
+
+// TestHTMLMillion is bench scenario P5's shape, 254 addresses × 4096
+// ports, a million checks: 4 listening, 4 filtered and the rest closed an
+// address, with two addresses whose listener went away. The page must stay
+// a page.
+func TestHTMLMillion(t *testing.T) {
+	page := htmlPage(t, func(add func(report.Record)) {
+		for a := 1; a <= 254; a++ {
+			for p := 1; p <= 4096; p++ {
+				r := report.Record{Host: "scan", Address: fmt.Sprintf("198.18.2.%d", a), Protocol: "tcp", Port: uint16(p),
+					Expected: "not_listening", Actual: "NOT LISTENING", Verdict: verdict.Pass, Source: "scan.hcl:4:3"}
+				switch {
+				case p >= 3000 && p <= 3003:
+					r.Expected, r.Actual = "listening", "LISTENING"
+					if a%127 == 0 {
+						r.Actual, r.Verdict, r.Message = "NOT LISTENING", verdict.Fail, "expected listening, got NOT LISTENING (RST after 120µs)"
+					}
+				case p >= 3004 && p <= 3007:
+					r.Expected, r.Actual = "filtered", "FILTERED"
+				}
+				add(r)
+			}
+		}
+	})
+	if len(page) > 5<<20 {
+		t.Errorf("a million checks make a %d MB page", len(page)>>20)
+	}
+	if !strings.Contains(page, "4096 checks: 4092 pass, 4 fail") {
+		t.Error("no row says its counts")
+	}
+	t.Logf("a million checks (P5's shape): a %.2f MB page", float64(len(page))/(1<<20))
+}
+
+// htmlPage is the HTML report of the records each gives.
+func htmlPage(t *testing.T, each func(add func(report.Record))) string {
+	t.Helper()
+	var b bytes.Buffer
+	h, err := report.NewHTML(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Begin(reporttest.Meta())
+	var sum report.Summary
+	each(func(r report.Record) {
+		sum.Add(r)
+		if err := h.Result(r); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if err := h.End(sum); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
 }

@@ -22,6 +22,7 @@ const (
 	logReport
 	jsonReport
 	codeQualityReport
+	htmlReport
 )
 
 // output is a report being written: to a file, whole or not at all, or to
@@ -36,6 +37,7 @@ type output struct {
 // reportFlags are the report flags of check and merge.
 type reportFlags struct {
 	junit, log, json string
+	html             string
 	codeQuality      string
 	annotations      string
 	quiet, verbose   bool
@@ -45,6 +47,7 @@ func (f *reportFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.junit, "junit", "", "write a JUnit XML report to `file`")
 	fs.StringVar(&f.log, "log", "", "write a log of every resolution, try and verdict to `file`")
 	fs.StringVar(&f.json, "json", "", "write a JSON report to `file`")
+	fs.StringVar(&f.html, "html", "", "write a self-contained HTML report to `file`")
 	fs.StringVar(&f.codeQuality, "codequality", "", "write a GitLab Code Quality report of the failures to `file`")
 	fs.StringVar(&f.annotations, "annotations", "auto", "CI annotations of the failures: github, gitlab, none, or auto (github under GITHUB_ACTIONS=true, gitlab under GITLAB_CI=true)")
 	fs.BoolVar(&f.quiet, "q", false, "print only failures and the summary")
@@ -100,7 +103,8 @@ func (f *reportFlags) openReports(stdout, stderr io.Writer, color string, protec
 		codeQuality = gitlabCodeQuality
 	}
 	wanted := []*output{{kind: junitReport, flag: "--junit", path: f.junit}, {kind: logReport, flag: "--log", path: f.log},
-		{kind: jsonReport, flag: "--json", path: f.json}, {kind: codeQualityReport, flag: "--codequality", path: codeQuality}}
+		{kind: jsonReport, flag: "--json", path: f.json}, {kind: htmlReport, flag: "--html", path: f.html},
+		{kind: codeQualityReport, flag: "--codequality", path: codeQuality}}
 	var asked []*output
 	for _, o := range wanted {
 		if o.path != "" {
@@ -237,6 +241,8 @@ func newReporters(stderr, textOut io.Writer, text report.TextOptions, outputs []
 			r = report.NewJSON(o.buf)
 		case codeQualityReport:
 			r = report.NewCodeQuality(o.buf)
+		case htmlReport:
+			r, err = report.NewHTML(o.buf)
 		}
 		if err != nil {
 			fmt.Fprintf(stderr, "portspec: %v\n", err)

@@ -3,6 +3,7 @@
 package reporttest
 
 import (
+	"bytes"
 	"errors"
 	"github.com/portspec/portspec/internal/golden"
 	"net/netip"
@@ -136,4 +137,45 @@ func Records() []report.Record {
 func Golden(t *testing.T, path string, got []byte, update bool) {
 	t.Helper()
 	golden.Check(t, path, got, update)
+}
+
+// JSON is a whole JSON report of records, in the order given, with the
+// fixed metadata.
+func JSON(t testing.TB, records ...report.Record) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	j := report.NewJSON(&b)
+	j.Begin(Meta())
+	var sum report.Summary
+	for _, r := range records {
+		sum.Add(r)
+		if err := j.Result(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := j.End(sum); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// ReadAll reads a JSON report to its end, as merge checks an input, and
+// returns its records.
+func ReadAll(doc []byte) ([]report.Record, report.Tail, error) {
+	jr, err := report.OpenJSON(bytes.NewReader(doc))
+	if err != nil {
+		return nil, report.Tail{}, err
+	}
+	var records []report.Record
+	for {
+		r, ok, err := jr.Next()
+		if err != nil {
+			return records, report.Tail{}, err
+		}
+		if !ok {
+			tail, err := jr.End()
+			return records, tail, err
+		}
+		records = append(records, r)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/portspec/portspec/internal/reporttest"
 	"github.com/portspec/portspec/report"
 	"github.com/portspec/portspec/verdict"
 )
@@ -16,19 +17,10 @@ func rec(host string, port uint16, expected, actual string, v verdict.Verdict) r
 		Source: "p.hcl:1:1"}
 }
 
-// doc is a whole JSON report of records, in the order given.
+// doc opens a whole JSON report of records, in the order given.
 func doc(t *testing.T, records ...report.Record) *report.JSONReader {
 	t.Helper()
-	var b bytes.Buffer
-	j := report.NewJSON(&b)
-	j.Begin(report.Meta{Digest: "sha256:0"})
-	var sum report.Summary
-	for _, r := range records {
-		sum.Add(r)
-		j.Result(r)
-	}
-	j.End(sum)
-	jr, err := report.OpenJSON(&b)
+	jr, err := report.OpenJSON(bytes.NewReader(reporttest.JSON(t, records...)))
 	if err != nil {
 		t.Fatal(err)
 	}

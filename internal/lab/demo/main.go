@@ -4,6 +4,7 @@
 //
 //	go run ./internal/lab/demo -portspec bin/portspec        # the demo
 //	go run ./internal/lab/demo -portspec bin/portspec -hold  # keep the lab up for hand checks
+//	go run ./internal/lab/demo -portspec bin/portspec -screenshot docs/report.png  # the README's picture
 package main
 
 import (
@@ -33,6 +34,7 @@ const labRules = `table inet demo {
 func main() {
 	portspec := flag.String("portspec", "bin/portspec", "the portspec binary")
 	hold := flag.Bool("hold", false, "keep the lab up until interrupted, for hand checks")
+	shot := flag.String("screenshot", "", "then take a screenshot of the HTML report with headless Chromium, to this PNG `file`")
 	flag.Parse()
 	_, file, _, _ := runtime.Caller(0)
 	dir := filepath.Dir(file)
@@ -45,10 +47,33 @@ func main() {
 		fmt.Fprintln(os.Stderr, "demo:", err)
 		os.Exit(1)
 	}
+	if *shot != "" {
+		if err := takeScreenshot(*shot); err != nil {
+			fmt.Fprintln(os.Stderr, "demo:", err)
+			os.Exit(1)
+		}
+	}
+}
+
+// takeScreenshot is the README's picture of the demo's HTML report.
+func takeScreenshot(out string) error {
+	chromium, err := browser()
+	if err != nil {
+		return err
+	}
+	colours, err := screenshot(chromium, "out/report.html", out, 1100, 1400)
+	if err != nil {
+		return err
+	}
+	if colours < 8 {
+		return fmt.Errorf("the screenshot %s has %d colours: the page rendered blank", out, colours)
+	}
+	fmt.Printf("Screenshot of the HTML report: %s\n", out)
+	return nil
 }
 
 func run(portspec, dir string, hold bool) error {
-	args := []string{"check", "--color", "always", "--junit", "out/junit.xml", "--log", "out/portspec.log", "--json", "out/results.json"}
+	args := []string{"check", "--color", "always", "--junit", "out/junit.xml", "--log", "out/portspec.log", "--json", "out/results.json", "--html", "out/report.html"}
 	var cmd *exec.Cmd
 	if why := lab.Unavailable(); why != "" {
 		if hold {
@@ -94,9 +119,11 @@ func run(portspec, dir string, hold bool) error {
 	} else if err != nil {
 		return err
 	}
+	report, _ := filepath.Abs("out/report.html")
 	fmt.Printf("\nportspec exited %d. The failure is deliberate: the policy expects a port to\n"+
 		"listen that does not, as after a bad change. The reports are in\n"+
-		"out/junit.xml, out/portspec.log and out/results.json.\n", code)
+		"out/junit.xml, out/portspec.log and out/results.json; open the HTML report:\n\n"+
+		"  %s\n", code, report)
 	if code != 1 {
 		return fmt.Errorf("portspec check exited %d, want 1 for the deliberate failure", code)
 	}

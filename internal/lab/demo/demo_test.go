@@ -1,0 +1,78 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/portspec/portspec/internal/lab"
+)
+
+// TestDemoReportInBrowser runs the demo, as make demo does, and renders its
+// HTML report in headless Chromium: the DOM once the page's script has run
+// must hold the counts and a failure's evidence, and a screenshot of it
+// must not be blank (issue #12).
+func TestDemoReportInBrowser(t *testing.T) {
+	if why := lab.Unavailable(); why != "" {
+		if lab.Required() {
+			t.Fatalf("the lab is required in CI: %s", why)
+		}
+		t.Skipf("the demo's lab is unavailable: %s", why)
+	}
+	chromium, err := browser()
+	if err != nil {
+		if lab.Required() {
+			t.Fatalf("%v: .ci/run installs it", err)
+		}
+		t.Skip(err)
+	}
+	_, file, _, _ := runtime.Caller(0)
+	dir := filepath.Dir(file)
+	portspec := filepath.Join(t.TempDir(), "portspec")
+	build := exec.Command("go", "build", "-o", portspec, "./cmd/portspec")
+	build.Dir = filepath.Join(dir, "..", "..", "..")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	t.Chdir(t.TempDir())
+	if err := run(portspec, dir, false); err != nil {
+		t.Fatal(err)
+	}
+	dom, err := dumpDOM(chromium, "out/report.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`✗ 14 passed, 2 failed`,
+		`<nav class="filters" id="filters" aria-label="Filters">`, // the script ran
+		`Failures and errors (2)`,
+		`<p>expected listening, got FILTERED (no reply to 3 tries`,
+		`<dt>block</dt><dd>` + filepath.Join(dir, "lab.hcl") + `:10:3</dd>`,
+		`<td>silence after `,
+		`mail (198.18.1.2)<br><span class="note">8 checks: 7 pass, 1 fail</span>`,
+		`mail (2001:db8:2::2)<br><span class="note">8 checks: 7 pass, 1 fail</span>`,
+	} {
+		if !strings.Contains(dom, want) {
+			t.Errorf("the rendered report has no %q", want)
+		}
+	}
+	// The filters' count, which only the script writes: every item shown.
+	if m := regexp.MustCompile(`id="f-count" aria-live="polite">(\d+) of (\d+) shown<`).FindStringSubmatch(dom); m == nil || m[1] != m[2] || m[1] == "0" {
+		t.Errorf("the filters' count is %v", m)
+	}
+	shot := filepath.Join(t.TempDir(), "report.png")
+	colours, err := screenshot(chromium, "out/report.html", shot, 1100, 1400)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if colours < 8 {
+		t.Errorf("the screenshot has %d colours: the page rendered blank", colours)
+	}
+	if info, err := os.Stat(shot); err != nil || info.Size() < 10_000 {
+		t.Errorf("screenshot %v, %v", info, err)
+	}
+}

@@ -1,0 +1,297 @@
+package report
+
+import (
+	_ "embed"
+	"fmt"
+	"html/template"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/portspec/portspec/internal/human"
+	"github.com/portspec/portspec/internal/spool"
+)
+
+// The HTML report's caps: a million checks must still give a page a
+// browser opens. Past them the page says what it left out, and the JSON
+// report has it all.
+const (
+	htmlMaxFailures = 500
+	htmlMaxCells    = 20_000
+)
+
+//go:embed html.tmpl
+var htmlSource string
+
+var htmlTemplates = template.Must(template.New("html").Funcs(template.FuncMap{
+	"join":   strings.Join,
+	"inc":    func(i int) int { return i + 1 },
+	"symbol": htmlSymbol,
+}).Parse(htmlSource))
+
+// htmlSymbol is the symbol a verdict is shown with, besides its colour
+// and its word: colour alone says nothing to some readers.
+func htmlSymbol(v string) string {
+	switch v {
+	case "pass":
+		return "✓"
+	case "fail":
+		return "✗"
+	case "error":
+		return "!"
+	case "waived":
+		return "~"
+	case "skipped":
+		return "–"
+	}
+	return "?"
+}
+
+// HTML is one self-contained page: the failures first, with their
+// evidence, then every check in a matrix of hosts and port ranges, with
+// filters that a few lines of inline script drive and that the page does
+// without. It holds one host address's row at a time; the failures and
+// rows wait in spools until the summary, which heads the page, is known.
+type HTML struct {
+	ignoreEvents
+	w                      io.Writer
+	meta                   Meta
+	failures, rows         *spool.Spool
+	failureCount, detailed int
+	cells                  int // cells written so far
+	row                    *htmlRow
+	hosts, tags, controls  []string
+	err                    error
+}
+
+// NewHTML returns an HTML reporter writing to w.
+func NewHTML(w io.Writer) (*HTML, error) {
+	failures, err := spool.New()
+	if err != nil {
+		return nil, err
+	}
+	rows, err := spool.New()
+	if err != nil {
+		failures.Close()
+		return nil, err
+	}
+	return &HTML{w: w, failures: failures, rows: rows}, nil
+}
+
+func (h *HTML) Begin(m Meta) error {
+	h.meta = m
+	return nil
+}
+
+// htmlItem is a check, or a run of consecutive ports of one block with
+// the same outcome, as the page shows it.
+type htmlItem struct {
+	Verdict, Host, Group string
+	Protocol, Expected   string
+	Low, High            uint16
+	Actual, Message      string
+	Tags, Controls       []string
+	Facts                []htmlFact
+	Tries                []Try
+}
+
+type htmlFact struct{ Name, Value string }
+
+// Name is "tcp/25 listening", or "tcp/1-21 blocked" for a run.
+func (i htmlItem) Name() string {
+	ports := fmt.Sprint(i.Low)
+	if i.High != i.Low {
+		ports += fmt.Sprintf("-%d", i.High)
+	}
+	return fmt.Sprintf("%s/%s %s", i.Protocol, ports, i.Expected)
+}
+
+// Search is what the search box matches, lowercased.
+func (i htmlItem) Search() string {
+	return strings.ToLower(strings.Join([]string{i.Group, i.Name(), i.Actual, i.Message, i.Verdict}, " "))
+}
+
+// Title says a cell in full, for a pointer's hover.
+func (i htmlItem) Title() string {
+	if i.Message != "" {
+		return i.Message
+	}
+	return fmt.Sprintf("%s %s: %s, %s", i.Group, i.Name(), i.Shown(), i.Verdict)
+}
+
+// Shown is the actual state, or "not run".
+func (i htmlItem) Shown() string {
+	if i.Actual == "" {
+		return "not run"
+	}
+	return i.Actual
+}
+
+// extends reports whether r continues the run of cell i.
+func (i *htmlItem) extends(r Record, v string) bool {
+	return i.Protocol == r.Protocol && int(i.High)+1 == int(r.Port) && i.Expected == r.Expected && i.Verdict == v &&
+		i.Actual == r.Actual && i.Message == "" && r.Message == "" && slices.Equal(i.Tags, r.Tags) && slices.Equal(i.Controls, r.Controls)
+}
+
+type htmlRow struct {
+	Group, Host string
+	Cells       []htmlItem
+	counts      map[string]int
+	Capped      bool
+	Cap         int
+}
+
+// Counts says the row's verdicts: "65535 checks: 65534 pass, 1 fail".
+func (r *htmlRow) Counts() string {
+	total := 0
+	var parts []string
+	for _, v := range []string{"pass", "fail", "error", "waived", "skipped", "unknown"} {
+		if n := r.counts[v]; n > 0 {
+			total += n
+			parts = append(parts, fmt.Sprintf("%d %s", n, v))
+		}
+	}
+	return fmt.Sprintf("%d %s: %s", total, human.Plural(total, "check", "checks"), strings.Join(parts, ", "))
+}
+
+func addOnce(list []string, values ...string) []string {
+	for _, v := range values {
+		if !slices.Contains(list, v) {
+			list = append(list, v)
+		}
+	}
+	return list
+}
+
+func (h *HTML) Result(r Record) error {
+	if h.err != nil {
+		return h.err
+	}
+	v := r.Verdict.String()
+	item := htmlItem{Verdict: v, Host: r.Host, Group: GroupName(r), Protocol: r.Protocol, Expected: r.Expected,
+		Low: r.Port, High: r.Port, Actual: r.Actual, Tags: r.Tags, Controls: r.Controls}
+	h.hosts, h.tags, h.controls = addOnce(h.hosts, r.Host), addOnce(h.tags, r.Tags...), addOnce(h.controls, r.Controls...)
+	if r.Verdict.Failing() {
+		h.failureCount++
+		if h.detailed < htmlMaxFailures {
+			h.detailed++
+			detail := item
+			detail.Message, detail.Facts = r.Message, htmlFacts(r)
+			if r.Evidence != nil {
+				detail.Tries = r.Evidence.Tries
+			}
+			h.err = htmlTemplates.ExecuteTemplate(h.failures, "failure", detail)
+		}
+		item.Message = r.Message
+	}
+	if h.row == nil || h.row.Group != item.Group {
+		h.flushRow()
+		h.row = &htmlRow{Group: item.Group, Host: r.Host, counts: map[string]int{}, Cap: htmlMaxCells}
+	}
+	row := h.row
+	row.counts[v]++
+	switch {
+	case row.Capped:
+	case len(row.Cells) > 0 && row.Cells[len(row.Cells)-1].extends(r, v):
+		row.Cells[len(row.Cells)-1].High = r.Port
+	case h.cells+len(row.Cells) >= htmlMaxCells:
+		row.Capped, row.Cells = true, nil
+	default:
+		row.Cells = append(row.Cells, item)
+	}
+	return h.err
+}
+
+// htmlFacts is what a failure's card lists under its message.
+func htmlFacts(r Record) []htmlFact {
+	var facts []htmlFact
+	add := func(name, value string) {
+		if value != "" {
+			facts = append(facts, htmlFact{name, value})
+		}
+	}
+	if ev := r.Evidence; ev != nil {
+		add("evidence", ev.Summary())
+		add("sent", ev.Probe)
+		if ev.ICMP != nil {
+			add("ICMP", fmt.Sprintf("%s (type %d, code %d, from %s)", ev.ICMP.Text, ev.ICMP.Type, ev.ICMP.Code, ev.ICMP.From))
+		}
+		add("reply", ev.App)
+		if reply := ev.Reply(); len(reply) > 0 {
+			add("reply bytes", fmt.Sprintf("%q", reply))
+		}
+		add("silence", explainSilence(ev.Silence))
+	}
+	add("error", r.Error)
+	add("note", r.Note)
+	add("description", r.Description)
+	if r.ProfileDescription != "" {
+		add("profile", r.Profile+": "+r.ProfileDescription)
+	}
+	add("host", r.HostDescription)
+	add("controls", strings.Join(r.Controls, ", "))
+	add("owner", r.Owner)
+	add("link", r.Link)
+	if w := r.Waiver; w != nil {
+		add("waiver", fmt.Sprintf("until %s: %s", w.Until, w.Reason))
+	}
+	add("block", r.Source)
+	return facts
+}
+
+// flushRow writes the finished row.
+func (h *HTML) flushRow() {
+	if h.row == nil || h.err != nil {
+		return
+	}
+	h.cells += len(h.row.Cells)
+	h.err = htmlTemplates.ExecuteTemplate(h.rows, "row", h.row)
+	h.row = nil
+}
+
+func (h *HTML) End(s Summary) error {
+	defer h.failures.Close()
+	defer h.rows.Close()
+	h.flushRow()
+	if h.err != nil {
+		return h.err
+	}
+	head := struct {
+		Meta                            Meta
+		Line, Took, Started             string
+		Failing                         bool
+		Failures                        int
+		Verdicts, Hosts, Tags, Controls []string
+	}{h.meta, s.Line(), s.Took(), h.meta.Start.UTC().Format(time.RFC3339), s.Failed+s.Errors > 0 || s.Interrupted, h.failureCount,
+		[]string{"pass", "fail", "error", "waived", "skipped"}, h.hosts, h.tags, h.controls}
+	if s.Interrupted {
+		head.Line += " (interrupted)"
+	}
+	ew := &errorWriter{w: h.w}
+	ew.do(func(w io.Writer) error { return htmlTemplates.ExecuteTemplate(w, "head", head) })
+	ew.do(h.failures.CopyTo)
+	if left := h.failureCount - h.detailed; left > 0 {
+		ew.do(func(w io.Writer) error {
+			_, err := fmt.Fprintf(w, "<p class=\"capped\">%d more failures are left out: the report details at most %d. The JSON report and the log have every one.</p>\n", left, htmlMaxFailures)
+			return err
+		})
+	}
+	ew.do(func(w io.Writer) error { return htmlTemplates.ExecuteTemplate(w, "matrix", nil) })
+	ew.do(h.rows.CopyTo)
+	ew.do(func(w io.Writer) error { return htmlTemplates.ExecuteTemplate(w, "tail", nil) })
+	return ew.err
+}
+
+type errorWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errorWriter) do(f func(io.Writer) error) {
+	if e.err == nil {
+		e.err = f(e.w)
+	}
+}
+
+var _ Reporter = (*HTML)(nil)
