@@ -14,5 +14,6 @@ func WithoutRootSkipped(doc []byte) []byte {
 	if loc == nil {
 		return doc
 	}
-	return append(append(append([]byte(nil), doc[:loc[3]]...)), doc[loc[1]:]...)
+	out := append([]byte(nil), doc[:loc[3]]...)
+	return append(out, doc[loc[1]:]...)
 }

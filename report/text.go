@@ -114,7 +114,7 @@ func (t *Text) Result(r Record) error {
 	}
 	state, took := r.Actual, Duration(r.Duration())
 	if r.Verdict == verdict.Skipped {
-		state, took = "not run", "interrupted"
+		state, took = "not run", "skipped"
 	}
 	t.printf(c, "  %s %-24s %s", mark, CheckName(r), state)
 	t.printf(t.faint, "  %s\n", took)

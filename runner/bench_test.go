@@ -30,7 +30,7 @@ func BenchmarkSchedulerLoopback(b *testing.B) {
 			// High ports, in the range a loopback listener is least
 			// likely to hold.
 			for p := 60000; p < 60000+ports; p++ {
-				if !yield(Probe{Addr: lo, Proto: verdict.TCP, Port: uint16(p), Opts: ProbeOptions{ProveSilence: true}}) {
+				if !yield(Probe{Addr: lo, Proto: verdict.TCP, Port: uint16(p), Opts: &ProbeOptions{ProveSilence: true}}) {
 					return
 				}
 			}

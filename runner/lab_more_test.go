@@ -271,7 +271,7 @@ func TestLabBoundedResources(t *testing.T) {
 	err = New(Options{Socket: l.Socket, Concurrency: concurrency}).Run(context.Background(), func(yield func(Probe) bool) {
 		for _, a := range addrs {
 			for p := 1; p <= 256; p++ {
-				if !yield(Probe{Addr: a, Proto: verdict.TCP, Port: uint16(p), Opts: ProbeOptions{Timeout: 50 * time.Millisecond}}) {
+				if !yield(Probe{Addr: a, Proto: verdict.TCP, Port: uint16(p), Opts: &ProbeOptions{Timeout: 50 * time.Millisecond}}) {
 					return
 				}
 			}

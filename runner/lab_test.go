@@ -107,7 +107,7 @@ func must(t testing.TB, err error) {
 // labProbe is a probe of the lab's server, whose two addresses are one
 // machine with one ICMP budget.
 func labProbe(addr netip.Addr, proto verdict.Protocol, port uint16, opts ProbeOptions) Probe {
-	return Probe{Addr: addr, Proto: proto, Port: port, Opts: opts, Group: "host server"}
+	return Probe{Addr: addr, Proto: proto, Port: port, Opts: &opts, Group: "host server"}
 }
 
 // portProbes probes ports from to to of addr, each with opts.

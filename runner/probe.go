@@ -12,7 +12,7 @@ import (
 const replyKept = 64
 
 func (r *Runner) source(p Probe) netip.AddrPort {
-	return netip.AddrPortFrom(r.opts.SourceAddr, p.Opts.SourcePort)
+	return netip.AddrPortFrom(r.opts.SourceAddr, p.options().SourcePort)
 }
 
 // probing is one check being probed: its result so far and what its tries
@@ -41,7 +41,7 @@ func (r *Runner) probe(ctx context.Context, c Probe, h *host, deliver func(Resul
 	ev := &p.res.Evidence
 	var sock *udpSocket
 	if p.udp {
-		ev.Probe, p.payload, p.describe = udpPayload(c.Port, c.Opts.Payload, c.Opts.Community)
+		ev.Probe, p.payload, p.describe = udpPayload(c.Port, c.options().Payload, c.options().Community)
 		var err error
 		if sock, err = openUDP(r.opts.Socket, p.target, r.source(c)); err != nil {
 			deliver(r.finish(p.res, Try{Start: p.res.Start, Signal: Local, Err: err}))
@@ -77,7 +77,7 @@ func (r *Runner) probe(ctx context.Context, c Probe, h *host, deliver func(Resul
 		}
 	}
 	last := ev.Tries[len(ev.Tries)-1]
-	if !c.Opts.ProveSilence {
+	if !c.options().ProveSilence {
 		p.res.Evidence.Silence = SilenceUnproven
 		deliver(r.finish(p.res, last))
 		return
@@ -115,7 +115,7 @@ func (r *Runner) try(ctx context.Context, p *probing, sock *udpSocket, confirm b
 	if r.limiter != nil && r.limiter.Wait(ctx) != nil {
 		return Try{}, ticket{}, false
 	}
-	timeout, early := c.Opts.Timeout, false
+	timeout, early := c.options().Timeout, false
 	if timeout == 0 {
 		timeout, early = h.timeout()
 	}
@@ -139,7 +139,7 @@ func (r *Runner) try(ctx context.Context, p *probing, sock *udpSocket, confirm b
 		}
 	} else {
 		var conn *probeSocket
-		out, conn = tcpTry(ctx, r.opts.Socket, p.target, r.source(c), timeout, c.Opts.ReadBanner, watch)
+		out, conn = tcpTry(ctx, r.opts.Socket, p.target, r.source(c), timeout, c.options().ReadBanner, watch)
 		if conn != nil {
 			ev.Reply = readBanner(ctx, conn, timeout)
 			conn.closeWithReset()

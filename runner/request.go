@@ -14,7 +14,10 @@ type Probe struct {
 	Addr  netip.Addr
 	Proto verdict.Protocol
 	Port  uint16
-	Opts  ProbeOptions
+	// Opts are shared by every probe of a block, so a million probes
+	// carry one pointer each rather than a copy; nil is the defaults.
+	// The runner never changes them.
+	Opts *ProbeOptions
 	// Group names the machine whose ICMP error budget answers for Addr:
 	// probes with one Group share one budget, as a dual-stack host's two
 	// addresses do. "" is the address alone.
@@ -52,10 +55,20 @@ type ProbeOptions struct {
 	ProveSilence bool
 }
 
+var defaultOptions ProbeOptions
+
+// options are the probe's options, the defaults for nil.
+func (p Probe) options() *ProbeOptions {
+	if p.Opts == nil {
+		return &defaultOptions
+	}
+	return p.Opts
+}
+
 // tries is how many silent tries make a silence.
 func (p Probe) tries() int {
-	if p.Opts.Tries > 0 {
-		return p.Opts.Tries
+	if t := p.options().Tries; t > 0 {
+		return t
 	}
 	if p.Proto == verdict.UDP {
 		return DefaultUDPTries

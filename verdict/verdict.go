@@ -63,8 +63,9 @@ type Found struct {
 	Reply []byte
 	// Probe names the UDP request sent, for the hint to a silent port.
 	Probe string
-	// Evidence sums the tries up in a line, for a failure's message.
-	Evidence string
+	// Evidence sums the tries up in a line, for a failure's message: a
+	// function, since only a failure needs it.
+	Evidence func() string
 }
 
 // Expectation is what a check wants of a port.
@@ -164,6 +165,10 @@ func judge(want Expectation, got Found) Outcome {
 		return o
 	}
 	o.Verdict = Fail
-	o.Message = fmt.Sprintf("expected %s, got %s (%s)", want.State, got.Status, got.Evidence)
+	evidence := "no evidence"
+	if got.Evidence != nil {
+		evidence = got.Evidence()
+	}
+	o.Message = fmt.Sprintf("expected %s, got %s (%s)", want.State, got.Status, evidence)
 	return o
 }

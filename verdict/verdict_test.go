@@ -18,7 +18,7 @@ func TestJudgeTable(t *testing.T) {
 	}
 	for state, row := range want {
 		for i, st := range statuses {
-			o := Judge(Expectation{State: state}, Found{Status: st, Probe: "empty datagram", Evidence: "no reply to 3 tries, 212ms timeout"})
+			o := Judge(Expectation{State: state}, Found{Status: st, Probe: "empty datagram", Evidence: text("no reply to 3 tries, 212ms timeout")})
 			if o.Verdict != row[i] {
 				t.Errorf("expected %s, found %s: %s, want %s", state, st, o.Verdict, row[i])
 			}
@@ -35,7 +35,7 @@ func TestJudgeTable(t *testing.T) {
 }
 
 func TestJudgeNotesAndBanner(t *testing.T) {
-	silence := Found{Status: ListeningOrFiltered, Probe: "empty datagram", Evidence: "no reply to 2 tries, 1s timeout"}
+	silence := Found{Status: ListeningOrFiltered, Probe: "empty datagram", Evidence: text("no reply to 2 tries, 1s timeout")}
 	if o := Judge(Expectation{State: ExpectFiltered}, silence); o.Note != "or a silent listener" {
 		t.Errorf("filtered vs silence: note %q", o.Note)
 	}
@@ -156,16 +156,16 @@ func TestMappings(t *testing.T) {
 // not fail the run; an expired one fails it and says so; a pass that still
 // has a waiver says it is no longer needed; an error is never waived.
 func TestWaivers(t *testing.T) {
-	closed := Found{Status: NotListening, Evidence: "RST after 1ms"}
+	closed := Found{Status: NotListening, Evidence: text("RST after 1ms")}
 	waiver := &Waiver{Reason: "legacy console, SEC-142", Until: "2027-01-31"}
-	o := Judge(Expectation{State: ExpectBlocked, Waiver: waiver}, Found{Status: Listening, Evidence: "SYN-ACK after 1ms"})
+	o := Judge(Expectation{State: ExpectBlocked, Waiver: waiver}, Found{Status: Listening, Evidence: text("SYN-ACK after 1ms")})
 	if o.Verdict != Waived || o.Verdict.Failing() || o.Note != "waived until 2027-01-31: legacy console, SEC-142" ||
 		o.Message != "expected blocked, got LISTENING (SYN-ACK after 1ms)" {
 		t.Errorf("unexpired: %+v", o)
 	}
 	expired := *waiver
 	expired.Expired = true
-	o = Judge(Expectation{State: ExpectBlocked, Waiver: &expired}, Found{Status: Listening, Evidence: "SYN-ACK after 1ms"})
+	o = Judge(Expectation{State: ExpectBlocked, Waiver: &expired}, Found{Status: Listening, Evidence: text("SYN-ACK after 1ms")})
 	if o.Verdict != Fail || !strings.HasSuffix(o.Message, "; waiver expired 2027-01-31") {
 		t.Errorf("expired: %+v", o)
 	}
@@ -178,3 +178,6 @@ func TestWaivers(t *testing.T) {
 		t.Errorf("an error was waived: %+v", o)
 	}
 }
+
+// text is an Evidence function that says s.
+func text(s string) func() string { return func() string { return s } }

@@ -160,9 +160,10 @@ func (u *untilGone) Write(b []byte) (int, error) {
 // protocols together, as PortQry does; otherwise each protocol's ports
 // come together.
 func adHocProbes(name string, addrs []netip.Addr, protos []verdict.Protocol, ports []uint16, portMajor bool, opts runner.ProbeOptions) iter.Seq[runner.Probe] {
+	group := "host " + name
 	return func(yield func(runner.Probe) bool) {
 		probe := func(a netip.Addr, p verdict.Protocol, port uint16) bool {
-			return yield(runner.Probe{Addr: a, Proto: p, Port: port, Opts: opts, Group: "host " + name})
+			return yield(runner.Probe{Addr: a, Proto: p, Port: port, Opts: &opts, Group: group})
 		}
 		for _, a := range addrs {
 			if portMajor {

@@ -73,16 +73,27 @@ func budgetGroup(c spec.Check) string {
 type Plan struct {
 	flags    Flags
 	settings spec.Settings
-	vantage  string
+	records  recorder
 
+	// options and groups are shared by the probes of a block and of a
+	// unit, made once each.
+	options   map[*spec.Expectation]*runner.ProbeOptions
+	lastUnit  int
+	lastGroup string
+
+	// inFlight are the checks whose results are not out yet, in order:
+	// results come out in the order of the probes, so the oldest is at
+	// the head, and Ref - head is a check's place.
 	mu       sync.Mutex
 	next     int
-	inFlight map[int]spec.Check // by Ref, until its result is out
+	head     int
+	inFlight []spec.Check
 }
 
 // New plans a run of a spec with settings s, from vantage (--from, or "").
 func New(f Flags, s spec.Settings, vantage string) *Plan {
-	return &Plan{flags: f, settings: s, vantage: vantage, inFlight: map[int]spec.Check{}}
+	return &Plan{flags: f, settings: s, records: recorder{vantage: vantage, today: f.Today},
+		options: map[*spec.Expectation]*runner.ProbeOptions{}, lastUnit: -1}
 }
 
 // Probes turns checks into probes, one a check, in order. A check whose
@@ -94,10 +105,19 @@ func (p *Plan) Probes(checks iter.Seq[spec.Check]) iter.Seq[runner.Probe] {
 			p.mu.Lock()
 			ref := p.next
 			p.next++
-			p.inFlight[ref] = c
+			p.inFlight = append(p.inFlight, c)
 			p.mu.Unlock()
+			opts, ok := p.options[c.Expect]
+			if !ok {
+				o := ProbeOptions(c, p.flags, p.settings)
+				opts = &o
+				p.options[c.Expect] = opts
+			}
+			if c.Order.Unit != p.lastUnit {
+				p.lastUnit, p.lastGroup = c.Order.Unit, budgetGroup(c)
+			}
 			probe := runner.Probe{Addr: c.Addr, Proto: c.Protocol, Port: c.Port, Ref: ref,
-				Opts: ProbeOptions(c, p.flags, p.settings), Group: budgetGroup(c), Unresolved: c.ResolveErr}
+				Opts: opts, Group: p.lastGroup, Unresolved: c.ResolveErr}
 			if !yield(probe) {
 				return
 			}
@@ -105,17 +125,25 @@ func (p *Plan) Probes(checks iter.Seq[spec.Check]) iter.Seq[runner.Probe] {
 	}
 }
 
-// check finds the check of a probe; done forgets it, once its result is
-// out.
+// check finds the check of a probe; done forgets it, which must be in
+// order, once its result is out.
 func (p *Plan) check(ref int, done bool) spec.Check {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	c, ok := p.inFlight[ref]
-	if !ok {
+	i := ref - p.head
+	if i < 0 || i >= len(p.inFlight) {
 		panic(fmt.Sprintf("plan: no check for probe %d", ref))
 	}
+	c := p.inFlight[i]
 	if done {
-		delete(p.inFlight, ref)
+		if i != 0 {
+			panic(fmt.Sprintf("plan: result %d out of order, %d expected", ref, p.head))
+		}
+		// The array's head is let go as the slice moves on: append
+		// moves the live checks to a new one when the tail runs out.
+		p.inFlight[0] = spec.Check{}
+		p.inFlight = p.inFlight[1:]
+		p.head++
 	}
 	return c
 }

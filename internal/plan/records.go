@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math"
+	"net/netip"
 	"time"
 
 	"github.com/portspec/portspec/report"
@@ -15,7 +16,7 @@ import (
 // Record judges a result against its check, and returns the record the
 // reports read. The check is forgotten: call it once a result.
 func (p *Plan) Record(res runner.Result) report.Record {
-	return CheckRecord(p.check(res.Probe.Ref, true), res, p.vantage, p.flags.Today)
+	return p.records.record(p.check(res.Probe.Ref, true), res)
 }
 
 // Attempt is a try of a check's probe, as the log shows it.
@@ -27,7 +28,49 @@ func (p *Plan) Attempt(probe runner.Probe, t runner.Try) report.Attempt {
 // CheckRecord judges res against c, from vantage, on day today (for the
 // waivers).
 func CheckRecord(c spec.Check, res runner.Result, vantage string, today time.Time) report.Record {
-	rec := Found(c.Host.Name, res)
+	return (&recorder{vantage: vantage, today: today}).record(c, res)
+}
+
+// recorder turns a run's results into records. It keeps the text that
+// many records share, a block's place and an address, rather than make it
+// again for each of a million checks.
+type recorder struct {
+	vantage string
+	today   time.Time
+
+	sources  map[*spec.Expectation]string
+	lastAddr netip.Addr
+	lastText string
+}
+
+func (r *recorder) source(e *spec.Expectation) string {
+	if s, ok := r.sources[e]; ok {
+		return s
+	}
+	var s string
+	if rng := e.DeclRange; rng.Filename != "" {
+		s = fmt.Sprintf("%s:%d:%d", rng.Filename, rng.Start.Line, rng.Start.Column)
+	}
+	if r.sources == nil {
+		r.sources = map[*spec.Expectation]string{}
+	}
+	r.sources[e] = s
+	return s
+}
+
+func (r *recorder) address(c spec.Check) string {
+	if !c.Addr.IsValid() {
+		return c.Name
+	}
+	if c.Addr != r.lastAddr {
+		r.lastAddr, r.lastText = c.Addr, c.Addr.String()
+	}
+	return r.lastText
+}
+
+func (r *recorder) record(c spec.Check, res runner.Result) report.Record {
+	rec := found(c.Host.Name, r.address(c), res)
+	today := r.today
 	want := verdict.Expectation{State: c.Expect.State, Banner: c.Expect.Banner}
 	if w := c.Expect.Waiver; w != nil {
 		want.Waiver = &verdict.Waiver{Reason: w.Reason, Until: w.Until.Format(time.DateOnly), Expired: w.Expired(today)}
@@ -38,16 +81,14 @@ func CheckRecord(c spec.Check, res runner.Result, vantage string, today time.Tim
 	rec.Tags = c.Tags()
 	o := verdict.Judge(want,
 		verdict.Found{Status: res.Status, Err: res.Err, Skipped: res.Skipped, Reply: res.Evidence.Reply,
-			Probe: res.Evidence.Probe, Evidence: rec.Evidence.Summary()})
+			Probe: res.Evidence.Probe, Evidence: rec.Evidence.Summary})
 	rec.Verdict, rec.Message, rec.Note = o.Verdict, o.Message, o.Note
-	rec.Vantage, rec.Name, rec.Address = vantage, c.Name, address(c)
+	rec.Vantage, rec.Name = r.vantage, c.Name
 	rec.Protocol, rec.Port = c.Protocol.String(), c.Port
 	rec.Expected = c.Expect.State.String()
 	rec.Description, rec.Profile = c.Expect.Description, c.Expect.Profile
 	rec.ProfileDescription, rec.HostDescription = c.ProfileDescription(), c.HostDescription()
-	if r := c.Range(); r.Filename != "" {
-		rec.Source = fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
-	}
+	rec.Source = r.source(c.Expect)
 	rec.Order = [3]int{c.Order.Unit, c.Order.Address, c.Order.Seq}
 	return rec
 }
@@ -56,7 +97,11 @@ func CheckRecord(c spec.Check, res runner.Result, vantage string, today time.Tim
 // for query and snapshot: its verdict is Skipped for a probe that never
 // ran, and Unknown otherwise.
 func Found(host string, res runner.Result) report.Record {
-	rec := report.Record{Host: host, Address: res.Probe.Addr.String(), Protocol: res.Probe.Proto.String(), Port: res.Probe.Port,
+	return found(host, res.Probe.Addr.String(), res)
+}
+
+func found(host, address string, res runner.Result) report.Record {
+	rec := report.Record{Host: host, Address: address, Protocol: res.Probe.Proto.String(), Port: res.Probe.Port,
 		Actual: res.Status.String(), Started: res.Start, DurationMS: report.MS(res.Duration)}
 	switch {
 	case res.Skipped:
