@@ -83,11 +83,21 @@ type Plan struct {
 
 	// inFlight are the checks whose results are not out yet, in order:
 	// results come out in the order of the probes, so the oldest is at
-	// the head, and Ref - head is a check's place.
+	// the head, and Ref - head is a check's place. Each keeps only what
+	// its probe does not carry: the runner's window holds tens of
+	// thousands.
 	mu       sync.Mutex
 	next     int
 	head     int
-	inFlight []spec.Check
+	inFlight []pending
+}
+
+// pending is what a check's probe does not carry.
+type pending struct {
+	host   *spec.Host
+	expect *spec.Expectation
+	name   string
+	order  spec.Order
 }
 
 // New plans a run of a spec with settings s, from vantage (--from, or "").
@@ -105,7 +115,7 @@ func (p *Plan) Probes(checks iter.Seq[spec.Check]) iter.Seq[runner.Probe] {
 			p.mu.Lock()
 			ref := p.next
 			p.next++
-			p.inFlight = append(p.inFlight, c)
+			p.inFlight = append(p.inFlight, pending{c.Host, c.Expect, c.Name, c.Order})
 			p.mu.Unlock()
 			opts, ok := p.options[c.Expect]
 			if !ok {
@@ -127,21 +137,23 @@ func (p *Plan) Probes(checks iter.Seq[spec.Check]) iter.Seq[runner.Probe] {
 
 // check finds the check of a probe; done forgets it, which must be in
 // order, once its result is out.
-func (p *Plan) check(ref int, done bool) spec.Check {
+func (p *Plan) check(probe runner.Probe, done bool) spec.Check {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	i := ref - p.head
+	i := probe.Ref - p.head
 	if i < 0 || i >= len(p.inFlight) {
-		panic(fmt.Sprintf("plan: no check for probe %d", ref))
+		panic(fmt.Sprintf("plan: no check for probe %d", probe.Ref))
 	}
-	c := p.inFlight[i]
+	in := p.inFlight[i]
+	c := spec.Check{Host: in.host, Addr: probe.Addr, Name: in.name, ResolveErr: probe.Unresolved,
+		Protocol: probe.Proto, Port: probe.Port, Expect: in.expect, Order: in.order}
 	if done {
 		if i != 0 {
-			panic(fmt.Sprintf("plan: result %d out of order, %d expected", ref, p.head))
+			panic(fmt.Sprintf("plan: result %d out of order, %d expected", probe.Ref, p.head))
 		}
 		// The array's head is let go as the slice moves on: append
 		// moves the live checks to a new one when the tail runs out.
-		p.inFlight[0] = spec.Check{}
+		p.inFlight[0] = pending{}
 		p.inFlight = p.inFlight[1:]
 		p.head++
 	}

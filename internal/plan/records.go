@@ -16,12 +16,12 @@ import (
 // Record judges a result against its check, and returns the record the
 // reports read. The check is forgotten: call it once a result.
 func (p *Plan) Record(res runner.Result) report.Record {
-	return p.records.record(p.check(res.Probe.Ref, true), res)
+	return p.records.record(p.check(res.Probe, true), res)
 }
 
 // Attempt is a try of a check's probe, as the log shows it.
 func (p *Plan) Attempt(probe runner.Probe, t runner.Try) report.Attempt {
-	c := p.check(probe.Ref, false)
+	c := p.check(probe, false)
 	return report.Attempt{Host: c.Host.Name, Address: address(c), Protocol: c.Protocol.String(), Port: c.Port, Try: reportTry(t)}
 }
 
