@@ -460,7 +460,7 @@ func TestCIAnnotations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	feedRecords(t, gh, records)
+	reporttest.Feed(t, gh, records)
 	lines := strings.Split(strings.TrimSpace(commands.String()), "\n")
 	if len(lines) != 6 {
 		t.Fatalf("%d commands for 6 failing checks:\n%s", len(lines), commands.String())
@@ -475,7 +475,7 @@ func TestCIAnnotations(t *testing.T) {
 		}
 	}
 	var cq bytes.Buffer
-	feedRecords(t, report.NewCodeQuality(&cq), records)
+	reporttest.Feed(t, report.NewCodeQuality(&cq), records)
 	var issues []struct {
 		Description, Fingerprint, Severity string
 		Location                           struct {
@@ -491,21 +491,6 @@ func TestCIAnnotations(t *testing.T) {
 	}
 	if issues[0].Fingerprint != issues[4].Fingerprint || issues[0].Fingerprint == issues[1].Fingerprint {
 		t.Error("a fingerprint is not the check's identity")
-	}
-}
-
-func feedRecords(t *testing.T, r report.Reporter, records []report.Record) {
-	t.Helper()
-	r.Begin(reporttest.Meta())
-	var sum report.Summary
-	for _, rec := range records {
-		sum.Add(rec)
-		if err := r.Result(rec); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := r.End(sum); err != nil {
-		t.Fatal(err)
 	}
 }
 

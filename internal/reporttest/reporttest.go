@@ -139,23 +139,28 @@ func Golden(t *testing.T, path string, got []byte, update bool) {
 	golden.Check(t, path, got, update)
 }
 
-// JSON is a whole JSON report of records, in the order given, with the
-// fixed metadata.
-func JSON(t testing.TB, records ...report.Record) []byte {
+// Feed gives a reporter a run of records, in the order given, with the
+// fixed metadata and the records' own summary.
+func Feed(t testing.TB, r report.Reporter, records []report.Record) {
 	t.Helper()
-	var b bytes.Buffer
-	j := report.NewJSON(&b)
-	j.Begin(Meta())
+	r.Begin(Meta())
 	var sum report.Summary
-	for _, r := range records {
-		sum.Add(r)
-		if err := j.Result(r); err != nil {
+	for _, rec := range records {
+		sum.Add(rec)
+		if err := r.Result(rec); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := j.End(sum); err != nil {
+	if err := r.End(sum); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// JSON is a whole JSON report of records, in the order given.
+func JSON(t testing.TB, records ...report.Record) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	Feed(t, report.NewJSON(&b), records)
 	return b.Bytes()
 }
 
