@@ -61,10 +61,13 @@ portspec diff --markdown main.json pr.json > comment.md`,
 		synopsis: querySynopsis,
 		description: `Queries ports of one host as Microsoft's PortQry does, with its flags:
 LISTENING, NOT LISTENING, FILTERED or LISTENING or FILTERED, with the
-evidence. Every silence is proven against the target's ICMP rate limit.`,
+evidence. Every silence is proven against the target's ICMP rate limit.
+With -local it sends nothing and lists this machine's own TCP and UDP
+sockets, their state and owning process, as PortQry's -local does.`,
 		examples: `portspec query -n mail.example.com -p tcp -e 25
 portspec query -n 192.0.2.11 -p tcp -o 143,110,25 -l portqry.log
-portspec query -n my_server -p udp -r 135:139`,
+portspec query -n my_server -p udp -r 135:139
+portspec query -local`,
 		exitCodes: `0    the query completed, whatever the states (with -q: every port LISTENING)
 1    with -q: the worst port is NOT LISTENING
 2    bad flags (with -q: the worst port is FILTERED or LISTENING or FILTERED)

@@ -13,9 +13,11 @@ import (
 	"os"
 	"strings"
 	"syscall"
+	"text/tabwriter"
 	"time"
 
 	"github.com/mattn/go-isatty"
+	"github.com/portspec/portspec/internal/localports"
 	"github.com/portspec/portspec/internal/plan"
 	"github.com/portspec/portspec/report"
 	"github.com/portspec/portspec/runner"
@@ -23,12 +25,12 @@ import (
 	"github.com/portspec/portspec/verdict"
 )
 
-const querySynopsis = "-n NAME [-p tcp|udp|both] [-e PORT | -o LIST | -r FROM:TO] [-l LOG [-y]] [-sp PORT] [-nr] [-q] [-cn COMMUNITY] [-timeout D] [-tries N] [-icmp-interval D]"
+const querySynopsis = "-local | -n NAME [-p tcp|udp|both] [-e PORT | -o LIST | -r FROM:TO] [-l LOG [-y]] [-sp PORT] [-nr] [-q] [-cn COMMUNITY] [-timeout D] [-tries N] [-icmp-interval D]"
 
 type queryFlags struct {
 	name, proto, endpoint, list, portRange string
 	logFile                                string
-	overwrite, noReverse, quiet            bool
+	overwrite, noReverse, quiet, local     bool
 	sourcePort                             int
 	community                              string
 	probe                                  probeFlags
@@ -46,6 +48,7 @@ func (f *queryFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.noReverse, "nr", false, "do not resolve the IP address to a name")
 	fs.BoolVar(&f.quiet, "q", false, "print nothing; exit 0 if LISTENING, 1 if NOT LISTENING, 2 if FILTERED or LISTENING or FILTERED")
 	fs.StringVar(&f.community, "cn", "public", "the SNMP `community` for udp/161")
+	fs.BoolVar(&f.local, "local", false, "list this machine's TCP and UDP sockets with their state and owning process, as PortQry's -local")
 	f.probe.register(fs)
 }
 
@@ -59,6 +62,12 @@ func runQuery(args []string, stdout, stderr io.Writer) int {
 	}
 	if len(rest) > 0 {
 		return usageError(stderr, fs, fmt.Errorf("unexpected argument %q", rest[0]))
+	}
+	if f.local {
+		if f.name != "" || f.endpoint != "" || f.list != "" || f.portRange != "" || f.logFile != "" {
+			return usageError(stderr, fs, errors.New("-local lists this machine's sockets on stdout: give it without -n, -e, -o, -r or -l"))
+		}
+		return queryLocal(stdout, stderr)
 	}
 	protos, ports, err := queryTargets("query", f.name, f.proto, f.endpoint, f.list, f.portRange)
 	if err == nil && (f.sourcePort < 0 || f.sourcePort > 65535) {
@@ -131,6 +140,34 @@ func runQuery(args []string, stdout, stderr io.Writer) int {
 		return exitIncomplete
 	case f.quiet:
 		return worst
+	}
+	return exitOK
+}
+
+// queryLocal lists the machine's sockets, as PortQry's -local does.
+func queryLocal(stdout, stderr io.Writer) int {
+	sockets, err := localports.Read("/proc")
+	if err != nil {
+		fmt.Fprintf(stderr, "portspec query: %v\n", err)
+		return exitIncomplete
+	}
+	tw := tabwriter.NewWriter(&untilGone{w: stdout}, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "PROTO\tLOCAL\tREMOTE\tSTATE\tPID\tPROCESS")
+	hidden := 0
+	for _, s := range sockets {
+		pid, process := "-", "-"
+		switch {
+		case s.PID > 0:
+			pid, process = fmt.Sprint(s.PID), s.Process
+		case s.Hidden:
+			pid, process = "?", "(hidden)"
+			hidden++
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", strings.ToUpper(s.Proto.String()), s.Local, s.Remote, s.State, pid, process)
+	}
+	tw.Flush()
+	if hidden > 0 {
+		fmt.Fprintf(stderr, "portspec query: the owners of %d sockets belong to other users; run as root to see them\n", hidden)
 	}
 	return exitOK
 }

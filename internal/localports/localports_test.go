@@ -1,0 +1,98 @@
+package localports
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestRead reads a /proc built in a directory: both families and
+// protocols, the kernel's byte order, listening and other states, owners
+// found through their descriptors, and a socket whose owner is unseen.
+func TestRead(t *testing.T) {
+	root := t.TempDir()
+	write := func(name, text string) {
+		t.Helper()
+		path := filepath.Join(root, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	header := "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+	write("net/tcp", header+
+		"   0: 00000000:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1001 1 0 100 0 0 10 0\n"+
+		"   1: 0100007F:1F90 0200007F:C350 01 00000000:00000000 00:00000000 00000000  1000        0 1002 1 0 20 4 30 10 -1\n"+
+		"   2: 0100007F:1F90 0200007F:C351 06 00000000:00000000 03:00001723 00000000     0        0 0 3 0\n")
+	write("net/tcp6", header+
+		"   0: 00000000000000000000000001000000:01BB 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1003 1 0 100 0 0 10 0\n")
+	write("net/udp", header+
+		"  12: 00000000:0035 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 1004 2 0 0\n"+
+		"  13: 0100007F:D431 0100007F:0035 01 00000000:00000000 00:00000000 00000000     0        0 1005 2 0 0\n")
+	write("123/comm", "sshd\n")
+	write("456/comm", "named\n")
+	for pid, inodes := range map[string][]string{"123": {"1001", "1003"}, "456": {"1004"}} {
+		if err := os.MkdirAll(filepath.Join(root, pid, "fd"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for i, inode := range inodes {
+			if err := os.Symlink("socket:["+inode+"]", filepath.Join(root, pid, "fd", fmt.Sprint(3+i))); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	sockets, err := Read(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range sockets {
+		got = append(got, fmt.Sprintf("%s %s %s %s %d %s %v", s.Proto, s.Local, s.Remote, s.State, s.PID, s.Process, s.Hidden))
+	}
+	want := []string{
+		"tcp 0.0.0.0:22 0.0.0.0:0 LISTENING 123 sshd false",
+		"tcp [::1]:443 [::]:0 LISTENING 123 sshd false",
+		"tcp 127.0.0.1:8080 127.0.0.2:50000 ESTABLISHED 0  false",
+		"tcp 127.0.0.1:8080 127.0.0.2:50001 TIME_WAIT 0  false",
+		"udp 0.0.0.0:53 0.0.0.0:0 LISTENING 456 named false",
+		"udp 127.0.0.1:54321 127.0.0.1:53 CONNECTED 0  false",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("sockets:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if _, err := Read(filepath.Join(root, "nope")); err != nil {
+		t.Errorf("a /proc with no net tables: %v", err)
+	}
+	write("net/udp6", header+"   0: zz:0035 00000000:0000 07 0 0 0 0 0 0 9\n")
+	if _, err := Read(root); err == nil || !strings.Contains(err.Error(), "net/udp6:2") {
+		t.Errorf("a bad line: %v, want its file and line", err)
+	}
+}
+
+// TestReadSelf finds a listener of this process in the real /proc, with
+// this process as its owner.
+func TestReadSelf(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	sockets, err := Read("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range sockets {
+		if s.Local.String() == ln.Addr().String() && s.Listening() {
+			if s.PID != os.Getpid() {
+				t.Errorf("%s is owned by %d, want this process, %d", s.Local, s.PID, os.Getpid())
+			}
+			return
+		}
+	}
+	t.Errorf("no listening socket %s", ln.Addr())
+}
