@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/portspec/portspec/internal/spool"
+	"github.com/portspec/portspec/internal/sticky"
 	"github.com/portspec/portspec/verdict"
 )
 
@@ -150,23 +151,18 @@ func MarkdownCell(s string) string {
 // that merge requests show it on the changed policy lines.
 type CodeQuality struct {
 	ignoreEvents
-	w   io.Writer
-	n   int
-	err error
+	w *sticky.Writer
+	n int
 }
 
 // NewCodeQuality returns a Code Quality reporter writing to w.
-func NewCodeQuality(w io.Writer) *CodeQuality { return &CodeQuality{w: w} }
+func NewCodeQuality(w io.Writer) *CodeQuality { return &CodeQuality{w: sticky.New(w)} }
 
-func (c *CodeQuality) write(s string) {
-	if c.err == nil {
-		_, c.err = io.WriteString(c.w, s)
-	}
-}
+func (c *CodeQuality) write(s string) { io.WriteString(c.w, s) }
 
 func (c *CodeQuality) Begin(Meta) error {
 	c.write("[")
-	return c.err
+	return c.w.Err()
 }
 
 type codeQualityIssue struct {
@@ -184,7 +180,7 @@ type codeQualityIssue struct {
 
 func (c *CodeQuality) Result(r Record) error {
 	if !r.Verdict.Failing() {
-		return c.err
+		return c.w.Err()
 	}
 	issue := codeQualityIssue{
 		Description: GroupName(r) + " " + ControlledName(r) + ": " + r.Message,
@@ -210,7 +206,7 @@ func (c *CodeQuality) Result(r Record) error {
 	}
 	c.write("\n  " + string(b))
 	c.n++
-	return c.err
+	return c.w.Err()
 }
 
 func (c *CodeQuality) End(Summary) error {
@@ -218,7 +214,7 @@ func (c *CodeQuality) End(Summary) error {
 		c.write("\n")
 	}
 	c.write("]\n")
-	return c.err
+	return c.w.Err()
 }
 
 var (

@@ -11,6 +11,7 @@ import (
 
 	"github.com/portspec/portspec/internal/human"
 	"github.com/portspec/portspec/internal/spool"
+	"github.com/portspec/portspec/internal/sticky"
 )
 
 // The HTML report's caps: a million checks must still give a page a
@@ -268,30 +269,16 @@ func (h *HTML) End(s Summary) error {
 	if s.Interrupted {
 		head.Line += " (interrupted)"
 	}
-	ew := &errorWriter{w: h.w}
-	ew.do(func(w io.Writer) error { return htmlTemplates.ExecuteTemplate(w, "head", head) })
-	ew.do(h.failures.CopyTo)
+	w := sticky.New(h.w)
+	w.Keep(htmlTemplates.ExecuteTemplate(w, "head", head))
+	w.Keep(h.failures.CopyTo(w))
 	if left := h.failureCount - h.detailed; left > 0 {
-		ew.do(func(w io.Writer) error {
-			_, err := fmt.Fprintf(w, "<p class=\"capped\">%d more failures are left out: the report details at most %d. The JSON report and the log have every one.</p>\n", left, htmlMaxFailures)
-			return err
-		})
+		w.Printf("<p class=\"capped\">%d more failures are left out: the report details at most %d. The JSON report and the log have every one.</p>\n", left, htmlMaxFailures)
 	}
-	ew.do(func(w io.Writer) error { return htmlTemplates.ExecuteTemplate(w, "matrix", nil) })
-	ew.do(h.rows.CopyTo)
-	ew.do(func(w io.Writer) error { return htmlTemplates.ExecuteTemplate(w, "tail", nil) })
-	return ew.err
-}
-
-type errorWriter struct {
-	w   io.Writer
-	err error
-}
-
-func (e *errorWriter) do(f func(io.Writer) error) {
-	if e.err == nil {
-		e.err = f(e.w)
-	}
+	w.Keep(htmlTemplates.ExecuteTemplate(w, "matrix", nil))
+	w.Keep(h.rows.CopyTo(w))
+	w.Keep(htmlTemplates.ExecuteTemplate(w, "tail", nil))
+	return w.Err()
 }
 
 var _ Reporter = (*HTML)(nil)

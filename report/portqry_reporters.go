@@ -1,47 +1,43 @@
 package report
 
 import (
-	"fmt"
 	"io"
 
 	"github.com/portspec/portspec/internal/spool"
+	"github.com/portspec/portspec/internal/sticky"
 )
 
 // PortQry is query's report: each record as PortQry writes it, under its
 // address when the name has several.
 type PortQry struct {
 	ignoreEvents
-	w         io.Writer
+	w         *sticky.Writer
 	addresses bool
 	last      string
-	err       error
 }
 
 // NewPortQry returns a PortQry report writing to w; addresses puts each
 // address's records under a line naming it.
-func NewPortQry(w io.Writer, addresses bool) *PortQry { return &PortQry{w: w, addresses: addresses} }
+func NewPortQry(w io.Writer, addresses bool) *PortQry {
+	return &PortQry{w: sticky.New(w), addresses: addresses}
+}
 
 func (p *PortQry) Begin(Meta) error { return nil }
 
 func (p *PortQry) Result(r Record) error {
-	if p.err != nil {
-		return p.err
-	}
 	if p.addresses && r.Address != p.last {
-		if _, p.err = fmt.Fprintf(p.w, "%s:\n", r.Address); p.err != nil {
-			return p.err
-		}
+		p.w.Printf("%s:\n", r.Address)
 		p.last = r.Address
 	}
-	p.err = WritePortQry(p.w, r)
-	return p.err
+	p.w.Keep(WritePortQry(p.w, r))
+	return p.w.Err()
 }
 
 func (p *PortQry) End(s Summary) error {
-	if s.Interrupted && p.err == nil {
-		_, p.err = fmt.Fprint(p.w, "\ninterrupted\n")
+	if s.Interrupted {
+		p.w.Printf("\ninterrupted\n")
 	}
-	return p.err
+	return p.w.Err()
 }
 
 // TryList lists every record's tries once the run is over, for query's
@@ -51,8 +47,8 @@ type TryList struct {
 	ignoreEvents
 	w      io.Writer
 	tries  *spool.Spool
+	spool  *sticky.Writer // writes to tries
 	listed int
-	err    error
 }
 
 // NewTryList returns a TryList writing to w.
@@ -61,28 +57,24 @@ func NewTryList(w io.Writer) (*TryList, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &TryList{w: w, tries: s}, nil
+	return &TryList{w: w, tries: s, spool: sticky.New(s)}, nil
 }
 
 func (l *TryList) Begin(Meta) error { return nil }
 
 func (l *TryList) Result(r Record) error {
-	if l.err == nil {
-		_, l.err = fmt.Fprintf(l.tries, "%s %s/%d:\n", r.Address, r.Protocol, r.Port)
-	}
+	l.spool.Printf("%s %s/%d:\n", r.Address, r.Protocol, r.Port)
 	for _, line := range TryLines(r) {
-		if l.err == nil {
-			_, l.err = fmt.Fprintf(l.tries, "    %s\n", line)
-		}
+		l.spool.Printf("    %s\n", line)
 	}
 	l.listed++
-	return l.err
+	return l.spool.Err()
 }
 
 func (l *TryList) End(Summary) error {
 	defer l.tries.Close()
-	if l.err != nil || l.listed == 0 {
-		return l.err
+	if err := l.spool.Err(); err != nil || l.listed == 0 {
+		return err
 	}
 	if _, err := io.WriteString(l.w, "\nTries:\n"); err != nil {
 		return err

@@ -70,10 +70,9 @@ func (r *recorder) address(c spec.Check) string {
 
 func (r *recorder) record(c spec.Check, res runner.Result) report.Record {
 	rec := found(c.Host.Name, r.address(c), res)
-	today := r.today
 	want := verdict.Expectation{State: c.Expect.State, Banner: c.Expect.Banner}
 	if w := c.Expect.Waiver; w != nil {
-		want.Waiver = &verdict.Waiver{Reason: w.Reason, Until: w.Until.Format(time.DateOnly), Expired: w.Expired(today)}
+		want.Waiver = &verdict.Waiver{Reason: w.Reason, Until: w.Until.Format(time.DateOnly), Expired: w.Expired(r.today)}
 		rec.Waiver = &report.Waiver{Reason: w.Reason, Until: want.Waiver.Until, Expired: want.Waiver.Expired}
 	}
 	meta := c.Metadata()
@@ -94,7 +93,7 @@ func (r *recorder) record(c spec.Check, res runner.Result) report.Record {
 }
 
 // Found is the record of what a probe found, with nothing expected of it,
-// for query and snapshot: its verdict is Skipped for a probe that never
+// for query: its verdict is Skipped for a probe that never
 // ran, and Unknown otherwise.
 func Found(host string, res runner.Result) report.Record {
 	return found(host, res.Probe.Addr.String(), res)

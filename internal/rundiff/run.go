@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/portspec/portspec/internal/spool"
+	"github.com/portspec/portspec/internal/sticky"
 	"github.com/portspec/portspec/report"
 )
 
@@ -144,50 +145,50 @@ func jsonChange(c Change) any {
 
 // writeGroups writes the header, each kind's changes, and the summary.
 func writeGroups(w io.Writer, format Format, old, new Input, sum Summary, groups [kinds]*spool.Spool) error {
-	ew := &errWriter{w: w}
+	ew := sticky.New(w)
 	switch format {
 	case JSON:
-		ew.printf("{\n\"old\": %s,\n\"new\": %s,\n\"summary\": {", quote(old.Name), quote(new.Name))
+		ew.Printf("{\n\"old\": %s,\n\"new\": %s,\n\"summary\": {", quote(old.Name), quote(new.Name))
 		for k := range kinds {
 			if k > 0 {
-				ew.printf(",")
+				ew.Printf(",")
 			}
-			ew.printf("%q:%d", k.Key(), sum[k])
+			ew.Printf("%q:%d", k.Key(), sum[k])
 		}
-		ew.printf("},\n\"changes\": {")
+		ew.Printf("},\n\"changes\": {")
 		for k := range kinds {
 			if k > 0 {
-				ew.printf(",")
+				ew.Printf(",")
 			}
-			ew.printf("\n%q: [", k.Key())
-			ew.copy(groups[k])
+			ew.Printf("\n%q: [", k.Key())
+			ew.Keep(groups[k].CopyTo(ew))
 			if sum[k] > 0 {
-				ew.printf("\n")
+				ew.Printf("\n")
 			}
-			ew.printf("]")
+			ew.Printf("]")
 		}
-		ew.printf("\n}\n}\n")
+		ew.Printf("\n}\n}\n")
 	case Markdown:
-		ew.printf("## portspec diff\n\n`%s` → `%s`: %s\n", old.Name, new.Name, sum.Line())
+		ew.Printf("## portspec diff\n\n`%s` → `%s`: %s\n", old.Name, new.Name, sum.Line())
 		for k := range kinds {
 			if sum[k] == 0 {
 				continue
 			}
-			ew.printf("\n### %s (%d)\n\n| check | before | after | message |\n|---|---|---|---|\n", capitalize(k.String()), sum[k])
-			ew.copy(groups[k])
+			ew.Printf("\n### %s (%d)\n\n| check | before | after | message |\n|---|---|---|---|\n", capitalize(k.String()), sum[k])
+			ew.Keep(groups[k].CopyTo(ew))
 		}
 	default:
-		ew.printf("%s → %s\n", old.Name, new.Name)
+		ew.Printf("%s → %s\n", old.Name, new.Name)
 		for k := range kinds {
 			if sum[k] == 0 {
 				continue
 			}
-			ew.printf("\n%s (%d):\n", k, sum[k])
-			ew.copy(groups[k])
+			ew.Printf("\n%s (%d):\n", k, sum[k])
+			ew.Keep(groups[k].CopyTo(ew))
 		}
-		ew.printf("\n%s\n", sum.Line())
+		ew.Printf("\n%s\n", sum.Line())
 	}
-	return ew.err
+	return ew.Err()
 }
 
 // Line is the summary in a line: "2 newly failing, 1 fixed, ...", or "no
@@ -210,21 +211,4 @@ func capitalize(s string) string { return strings.ToUpper(s[:1]) + s[1:] }
 func quote(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
-}
-
-type errWriter struct {
-	w   io.Writer
-	err error
-}
-
-func (e *errWriter) printf(format string, args ...any) {
-	if e.err == nil {
-		_, e.err = fmt.Fprintf(e.w, format, args...)
-	}
-}
-
-func (e *errWriter) copy(s *spool.Spool) {
-	if e.err == nil {
-		e.err = s.CopyTo(e.w)
-	}
 }
