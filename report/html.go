@@ -62,7 +62,7 @@ type HTML struct {
 	failureCount, detailed int
 	cells                  int // cells written so far
 	row                    *htmlRow
-	hosts, tags, controls  []string
+	hosts, tags, controls  distinct
 	err                    error
 }
 
@@ -156,13 +156,24 @@ func (r *htmlRow) Counts() string {
 	return fmt.Sprintf("%d %s: %s", total, human.Plural(total, "check", "checks"), strings.Join(parts, ", "))
 }
 
-func addOnce(list []string, values ...string) []string {
+// distinct is the values seen, each once, in the order first seen: the
+// filters' options. A map, not a search of the list, since every record
+// adds to it and a spec may have thousands of hosts.
+type distinct struct {
+	list []string
+	seen map[string]bool
+}
+
+func (d *distinct) add(values ...string) {
 	for _, v := range values {
-		if !slices.Contains(list, v) {
-			list = append(list, v)
+		if !d.seen[v] {
+			if d.seen == nil {
+				d.seen = map[string]bool{}
+			}
+			d.seen[v] = true
+			d.list = append(d.list, v)
 		}
 	}
-	return list
 }
 
 func (h *HTML) Result(r Record) error {
@@ -172,7 +183,9 @@ func (h *HTML) Result(r Record) error {
 	v := r.Verdict.String()
 	item := htmlItem{Verdict: v, Host: r.Host, Group: GroupName(r), Protocol: r.Protocol, Expected: r.Expected,
 		Low: r.Port, High: r.Port, Actual: r.Actual, Tags: r.Tags, Controls: r.Controls}
-	h.hosts, h.tags, h.controls = addOnce(h.hosts, r.Host), addOnce(h.tags, r.Tags...), addOnce(h.controls, r.Controls...)
+	h.hosts.add(r.Host)
+	h.tags.add(r.Tags...)
+	h.controls.add(r.Controls...)
 	if r.Verdict.Failing() {
 		h.failureCount++
 		if h.detailed < htmlMaxFailures {
@@ -265,7 +278,7 @@ func (h *HTML) End(s Summary) error {
 		Failures                        int
 		Verdicts, Hosts, Tags, Controls []string
 	}{h.meta, s.Line(), s.Took(), h.meta.Start.UTC().Format(time.RFC3339), s.Failed+s.Errors > 0 || s.Interrupted, h.failureCount,
-		[]string{"pass", "fail", "error", "waived", "skipped"}, h.hosts, h.tags, h.controls}
+		[]string{"pass", "fail", "error", "waived", "skipped"}, h.hosts.list, h.tags.list, h.controls.list}
 	if s.Interrupted {
 		head.Line += " (interrupted)"
 	}

@@ -122,11 +122,20 @@ func (c Check) ProfileDescription() string {
 }
 
 // Tags are the check's host's tags and its block's, each once.
+// It is called for every check: when only one of the two has tags, it
+// returns that one's slice, not a copy.
 func (c Check) Tags() []string {
-	var tags []string
+	var host []string
 	if c.Host != nil {
-		tags = append(tags, c.Host.Tags...)
+		host = c.Host.Tags
 	}
+	switch {
+	case len(c.Expect.Tags) == 0:
+		return host
+	case len(host) == 0:
+		return c.Expect.Tags
+	}
+	tags := slices.Clone(host)
 	for _, t := range c.Expect.Tags {
 		if !slices.Contains(tags, t) {
 			tags = append(tags, t)
