@@ -142,11 +142,7 @@ func order(o Check, oOK bool, n Check, nOK bool) int {
 // Line says a change in a line: "app: mx (198.18.0.2) tcp/587 listening:
 // LISTENING pass → FILTERED fail".
 func (c Change) Line() string {
-	k := c.Check()
-	name := fmt.Sprintf("%s (%s) %s/%d", k.Host, k.Address, k.Protocol, k.Port)
-	if k.Vantage != "" {
-		name = k.Vantage + ": " + name
-	}
+	name := c.Check().Name()
 	switch {
 	case c.Old == nil:
 		return fmt.Sprintf("%s %s: %s %s", name, c.New.Expected, show(c.New.Actual), c.New.Verdict)
@@ -156,6 +152,16 @@ func (c Change) Line() string {
 		return fmt.Sprintf("%s: %s, %s %s → %s, %s %s", name, c.Old.Expected, show(c.Old.Actual), c.Old.Verdict, c.New.Expected, show(c.New.Actual), c.New.Verdict)
 	}
 	return fmt.Sprintf("%s %s: %s %s → %s %s", name, c.New.Expected, show(c.Old.Actual), c.Old.Verdict, show(c.New.Actual), c.New.Verdict)
+}
+
+// Name is the check's key as the reports write it: "app: mx
+// (198.18.0.2) tcp/587".
+func (k Check) Name() string {
+	name := fmt.Sprintf("%s (%s) %s/%d", k.Host, k.Address, k.Protocol, k.Port)
+	if k.Vantage != "" {
+		name = k.Vantage + ": " + name
+	}
+	return name
 }
 
 func show(actual string) string {

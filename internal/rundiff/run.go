@@ -100,11 +100,7 @@ func formatChange(c Change, format Format, more bool) (string, error) {
 		if c.New != nil {
 			after = fmt.Sprintf("%s %s %s", c.New.Expected, show(c.New.Actual), c.New.Verdict)
 		}
-		name := fmt.Sprintf("%s (%s) %s/%d", k.Host, k.Address, k.Protocol, k.Port)
-		if k.Vantage != "" {
-			name = k.Vantage + ": " + name
-		}
-		return fmt.Sprintf("| %s | %s | %s | %s |\n", report.MarkdownCell(name), report.MarkdownCell(before), report.MarkdownCell(after), report.MarkdownCell(k.Message)), nil
+		return fmt.Sprintf("| %s | %s | %s | %s |\n", report.MarkdownCell(k.Name()), report.MarkdownCell(before), report.MarkdownCell(after), report.MarkdownCell(k.Message)), nil
 	}
 	line := "  " + c.Line() + "\n"
 	if k := c.Check(); c.Kind == NewlyFailing && k.Message != "" {
