@@ -43,20 +43,27 @@ func BuiltinProfiles() []BuiltinProfile {
 // LookupBuiltin returns the built-in profile called name, with or without
 // "builtin/" before it.
 func LookupBuiltin(name string) (BuiltinProfile, bool) {
-	bare := strings.TrimPrefix(name, builtinPrefix)
-	if bare == "" || strings.Contains(bare, "/") {
-		return BuiltinProfile{}, false
-	}
-	src, err := builtinFiles.ReadFile(path.Join("builtin", bare+".hcl"))
-	if err != nil {
+	full, src, ok := builtinSource(name)
+	if !ok {
 		return BuiltinProfile{}, false
 	}
 	d := newDecoder(NewLoader(), Options{})
-	p := d.builtinProfile(builtinPrefix+bare, src)
+	p := d.builtinProfile(full, src)
 	if p == nil {
 		return BuiltinProfile{}, false
 	}
 	return BuiltinProfile{Name: p.Name, Description: p.Description, Source: src}, true
+}
+
+// builtinSource reads the built-in profile called name, with or without
+// "builtin/" before it, and returns its full name.
+func builtinSource(name string) (full string, src []byte, ok bool) {
+	bare := strings.TrimPrefix(name, builtinPrefix)
+	if bare == "" || strings.Contains(bare, "/") {
+		return "", nil, false
+	}
+	src, err := builtinFiles.ReadFile(path.Join("builtin", bare+".hcl"))
+	return builtinPrefix + bare, src, err == nil
 }
 
 // builtinNames are the built-in profiles' names, for suggestions.
@@ -75,8 +82,8 @@ func (d *decoder) builtin(name string, rng hcl.Range) *Profile {
 	if p, ok := d.profiles[name]; ok {
 		return p
 	}
-	src, err := builtinFiles.ReadFile(path.Join("builtin", strings.TrimPrefix(name, builtinPrefix)+".hcl"))
-	if err != nil || strings.Contains(strings.TrimPrefix(name, builtinPrefix), "/") {
+	_, src, ok := builtinSource(name)
+	if !ok {
 		d.errorf(rng, fmt.Sprintf("Unknown built-in profile %q", name),
 			"portspec has no built-in profile %q; `portspec profiles` lists them.%s", name, didYouMean(name, builtinNames()))
 		return nil
