@@ -79,9 +79,9 @@ func (f *checkFlags) check() error {
 	if f.concurrency < 0 || f.perHost < 0 {
 		return errors.New("--concurrency and --per-host must not be negative")
 	}
-	_, err := f.day()
-	for _, check := range []func() error{f.reportFlags.check, f.probe.check, func() error { return checkRate(f.rate) }, func() error { return err }} {
-		if err := check(); err != nil {
+	_, dayErr := f.day()
+	for _, err := range []error{f.reportFlags.check(), f.probe.check(), checkRate(f.rate), dayErr} {
+		if err != nil {
 			return err
 		}
 	}
