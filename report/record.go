@@ -124,6 +124,8 @@ const (
 	SignalSilence = "silence"
 	SignalReply   = "reply"
 	SignalLocal   = "local error"
+	// SignalSocketTable: a local host's port, read from its sockets.
+	SignalSocketTable = "socket table"
 )
 
 // Status is what was found, and false when nothing was: the check
@@ -163,6 +165,8 @@ func (e *Evidence) Summary() string {
 		return fmt.Sprintf("no reply to %d %s, %s timeout", n, human.Plural(n, "try", "tries"), Duration(fromMS(e.TimeoutMS)))
 	case SignalLocal:
 		return last.Error
+	case SignalSocketTable:
+		return e.App
 	case SignalReply:
 		what = e.App
 		if what == "" {

@@ -28,6 +28,9 @@ type Probe struct {
 	// Unresolved, when set, is why there is no address to probe: its DNS
 	// name did not resolve. Nothing is sent; the result is an Error.
 	Unresolved error
+	// Local says to read the port's state from this machine's socket
+	// table rather than probe it; Addr is unused.
+	Local bool
 }
 
 // ProbeOptions say how to probe one port. Zero values take the defaults.

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/portspec/portspec/internal/localports"
 	"github.com/portspec/portspec/verdict"
 )
 
@@ -21,10 +22,11 @@ const (
 	Reset                // the TCP connect was refused by a RST
 	ICMP                 // an ICMP or ICMPv6 error came back
 	Local                // the local stack refused (no route, permission)
+	SocketTable          // read from this machine's sockets, not probed
 )
 
 func (s Signal) String() string {
-	return [...]string{"unknown", "silence", "SYN-ACK", "reply", "RST", "ICMP", "local error"}[s]
+	return [...]string{"unknown", "silence", "SYN-ACK", "reply", "RST", "ICMP", "local error", "socket table"}[s]
 }
 
 // ICMPError is an ICMP or ICMPv6 error read from the socket's error queue.
@@ -116,6 +118,8 @@ type Evidence struct {
 	Timeout time.Duration
 	// Silence says how a silence stands against the target's ICMP budget.
 	Silence SilenceProof
+	// Listeners are the sockets listening on the port, for a Local probe.
+	Listeners []localports.Socket
 }
 
 // SilenceProof says whether a silent port's silence was proven against the

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/portspec/portspec/internal/localports"
 	"github.com/portspec/portspec/verdict"
 	"golang.org/x/sys/unix"
 	"golang.org/x/time/rate"
@@ -50,6 +51,9 @@ type Options struct {
 	Socket SocketFunc
 	// OnTry, when set, is called after every try, from many goroutines.
 	OnTry func(Probe, Try)
+	// LocalSockets lists this machine's sockets for Local probes; nil
+	// reads /proc. It is called once a Run, when the first comes.
+	LocalSockets func() ([]localports.Socket, error)
 }
 
 func (o *Options) fill() {
@@ -60,6 +64,9 @@ func (o *Options) fill() {
 	o.ICMPInterval = cmp.Or(o.ICMPInterval, DefaultICMPInterval)
 	if o.Socket == nil {
 		o.Socket = unix.Socket
+	}
+	if o.LocalSockets == nil {
+		o.LocalSockets = func() ([]localports.Socket, error) { return localports.Read("/proc") }
 	}
 }
 
@@ -154,6 +161,7 @@ func (r *Runner) Run(ctx context.Context, probes iter.Seq[Probe], emit func(Resu
 		}
 	}()
 
+	var local *socketTable
 	shuffle := rand.New(rand.NewPCG(0x706f7274, 0x73706563)) // "port", "spec"
 	pending := make([]job, 0, block)
 	dispatch := func() {
@@ -178,6 +186,11 @@ func (r *Runner) Run(ctx context.Context, probes iter.Seq[Probe], emit func(Resu
 			done <- skipped(p)
 		case p.Unresolved != nil:
 			done <- Result{Probe: p, Status: verdict.Error, Err: p.Unresolved, Start: time.Now()}
+		case p.Local:
+			if local == nil {
+				local = readSocketTable(r.opts.LocalSockets)
+			}
+			done <- local.result(p)
 		default:
 			pending = append(pending, job{p, done})
 		}

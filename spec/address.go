@@ -43,6 +43,16 @@ func (d *decoder) decodeTargets(h *Host, address, addresses *hcl.Attribute, b *h
 		if !ok {
 			continue
 		}
+		if s == LocalAddress {
+			switch {
+			case addresses != nil:
+				d.errorf(it.rng, "local in a list of addresses",
+					"\"local\" is the machine portspec runs on, checked from its own sockets; it stands alone, as address = \"local\", in a host of its own.")
+			default:
+				h.Targets = append(h.Targets, Target{Local: true, Range: it.rng})
+			}
+			continue
+		}
 		t, err := ParseTarget(s)
 		if err != nil {
 			d.errorf(it.rng, "Invalid address", "%s.", err)
@@ -146,7 +156,7 @@ func skipsEnds(p netip.Prefix) bool {
 // DNS name yields nothing, since only the runner resolves names.
 func (t Target) Addrs(yield func(netip.Addr) bool) {
 	switch {
-	case t.Name != "":
+	case t.Name != "" || t.Local:
 		return
 	case !t.Prefix.IsValid():
 		yield(t.Addr)

@@ -281,6 +281,10 @@ func (d *decoder) decodeHost(b *hcl.Block) *Host {
 	}
 	h.Metadata = d.metadata(attrs)
 	d.decodeTargets(h, attrs["address"], attrs["addresses"], b, bodyOK)
+	if a := attrs["family"]; a != nil && h.Local() && h.Family != AnyFamily {
+		d.errorf(a.Expr.Range(), "family on a local host",
+			"Host %q has address = \"local\", which checks sockets of both families; remove family = %q.", h.Name, h.Family)
+	}
 
 	if a := attrs["profiles"]; a != nil {
 		items, _, ds := d.eval.items(a.Expr, false)
@@ -311,6 +315,7 @@ func (d *decoder) decodeHost(b *hcl.Block) *Host {
 		}
 	}
 	d.checkOthers(h)
+	d.checkLocal(h)
 	for _, e := range h.AllExpectations() {
 		if len(h.From) > 0 && len(e.From) > 0 && !intersects(h.From, e.From) {
 			d.errorf(e.DeclRange, "Block can never run",
@@ -322,6 +327,29 @@ func (d *decoder) decodeHost(b *hcl.Block) *Host {
 		d.warnf(h.DeclRange, "Host has no expectations", "Host %q has no tcp or udp blocks and no profiles, so nothing is checked on it.", h.Name)
 	}
 	return h
+}
+
+// checkLocal holds a host's blocks to what its sockets can tell: a local
+// host's are read, not probed, so nothing there is FILTERED and no banner
+// is read; a remote host's owners cannot be seen.
+func (d *decoder) checkLocal(h *Host) {
+	for _, e := range h.AllExpectations() {
+		from := ""
+		if e.Profile != "" {
+			from = fmt.Sprintf(" (from profile %q, used by host %q)", e.Profile, h.Name)
+		}
+		switch {
+		case h.Local() && e.State == verdict.ExpectFiltered:
+			d.errorf(e.DeclRange, "filtered on a local host",
+				"Host %q is address = \"local\": its sockets are read, not probed, and a port there listens or does not; nothing is FILTERED. Expect not_listening or blocked%s.", h.Name, from)
+		case h.Local() && e.Banner != nil:
+			d.errorf(e.DeclRange, "banner on a local host",
+				"Host %q is address = \"local\": its sockets are read, not connected to, so no banner is read%s. Check it from a host block with the machine's address.", h.Name, from)
+		case !h.Local() && e.Process != "" && len(h.Targets) > 0:
+			d.errorf(e.ProcessRange, "process on a remote host",
+				"Only a local host (address = \"local\") can see which process owns a socket; host %q is probed over the network%s.", h.Name, from)
+		}
+	}
 }
 
 // checkOthers allows one others block per host, protocol and vantage
@@ -372,7 +400,7 @@ var expectationSchema = &hcl.BodySchema{
 		{Name: "ports", Required: true},
 		{Name: "timeout"}, {Name: "tries"}, {Name: "banner"}, {Name: "payload"},
 		{Name: "community"}, {Name: "source_port"}, {Name: "from"}, {Name: "tags"},
-		{Name: "description"},
+		{Name: "description"}, {Name: "process"},
 	}, metadataAttributes...),
 	Blocks: []hcl.BlockHeaderSchema{{Type: "waiver"}},
 }
@@ -466,6 +494,17 @@ func (d *decoder) decodeExpectation(b *hcl.Block) *Expectation {
 	}
 	if a := attrs["community"]; a != nil && e.Protocol == UDP {
 		e.Community, _ = d.str(a)
+	}
+	if a := attrs["process"]; a != nil {
+		e.ProcessRange = a.Expr.Range()
+		if s, isStr := d.str(a); isStr && strings.TrimSpace(s) == "" {
+			d.errorf(a.Expr.Range(), "Empty process", "process names the program that must own the listening sockets, such as \"sshd\".")
+		} else if isStr && ok && state != verdict.ExpectListening {
+			d.errorf(a.NameRange, "process on a block that expects no listener",
+				"process names the owner of a listening socket; a %s %q block expects none to listen.", b.Type, state)
+		} else {
+			e.Process = strings.TrimSpace(s)
+		}
 	}
 	if !ok {
 		return nil

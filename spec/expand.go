@@ -57,9 +57,12 @@ type Check struct {
 	Name string
 	// ResolveErr says why Name gave no address to probe.
 	ResolveErr error
-	Protocol   Protocol
-	Port       uint16
-	Expect     *Expectation
+	// Local says the check reads this machine's sockets (address =
+	// "local"); Addr is then the zero Addr.
+	Local    bool
+	Protocol Protocol
+	Port     uint16
+	Expect   *Expectation
 	// Order places the check in the whole run, so that the results of
 	// shards can be put back in the order one run would have given them.
 	Order Order
@@ -87,6 +90,9 @@ func (o Order) Less(p Order) bool {
 // Target is what the check probes, as the user wrote it: the DNS name, or
 // the address.
 func (c Check) Target() string {
+	if c.Local {
+		return LocalAddress
+	}
 	if c.Name != "" {
 		return c.Name
 	}
@@ -213,7 +219,10 @@ func (s *Spec) ResolvedChecks(sel Selection, resolve Resolver) iter.Seq[Check] {
 			}
 			c := Check{Host: u.host, Order: Order{Unit: u.index}}
 			var ok bool
-			if u.name != "" {
+			if u.local {
+				c.Local = true
+				ok = yieldBlocks(yield, c, u.blocks, plan, sel.Shard.K)
+			} else if u.name != "" {
 				ok = yieldName(yield, c, u.name, u.blocks, resolve, plan, sel.Shard.K, &left, s.maxTotal)
 			} else {
 				c.Addr = u.addr
@@ -235,6 +244,7 @@ type unit struct {
 	host   *Host
 	addr   netip.Addr
 	name   string
+	local  bool
 	blocks []selectedBlock
 	size   int // checks per address
 }
@@ -269,15 +279,15 @@ func (s *Spec) units(sel Selection) iter.Seq[unit] {
 				continue
 			}
 			for _, t := range h.Targets {
-				if t.Name != "" {
-					if !yield(unit{index, h, netip.Addr{}, t.Name, selected, size}) {
+				if t.Name != "" || t.Local {
+					if !yield(unit{index, h, netip.Addr{}, t.Name, t.Local, selected, size}) {
 						return
 					}
 					index++
 					continue
 				}
 				for a := range t.Addrs {
-					if !yield(unit{index, h, a, "", selected, size}) {
+					if !yield(unit{index, h, a, "", false, selected, size}) {
 						return
 					}
 					index++

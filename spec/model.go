@@ -126,6 +126,13 @@ type Host struct {
 	Expectations []*Expectation
 }
 
+// LocalAddress is the address of a host whose own sockets are checked.
+const LocalAddress = "local"
+
+// Local reports whether the host is the machine portspec runs on
+// (address = "local"): its checks read its sockets, and send nothing.
+func (h *Host) Local() bool { return len(h.Targets) == 1 && h.Targets[0].Local }
+
 // AllExpectations returns the host's profiles' blocks, in the order the
 // profiles are listed, followed by its own blocks.
 func (h *Host) AllExpectations() []*Expectation {
@@ -143,11 +150,16 @@ type Target struct {
 	Addr   netip.Addr   // valid for a single address
 	Prefix netip.Prefix // valid for a CIDR
 	Name   string       // set for a DNS name
-	Range  hcl.Range
+	// Local is address = "local": the machine portspec runs on, whose
+	// own sockets are read rather than probed.
+	Local bool
+	Range hcl.Range
 }
 
 func (t Target) String() string {
 	switch {
+	case t.Local:
+		return LocalAddress
 	case t.Name != "":
 		return t.Name
 	case t.Prefix.IsValid():
@@ -167,12 +179,15 @@ type Expectation struct {
 	// Ports is then empty; Selection works them out.
 	Others bool
 
-	Timeout     time.Duration // 0: adaptive
-	Tries       int           // 0: the protocol's default
-	Banner      *regexp.Regexp
-	Payload     []byte // nil: the built-in probe for the port, or empty
-	Community   string // SNMP community; "" means "public"
-	SourcePort  uint16
+	Timeout    time.Duration // 0: adaptive
+	Tries      int           // 0: the protocol's default
+	Banner     *regexp.Regexp
+	Payload    []byte // nil: the built-in probe for the port, or empty
+	Community  string // SNMP community; "" means "public"
+	SourcePort uint16
+	// Process, on a local host's listening block, is the process that
+	// must own the listening sockets.
+	Process     string
 	From        []string // the block's own; see Host.From for the host's
 	Tags        []string // the block's own; see Host.Tags for the host's
 	Description string
@@ -186,6 +201,8 @@ type Expectation struct {
 	DeclRange hcl.Range
 	// PortsRange is where the ports attribute is, for pointing at a port.
 	PortsRange hcl.Range
+	// ProcessRange is where the process attribute is.
+	ProcessRange hcl.Range
 }
 
 // Waiver is a tracked, expiring exception: a failing check of its block

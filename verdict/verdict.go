@@ -66,6 +66,11 @@ type Found struct {
 	// Evidence sums the tries up in a line, for a failure's message: a
 	// function, since only a failure needs it.
 	Evidence func() string
+	// Owners are the processes of the sockets listening on a local port,
+	// "" for a socket no process holds; OwnersHidden says some could not
+	// be seen (another user's, without root).
+	Owners       []string
+	OwnersHidden bool
 }
 
 // Expectation is what a check wants of a port.
@@ -75,6 +80,9 @@ type Expectation struct {
 	Banner *regexp.Regexp
 	// Waiver, when set, accepts a failure until it expires.
 	Waiver *Waiver
+	// Process, when set, must own every socket listening on a local
+	// port.
+	Process string
 }
 
 // Waiver is a tracked exception to an expectation.
@@ -160,15 +168,49 @@ func judge(want Expectation, got Found) Outcome {
 		o.Message = fmt.Sprintf("expected listening with a banner matching /%s/, got %q", want.Banner, got.Reply)
 		return o
 	}
+	if pass && want.State == ExpectListening && want.Process != "" {
+		if o, judged := judgeOwners(want.Process, got); judged {
+			return o
+		}
+	}
 	if pass {
 		o.Verdict = Pass
 		return o
 	}
 	o.Verdict = Fail
-	evidence := "no evidence"
-	if got.Evidence != nil {
-		evidence = got.Evidence()
-	}
-	o.Message = fmt.Sprintf("expected %s, got %s (%s)", want.State, got.Status, evidence)
+	o.Message = fmt.Sprintf("expected %s, got %s (%s)", want.State, got.Status, got.evidence())
 	return o
+}
+
+// judgeOwners fails a listening local port that a process other than
+// want holds, and errs when an owner cannot be seen; judged is false when
+// every listener is want's.
+func judgeOwners(want string, got Found) (o Outcome, judged bool) {
+	if got.OwnersHidden {
+		return Outcome{Verdict: Errored, Message: fmt.Sprintf(
+			"expected listening by %s, could not see the owner of every listening socket: run as root (%s)", want, got.evidence())}, true
+	}
+	for _, owner := range got.Owners {
+		if !SameProcess(owner, want) {
+			return Outcome{Verdict: Fail, Message: fmt.Sprintf("expected listening by %s, got LISTENING by another process (%s)", want, got.evidence())}, true
+		}
+	}
+	if len(got.Owners) == 0 {
+		return Outcome{Verdict: Errored, Message: fmt.Sprintf("expected listening by %s, found no owner to compare (%s)", want, got.evidence())}, true
+	}
+	return Outcome{}, false
+}
+
+// SameProcess reports whether the kernel's name of a process, comm, is
+// name: comm is cut to 15 bytes, so a longer name matches its first 15.
+func SameProcess(comm, name string) bool {
+	const commLen = 15
+	return comm == name || len(comm) == commLen && len(name) > commLen && name[:commLen] == comm
+}
+
+func (f Found) evidence() string {
+	if f.Evidence == nil {
+		return "no evidence"
+	}
+	return f.Evidence()
 }

@@ -181,3 +181,38 @@ func TestWaivers(t *testing.T) {
 
 // text is an Evidence function that says s.
 func text(s string) func() string { return func() string { return s } }
+
+// TestJudgeOwners: a local listening port with process set passes only
+// when every listener is that process's; a hidden owner is an error, not
+// a guess; the kernel's 15-byte comm matches a longer name.
+func TestJudgeOwners(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		owners []string
+		hidden bool
+		want   Verdict
+	}{
+		{"sshd", []string{"sshd", "sshd"}, false, Pass},
+		{"sshd", []string{"sshd", "nginx"}, false, Fail},
+		{"sshd", []string{""}, false, Fail},
+		{"sshd", []string{"sshd"}, true, Errored},
+		{"sshd", nil, false, Errored},
+		{"systemd-resolved", []string{"systemd-resolve"}, false, Pass},
+		{"systemd-resolvex", []string{"systemd-resolve"}, false, Pass},
+		{"systemd", []string{"systemd-resolve"}, false, Fail},
+	} {
+		o := Judge(Expectation{State: ExpectListening, Process: tc.name},
+			Found{Status: Listening, Owners: tc.owners, OwnersHidden: tc.hidden, Evidence: text("listening on [::]:22")})
+		if o.Verdict != tc.want {
+			t.Errorf("process %q, owners %q hidden %v: %s (%s), want %s", tc.name, tc.owners, tc.hidden, o.Verdict, o.Message, tc.want)
+		}
+		if tc.want != Pass && !strings.Contains(o.Message, "listening on [::]:22") {
+			t.Errorf("process %q: message %q lacks the evidence", tc.name, o.Message)
+		}
+	}
+	// Without a listener there is nothing to own: the state fails it.
+	if o := Judge(Expectation{State: ExpectListening, Process: "sshd"}, Found{Status: NotListening}); o.Verdict != Fail ||
+		!strings.HasPrefix(o.Message, "expected listening, got NOT LISTENING") {
+		t.Errorf("no listener: %s %q", o.Verdict, o.Message)
+	}
+}

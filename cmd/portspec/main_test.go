@@ -58,7 +58,7 @@ func TestScripts(t *testing.T) {
 
 // labCmd drives the namespace lab from a script:
 //
-//	lab up                        build it; sets $CLIENT_NS, $SERVER4, $SERVER6, $ROUTER4
+//	lab up                        build it; sets $CLIENT_NS, $SERVER_NS, $SERVER4, $SERVER6, $ROUTER4
 //	lab vantage                   add a second client; sets $CLIENT2_NS
 //	lab nft server|router FILE    load an nftables ruleset
 //	lab tcp ADDR:PORT [BANNER]    a TCP listener on the server
@@ -82,6 +82,7 @@ func labCmd(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Setenv("SERVER4", lab.Server4.String())
 		ts.Setenv("SERVER6", lab.Server6.String())
 		ts.Setenv("ROUTER4", lab.Router4.String())
+		ts.Setenv("SERVER_NS", built.Server.Name)
 	case "vantage":
 		ns, err := l.AddVantage()
 		ts.Check(err)

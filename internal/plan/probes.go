@@ -127,7 +127,7 @@ func (p *Plan) Probes(checks iter.Seq[spec.Check]) iter.Seq[runner.Probe] {
 				p.lastUnit, p.lastGroup = c.Order.Unit, budgetGroup(c)
 			}
 			probe := runner.Probe{Addr: c.Addr, Proto: c.Protocol, Port: c.Port, Ref: ref,
-				Opts: opts, Group: p.lastGroup, Unresolved: c.ResolveErr}
+				Opts: opts, Group: p.lastGroup, Unresolved: c.ResolveErr, Local: c.Local}
 			if !yield(probe) {
 				return
 			}
@@ -145,7 +145,7 @@ func (p *Plan) check(probe runner.Probe, done bool) spec.Check {
 		panic(fmt.Sprintf("plan: no check for probe %d", probe.Ref))
 	}
 	in := p.inFlight[i]
-	c := spec.Check{Host: in.host, Addr: probe.Addr, Name: in.name, ResolveErr: probe.Unresolved,
+	c := spec.Check{Host: in.host, Addr: probe.Addr, Name: in.name, ResolveErr: probe.Unresolved, Local: probe.Local,
 		Protocol: probe.Proto, Port: probe.Port, Expect: in.expect, Order: in.order}
 	if done {
 		if i != 0 {

@@ -60,7 +60,7 @@ func (r *recorder) source(e *spec.Expectation) string {
 
 func (r *recorder) address(c spec.Check) string {
 	if !c.Addr.IsValid() {
-		return c.Name
+		return c.Target()
 	}
 	if c.Addr != r.lastAddr {
 		r.lastAddr, r.lastText = c.Addr, c.Addr.String()
@@ -70,7 +70,7 @@ func (r *recorder) address(c spec.Check) string {
 
 func (r *recorder) record(c spec.Check, res runner.Result) report.Record {
 	rec := found(c.Host.Name, r.address(c), res)
-	want := verdict.Expectation{State: c.Expect.State, Banner: c.Expect.Banner}
+	want := verdict.Expectation{State: c.Expect.State, Banner: c.Expect.Banner, Process: c.Expect.Process}
 	if w := c.Expect.Waiver; w != nil {
 		want.Waiver = &verdict.Waiver{Reason: w.Reason, Until: w.Until.Format(time.DateOnly), Expired: w.Expired(r.today)}
 		rec.Waiver = &report.Waiver{Reason: w.Reason, Until: want.Waiver.Until, Expired: want.Waiver.Expired}
@@ -78,9 +78,13 @@ func (r *recorder) record(c spec.Check, res runner.Result) report.Record {
 	meta := c.Metadata()
 	rec.Controls, rec.Owner, rec.Link = meta.Controls, meta.Owner, meta.Link
 	rec.Tags = c.Tags()
-	o := verdict.Judge(want,
-		verdict.Found{Status: res.Status, Err: res.Err, Skipped: res.Skipped, Reply: res.Evidence.Reply,
-			Probe: res.Evidence.Probe, Evidence: rec.Evidence.Summary})
+	got := verdict.Found{Status: res.Status, Err: res.Err, Skipped: res.Skipped, Reply: res.Evidence.Reply,
+		Probe: res.Evidence.Probe, Evidence: rec.Evidence.Summary}
+	for _, l := range res.Evidence.Listeners {
+		got.Owners = append(got.Owners, l.Process)
+		got.OwnersHidden = got.OwnersHidden || l.Hidden
+	}
+	o := verdict.Judge(want, got)
 	rec.Verdict, rec.Message, rec.Note = o.Verdict, o.Message, o.Note
 	rec.Vantage, rec.Name = r.vantage, c.Name
 	rec.Protocol, rec.Port = c.Protocol.String(), c.Port
@@ -124,7 +128,7 @@ func address(c spec.Check) string {
 	if c.Addr.IsValid() {
 		return c.Addr.String()
 	}
-	return c.Name
+	return c.Target()
 }
 
 func reportTry(t runner.Try) report.Try {
