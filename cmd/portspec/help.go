@@ -63,12 +63,18 @@ portspec diff --markdown main.json pr.json > comment.md`,
 LISTENING, NOT LISTENING, FILTERED or LISTENING or FILTERED, with the
 evidence. Every silence is proven against the target's ICMP rate limit.
 With -local it sends nothing and lists this machine's own TCP and UDP
-sockets, their state and owning process, as PortQry's -local does.`,
+sockets, their state and owning process, as PortQry's -local does.
+-wport and -wpid watch this machine's sockets on a port, or a process's,
+every -wt seconds (60 by default), and log each change with a timestamp
+until interrupted (exit 0) or the process exits; -l keeps the log, a line
+at a time.`,
 		examples: `portspec query -n mail.example.com -p tcp -e 25
 portspec query -n 192.0.2.11 -p tcp -o 143,110,25 -l portqry.log
 portspec query -n my_server -p udp -r 135:139
-portspec query -local`,
-		exitCodes: `0    the query completed, whatever the states (with -q: every port LISTENING)
+portspec query -local
+portspec query -wport 443 -wt 5 -l port443.log`,
+		exitCodes: `0    the query completed, whatever the states (with -q: every port LISTENING);
+     a watch ended by Ctrl-C or by its process's exit
 1    with -q: the worst port is NOT LISTENING
 2    bad flags (with -q: the worst port is FILTERED or LISTENING or FILTERED)
 3    the name does not resolve, or the log cannot be written

@@ -3,14 +3,16 @@ package main
 import (
 	"errors"
 	"fmt"
-	"github.com/portspec/portspec/junit"
 	"net"
 	"net/netip"
 	"os"
 	"os/exec"
+	"regexp"
 	"testing"
+	"time"
 
 	"github.com/portspec/portspec/internal/lab"
+	"github.com/portspec/portspec/junit"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -52,7 +54,7 @@ func TestScripts(t *testing.T) {
 			}
 			return why == "", nil
 		},
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"lab": labCmd, "listen": listenCmd, "junitxsd": junitXSDCmd},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"lab": labCmd, "listen": listenCmd, "junitxsd": junitXSDCmd, "waitfor": waitForCmd},
 	})
 }
 
@@ -136,6 +138,25 @@ func listenCmd(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 type labKey struct{}
+
+// waitForCmd waits, up to 30 seconds, until a file that a background
+// command writes has a line matching a pattern: a script's way to step
+// with a watch rather than guess how long it takes to start.
+//
+//	waitfor FILE REGEXP
+func waitForCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: waitfor FILE REGEXP")
+	}
+	re := regexp.MustCompile("(?m)" + args[1])
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if b, err := os.ReadFile(ts.MkAbs(args[0])); err == nil && re.Match(b) {
+			return
+		}
+	}
+	b, _ := os.ReadFile(ts.MkAbs(args[0]))
+	ts.Fatalf("waitfor: no line of %s matched %q in 30s; it holds:\n%s", args[0], args[1], b)
+}
 
 // junitXSDCmd validates JUnit reports against the junit-10 schema with
 // xmllint, all but the root's skipped count, which the schema has no

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -25,13 +26,14 @@ import (
 	"github.com/portspec/portspec/verdict"
 )
 
-const querySynopsis = "-local | -n NAME [-p tcp|udp|both] [-e PORT | -o LIST | -r FROM:TO] [-l LOG [-y]] [-sp PORT] [-nr] [-q] [-cn COMMUNITY] [-timeout D] [-tries N] [-icmp-interval D]"
+const querySynopsis = "-local | -wport PORT | -wpid PID [-wt SECONDS] [-l LOG [-y]] | -n NAME [-p tcp|udp|both] [-e PORT | -o LIST | -r FROM:TO] [-l LOG [-y]] [-sp PORT] [-nr] [-q] [-cn COMMUNITY] [-timeout D] [-tries N] [-icmp-interval D]"
 
 type queryFlags struct {
 	name, proto, endpoint, list, portRange string
 	logFile                                string
 	overwrite, noReverse, quiet, local     bool
 	sourcePort                             int
+	watchPort, watchPID, watchEvery        int
 	community                              string
 	probe                                  probeFlags
 }
@@ -49,6 +51,9 @@ func (f *queryFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.quiet, "q", false, "print nothing; exit 0 if LISTENING, 1 if NOT LISTENING, 2 if FILTERED or LISTENING or FILTERED")
 	fs.StringVar(&f.community, "cn", "public", "the SNMP `community` for udp/161")
 	fs.BoolVar(&f.local, "local", false, "list this machine's TCP and UDP sockets with their state and owning process, as PortQry's -local")
+	fs.IntVar(&f.watchPort, "wport", 0, "watch this machine's sockets on this `port`, logging each change, until interrupted")
+	fs.IntVar(&f.watchPID, "wpid", 0, "watch the sockets of the process with this `PID`, logging each change, until interrupted or it exits")
+	fs.IntVar(&f.watchEvery, "wt", 60, "for -wport and -wpid, how often to look, in `seconds`")
 	f.probe.register(fs)
 }
 
@@ -68,6 +73,9 @@ func runQuery(args []string, stdout, stderr io.Writer) int {
 			return usageError(stderr, fs, errors.New("-local lists this machine's sockets on stdout: give it without -n, -e, -o, -r or -l"))
 		}
 		return queryLocal(stdout, stderr)
+	}
+	if f.watchPort != 0 || f.watchPID != 0 {
+		return queryWatch(fs, &f, stdout, stderr)
 	}
 	protos, ports, err := queryTargets("query", f.name, f.proto, f.endpoint, f.list, f.portRange)
 	if err == nil && (f.sourcePort < 0 || f.sourcePort > 65535) {
@@ -142,6 +150,51 @@ func runQuery(args []string, stdout, stderr io.Writer) int {
 		return worst
 	}
 	return exitOK
+}
+
+// queryWatch is -wport or -wpid.
+func queryWatch(fs *cmdFlags, f *queryFlags, stdout, stderr io.Writer) int {
+	var err error
+	switch {
+	case f.watchPort != 0 && f.watchPID != 0:
+		err = errors.New("-wport and -wpid each start a watch: give one")
+	case f.name != "" || f.endpoint != "" || f.list != "" || f.portRange != "" || f.local:
+		err = errors.New("-wport and -wpid watch this machine's sockets: give them without -n, -e, -o, -r or -local")
+	case f.watchPort < 0 || f.watchPort > 65535:
+		err = errors.New("-wport must be a port from 1 to 65535")
+	case f.watchPID < 0:
+		err = errors.New("-wpid must be a process ID")
+	case f.watchEvery < 1:
+		err = errors.New("-wt is the polling interval in whole seconds, at least 1")
+	}
+	if err != nil {
+		return usageError(stderr, fs, err)
+	}
+	var log *os.File
+	if f.logFile != "" {
+		if !f.overwrite && exists(f.logFile) && !confirmOverwrite(f.logFile, stderr) {
+			fmt.Fprintf(stderr, "portspec query: %s exists; use -y to overwrite it\n", f.logFile)
+			return exitIncomplete
+		}
+		if err = os.MkdirAll(filepath.Dir(f.logFile), 0o755); err == nil {
+			log, err = os.Create(f.logFile)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "portspec query: cannot write -l %s: %v\n", f.logFile, err)
+			return exitIncomplete
+		}
+	}
+	ctx, stop := stoppable()
+	defer stop()
+	w := watch{port: f.watchPort, pid: f.watchPID, every: time.Duration(f.watchEvery) * time.Second, procRoot: "/proc", now: time.Now}
+	code := w.run(ctx, stdout, log, stderr)
+	if log != nil {
+		if err := log.Close(); err != nil && code == exitOK {
+			fmt.Fprintf(stderr, "portspec query: writing -l %s: %v\n", f.logFile, err)
+			code = exitIncomplete
+		}
+	}
+	return code
 }
 
 // queryLocal lists the machine's sockets, as PortQry's -local does.

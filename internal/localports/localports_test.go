@@ -3,10 +3,13 @@ package localports
 import (
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/portspec/portspec/verdict"
 )
 
 // TestRead reads a /proc built in a directory: both families and
@@ -95,4 +98,35 @@ func TestReadSelf(t *testing.T) {
 		}
 	}
 	t.Errorf("no listening socket %s", ln.Addr())
+}
+
+// TestChanges: a watch logs what came, what went and what changed state,
+// and nothing for a socket that stayed as it was.
+func TestChanges(t *testing.T) {
+	listen := Socket{Proto: verdict.TCP, Local: netip.MustParseAddrPort("0.0.0.0:443"), Remote: netip.MustParseAddrPort("0.0.0.0:0"), State: "LISTENING", PID: 812, Process: "nginx"}
+	conn := Socket{Proto: verdict.TCP, Local: netip.MustParseAddrPort("198.18.1.2:443"), Remote: netip.MustParseAddrPort("198.18.0.1:50122"), State: "ESTABLISHED", PID: 812, Process: "nginx"}
+	closing := conn
+	closing.State = "TIME_WAIT"
+	udp := Socket{Proto: verdict.UDP, Local: netip.MustParseAddrPort("[::]:443"), Remote: netip.MustParseAddrPort("[::]:0"), State: "LISTENING", Hidden: true}
+	steps := []struct {
+		before, after []Socket
+		want          []string
+	}{
+		{[]Socket{listen}, []Socket{listen}, nil},
+		{[]Socket{listen}, []Socket{listen, conn, udp}, []string{
+			"+ TCP 198.18.1.2:443 198.18.0.1:50122 ESTABLISHED pid 812 nginx",
+			"+ UDP [::]:443 [::]:0 LISTENING pid ? (hidden)"}},
+		{[]Socket{listen, conn}, []Socket{closing}, []string{
+			"- TCP 0.0.0.0:443 0.0.0.0:0 LISTENING pid 812 nginx",
+			"~ TCP 198.18.1.2:443 198.18.0.1:50122 ESTABLISHED -> TIME_WAIT pid 812 nginx"}},
+	}
+	for i, step := range steps {
+		var got []string
+		for _, c := range Changes(step.before, step.after) {
+			got = append(got, c.String())
+		}
+		if strings.Join(got, "\n") != strings.Join(step.want, "\n") {
+			t.Errorf("step %d:\n got %q\nwant %q", i, got, step.want)
+		}
+	}
 }
