@@ -24,6 +24,24 @@ type host struct {
 	// before the host had answered anything: when its first answer comes,
 	// they get the timeout it implies instead.
 	early map[*probeSocket]time.Time
+	// answered is a TCP port that answered (SYN-ACK or RST) in this run,
+	// for a trace to tell whether the target is the hop where a probe
+	// dies; 0 for none.
+	answered uint16
+}
+
+// noteAnswer keeps a TCP port that answered.
+func (h *host) noteAnswer(port uint16) {
+	h.mu.Lock()
+	h.answered = port
+	h.mu.Unlock()
+}
+
+// answeringPort is a TCP port that answered in this run, or 0.
+func (h *host) answeringPort() uint16 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.answered
 }
 
 func newHost(perHost int, floor, ceiling time.Duration) *host {

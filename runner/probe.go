@@ -36,6 +36,7 @@ type probing struct {
 // result is delivered when that is done. Every other result is delivered
 // before probe returns.
 func (r *Runner) probe(ctx context.Context, c Probe, h *host, deliver func(Result)) {
+	deliver = r.withTrace(ctx, deliver)
 	p := &probing{res: Result{Probe: c, Start: time.Now()}, group: c.budgetGroup(), target: netip.AddrPortFrom(c.Addr, c.Port),
 		udp: c.Proto == verdict.UDP, host: h, deliver: deliver}
 	ev := &p.res.Evidence
@@ -181,6 +182,9 @@ func (r *Runner) finish(res Result, last Try) Result {
 		ev.Silence = NotSilent
 	}
 	res.Status = classify(res.Probe.Proto, last.Signal, last.ICMP, res.Probe.Addr)
+	if res.Probe.Proto == verdict.TCP && (last.Signal == SynAck || last.Signal == Reset) {
+		r.host(res.Probe.Addr).noteAnswer(res.Probe.Port)
+	}
 	if res.Status == verdict.Error {
 		res.Err = last.Err
 	}

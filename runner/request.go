@@ -56,6 +56,9 @@ type ProbeOptions struct {
 	// before it is reported: a rejecting port whose error the target's
 	// rate limit muted would otherwise look silent.
 	ProveSilence bool
+	// Trace says a FILTERED (or UDP silent) result fails its check, so the
+	// runner traces where the probe dies, within Options.TraceLimit.
+	Trace bool
 }
 
 var defaultOptions ProbeOptions

@@ -155,4 +155,6 @@ type Result struct {
 	// Skipped is set for a check that never ran because the run was
 	// cancelled.
 	Skipped bool
+	// Trace places where a failed probe dies, when it was traced.
+	Trace *Trace
 }

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/portspec/portspec/internal/localports"
@@ -54,6 +55,11 @@ type Options struct {
 	// LocalSockets lists this machine's sockets for Local probes; nil
 	// reads /proc. It is called once a Run, when the first comes.
 	LocalSockets func() ([]localports.Socket, error)
+	// TraceLimit is how many results a Run traces, of those whose
+	// ProbeOptions ask for it; 0 traces none.
+	TraceLimit int
+	// ReverseName names a trace's hops; nil leaves them unnamed.
+	ReverseName func(netip.Addr) string
 }
 
 func (o *Options) fill() {
@@ -82,6 +88,9 @@ type Runner struct {
 	confirm    map[string]*confirmer // by budget group
 	confirmers sync.WaitGroup
 	done       chan struct{} // closed when every result is out
+
+	traces  atomic.Int64 // traces begun this run
+	traceMu sync.Mutex   // one trace at a time
 }
 
 // New returns a runner with opts.
@@ -130,6 +139,7 @@ func (r *Runner) Run(ctx context.Context, probes iter.Seq[Probe], emit func(Resu
 	r.done = make(chan struct{})
 	r.hosts = map[netip.Addr]*host{}
 	r.confirm = map[string]*confirmer{}
+	r.traces.Store(0)
 	type job struct {
 		probe Probe
 		done  chan Result

@@ -33,6 +33,9 @@ type Lab struct {
 	Client, Router, Server *Namespace
 	// Client2 is a second vantage point, once AddVantage made it.
 	Client2 *Namespace
+	// Router2 is the second router of a chain lab (NewChain), between
+	// Router and Server.
+	Router2 *Namespace
 	prefix  string
 	closers []io.Closer
 }
@@ -259,12 +262,12 @@ func (l *Lab) Close() {
 	for _, c := range l.closers {
 		c.Close()
 	}
-	for _, ns := range []*Namespace{l.Client, l.Client2, l.Router, l.Server} {
+	for _, ns := range []*Namespace{l.Client, l.Client2, l.Router, l.Router2, l.Server} {
 		if ns != nil {
 			ns.close()
 		}
 	}
-	for _, short := range []string{"cli", "cl2", "rtr", "srv"} {
+	for _, short := range []string{"cli", "cl2", "rtr", "rt2", "srv"} {
 		run("ip", "netns", "del", l.prefix+short)
 	}
 }

@@ -1,0 +1,113 @@
+package runner
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/portspec/portspec/internal/lab"
+	"github.com/portspec/portspec/verdict"
+)
+
+// hopsText is a trace as one line a hop: "1 ICMP 11/0 198.18.0.254",
+// "3 silence proven".
+func hopsText(t *Trace) string {
+	var lines []string
+	for _, h := range append(append([]Hop(nil), t.Hops...), refHops(t)...) {
+		line := fmt.Sprintf("%d %s", h.TTL, h.Signal)
+		if h.ICMP != nil {
+			line += fmt.Sprintf(" %d/%d", h.ICMP.Type, h.ICMP.Code)
+		}
+		if h.From.IsValid() {
+			line += " " + h.From.String()
+		}
+		if h.Signal == Silence && h.Proven {
+			line += " proven"
+		}
+		lines = append(lines, line)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// TestTraceLab traces failed checks through the chain lab, client → r1 →
+// r2 → server, on both families: r2 dropping all traffic to one of the
+// server's addresses, and one port to the other (where the reference
+// port, answering at TTL 3, shows that the probe dies at hop 3, whether
+// at r2's forwarding or the server: from outside the two are one), a
+// reject at r1 (which
+// answers TTL 1 with time-exceeded before its forward chain sees the
+// probe), and a server that drops the port itself while another port
+// answers, which the reference hop shows to be hop 3. Checks that pass,
+// or whose expectation is met by FILTERED, are not traced; nor are more
+// than the limit.
+func TestTraceLab(t *testing.T) {
+	l := lab.NewChain(t)
+	const (
+		dropAtR2   = 9001
+		rejectAtR1 = 9002
+		dropAtSrv  = 9003
+		listening  = 22
+	)
+	rules := func(chain, hook, body string) string {
+		return fmt.Sprintf("table inet lab {\n  chain %s {\n    type filter hook %s priority 0; policy accept;\n%s\n  }\n}", chain, hook, body)
+	}
+	if err := l.Nft(l.Router, rules("forward", "forward", fmt.Sprintf("    tcp dport %d reject with icmpx type admin-prohibited", rejectAtR1))); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Nft(l.Router2, rules("forward", "forward", fmt.Sprintf("    tcp dport %d drop\n    ip daddr %s drop\n    ip6 daddr %s drop", dropAtR2, lab.CutServer4, lab.CutServer6))); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Nft(l.Server, rules("input", "input", fmt.Sprintf("    tcp dport %d drop", dropAtSrv))); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []netip.Addr{lab.Server4, lab.Server6} {
+		if err := l.ServeTCP(netip.AddrPortFrom(a, listening), ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	traced := &ProbeOptions{Timeout: 200 * time.Millisecond, Trace: true}
+	untraced := &ProbeOptions{Timeout: 200 * time.Millisecond}
+	var probes []Probe
+	for _, a := range []netip.Addr{lab.CutServer4, lab.CutServer6} {
+		probes = append(probes, Probe{Addr: a, Proto: verdict.TCP, Port: listening, Opts: traced}, Probe{Addr: a, Proto: verdict.UDP, Port: 53, Opts: traced})
+	}
+	for _, a := range []netip.Addr{lab.Server4, lab.Server6} {
+		probes = append(probes,
+			Probe{Addr: a, Proto: verdict.TCP, Port: listening, Opts: traced},
+			Probe{Addr: a, Proto: verdict.TCP, Port: dropAtR2, Opts: traced},
+			Probe{Addr: a, Proto: verdict.TCP, Port: rejectAtR1, Opts: traced},
+			Probe{Addr: a, Proto: verdict.TCP, Port: dropAtSrv, Opts: traced},
+			Probe{Addr: a, Proto: verdict.TCP, Port: dropAtSrv, Opts: untraced})
+	}
+	results := runProbes(t, l, Options{TraceLimit: 20}, probes)
+
+	want := map[string]string{
+		"198.18.1.3 22":    "1 ICMP 11/0 198.18.0.254\n2 ICMP 11/0 198.18.4.2\n3 silence proven\n4 silence proven",
+		"198.18.1.3 53":    "1 ICMP 11/0 198.18.0.254\n2 ICMP 11/0 198.18.4.2\n3 silence proven\n4 silence proven",
+		"2001:db8:2::3 22": "1 ICMP 3/0 2001:db8:1::fe\n2 ICMP 3/0 2001:db8:4::2\n3 silence proven\n4 silence proven",
+		"2001:db8:2::3 53": "1 ICMP 3/0 2001:db8:1::fe\n2 ICMP 3/0 2001:db8:4::2\n3 silence proven\n4 silence proven",
+		"198.18.1.2 9001":  "1 ICMP 11/0 198.18.0.254\n2 ICMP 11/0 198.18.4.2\n3 silence proven\n4 silence proven\n3 SYN-ACK 198.18.1.2",
+		"198.18.1.2 9002":  "1 ICMP 11/0 198.18.0.254\n2 ICMP 3/13 198.18.0.254",
+		// The reference port, tcp/22, answers at TTL 3: the server is hop 3.
+		"198.18.1.2 9003":    "1 ICMP 11/0 198.18.0.254\n2 ICMP 11/0 198.18.4.2\n3 silence proven\n4 silence proven\n3 SYN-ACK 198.18.1.2",
+		"2001:db8:2::2 9001": "1 ICMP 3/0 2001:db8:1::fe\n2 ICMP 3/0 2001:db8:4::2\n3 silence proven\n4 silence proven\n3 SYN-ACK 2001:db8:2::2",
+		"2001:db8:2::2 9002": "1 ICMP 3/0 2001:db8:1::fe\n2 ICMP 1/1 2001:db8:1::fe",
+		"2001:db8:2::2 9003": "1 ICMP 3/0 2001:db8:1::fe\n2 ICMP 3/0 2001:db8:4::2\n3 silence proven\n4 silence proven\n3 SYN-ACK 2001:db8:2::2",
+	}
+	for i, res := range results {
+		key := fmt.Sprintf("%s %d", res.Probe.Addr, res.Probe.Port)
+		w, wanted := want[key]
+		switch {
+		case res.Probe.Opts == untraced || !wanted:
+			if res.Trace != nil {
+				t.Errorf("%s (probe %d): traced, but it was not to be:\n%s", key, i, hopsText(res.Trace))
+			}
+		case res.Trace == nil:
+			t.Errorf("%s: %s, not traced", key, res.Status)
+		case hopsText(res.Trace) != w:
+			t.Errorf("%s: trace\n%s\nwant\n%s", key, hopsText(res.Trace), w)
+		}
+	}
+}
