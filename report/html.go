@@ -95,6 +95,7 @@ type htmlItem struct {
 	Tags, Controls       []string
 	Facts                []htmlFact
 	Tries                []Try
+	Trace                *Trace
 }
 
 type htmlFact struct{ Name, Value string }
@@ -195,6 +196,7 @@ func (h *HTML) Result(r Record) error {
 			if r.Evidence != nil {
 				detail.Tries = r.Evidence.Tries
 			}
+			detail.Trace = r.Trace
 			h.err = htmlTemplates.ExecuteTemplate(h.failures, "failure", detail)
 		}
 		item.Message = r.Message

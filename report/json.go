@@ -183,6 +183,13 @@ func appendRecord(b []byte, r *Record) []byte {
 		}
 		b = append(b, '}')
 	}
+	if r.Trace != nil {
+		// A few a run: the standard encoder is fast enough, and the
+		// same bytes.
+		t, _ := json.Marshal(r.Trace)
+		b = append(b, `,"trace":`...)
+		b = append(b, t...)
+	}
 	return append(b, '}')
 }
 

@@ -10,7 +10,7 @@ import (
 )
 
 // JSONSchema is the version of the JSON report's layout; see the README.
-const JSONSchema = 2
+const JSONSchema = 3
 
 // Record is one check's outcome as every reporter sees it, and as the JSON
 // report holds it: each field is a JSON field, in this order, so this type
@@ -58,6 +58,8 @@ type Record struct {
 	DurationMS float64   `json:"duration_ms"`
 	// Evidence is nil for a check that sent nothing.
 	Evidence *Evidence `json:"evidence,omitempty"`
+	// Trace is where a failed check's probe died, when it was traced.
+	Trace *Trace `json:"trace,omitempty"`
 }
 
 // Evidence is why a probe decided what it did.

@@ -15,6 +15,10 @@ import (
 // beside the runner's conversion holds the two lists to each other.
 var signals = []string{SignalSilence, "SYN-ACK", SignalReply, "RST", "ICMP", SignalLocal, SignalSocketTable}
 
+// LocalAddress is the address of a local host's records: the machine's
+// own sockets, read rather than probed.
+const LocalAddress = "local"
+
 // check refuses a record that does not say what a report can mean: a
 // word of the layout it does not know, an address that is none.
 func (r *Record) check() error {
@@ -30,7 +34,7 @@ func (r *Record) check() error {
 	case r.Actual != "" && !ok:
 		return fmt.Errorf("unknown actual state %q", r.Actual)
 	}
-	if _, err := netip.ParseAddr(r.Address); err != nil && (r.Name == "" || r.Address != r.Name) {
+	if _, err := netip.ParseAddr(r.Address); err != nil && (r.Name == "" || r.Address != r.Name) && r.Address != LocalAddress {
 		return fmt.Errorf("address %q is not an IP address", r.Address)
 	}
 	for _, c := range r.Controls {
@@ -49,6 +53,11 @@ func (r *Record) check() error {
 	if ev := r.Evidence; ev != nil {
 		if err := ev.check(); err != nil {
 			return fmt.Errorf("evidence: %v", err)
+		}
+	}
+	if t := r.Trace; t != nil {
+		if err := t.check(); err != nil {
+			return fmt.Errorf("trace: %v", err)
 		}
 	}
 	return nil

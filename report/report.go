@@ -195,6 +195,7 @@ func Explain(r Record) []string {
 	if r.Verdict != verdict.Skipped && r.Verdict != verdict.Errored {
 		lines = append(lines, details(r, r.Message == "")...)
 	}
+	lines = append(lines, r.Trace.Lines()...)
 	if d := r.Description; d != "" {
 		lines = append(lines, "description: "+d)
 	}

@@ -198,6 +198,12 @@ func everyField() report.Record {
 				{Started: start, DurationMS: 212.5, TimeoutMS: 212.5, Signal: "silence", ICMP: icmp, Error: "a try's error", Confirm: true, Tokens: &tokens, Proven: true},
 				{Started: start.Add(time.Second), DurationMS: 0.3, TimeoutMS: 212.5, Signal: "ICMP", ICMP: icmp},
 			}},
+		Trace: &report.Trace{Summary: "dropped after hop 1 (r1.example.net (2001:db8::fe)): hop 2 never answered",
+			Hops: []report.TraceHop{
+				{TTL: 1, Signal: "ICMP", ICMP: icmp, Address: "2001:db8::fe", Name: "r1.example.net", RTTMS: 0.4, Proven: true},
+				{TTL: 2, Signal: "silence", RTTMS: 1000, Proven: true},
+			},
+			Ref: &report.TraceRef{Port: 22, Hop: report.TraceHop{TTL: 2, Signal: "SYN-ACK", Address: "2001:db8::2", RTTMS: 0.5}}},
 	}
 }
 
@@ -205,7 +211,7 @@ func everyField() report.Record {
 // layout must be added there, or the round trip would not cover it.
 func TestEveryFieldIsSet(t *testing.T) {
 	r := everyField()
-	for _, v := range []any{r, *r.Evidence, *r.Evidence.ICMP, r.Evidence.Tries[0], *r.Waiver} {
+	for _, v := range []any{r, *r.Evidence, *r.Evidence.ICMP, r.Evidence.Tries[0], *r.Waiver, *r.Trace, r.Trace.Hops[0], *r.Trace.Ref} {
 		rv := reflect.ValueOf(v)
 		for i := range rv.NumField() {
 			if rv.Field(i).IsZero() {

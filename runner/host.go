@@ -30,10 +30,13 @@ type host struct {
 	answered uint16
 }
 
-// noteAnswer keeps a TCP port that answered.
+// noteAnswer keeps a TCP port that answered: the lowest, so that a
+// run's traces name one port however its probes were shuffled.
 func (h *host) noteAnswer(port uint16) {
 	h.mu.Lock()
-	h.answered = port
+	if h.answered == 0 || port < h.answered {
+		h.answered = port
+	}
 	h.mu.Unlock()
 }
 

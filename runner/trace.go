@@ -220,7 +220,8 @@ func (r *Runner) ttlTry(ctx context.Context, p Probe, target netip.AddrPort, ttl
 		}
 		return fd, nil
 	}
-	timeout := r.opts.MaxTimeout
+	// The target's adaptive timeout: a router on the way is nearer.
+	timeout, _ := r.host(p.Addr).timeout()
 	if t := p.options().Timeout; t > 0 {
 		timeout = t
 	}

@@ -339,7 +339,7 @@ func (d *decoder) checkLocal(h *Host) {
 			from = fmt.Sprintf(" (from profile %q, used by host %q)", e.Profile, h.Name)
 		}
 		switch {
-		case h.Local() && e.State == verdict.ExpectFiltered:
+		case h.Local() && e.State == Filtered:
 			d.errorf(e.DeclRange, "filtered on a local host",
 				"Host %q is address = \"local\": its sockets are read, not probed, and a port there listens or does not; nothing is FILTERED. Expect not_listening or blocked%s.", h.Name, from)
 		case h.Local() && e.Banner != nil:
@@ -499,7 +499,7 @@ func (d *decoder) decodeExpectation(b *hcl.Block) *Expectation {
 		e.ProcessRange = a.Expr.Range()
 		if s, isStr := d.str(a); isStr && strings.TrimSpace(s) == "" {
 			d.errorf(a.Expr.Range(), "Empty process", "process names the program that must own the listening sockets, such as \"sshd\".")
-		} else if isStr && ok && state != verdict.ExpectListening {
+		} else if isStr && ok && state != Listening {
 			d.errorf(a.NameRange, "process on a block that expects no listener",
 				"process names the owner of a listening socket; a %s %q block expects none to listen.", b.Type, state)
 		} else {

@@ -6,7 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/netip"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/mattn/go-isatty"
@@ -25,6 +28,51 @@ type checkFlags struct {
 	rate                 float64
 	failFast             bool
 	today                string
+	trace                traceFlags
+}
+
+// traceFlags say which failed checks to trace, and how to name hops.
+type traceFlags struct {
+	limit     int
+	off       bool
+	noReverse bool
+}
+
+func (f *traceFlags) register(fs *flag.FlagSet) {
+	fs.IntVar(&f.limit, "trace-limit", runner.DefaultTraceLimit, "trace at most `N` failed checks a run: where a FILTERED probe dies, hop by hop")
+	fs.BoolVar(&f.off, "no-trace", false, "trace no failed check")
+	fs.BoolVar(&f.noReverse, "nr", false, "do not look up the names of a trace's hops")
+}
+
+func (f *traceFlags) check() error {
+	if f.limit < 0 {
+		return errors.New("--trace-limit must not be negative")
+	}
+	return nil
+}
+
+// runnerLimit is the runner's trace limit: 0 with --no-trace.
+func (f *traceFlags) runnerLimit() int {
+	if f.off {
+		return 0
+	}
+	return f.limit
+}
+
+// reverseName names a hop by its PTR record, within a second, unless -nr.
+func (f *traceFlags) reverseName() func(netip.Addr) string {
+	if f.noReverse {
+		return nil
+	}
+	return func(a netip.Addr) string {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		names, err := net.DefaultResolver.LookupAddr(ctx, a.String())
+		if err != nil || len(names) == 0 {
+			return ""
+		}
+		return strings.TrimSuffix(names[0], ".")
+	}
 }
 
 // probeFlags are how to probe, for every command that probes.
@@ -60,6 +108,7 @@ func (f *checkFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.perHost, "per-host", 0, "probes in flight to one address (default: settings, else 1024)")
 	fs.Float64Var(&f.rate, "rate", 0, "probes a second at most (default: settings, else no limit)")
 	fs.BoolVar(&f.failFast, "fail-fast", false, "stop at the first failure; the rest are skipped")
+	f.trace.register(fs)
 	fs.StringVar(&f.today, "today", "", "judge waivers as on this `date`, YYYY-MM-DD, for reproducible reports (default: today)")
 }
 
@@ -80,7 +129,7 @@ func (f *checkFlags) check() error {
 		return errors.New("--concurrency and --per-host must not be negative")
 	}
 	_, dayErr := f.day()
-	for _, err := range []error{f.reportFlags.check(), f.probe.check(), checkRate(f.rate), dayErr} {
+	for _, err := range []error{f.reportFlags.check(), f.probe.check(), checkRate(f.rate), dayErr, f.trace.check()} {
 		if err != nil {
 			return err
 		}
@@ -91,7 +140,7 @@ func (f *checkFlags) check() error {
 func (f *checkFlags) planFlags() plan.Flags {
 	today, _ := f.day()
 	return plan.Flags{Timeout: f.probe.timeout, Tries: f.probe.tries, ICMPInterval: f.probe.icmpInterval,
-		Concurrency: f.concurrency, PerHost: f.perHost, Rate: f.rate, Today: today}
+		Concurrency: f.concurrency, PerHost: f.perHost, Rate: f.rate, Today: today, TraceLimit: f.trace.runnerLimit()}
 }
 
 func runCheck(args []string, stdout, stderr io.Writer) int {
@@ -160,6 +209,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	checks := plan.New(f.planFlags(), s.Settings, f.from)
 	opts := plan.RunnerOptions(f.planFlags(), s.Settings)
 	opts.OnTry = func(p runner.Probe, t runner.Try) { run.reporters.Try(checks.Attempt(p, t)) }
+	opts.ReverseName = f.trace.reverseName()
 	r := runner.New(opts)
 	resolver := &runner.Resolver{OnResolve: run.reporters.Resolved}
 	run.begin(meta)

@@ -152,7 +152,7 @@ func runScenario(sc Scenario, bin, nmap string, runs int) (ScenarioResult, error
 			}
 		}
 		jsonPath := filepath.Join(dir, "portspec.json")
-		args := []string{"check", "-q", "--json", jsonPath, specPath}
+		args := []string{"check", "-q", "--no-trace", "--json", jsonPath, specPath}
 		if sc.JUnit {
 			args = append(args, "--junit", filepath.Join(dir, "junit.xml"))
 		}

@@ -23,6 +23,9 @@ type Flags struct {
 	ICMPInterval time.Duration
 	// Today is the day waivers are judged on (--today).
 	Today time.Time
+	// TraceLimit is how many failed checks to trace (--trace-limit; 0
+	// with --no-trace).
+	TraceLimit int
 }
 
 // RunnerOptions are the run-wide options: each flag, else the settings
@@ -33,6 +36,7 @@ func RunnerOptions(f Flags, s spec.Settings) runner.Options {
 		PerHost:      cmp.Or(f.PerHost, s.PerHost),
 		Rate:         cmp.Or(f.Rate, s.Rate),
 		ICMPInterval: cmp.Or(f.ICMPInterval, s.ICMPInterval),
+		TraceLimit:   f.TraceLimit,
 	}
 }
 
@@ -52,6 +56,8 @@ func ProbeOptions(c spec.Check, f Flags, s spec.Settings) runner.ProbeOptions {
 		SourcePort:   e.SourcePort,
 		ReadBanner:   e.Banner != nil,
 		ProveSilence: e.State.NeedsProvenSilence(),
+		// Where FILTERED fails the check, a trace says where it dies.
+		Trace: e.State == spec.Listening || e.State == spec.NotListening,
 	}
 }
 

@@ -119,7 +119,26 @@ func found(host, address string, res runner.Result) report.Record {
 			rec.Evidence.Tries = append(rec.Evidence.Tries, reportTry(t))
 		}
 	}
+	if t := res.Trace; t != nil {
+		rec.Trace = &report.Trace{}
+		for _, h := range t.Hops {
+			rec.Trace.Hops = append(rec.Trace.Hops, reportHop(h))
+		}
+		if t.Ref != nil {
+			rec.Trace.Ref = &report.TraceRef{Port: t.RefPort, Hop: reportHop(*t.Ref)}
+		}
+		rec.Trace.Summary = rec.Trace.Summarize(address, fmt.Sprintf("%s/%d", rec.Protocol, rec.Port))
+	}
 	return rec
+}
+
+func reportHop(h runner.Hop) report.TraceHop {
+	hop := report.TraceHop{TTL: h.TTL, Signal: h.Signal.String(), ICMP: reportICMP(h.ICMP), Name: h.Name,
+		RTTMS: report.MS(h.RTT), Proven: h.Proven}
+	if h.From.IsValid() {
+		hop.Address = h.From.String()
+	}
+	return hop
 }
 
 // address is the address a check probed, or the name it could not

@@ -53,12 +53,19 @@ func TestDemoReportInBrowser(t *testing.T) {
 		`<p>expected listening, got FILTERED (no reply to 3 tries`,
 		`<dt>block</dt><dd>` + filepath.Join(dir, "lab.hcl") + `:10:3</dd>`,
 		`<td>silence after `,
+		// The deliberate failure's trace, through the chain lab's routers.
+		`tcp/587 never does; the target filters it, or hop 2 (198.18.4.2) drops it as it forwards`,
+		`<td>198.18.0.254  ICMP 11/0 (time exceeded)  `,
 		`mail (198.18.1.2)<br><span class="note">8 checks: 7 pass, 1 fail</span>`,
 		`mail (2001:db8:2::2)<br><span class="note">8 checks: 7 pass, 1 fail</span>`,
 	} {
 		if !strings.Contains(dom, want) {
 			t.Errorf("the rendered report has no %q", want)
 		}
+	}
+	// The reference port is the lowest that had answered: 23 or 25.
+	if !regexp.MustCompile(`trace: dropped at hop 3, the target: tcp/2[35] on it answers with TTL 3, tcp/587 never does`).MatchString(dom) {
+		t.Errorf("the rendered report has no trace of tcp/587 to hop 3")
 	}
 	// The filters' count, which only the script writes: every item shown.
 	if m := regexp.MustCompile(`id="f-count" aria-live="polite">(\d+) of (\d+) shown<`).FindStringSubmatch(dom); m == nil || m[1] != m[2] || m[1] == "0" {

@@ -73,7 +73,7 @@ func takeScreenshot(out string) error {
 }
 
 func run(portspec, dir string, hold bool) error {
-	args := []string{"check", "--color", "always", "--junit", "out/junit.xml", "--log", "out/portspec.log", "--json", "out/results.json", "--html", "out/report.html"}
+	args := []string{"check", "-nr", "--color", "always", "--junit", "out/junit.xml", "--log", "out/portspec.log", "--json", "out/results.json", "--html", "out/report.html"}
 	var cmd *exec.Cmd
 	if why := lab.Unavailable(); why != "" {
 		if hold {
@@ -89,7 +89,9 @@ func run(portspec, dir string, hold bool) error {
 		}
 		cmd = exec.Command(portspec, append(args, filepath.Join(dir, "loopback.hcl"))...)
 	} else {
-		l, err := lab.Build()
+		// Two routers, so that the deliberate failure's trace has hops to
+		// name.
+		l, err := lab.BuildChain()
 		if err != nil {
 			return err
 		}
@@ -100,14 +102,14 @@ func run(portspec, dir string, hold bool) error {
 		if hold {
 			fmt.Printf("The lab is up. Probe from the client namespace, for example:\n\n"+
 				"  ip netns exec %s %s query -n %s -nr -p both -o 25,53,137,587,3389\n\n"+
-				"Namespaces: %s (client), %s (router), %s (server). Ctrl-C tears it down.\n",
-				l.Client.Name, portspec, lab.Server4, l.Client.Name, l.Router.Name, l.Server.Name)
+				"Namespaces: %s (client), %s and %s (routers), %s (server). Ctrl-C tears it down.\n",
+				l.Client.Name, portspec, lab.Server4, l.Client.Name, l.Router.Name, l.Router2.Name, l.Server.Name)
 			wait := make(chan os.Signal, 1)
 			signal.Notify(wait, os.Interrupt)
 			<-wait
 			return nil
 		}
-		fmt.Printf("The namespace lab is up: client %s, server %s and %s, behind a router.\n", lab.Client4, lab.Server4, lab.Server6)
+		fmt.Printf("The namespace lab is up: client %s, server %s and %s, behind two routers.\n", lab.Client4, lab.Server4, lab.Server6)
 		fmt.Printf("Running: ip netns exec %s portspec %s %s\n\n", l.Client.Name, joined(args), filepath.Join(dir, "lab.hcl"))
 		cmd = exec.Command("ip", append([]string{"netns", "exec", l.Client.Name, portspec}, append(args, filepath.Join(dir, "lab.hcl"))...)...)
 	}
@@ -121,7 +123,8 @@ func run(portspec, dir string, hold bool) error {
 	}
 	report, _ := filepath.Abs("out/report.html")
 	fmt.Printf("\nportspec exited %d. The failure is deliberate: the policy expects a port to\n"+
-		"listen that does not, as after a bad change. The reports are in\n"+
+		"listen that does not, as after a bad change; its trace says where the probe dies.\n"+
+		"The reports are in\n"+
 		"out/junit.xml, out/portspec.log and out/results.json; open the HTML report:\n\n"+
 		"  %s\n", code, report)
 	if code != 1 {
