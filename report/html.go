@@ -241,6 +241,9 @@ func htmlFacts(r Record) []htmlFact {
 	}
 	add("error", r.Error)
 	add("note", r.Note)
+	for _, rd := range r.Rounds {
+		add(fmt.Sprintf("round %d", rd.Round), strings.TrimPrefix(rd.Line(), fmt.Sprintf("round %d ", rd.Round)))
+	}
 	add("description", r.Description)
 	if r.ProfileDescription != "" {
 		add("profile", r.Profile+": "+r.ProfileDescription)

@@ -190,6 +190,11 @@ func appendRecord(b []byte, r *Record) []byte {
 		b = append(b, `,"trace":`...)
 		b = append(b, t...)
 	}
+	if r.Rounds != nil {
+		rounds, _ := json.Marshal(r.Rounds)
+		b = append(b, `,"rounds":`...)
+		b = append(b, rounds...)
+	}
 	return append(b, '}')
 }
 

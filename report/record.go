@@ -60,6 +60,10 @@ type Record struct {
 	Evidence *Evidence `json:"evidence,omitempty"`
 	// Trace is where a failed check's probe died, when it was traced.
 	Trace *Trace `json:"trace,omitempty"`
+	// Rounds are the check's rounds under check --wait, every one, the
+	// last (this record's own fields) included; nil without --wait or
+	// for a check that passed the first time.
+	Rounds []Round `json:"rounds,omitempty"`
 }
 
 // Evidence is why a probe decided what it did.

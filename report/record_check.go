@@ -55,6 +55,11 @@ func (r *Record) check() error {
 			return fmt.Errorf("evidence: %v", err)
 		}
 	}
+	for _, rd := range r.Rounds {
+		if err := rd.check(); err != nil {
+			return err
+		}
+	}
 	if t := r.Trace; t != nil {
 		if err := t.check(); err != nil {
 			return fmt.Errorf("trace: %v", err)

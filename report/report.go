@@ -196,6 +196,9 @@ func Explain(r Record) []string {
 		lines = append(lines, details(r, r.Message == "")...)
 	}
 	lines = append(lines, r.Trace.Lines()...)
+	for _, rd := range r.Rounds {
+		lines = append(lines, rd.Line())
+	}
 	if d := r.Description; d != "" {
 		lines = append(lines, "description: "+d)
 	}

@@ -204,6 +204,10 @@ func everyField() report.Record {
 				{TTL: 2, Signal: "silence", RTTMS: 1000, Proven: true},
 			},
 			Ref: &report.TraceRef{Port: 22, Hop: report.TraceHop{TTL: 2, Signal: "SYN-ACK", Address: "2001:db8::2", RTTMS: 0.5}}},
+		Rounds: []report.Round{
+			{Round: 1, Started: start, Actual: "FILTERED", Verdict: verdict.Fail, Message: "expected filtered, got FILTERED", Evidence: "no reply"},
+			{Round: 2, Started: start.Add(time.Second), Actual: "NOT LISTENING", Verdict: verdict.Fail},
+		},
 	}
 }
 
@@ -211,7 +215,7 @@ func everyField() report.Record {
 // layout must be added there, or the round trip would not cover it.
 func TestEveryFieldIsSet(t *testing.T) {
 	r := everyField()
-	for _, v := range []any{r, *r.Evidence, *r.Evidence.ICMP, r.Evidence.Tries[0], *r.Waiver, *r.Trace, r.Trace.Hops[0], *r.Trace.Ref} {
+	for _, v := range []any{r, *r.Evidence, *r.Evidence.ICMP, r.Evidence.Tries[0], *r.Waiver, *r.Trace, r.Trace.Hops[0], *r.Trace.Ref, r.Rounds[0]} {
 		rv := reflect.ValueOf(v)
 		for i := range rv.NumField() {
 			if rv.Field(i).IsZero() {

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"iter"
 	"net"
 	"net/netip"
 	"os"
@@ -29,6 +30,7 @@ type checkFlags struct {
 	failFast             bool
 	today                string
 	trace                traceFlags
+	wait                 time.Duration
 }
 
 // traceFlags say which failed checks to trace, and how to name hops.
@@ -109,6 +111,7 @@ func (f *checkFlags) register(fs *flag.FlagSet) {
 	fs.Float64Var(&f.rate, "rate", 0, "probes a second at most (default: settings, else no limit)")
 	fs.BoolVar(&f.failFast, "fail-fast", false, "stop at the first failure; the rest are skipped")
 	f.trace.register(fs)
+	fs.DurationVar(&f.wait, "wait", 0, "probe the failed checks again, with backoff, until they pass or this `duration` has passed: for a firewall change still converging")
 	fs.StringVar(&f.today, "today", "", "judge waivers as on this `date`, YYYY-MM-DD, for reproducible reports (default: today)")
 }
 
@@ -127,6 +130,12 @@ func (f *checkFlags) day() (time.Time, error) {
 func (f *checkFlags) check() error {
 	if f.concurrency < 0 || f.perHost < 0 {
 		return errors.New("--concurrency and --per-host must not be negative")
+	}
+	switch {
+	case f.wait < 0:
+		return errors.New("--wait must not be negative")
+	case f.wait > 0 && f.failFast:
+		return errors.New("--wait probes failures again and --fail-fast stops at the first: give one")
 	}
 	_, dayErr := f.day()
 	for _, err := range []error{f.reportFlags.check(), f.probe.check(), checkRate(f.rate), dayErr, f.trace.check()} {
@@ -206,16 +215,30 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	ctx, cancel := context.WithCancel(signalled)
 	defer cancel()
 
-	checks := plan.New(f.planFlags(), s.Settings, f.from)
-	opts := plan.RunnerOptions(f.planFlags(), s.Settings)
-	opts.OnTry = func(p runner.Probe, t runner.Try) { run.reporters.Try(checks.Attempt(p, t)) }
-	opts.ReverseName = f.trace.reverseName()
-	r := runner.New(opts)
-	resolver := &runner.Resolver{OnResolve: run.reporters.Resolved}
+	checks := s.ResolvedChecks(sel, plan.Resolve(&runner.Resolver{OnResolve: run.reporters.Resolved}))
 	run.begin(meta)
+	var stats runner.Stats
+	if f.wait > 0 {
+		stats = f.runWaiting(ctx, stderr, run, s.Settings, checks, meta.Start)
+	} else {
+		stats = f.runOnce(ctx, cancel, signalled, run, s.Settings, checks)
+	}
+	run.sum.Elapsed = time.Since(meta.Start)
+	run.sum.ICMPWait, run.sum.ICMPWaitTargets = stats.ICMPWait, stats.ICMPWaitTargets
+	run.sum.Interrupted = signalled.Err() != nil
+	if code := run.end(); code != exitOK {
+		return code
+	}
+	return run.verdictCode()
+}
+
+// runOnce probes every check once and reports each result as it comes.
+func (f *checkFlags) runOnce(ctx context.Context, cancel context.CancelFunc, signalled context.Context, run *session, settings spec.Settings, checks iter.Seq[spec.Check]) runner.Stats {
+	p := plan.New(f.planFlags(), settings, f.from)
+	r := f.runner(run, settings, func() *plan.Plan { return p }, f.trace.runnerLimit())
 	stoppedFast := false
-	r.Run(ctx, checks.Probes(s.ResolvedChecks(sel, plan.Resolve(resolver))), func(res runner.Result) {
-		rec := checks.Record(res)
+	r.Run(ctx, p.Probes(checks), func(res runner.Result) {
+		rec := p.Record(res)
 		if rec.Verdict == verdict.Skipped && stoppedFast && signalled.Err() == nil {
 			rec.Message = "not run: --fail-fast stopped the run at the first failure"
 		}
@@ -225,14 +248,18 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 			cancel()
 		}
 	})
-	run.sum.Elapsed = time.Since(meta.Start)
-	stats := r.Stats()
-	run.sum.ICMPWait, run.sum.ICMPWaitTargets = stats.ICMPWait, stats.ICMPWaitTargets
-	run.sum.Interrupted = signalled.Err() != nil
-	if code := run.end(); code != exitOK {
-		return code
-	}
-	return run.verdictCode()
+	return r.Stats()
+}
+
+// runner is a runner for a round of checks whose tries go to the log
+// through the round's plan.
+func (f *checkFlags) runner(run *session, settings spec.Settings, current func() *plan.Plan, traceLimit int) *runner.Runner {
+	flags := f.planFlags()
+	flags.TraceLimit = traceLimit
+	opts := plan.RunnerOptions(flags, settings)
+	opts.OnTry = func(p runner.Probe, t runner.Try) { run.reporters.Try(current().Attempt(p, t)) }
+	opts.ReverseName = f.trace.reverseName()
+	return runner.New(opts)
 }
 
 // noChecks says why a selection holds no checks: the spec has no hosts,

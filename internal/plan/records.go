@@ -19,6 +19,13 @@ func (p *Plan) Record(res runner.Result) report.Record {
 	return p.records.record(p.check(res.Probe, true), res)
 }
 
+// RecordOf is Record with the check it judged, for check --wait to probe
+// it again.
+func (p *Plan) RecordOf(res runner.Result) (report.Record, spec.Check) {
+	c := p.check(res.Probe, true)
+	return p.records.record(c, res), c
+}
+
 // Attempt is a try of a check's probe, as the log shows it.
 func (p *Plan) Attempt(probe runner.Probe, t runner.Try) report.Attempt {
 	c := p.check(probe, false)

@@ -41,5 +41,17 @@ func (s *Spool) CopyTo(w io.Writer) error {
 	return err
 }
 
+// Rewind ends the writing and returns a reader of everything spooled,
+// from the start.
+func (s *Spool) Rewind() (io.Reader, error) {
+	if err := s.w.Flush(); err != nil {
+		return nil, err
+	}
+	if _, err := s.f.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	return bufio.NewReaderSize(s.f, 64<<10), nil
+}
+
 // Close discards the spool.
 func (s *Spool) Close() error { return s.f.Close() }
