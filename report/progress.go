@@ -25,6 +25,21 @@ type Progress struct {
 	// the screen, to be cleared before anything else is written.
 	mu    sync.Mutex
 	shown bool
+	// round is check --wait's round, from 2 on; 0 before.
+	round int
+}
+
+// Round starts check --wait's round n of total checks: the counter then
+// says the round and how many of its checks still fail.
+func (p *Progress) Round(n, total int) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.round, p.total = n, total
+	p.done.Store(0)
+	p.failed.Store(0)
 }
 
 // NewProgress returns a progress counter for total checks.
@@ -61,6 +76,10 @@ func (p *Progress) draw() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.shown = true
+	if p.round > 1 {
+		fmt.Fprintf(p.w, "\r\033[Kround %d: %d/%d checks, %d still failing", p.round, p.done.Load(), p.total, p.failed.Load())
+		return
+	}
 	fmt.Fprintf(p.w, "\r\033[K%d/%d checks, %d failed", p.done.Load(), p.total, p.failed.Load())
 }
 

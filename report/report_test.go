@@ -598,3 +598,26 @@ func htmlPage(t *testing.T, each func(add func(report.Record))) string {
 	}
 	return b.String()
 }
+
+// TestProgressRounds: under check --wait the counter says the round and
+// how many of its checks still fail.
+func TestProgressRounds(t *testing.T) {
+	var term bytes.Buffer
+	var mu sync.Mutex
+	tty := writerFunc(func(b []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return term.Write(b)
+	})
+	p := report.NewProgress(tty, 10)
+	p.Begin(reporttest.Meta())
+	p.Round(3, 2)
+	p.Result(report.Record{Verdict: verdict.Fail})
+	time.Sleep(1300 * time.Millisecond)
+	p.End(reporttest.Summary())
+	mu.Lock()
+	defer mu.Unlock()
+	if !strings.Contains(term.String(), "round 3: 1/2 checks, 1 still failing") {
+		t.Errorf("the counter drew %q", term.String())
+	}
+}

@@ -219,7 +219,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	run.begin(meta)
 	var stats runner.Stats
 	if f.wait > 0 {
-		stats = f.runWaiting(ctx, stderr, run, s.Settings, checks, meta.Start)
+		stats = f.runWaiting(ctx, stderr, progress, run, s.Settings, checks, meta.Start)
 	} else {
 		stats = f.runOnce(ctx, cancel, signalled, run, s.Settings, checks)
 	}

@@ -22,7 +22,15 @@ import (
 // The first round's records wait on disk, in order, and each is reported
 // at the end as its last round left it; the log has every round's tries
 // as they happen. Only the last round the deadline allows is traced.
-func (f *checkFlags) runWaiting(ctx context.Context, stderr io.Writer, run *session, settings spec.Settings, checks iter.Seq[spec.Check], start time.Time) runner.Stats {
+//
+// progress, on a terminal, counts each round's checks as they come; the
+// reports get them only at the end.
+func (f *checkFlags) runWaiting(ctx context.Context, stderr io.Writer, progress *report.Progress, run *session, settings spec.Settings, checks iter.Seq[spec.Check], start time.Time) runner.Stats {
+	count := func(report.Record) {}
+	if progress != nil {
+		stderr = progress.Guard(stderr)
+		count = func(r report.Record) { progress.Result(r) }
+	}
 	var stats runner.Stats
 	add := func(s runner.Stats) {
 		stats.ICMPWait += s.ICMPWait
@@ -42,6 +50,7 @@ func (f *checkFlags) runWaiting(ctx context.Context, stderr io.Writer, run *sess
 	n := 0
 	r.Run(ctx, current.Probes(checks), func(res runner.Result) {
 		rec, c := current.RecordOf(res)
+		count(rec)
 		waiter.First(n, c, rec)
 		n++
 		run.keep(enc.Encode(&rec))
@@ -68,7 +77,12 @@ func (f *checkFlags) runWaiting(ctx context.Context, stderr io.Writer, run *sess
 		current = plan.New(f.planFlags(), settings, f.from)
 		r := f.runner(run, settings, func() *plan.Plan { return current }, traces)
 		retry, take := waiter.Checks()
-		r.Run(ctx, current.Probes(retry), func(res runner.Result) { take(current.Record(res)) })
+		progress.Round(waiter.Round(), waiter.Probing())
+		r.Run(ctx, current.Probes(retry), func(res runner.Result) {
+			rec := current.Record(res)
+			count(rec)
+			take(rec)
+		})
 		add(r.Stats())
 	}
 	if !f.quiet && waiter.Round() > 1 {
@@ -80,6 +94,9 @@ func (f *checkFlags) runWaiting(ctx context.Context, stderr io.Writer, run *sess
 		run.keep(err)
 		return stats
 	}
+	// The reports' records go through the counter too: it counts them
+	// afresh.
+	progress.Round(0, n)
 	dec := gob.NewDecoder(in)
 	for i := range n {
 		var rec report.Record

@@ -66,6 +66,9 @@ func (w *Waiter) Failing() int {
 	return n
 }
 
+// Probing counts the checks the round begun probes.
+func (w *Waiter) Probing() int { return len(w.probing()) }
+
 // Round is the number of the last round begun.
 func (w *Waiter) Round() int { return w.round }
 
