@@ -19,9 +19,13 @@ var helps = map[string]help{
 		description: `Probes every check of the specs at PATH (spec files, or directories of
 *.hcl files), compares each port's state with what its block expects, and
 reports where the network differs: text on stdout, and JUnit XML, a log and
-JSON when asked. Every report file is opened before the first probe.`,
+JSON when asked. Every report file is opened before the first probe.
+A failed check on a FILTERED port is traced (rising TTL) to the hop where
+its probe dies; --wait probes the failures again until a firewall change
+has converged.`,
 		examples: `portspec check policy/
 portspec check policy/ --from app --junit out/junit.xml --json out/results.json
+portspec check policy/ --wait 2m --trace-limit 5
 portspec check policy/ --shard 2/4 --json out/shard-2.json
 portspec check policy/ --json - | jq .summary`,
 		exitCodes: `0    every check passed
