@@ -405,13 +405,7 @@ func screen(out string) []string {
 // a terminal; whatever the timing, no line of the final screen holds the
 // counter, and every line of the text is whole (issue #14, item 14).
 func TestProgressNeverStaysInTheText(t *testing.T) {
-	var term bytes.Buffer
-	var mu sync.Mutex
-	tty := writerFunc(func(b []byte) (int, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		return term.Write(b)
-	})
+	tty, screenText := fakeTerminal()
 	p := report.NewProgress(tty, 3)
 	text := p.Guard(tty)
 	p.Begin(reporttest.Meta())
@@ -421,8 +415,8 @@ func TestProgressNeverStaysInTheText(t *testing.T) {
 		fmt.Fprintf(text, "  ✓ tcp/%d listening  LISTENING\n", 25+i)
 	}
 	p.End(reporttest.Summary())
-	got := screen(term.String())
-	if !strings.Contains(term.String(), "checks, 0 failed") {
+	got := screen(screenText())
+	if !strings.Contains(screenText(), "checks, 0 failed") {
 		t.Fatal("the counter never drew: the test proves nothing")
 	}
 	want := []string{"  ✓ tcp/25 listening  LISTENING", "  ✓ tcp/26 listening  LISTENING", "  ✓ tcp/27 listening  LISTENING"}
@@ -602,6 +596,21 @@ func htmlPage(t *testing.T, each func(add func(report.Record))) string {
 // TestProgressRounds: under check --wait the counter says the round and
 // how many of its checks still fail.
 func TestProgressRounds(t *testing.T) {
+	tty, screenText := fakeTerminal()
+	p := report.NewProgress(tty, 10)
+	p.Begin(reporttest.Meta())
+	p.Round(3, 2)
+	p.Result(report.Record{Verdict: verdict.Fail})
+	time.Sleep(1300 * time.Millisecond)
+	p.End(reporttest.Summary())
+	if !strings.Contains(screenText(), "round 3: 1/2 checks, 1 still failing") {
+		t.Errorf("the counter drew %q", screenText())
+	}
+}
+
+// fakeTerminal is a terminal for the counter to draw on, from its own
+// goroutine, and what it holds so far.
+func fakeTerminal() (io.Writer, func() string) {
 	var term bytes.Buffer
 	var mu sync.Mutex
 	tty := writerFunc(func(b []byte) (int, error) {
@@ -609,15 +618,9 @@ func TestProgressRounds(t *testing.T) {
 		defer mu.Unlock()
 		return term.Write(b)
 	})
-	p := report.NewProgress(tty, 10)
-	p.Begin(reporttest.Meta())
-	p.Round(3, 2)
-	p.Result(report.Record{Verdict: verdict.Fail})
-	time.Sleep(1300 * time.Millisecond)
-	p.End(reporttest.Summary())
-	mu.Lock()
-	defer mu.Unlock()
-	if !strings.Contains(term.String(), "round 3: 1/2 checks, 1 still failing") {
-		t.Errorf("the counter drew %q", term.String())
+	return tty, func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		return term.String()
 	}
 }

@@ -67,7 +67,11 @@ func (f *checkFlags) runWaiting(ctx context.Context, stderr io.Writer, progress 
 				waiter.Round(), human.Duration(delay), waiter.Failing(), human.Plural(waiter.Failing(), "check", "checks"),
 				human.Duration(max(0, start.Add(f.wait).Sub(time.Now()))), human.Duration(f.wait))
 		}
-		if !sleepCtx(ctx, delay) {
+		select {
+		case <-time.After(delay):
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
 			break
 		}
 		traces := 0
@@ -110,16 +114,4 @@ func (f *checkFlags) runWaiting(ctx context.Context, stderr io.Writer, progress 
 		run.add(waiter.Final(i, rec))
 	}
 	return stats
-}
-
-// sleepCtx waits for d or until ctx ends, and reports whether d passed.
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }

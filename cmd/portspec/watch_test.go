@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/portspec/portspec/internal/localports/proctest"
 )
 
 // TestWatchPID steps a -wpid watch through readings of a /proc built in a
@@ -15,27 +17,9 @@ import (
 // and the end of the process, which ends the watch with 0. Another
 // process's sockets are never logged.
 func TestWatchPID(t *testing.T) {
-	root := t.TempDir()
-	write := func(name, text string) {
-		t.Helper()
-		path := filepath.Join(root, name)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	socket := func(pid, fd, inode string) {
-		t.Helper()
-		if err := os.MkdirAll(filepath.Join(root, pid, "fd"), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Symlink("socket:["+inode+"]", filepath.Join(root, pid, "fd", fd)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	header := "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+	proc := proctest.New(t)
+	root, write, socket := proc.Root, proc.Write, proc.Socket
+	header := proctest.Header
 	listen := "   0: 00000000:01BB 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1001 1 0 100 0 0 10 0\n"
 	other := "   1: 00000000:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 2001 1 0 100 0 0 10 0\n"
 	conn := func(state string) string {

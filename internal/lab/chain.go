@@ -1,9 +1,7 @@
 package lab
 
 import (
-	"fmt"
 	"net/netip"
-	"os"
 	"testing"
 )
 
@@ -24,32 +22,10 @@ var (
 // NewChain builds a lab with two routers, client → r1 → r2 → server, for
 // a test, and removes it when the test ends. The client and server keep
 // the addresses of the one-router lab.
-func NewChain(tb testing.TB) *Lab {
-	tb.Helper()
-	if why := Unavailable(); why != "" {
-		if Required() {
-			tb.Fatalf("lab required (CI=true or PORTSPEC_LAB=required) but unavailable: %s", why)
-		}
-		tb.Skipf("skipping lab test: %s (set PORTSPEC_LAB=required to make this an error)", why)
-	}
-	l, err := BuildChain()
-	if err != nil {
-		tb.Fatalf("building the chain lab: %v", err)
-	}
-	tb.Cleanup(l.Close)
-	return l
-}
+func NewChain(tb testing.TB) *Lab { return forTest(tb, "the chain lab", BuildChain) }
 
 // BuildChain builds a chain lab outside a test; the caller must Close it.
-func BuildChain() (*Lab, error) {
-	removeStale()
-	l := &Lab{prefix: fmt.Sprintf("psl-%d-%d-", os.Getpid(), serial.Add(1))}
-	if err := l.buildChain(); err != nil {
-		l.Close()
-		return nil, err
-	}
-	return l, nil
-}
+func BuildChain() (*Lab, error) { return assemble((*Lab).buildChain) }
 
 const (
 	macR1Transit = "02:70:73:00:04:01"
@@ -57,25 +33,11 @@ const (
 )
 
 func (l *Lab) buildChain() error {
-	names := map[string]**Namespace{"cli": &l.Client, "rtr": &l.Router, "rt2": &l.Router2, "srv": &l.Server}
-	for _, short := range []string{"cli", "rtr", "rt2", "srv"} {
-		name := l.prefix + short
-		if err := run("ip", "netns", "add", name); err != nil {
-			return err
-		}
-		ns, err := enter(name)
-		if err != nil {
-			return err
-		}
-		*names[short] = ns
+	if err := l.addNamespaces(slot{"cli", &l.Client}, slot{"rtr", &l.Router}, slot{"rt2", &l.Router2}, slot{"srv", &l.Server}); err != nil {
+		return err
 	}
 	c, r1, r2, s := l.Client.Name, l.Router.Name, l.Router2.Name, l.Server.Name
-	var steps [][]string
-	for _, ns := range []string{c, r1, r2, s} {
-		steps = append(steps,
-			[]string{"ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0"},
-			[]string{"ip", "-n", ns, "link", "set", "lo", "up"})
-	}
+	steps := basics(c, r1, r2, s)
 	for _, r := range []string{r1, r2} {
 		steps = append(steps, []string{"ip", "netns", "exec", r, "sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1"})
 	}
@@ -111,8 +73,7 @@ func (l *Lab) buildChain() error {
 		[]string{"ip", "-n", s, "route", "add", "default", "via", "198.18.1.254"},
 		[]string{"ip", "-n", s, "-6", "route", "add", "default", "via", "2001:db8:2::fe"},
 	)
-	// Static neighbours, as in the one-router lab.
-	for _, n := range []struct{ ns, dev, addr, mac string }{
+	steps = append(steps, neighbourSteps([]neighbour{
 		{c, "c0", Router4.String(), macRouterClientSide},
 		{c, "c0", Router6.String(), macRouterClientSide},
 		{r1, "r0", Client4.String(), macClient},
@@ -127,13 +88,6 @@ func (l *Lab) buildChain() error {
 		{r2, "r1", CutServer6.String(), macServer},
 		{s, "s0", "198.18.1.254", macRouterServerSide},
 		{s, "s0", "2001:db8:2::fe", macRouterServerSide},
-	} {
-		steps = append(steps, []string{"ip", "-n", n.ns, "neigh", "replace", n.addr, "lladdr", n.mac, "dev", n.dev, "nud", "permanent"})
-	}
-	for _, step := range steps {
-		if err := run(step[0], step[1:]...); err != nil {
-			return err
-		}
-	}
-	return nil
+	})...)
+	return runSteps(steps)
 }

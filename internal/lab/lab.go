@@ -63,7 +63,11 @@ func Unavailable() string {
 
 // New builds a lab for a test and removes it when the test ends, whether
 // it passed or not.
-func New(tb testing.TB) *Lab {
+func New(tb testing.TB) *Lab { return forTest(tb, "the lab", Build) }
+
+// forTest builds a lab with build for a test, or skips the test where no
+// lab can be built (and fails it where one is required).
+func forTest(tb testing.TB, what string, build func() (*Lab, error)) *Lab {
 	tb.Helper()
 	if why := Unavailable(); why != "" {
 		if Required() {
@@ -71,29 +75,39 @@ func New(tb testing.TB) *Lab {
 		}
 		tb.Skipf("skipping lab test: %s (set PORTSPEC_LAB=required to make this an error)", why)
 	}
-	l, err := Build()
+	l, err := build()
 	if err != nil {
-		tb.Fatalf("building the lab: %v", err)
+		tb.Fatalf("building %s: %v", what, err)
 	}
 	tb.Cleanup(l.Close)
 	return l
 }
 
 // Build builds a lab outside a test; the caller must Close it.
-func Build() (*Lab, error) {
+func Build() (*Lab, error) { return assemble((*Lab).build) }
+
+// assemble makes a lab with a fresh prefix and builds it, or removes what
+// was built when a step fails.
+func assemble(build func(*Lab) error) (*Lab, error) {
 	removeStale()
 	l := &Lab{prefix: fmt.Sprintf("psl-%d-%d-", os.Getpid(), serial.Add(1))}
-	if err := l.build(); err != nil {
+	if err := build(l); err != nil {
 		l.Close()
 		return nil, err
 	}
 	return l, nil
 }
 
-func (l *Lab) build() error {
-	names := map[string]**Namespace{"cli": &l.Client, "rtr": &l.Router, "srv": &l.Server}
-	for _, short := range []string{"cli", "rtr", "srv"} {
-		name := l.prefix + short
+// slot is a namespace to make and where the lab keeps it.
+type slot struct {
+	short string
+	ns    **Namespace
+}
+
+// addNamespaces makes the namespaces, each with a thread inside it.
+func (l *Lab) addNamespaces(slots ...slot) error {
+	for _, sl := range slots {
+		name := l.prefix + sl.short
 		if err := run("ip", "netns", "add", name); err != nil {
 			return err
 		}
@@ -101,18 +115,53 @@ func (l *Lab) build() error {
 		if err != nil {
 			return err
 		}
-		*names[short] = ns
+		*sl.ns = ns
 	}
-	c, r, s := l.Client.Name, l.Router.Name, l.Server.Name
-	// Duplicate address detection would hold every IPv6 address, link-local
-	// ones included, tentative for seconds; it must be off before the links
-	// exist, since a link copies the default when it is made.
+	return nil
+}
+
+// basics are the first steps in every namespace. Duplicate address
+// detection would hold every IPv6 address, link-local ones included,
+// tentative for seconds; it must be off before the links exist, since a
+// link copies the default when it is made.
+func basics(names ...string) [][]string {
 	var steps [][]string
-	for _, ns := range []string{c, r, s} {
+	for _, ns := range names {
 		steps = append(steps,
 			[]string{"ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0"},
 			[]string{"ip", "-n", ns, "link", "set", "lo", "up"})
 	}
+	return steps
+}
+
+// neighbour is a static neighbour entry. The lab's first packets must not
+// wait on, or be lost to, ARP and neighbour discovery, or the first probe
+// of a test would measure the lab rather than the prober.
+type neighbour struct{ ns, dev, addr, mac string }
+
+func neighbourSteps(entries []neighbour) [][]string {
+	var steps [][]string
+	for _, n := range entries {
+		steps = append(steps, []string{"ip", "-n", n.ns, "neigh", "replace", n.addr, "lladdr", n.mac, "dev", n.dev, "nud", "permanent"})
+	}
+	return steps
+}
+
+func runSteps(steps [][]string) error {
+	for _, step := range steps {
+		if err := run(step[0], step[1:]...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (l *Lab) build() error {
+	if err := l.addNamespaces(slot{"cli", &l.Client}, slot{"rtr", &l.Router}, slot{"srv", &l.Server}); err != nil {
+		return err
+	}
+	c, r, s := l.Client.Name, l.Router.Name, l.Server.Name
+	steps := basics(c, r, s)
 	steps = append(steps,
 		[]string{"ip", "link", "add", "c0", "netns", c, "address", macClient, "type", "veth", "peer", "r0", "netns", r, "address", macRouterClientSide},
 		[]string{"ip", "link", "add", "s0", "netns", s, "address", macServer, "type", "veth", "peer", "r1", "netns", r, "address", macRouterServerSide},
@@ -136,10 +185,7 @@ func (l *Lab) build() error {
 		[]string{"ip", "-n", s, "route", "add", "default", "via", "198.18.1.254"},
 		[]string{"ip", "-n", s, "-6", "route", "add", "default", "via", "2001:db8:2::fe"},
 	)
-	// Static neighbours: the lab's first packets must not wait on, or be
-	// lost to, ARP and neighbour discovery, or the first probe of a test
-	// would measure the lab rather than the prober.
-	for _, n := range []struct{ ns, dev, addr, mac string }{
+	steps = append(steps, neighbourSteps([]neighbour{
 		{c, "c0", Router4.String(), macRouterClientSide},
 		{c, "c0", Router6.String(), macRouterClientSide},
 		{r, "r0", Client4.String(), macClient},
@@ -148,15 +194,8 @@ func (l *Lab) build() error {
 		{r, "r1", Server6.String(), macServer},
 		{s, "s0", "198.18.1.254", macRouterServerSide},
 		{s, "s0", "2001:db8:2::fe", macRouterServerSide},
-	} {
-		steps = append(steps, []string{"ip", "-n", n.ns, "neigh", "replace", n.addr, "lladdr", n.mac, "dev", n.dev, "nud", "permanent"})
-	}
-	for _, step := range steps {
-		if err := run(step[0], step[1:]...); err != nil {
-			return err
-		}
-	}
-	return nil
+	})...)
+	return runSteps(steps)
 }
 
 // Fixed, locally administered MAC addresses, for the static neighbours.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/portspec/portspec/internal/localports/proctest"
 	"github.com/portspec/portspec/verdict"
 )
 
@@ -16,18 +17,8 @@ import (
 // protocols, the kernel's byte order, listening and other states, owners
 // found through their descriptors, and a socket whose owner is unseen.
 func TestRead(t *testing.T) {
-	root := t.TempDir()
-	write := func(name, text string) {
-		t.Helper()
-		path := filepath.Join(root, name)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	header := "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+	proc := proctest.New(t)
+	root, write, header := proc.Root, proc.Write, proctest.Header
 	write("net/tcp", header+
 		"   0: 00000000:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1001 1 0 100 0 0 10 0\n"+
 		"   1: 0100007F:1F90 0200007F:C350 01 00000000:00000000 00:00000000 00000000  1000        0 1002 1 0 20 4 30 10 -1\n"+
@@ -40,13 +31,8 @@ func TestRead(t *testing.T) {
 	write("123/comm", "sshd\n")
 	write("456/comm", "named\n")
 	for pid, inodes := range map[string][]string{"123": {"1001", "1003"}, "456": {"1004"}} {
-		if err := os.MkdirAll(filepath.Join(root, pid, "fd"), 0o755); err != nil {
-			t.Fatal(err)
-		}
 		for i, inode := range inodes {
-			if err := os.Symlink("socket:["+inode+"]", filepath.Join(root, pid, "fd", fmt.Sprint(3+i))); err != nil {
-				t.Fatal(err)
-			}
+			proc.Socket(pid, fmt.Sprint(3+i), inode)
 		}
 	}
 	sockets, err := Read(root)
