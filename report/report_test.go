@@ -200,10 +200,10 @@ func everyField() report.Record {
 			}},
 		Trace: &report.Trace{Summary: "dropped after hop 1 (r1.example.net (2001:db8::fe)): hop 2 never answered",
 			Hops: []report.TraceHop{
-				{TTL: 1, Signal: "ICMP", ICMP: icmp, Address: "2001:db8::fe", Name: "r1.example.net", RTTMS: 0.4, Proven: true},
+				{TTL: 1, Signal: "ICMP", ICMP: icmp, Address: "2001:db8::fe", Name: "r1.example.net", Error: "an error", RTTMS: 0.4, Proven: true},
 				{TTL: 2, Signal: "silence", RTTMS: 1000, Proven: true},
 			},
-			Ref: &report.TraceRef{Port: 22, Hop: report.TraceHop{TTL: 2, Signal: "SYN-ACK", Address: "2001:db8::2", RTTMS: 0.5}}},
+			Ref: &report.TraceRef{Port: 22, Hop: report.TraceHop{TTL: 2, Signal: "SYN-ACK", Address: "2001:db8::2", RTTMS: 0.5}}, Incomplete: true},
 		Rounds: []report.Round{
 			{Round: 1, Started: start, Actual: "FILTERED", Verdict: verdict.Fail, Message: "expected filtered, got FILTERED", Evidence: "no reply"},
 			{Round: 2, Started: start.Add(time.Second), Actual: "NOT LISTENING", Verdict: verdict.Fail},

@@ -18,6 +18,8 @@ type Trace struct {
 	// with the TTL of the first silent hop: whether the target is that
 	// hop.
 	Ref *TraceRef `json:"ref,omitempty"`
+	// Incomplete says the run ended before the trace did.
+	Incomplete bool `json:"incomplete,omitempty"`
 }
 
 // TraceHop is what one TTL drew.
@@ -28,9 +30,11 @@ type TraceHop struct {
 	Signal string `json:"signal"`
 	ICMP   *ICMP  `json:"icmp,omitempty"`
 	// Address answered; Name is its reverse name, unless -nr.
-	Address string  `json:"address,omitempty"`
-	Name    string  `json:"name,omitempty"`
-	RTTMS   float64 `json:"rtt_ms"`
+	Address string `json:"address,omitempty"`
+	Name    string `json:"name,omitempty"`
+	// Error is why a "local error" hop could not be sent.
+	Error string  `json:"error,omitempty"`
+	RTTMS float64 `json:"rtt_ms"`
 	// Proven says a silence is proven against the ICMP budgets of the
 	// target and of every router heard from.
 	Proven bool `json:"proven,omitempty"`
@@ -46,6 +50,13 @@ type TraceRef struct {
 func (h TraceHop) timeExceeded() bool {
 	e := h.ICMP
 	return h.Signal == "ICMP" && e != nil && (e.Family == "icmpv6" && e.Type == 3 || e.Family == "icmp" && e.Type == 11)
+}
+
+// portUnreachable reports whether the hop is a port unreachable, which
+// from the target is its answer that nothing listens.
+func (h TraceHop) portUnreachable() bool {
+	e := h.ICMP
+	return h.Signal == "ICMP" && e != nil && (e.Family == "icmp" && e.Type == 3 && e.Code == 3 || e.Family == "icmpv6" && e.Type == 1 && e.Code == 4)
 }
 
 // who names the hop's sender: "r2.example.net (198.18.4.2)", or the
@@ -74,6 +85,8 @@ func (h TraceHop) Line() string {
 		return fmt.Sprintf("*  no answer in %s (unproven: the ICMP budget never allowed a proof)", took)
 	case h.ICMP != nil:
 		return fmt.Sprintf("%s  %s  %s", h.who(), h.icmpWords(), took)
+	case h.Signal == SignalLocal:
+		return "could not send: " + h.Error
 	}
 	return fmt.Sprintf("%s  %s  %s", h.who(), h.Signal, took)
 }
@@ -122,6 +135,12 @@ func (t *Trace) Summarize(target, port string) string {
 	}
 	var s string
 	switch {
+	case t.Incomplete:
+		return fmt.Sprintf("not finished: the run ended during TTL %d, so where the probe dies is unknown", last.TTL+1)
+	case last.Signal == SignalLocal:
+		return fmt.Sprintf("could not trace: the probe with TTL %d could not be sent: %s", last.TTL, last.Error)
+	case last.portUnreachable() && sameAddr(last.Address, target):
+		s = fmt.Sprintf("reached the target at hop %d, which answered %s this time: %s is not filtered now (a change still converging, or a path that flaps)", last.TTL, last.icmpWords(), port)
 	case last.Signal == "ICMP" && !last.timeExceeded() && sameAddr(last.Address, target):
 		s = fmt.Sprintf("rejected by the target itself (hop %d): %s", last.TTL, last.icmpWords())
 	case last.Signal == "ICMP" && !last.timeExceeded():

@@ -34,7 +34,9 @@ type Hop struct {
 	From netip.Addr
 	// Name is From's reverse name, when Options.ReverseName found one.
 	Name string
-	RTT  time.Duration
+	// Err is why a Local hop could not be sent.
+	Err error
+	RTT time.Duration
 	// Proven says a silence is proven against the ICMP budgets of the
 	// target and of every router heard from: whoever is at this hop had
 	// a token to answer with.
@@ -57,6 +59,8 @@ type Trace struct {
 	// target answered, or no hop went silent.
 	Ref     *Hop
 	RefPort uint16 // a TCP port
+	// Incomplete says the run ended before the trace did.
+	Incomplete bool
 }
 
 // wantsTrace reports whether a result should be traced: its check fails
@@ -93,6 +97,7 @@ func (r *Runner) trace(ctx context.Context, p Probe) *Trace {
 	for ttl := 1; ttl <= maxTraceHops && silent < traceSilentHops; ttl++ {
 		hop, ok := r.hop(ctx, p, p.Port, ttl)
 		if !ok {
+			t.Incomplete = true
 			break
 		}
 		t.Hops = append(t.Hops, hop)
@@ -178,7 +183,7 @@ func (r *Runner) hop(ctx context.Context, p Probe, port uint16, ttl int) (Hop, b
 		if ctx.Err() != nil {
 			return hop, false
 		}
-		hop = Hop{TTL: ttl, Signal: out.signal, ICMP: out.icmp, RTT: tk.end.Sub(tk.start)}
+		hop = Hop{TTL: ttl, Signal: out.signal, ICMP: out.icmp, Err: out.err, RTT: tk.end.Sub(tk.start)}
 		switch {
 		case out.icmp != nil:
 			hop.From = out.icmp.From.Unmap()

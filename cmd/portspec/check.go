@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mattn/go-isatty"
@@ -66,14 +67,20 @@ func (f *traceFlags) reverseName() func(netip.Addr) string {
 	if f.noReverse {
 		return nil
 	}
+	// A run's traces share routers: each is looked up once.
+	var cache sync.Map
 	return func(a netip.Addr) string {
+		if name, ok := cache.Load(a); ok {
+			return name.(string)
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
-		names, err := net.DefaultResolver.LookupAddr(ctx, a.String())
-		if err != nil || len(names) == 0 {
-			return ""
+		name := ""
+		if names, err := net.DefaultResolver.LookupAddr(ctx, a.String()); err == nil && len(names) > 0 {
+			name = strings.TrimSuffix(names[0], ".")
 		}
-		return strings.TrimSuffix(names[0], ".")
+		cache.Store(a, name)
+		return name
 	}
 }
 

@@ -127,7 +127,7 @@ func found(host, address string, res runner.Result) report.Record {
 		}
 	}
 	if t := res.Trace; t != nil {
-		rec.Trace = &report.Trace{}
+		rec.Trace = &report.Trace{Incomplete: t.Incomplete}
 		for _, h := range t.Hops {
 			rec.Trace.Hops = append(rec.Trace.Hops, reportHop(h))
 		}
@@ -144,6 +144,9 @@ func reportHop(h runner.Hop) report.TraceHop {
 		RTTMS: report.MS(h.RTT), Proven: h.Proven}
 	if h.From.IsValid() {
 		hop.Address = h.From.String()
+	}
+	if h.Err != nil {
+		hop.Error = h.Err.Error()
 	}
 	return hop
 }
