@@ -36,7 +36,9 @@ type probing struct {
 // result is delivered when that is done. Every other result is delivered
 // before probe returns.
 func (r *Runner) probe(ctx context.Context, c Probe, h *host, deliver func(Result)) {
-	deliver = r.withTrace(ctx, deliver)
+	if r.opts.TraceLimit > 0 {
+		deliver = r.withTrace(ctx, deliver)
+	}
 	p := &probing{res: Result{Probe: c, Start: time.Now()}, group: c.budgetGroup(), target: netip.AddrPortFrom(c.Addr, c.Port),
 		udp: c.Proto == verdict.UDP, host: h, deliver: deliver}
 	ev := &p.res.Evidence
@@ -64,6 +66,9 @@ func (r *Runner) probe(ctx context.Context, c Probe, h *host, deliver func(Resul
 			firstSent = tk.start
 		}
 		h.observe(t, n > 1)
+		if r.opts.TraceLimit > 0 && !p.udp && (t.Signal == SynAck || t.Signal == Reset) {
+			h.noteAnswer(c.Port) // a reference for traces
+		}
 		if t.Signal != Silence {
 			deliver(r.finish(p.res, t))
 			return
@@ -182,9 +187,6 @@ func (r *Runner) finish(res Result, last Try) Result {
 		ev.Silence = NotSilent
 	}
 	res.Status = classify(res.Probe.Proto, last.Signal, last.ICMP, res.Probe.Addr)
-	if res.Probe.Proto == verdict.TCP && (last.Signal == SynAck || last.Signal == Reset) {
-		r.host(res.Probe.Addr).noteAnswer(res.Probe.Port)
-	}
 	if res.Status == verdict.Error {
 		res.Err = last.Err
 	}
