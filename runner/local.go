@@ -54,8 +54,9 @@ func (t *socketTable) result(p Probe) Result {
 	if len(listeners) > 0 {
 		res.Status = verdict.Listening
 	}
-	res.Evidence = Evidence{Signal: SocketTable, App: describeListeners(p, listeners), Listeners: listeners,
+	res.Evidence = Evidence{Signal: SocketTable, App: describeListeners(p, listeners),
 		Tries: []Try{{Start: t.read, Duration: t.took, Signal: SocketTable}}}
+	res.Listeners = &listeners
 	return res
 }
 

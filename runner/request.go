@@ -14,6 +14,10 @@ type Probe struct {
 	Addr  netip.Addr
 	Proto verdict.Protocol
 	Port  uint16
+	// Local says to read the port's state from this machine's socket
+	// table rather than probe it; Addr is unused. (Here, beside Port, it
+	// takes no room of its own.)
+	Local bool
 	// Opts are shared by every probe of a block, so a million probes
 	// carry one pointer each rather than a copy; nil is the defaults.
 	// The runner never changes them.
@@ -28,9 +32,6 @@ type Probe struct {
 	// Unresolved, when set, is why there is no address to probe: its DNS
 	// name did not resolve. Nothing is sent; the result is an Error.
 	Unresolved error
-	// Local says to read the port's state from this machine's socket
-	// table rather than probe it; Addr is unused.
-	Local bool
 }
 
 // ProbeOptions say how to probe one port. Zero values take the defaults.

@@ -118,8 +118,6 @@ type Evidence struct {
 	Timeout time.Duration
 	// Silence says how a silence stands against the target's ICMP budget.
 	Silence SilenceProof
-	// Listeners are the sockets listening on the port, for a Local probe.
-	Listeners []localports.Socket
 }
 
 // SilenceProof says whether a silent port's silence was proven against the
@@ -157,4 +155,8 @@ type Result struct {
 	Skipped bool
 	// Trace places where a failed probe dies, when it was traced.
 	Trace *Trace
+	// Listeners are the sockets listening on the port, for a Local
+	// probe: a pointer, since tens of thousands of results wait in the
+	// run's window and few are local.
+	Listeners *[]localports.Socket
 }

@@ -87,9 +87,11 @@ func (r *recorder) record(c spec.Check, res runner.Result) report.Record {
 	rec.Tags = c.Tags()
 	got := verdict.Found{Status: res.Status, Err: res.Err, Skipped: res.Skipped, Reply: res.Evidence.Reply,
 		Probe: res.Evidence.Probe, Evidence: rec.Evidence.Summary}
-	for _, l := range res.Evidence.Listeners {
-		got.Owners = append(got.Owners, l.Process)
-		got.OwnersHidden = got.OwnersHidden || l.Hidden
+	if res.Listeners != nil {
+		for _, l := range *res.Listeners {
+			got.Owners = append(got.Owners, l.Process)
+			got.OwnersHidden = got.OwnersHidden || l.Hidden
+		}
 	}
 	o := verdict.Judge(want, got)
 	rec.Verdict, rec.Message, rec.Note = o.Verdict, o.Message, o.Note
