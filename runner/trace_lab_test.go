@@ -81,7 +81,9 @@ func TestTraceLab(t *testing.T) {
 			Probe{Addr: a, Proto: verdict.TCP, Port: dropAtSrv, Opts: traced},
 			Probe{Addr: a, Proto: verdict.TCP, Port: dropAtSrv, Opts: untraced})
 	}
-	results := runProbes(t, l, Options{TraceLimit: 20}, probes)
+	// Hops are named by Options.ReverseName: here a table, not DNS.
+	names := map[netip.Addr]string{lab.Router4: "r1.lab.example", lab.Transit2_6: "r2.lab.example"}
+	results := runProbes(t, l, Options{TraceLimit: 20, ReverseName: func(a netip.Addr) string { return names[a] }}, probes)
 
 	want := map[string]string{
 		"198.18.1.3 22":    "1 ICMP 11/0 198.18.0.254\n2 ICMP 11/0 198.18.4.2\n3 silence proven\n4 silence proven",
@@ -95,6 +97,16 @@ func TestTraceLab(t *testing.T) {
 		"2001:db8:2::2 9001": "1 ICMP 3/0 2001:db8:1::fe\n2 ICMP 3/0 2001:db8:4::2\n3 silence proven\n4 silence proven\n3 SYN-ACK 2001:db8:2::2",
 		"2001:db8:2::2 9002": "1 ICMP 3/0 2001:db8:1::fe\n2 ICMP 1/1 2001:db8:1::fe",
 		"2001:db8:2::2 9003": "1 ICMP 3/0 2001:db8:1::fe\n2 ICMP 3/0 2001:db8:4::2\n3 silence proven\n4 silence proven\n3 SYN-ACK 2001:db8:2::2",
+	}
+	for _, res := range results {
+		if res.Trace == nil || res.Probe.Port != rejectAtR1 {
+			continue
+		}
+		for _, h := range res.Trace.Hops {
+			if want := names[h.From]; h.Name != want {
+				t.Errorf("%s: hop %d (%s) named %q, want %q", res.Probe.Addr, h.TTL, h.From, h.Name, want)
+			}
+		}
 	}
 	for i, res := range results {
 		key := fmt.Sprintf("%s %d", res.Probe.Addr, res.Probe.Port)
