@@ -200,7 +200,7 @@ func everyField() report.Record {
 			}},
 		Trace: &report.Trace{Summary: "dropped after hop 1 (r1.example.net (2001:db8::fe)): hop 2 never answered",
 			Hops: []report.TraceHop{
-				{TTL: 1, Signal: "ICMP", ICMP: icmp, Address: "2001:db8::fe", Name: "r1.example.net", Error: "an error", RTTMS: 0.4, Proven: true},
+				{TTL: 1, Signal: "ICMP", ICMP: icmp, Address: "2001:db8::fe", Name: "r1.example.net", Error: "an error", RTTMS: 0.4, Proven: true, Tries: 2},
 				{TTL: 2, Signal: "silence", RTTMS: 1000, Proven: true},
 			},
 			Ref: &report.TraceRef{Port: 22, Hop: report.TraceHop{TTL: 2, Signal: "SYN-ACK", Address: "2001:db8::2", RTTMS: 0.5}}, Incomplete: true},

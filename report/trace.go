@@ -38,6 +38,9 @@ type TraceHop struct {
 	// Proven says a silence is proven against the ICMP budgets of the
 	// target and of every router heard from.
 	Proven bool `json:"proven,omitempty"`
+	// Tries is how many times the hop was sent, when more than once:
+	// after silences the budgets could not prove.
+	Tries int `json:"tries,omitempty"`
 }
 
 // TraceRef is the reference port's hop.
@@ -78,6 +81,9 @@ func (h TraceHop) icmpWords() string {
 // Line is what the hop drew: "198.18.4.2  ICMP 11/0 (time exceeded)  412µs".
 func (h TraceHop) Line() string {
 	took := Duration(fromMS(h.RTTMS))
+	if h.Tries > 1 {
+		took += fmt.Sprintf(", on try %d: the silences before were not proven", h.Tries)
+	}
 	switch {
 	case h.Signal == SignalSilence && h.Proven:
 		return fmt.Sprintf("*  no answer in %s (proven: whoever is there had ICMP budget to answer)", took)

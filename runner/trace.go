@@ -37,6 +37,10 @@ type Hop struct {
 	// Err is why a Local hop could not be sent.
 	Err error
 	RTT time.Duration
+	// Tries is how many times the hop was sent: more than one after a
+	// silence the budgets could not prove, such as a router whose rate
+	// limit another scan had spent.
+	Tries int
 	// Proven says a silence is proven against the ICMP budgets of the
 	// target and of every router heard from: whoever is at this hop had
 	// a token to answer with.
@@ -183,7 +187,7 @@ func (r *Runner) hop(ctx context.Context, p Probe, port uint16, ttl int) (Hop, b
 		if ctx.Err() != nil {
 			return hop, false
 		}
-		hop = Hop{TTL: ttl, Signal: out.signal, ICMP: out.icmp, Err: out.err, RTT: tk.end.Sub(tk.start)}
+		hop = Hop{TTL: ttl, Signal: out.signal, ICMP: out.icmp, Err: out.err, RTT: tk.end.Sub(tk.start), Tries: attempt + 1}
 		switch {
 		case out.icmp != nil:
 			hop.From = out.icmp.From.Unmap()

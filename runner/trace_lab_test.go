@@ -9,6 +9,7 @@ import (
 
 	"github.com/portspec/portspec/internal/lab"
 	"github.com/portspec/portspec/verdict"
+	"golang.org/x/sys/unix"
 )
 
 // hopsText is a trace as one line a hop: "1 ICMP 11/0 198.18.0.254",
@@ -121,5 +122,44 @@ func TestTraceLab(t *testing.T) {
 		case hopsText(res.Trace) != w:
 			t.Errorf("%s: trace\n%s\nwant\n%s", key, hopsText(res.Trace), w)
 		}
+	}
+}
+
+// TestTraceAfterAnotherScan: another scan has just spent r1's ICMP
+// budget (twenty datagrams with TTL 1: Linux answers a burst of six, then
+// one a second), so the trace's TTL 1 draws nothing at first. A trace
+// that believed that silence would say nothing answered from hop 1 on;
+// this one cannot prove it against r1's budget, sends TTL 1 again once
+// the budget has refilled, and finds r1.
+func TestTraceAfterAnotherScan(t *testing.T) {
+	l := lab.NewChain(t)
+	if err := l.Nft(l.Router2, "table inet lab {\n  chain forward {\n    type filter hook forward priority 0; policy accept;\n    ip daddr "+lab.CutServer4.String()+" drop\n  }\n}"); err != nil {
+		t.Fatal(err)
+	}
+	fd, err := l.Socket(unix.AF_INET, unix.SOCK_DGRAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	if err := unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_TTL, 1); err != nil {
+		t.Fatal(err)
+	}
+	to := &unix.SockaddrInet4{Port: 9, Addr: lab.CutServer4.As4()}
+	for range 20 {
+		if err := unix.Sendto(fd, []byte("another scan"), 0, to); err != nil {
+			t.Fatal(err)
+		}
+	}
+	probe := Probe{Addr: lab.CutServer4, Proto: verdict.TCP, Port: 22, Opts: &ProbeOptions{Timeout: 100 * time.Millisecond, Trace: true}}
+	res := runProbes(t, l, Options{TraceLimit: 1}, []Probe{probe})[0]
+	if res.Trace == nil {
+		t.Fatalf("%s, not traced", res.Status)
+	}
+	hops := res.Trace.Hops
+	if len(hops) < 2 || !hops[0].TimeExceeded() || hops[0].From != lab.Router4 || !hops[1].TimeExceeded() {
+		t.Fatalf("trace:\n%s\nwant r1 then r2 answering", hopsText(res.Trace))
+	}
+	if hops[0].Tries < 2 {
+		t.Errorf("hop 1 answered on try %d: r1's budget was not spent, so the test proves nothing", hops[0].Tries)
 	}
 }

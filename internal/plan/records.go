@@ -144,6 +144,9 @@ func found(host, address string, res runner.Result) report.Record {
 func reportHop(h runner.Hop) report.TraceHop {
 	hop := report.TraceHop{TTL: h.TTL, Signal: h.Signal.String(), ICMP: reportICMP(h.ICMP), Name: h.Name,
 		RTTMS: report.MS(h.RTT), Proven: h.Proven}
+	if h.Tries > 1 {
+		hop.Tries = h.Tries
+	}
 	if h.From.IsValid() {
 		hop.Address = h.From.String()
 	}
