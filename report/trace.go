@@ -81,20 +81,22 @@ func (h TraceHop) icmpWords() string {
 // Line is what the hop drew: "198.18.4.2  ICMP 11/0 (time exceeded)  412µs".
 func (h TraceHop) Line() string {
 	took := Duration(fromMS(h.RTTMS))
+	proven, retried := "proven", ""
 	if h.Tries > 1 {
-		took += fmt.Sprintf(", on try %d: the silences before were not proven", h.Tries)
+		proven = fmt.Sprintf("proven on try %d", h.Tries)
+		retried = fmt.Sprintf(", on try %d (the silences before were not proven)", h.Tries)
 	}
 	switch {
 	case h.Signal == SignalSilence && h.Proven:
-		return fmt.Sprintf("*  no answer in %s (proven: whoever is there had ICMP budget to answer)", took)
+		return fmt.Sprintf("*  no answer in %s (%s: whoever is there had ICMP budget to answer)", took, proven)
 	case h.Signal == SignalSilence:
-		return fmt.Sprintf("*  no answer in %s (unproven: the ICMP budget never allowed a proof)", took)
+		return fmt.Sprintf("*  no answer in %s (unproven after %d tries: the ICMP budget never allowed a proof)", took, max(h.Tries, 1))
 	case h.ICMP != nil:
-		return fmt.Sprintf("%s  %s  %s", h.who(), h.icmpWords(), took)
+		return fmt.Sprintf("%s  %s  %s%s", h.who(), h.icmpWords(), took, retried)
 	case h.Signal == SignalLocal:
 		return "could not send: " + h.Error
 	}
-	return fmt.Sprintf("%s  %s  %s", h.who(), h.Signal, took)
+	return fmt.Sprintf("%s  %s  %s%s", h.who(), h.Signal, took, retried)
 }
 
 // Lines are the trace for text, logs and JUnit bodies: the summary, then

@@ -30,14 +30,8 @@ func TestDemoReportInBrowser(t *testing.T) {
 		}
 		t.Skip(err)
 	}
-	_, file, _, _ := runtime.Caller(0)
-	dir := filepath.Dir(file)
-	portspec := filepath.Join(t.TempDir(), "portspec")
-	build := exec.Command("go", "build", "-o", portspec, "./cmd/portspec")
-	build.Dir = filepath.Join(dir, "..", "..", "..")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	dir := sourceDir()
+	portspec := buildPortspec(t, t.TempDir())
 	t.Chdir(t.TempDir())
 	if err := run(portspec, dir, false); err != nil {
 		t.Fatal(err)
@@ -82,4 +76,22 @@ func TestDemoReportInBrowser(t *testing.T) {
 	if info, err := os.Stat(shot); err != nil || info.Size() < 10_000 {
 		t.Errorf("screenshot %v, %v", info, err)
 	}
+}
+
+// sourceDir is this package's directory.
+func sourceDir() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Dir(file)
+}
+
+// buildPortspec builds the portspec binary into dir.
+func buildPortspec(t *testing.T, dir string) string {
+	t.Helper()
+	portspec := filepath.Join(dir, "portspec")
+	build := exec.Command("go", "build", "-o", portspec, "./cmd/portspec")
+	build.Dir = filepath.Join(sourceDir(), "..", "..", "..")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return portspec
 }
