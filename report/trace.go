@@ -121,8 +121,7 @@ func (t *Trace) Summarize(target, port string) string {
 		return "not traced: the run ended first"
 	}
 	last := t.Hops[len(t.Hops)-1]
-	var routerHop func(addr string) string
-	routerHop = func(addr string) string {
+	routerHop := func(addr string) string {
 		for _, h := range t.Hops {
 			if h.timeExceeded() && h.Address == addr {
 				return fmt.Sprintf("hop %d", h.TTL)

@@ -68,13 +68,13 @@ func describeListeners(p Probe, listeners []localports.Socket) string {
 	}
 	parts := make([]string, len(listeners))
 	for i, s := range listeners {
-		parts[i] = s.Local.String() + " (" + Owner(s) + ")"
+		parts[i] = s.Local.String() + " (" + owner(s) + ")"
 	}
 	return "listening on " + strings.Join(parts, ", ")
 }
 
-// Owner names a socket's process: "sshd, pid 812", or why it cannot.
-func Owner(s localports.Socket) string {
+// owner names a socket's process: "sshd, pid 812", or why it cannot.
+func owner(s localports.Socket) string {
 	switch {
 	case s.Hidden:
 		return "owner hidden: run as root to see other users' processes"

@@ -156,7 +156,7 @@ func (f *checkFlags) check() error {
 func (f *checkFlags) planFlags() plan.Flags {
 	today, _ := f.day()
 	return plan.Flags{Timeout: f.probe.timeout, Tries: f.probe.tries, ICMPInterval: f.probe.icmpInterval,
-		Concurrency: f.concurrency, PerHost: f.perHost, Rate: f.rate, Today: today, TraceLimit: f.trace.runnerLimit()}
+		Concurrency: f.concurrency, PerHost: f.perHost, Rate: f.rate, Today: today}
 }
 
 func runCheck(args []string, stdout, stderr io.Writer) int {

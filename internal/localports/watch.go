@@ -2,7 +2,10 @@ package localports
 
 import (
 	"fmt"
+	"net/netip"
 	"strings"
+
+	"github.com/portspec/portspec/verdict"
 )
 
 // ChangeKind is how a socket changed between two readings.
@@ -46,15 +49,14 @@ func OwnerText(s Socket) string {
 	return "-"
 }
 
+// socketKey is what makes a socket the same one in two readings.
 type socketKey struct {
-	proto         string
-	local, remote string
+	proto         verdict.Protocol
+	local, remote netip.AddrPort
 	pid           int
 }
 
-func keyOf(s Socket) socketKey {
-	return socketKey{s.Proto.String(), s.Local.String(), s.Remote.String(), s.PID}
-}
+func keyOf(s Socket) socketKey { return socketKey{s.Proto, s.Local, s.Remote, s.PID} }
 
 // Changes compares two readings, both in Read's order: the sockets that
 // went, then those that came or changed state, each in that order.

@@ -16,7 +16,8 @@ import (
 // Record judges a result against its check, and returns the record the
 // reports read. The check is forgotten: call it once a result.
 func (p *Plan) Record(res runner.Result) report.Record {
-	return p.records.record(p.check(res.Probe, true), res)
+	rec, _ := p.RecordOf(res)
+	return rec
 }
 
 // RecordOf is Record with the check it judged, for check --wait to probe

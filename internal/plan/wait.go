@@ -55,11 +55,11 @@ func (w *Waiter) First(index int, c spec.Check, rec report.Record) {
 }
 
 // Failing counts the checks whose last round failed, flapping ones
-// included.
+// included (the round that found a flap failed).
 func (w *Waiter) Failing() int {
 	n := 0
 	for _, r := range w.retried {
-		if r.flapping || r.last().Verdict.Failing() {
+		if r.last().Verdict.Failing() {
 			n++
 		}
 	}
@@ -76,10 +76,7 @@ func (w *Waiter) Round() int { return w.round }
 // is none: every retried check passes now (or flaps), or the deadline has
 // come. The round that would start past the deadline starts at it.
 func (w *Waiter) Next(now time.Time) (time.Duration, bool) {
-	if len(w.probing()) == 0 || !now.Before(w.deadline) {
-		return 0, false
-	}
-	if w.allPassing() {
+	if !now.Before(w.deadline) || w.allPassing() {
 		return 0, false
 	}
 	delay := min(time.Second<<min(w.round-1, 4), MaxBackoff)
@@ -94,6 +91,8 @@ func (w *Waiter) Next(now time.Time) (time.Duration, bool) {
 // still fails after it is reported failing, so it is the round to trace.
 func (w *Waiter) Last() bool { return w.last }
 
+// allPassing says no check a round would probe still fails: true too when
+// there is none.
 func (w *Waiter) allPassing() bool {
 	for _, r := range w.probing() {
 		if r.last().Verdict.Failing() {
@@ -115,8 +114,8 @@ func (w *Waiter) probing() []*retried {
 	return out
 }
 
-// Checks are the checks of the round begun, in spec order; RoundResult
-// must be given their records in the same order.
+// Checks are the checks of the round begun, in spec order, and the
+// function that must be given their records in the same order.
 func (w *Waiter) Checks() (iter.Seq[spec.Check], func(report.Record)) {
 	probing := w.probing()
 	next := 0
@@ -155,7 +154,7 @@ func (w *Waiter) Final(index int, rec report.Record) report.Record {
 	// Every round's tries are in the log; the record keeps the last's
 	// evidence, and every round in a line.
 	final := r.last()
-	final.Rounds = r.roundLines()
+	rounds := r.roundLines()
 	n := len(r.rounds)
 	took := final.Started.Add(final.Duration()).Sub(w.start).Round(time.Second)
 	switch {
@@ -170,7 +169,6 @@ func (w *Waiter) Final(index int, rec report.Record) report.Record {
 			}
 		}
 		final = r.rounds[failedIn-1]
-		final.Rounds = r.roundLines()
 		final.Verdict = verdict.Fail
 		final.Message = fmt.Sprintf("flapping: passed in round %d, failed again in round %d: %s", passedIn, failedIn, final.Message)
 	case !final.Verdict.Failing():
@@ -186,6 +184,7 @@ func (w *Waiter) Final(index int, rec report.Record) report.Record {
 	default:
 		final.Note = joinNotes(fmt.Sprintf("still failing after %s (%d rounds)", took, n), final.Note)
 	}
+	final.Rounds = rounds
 	return final
 }
 
