@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/portspec/portspec/internal/escape"
 	"github.com/portspec/portspec/internal/spool"
 	"github.com/portspec/portspec/internal/sticky"
 	"github.com/portspec/portspec/verdict"
@@ -89,7 +90,7 @@ func (g *GitHub) Result(r Record) error {
 	}
 	_, g.err = fmt.Fprintf(g.commands, "::error %s::%s\n", props, escapeData(message))
 	if g.err == nil {
-		_, g.err = fmt.Fprintf(g.failures, "| %s | %s | %s | %s |\n", MarkdownCell(GroupName(r)), MarkdownCell(ControlledName(r)), MarkdownCell(r.Message), MarkdownCell(r.Source))
+		_, g.err = fmt.Fprintf(g.failures, "| %s | %s | %s | %s |\n", escape.MarkdownCell(GroupName(r)), escape.MarkdownCell(ControlledName(r)), escape.MarkdownCell(r.Message), escape.MarkdownCell(r.Source))
 	}
 	return g.err
 }
@@ -139,11 +140,6 @@ func escapeData(s string) string {
 // escapeProperty escapes a workflow command's property value.
 func escapeProperty(s string) string {
 	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
-}
-
-// MarkdownCell escapes text for a Markdown table cell.
-func MarkdownCell(s string) string {
-	return strings.NewReplacer("|", `\|`, "\n", " ", "\r", " ").Replace(s)
 }
 
 // CodeQuality writes GitLab's Code Quality report: a JSON array with an

@@ -41,6 +41,7 @@ func OpenJSON(r io.Reader) (*JSONReader, error) {
 			}
 			jr.Meta = Meta{Version: m.Portspec, Hostname: m.Hostname, Command: m.Command, Vantage: m.Vantage,
 				Tags: m.Tags, Controls: m.Controls, Shard: m.Shard, Files: m.Spec.Files, Digest: m.Spec.Digest, Start: m.Started}
+			jr.Meta.Escape()
 		case "results":
 			if jr.Meta.Digest == "" {
 				return nil, errors.New("not a portspec JSON report: no meta before the results")
@@ -75,6 +76,9 @@ func (jr *JSONReader) Next() (r Record, ok bool, err error) {
 	if err := r.check(); err != nil {
 		return r, false, fmt.Errorf("result %d (%s %s/%d): %v", jr.read+1, r.Host, r.Protocol, r.Port, err)
 	}
+	// A result file is outside text, as a target's reply is: what merge
+	// and diff print of it is escaped as a run's own records are.
+	r.Escape()
 	jr.read++
 	return r, true, nil
 }

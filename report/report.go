@@ -1,12 +1,14 @@
 package report
 
 import (
+	"errors"
 	"fmt"
-	"github.com/portspec/portspec/internal/human"
 	"net/netip"
 	"strings"
 	"time"
 
+	"github.com/portspec/portspec/internal/escape"
+	"github.com/portspec/portspec/internal/human"
 	"github.com/portspec/portspec/verdict"
 )
 
@@ -112,14 +114,20 @@ type Reporter interface {
 
 // Multi sends a run to several reporters; the first error wins, but every
 // reporter still gets every call, so one broken output loses nothing from
-// the others.
+// the others. It is where a run's description and its name lookups enter
+// the reports, and escapes them there (records and tries come escaped).
 type Multi []Reporter
 
 func (m Multi) Begin(meta Meta) error {
+	meta.Escape()
 	return m.each(func(r Reporter) error { return r.Begin(meta) })
 }
 
 func (m Multi) Resolved(name string, addrs []netip.Addr, err error, took time.Duration) {
+	name = escape.Text(name)
+	if err != nil {
+		err = errors.New(escape.Text(err.Error()))
+	}
 	for _, r := range m {
 		r.Resolved(name, addrs, err, took)
 	}

@@ -4,10 +4,11 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
-	"github.com/portspec/portspec/internal/human"
 	"strings"
 
 	"github.com/portspec/portspec/internal/ber"
+	"github.com/portspec/portspec/internal/escape"
+	"github.com/portspec/portspec/internal/human"
 	"golang.org/x/net/dns/dnsmessage"
 )
 
@@ -118,7 +119,9 @@ func describeNTP(reply []byte) string {
 	ref := reply[12:16]
 	refID := fmt.Sprintf("%d.%d.%d.%d", ref[0], ref[1], ref[2], ref[3])
 	if stratum <= 1 {
-		refID = strings.TrimRight(string(ref), "\x00")
+		// A stratum-1 server's reference is four ASCII characters ("GPS",
+		// "PPS"), as the server chose them.
+		refID = escape.Bytes(bytes.TrimRight(ref, "\x00"), 4)
 	}
 	return fmt.Sprintf("NTP reply, stratum %d, reference %s", stratum, refID)
 }
@@ -159,7 +162,7 @@ func describeSNMP(reply []byte) string {
 	if len(bind) < 2 || bind[1].Tag != ber.OctetString {
 		return "SNMP response"
 	}
-	return fmt.Sprintf("SNMP sysDescr: %s", printable(bind[1].Content, 80))
+	return fmt.Sprintf("SNMP sysDescr: %s", escape.Bytes(bind[1].Content, 80))
 }
 
 func netbiosNodeStatus(string) []byte {
@@ -184,7 +187,7 @@ func describeNetBIOS(reply []byte) string {
 	var names []string
 	for i := 0; i < n && countAt+1+18*(i+1) <= len(reply); i++ {
 		e := reply[countAt+1+18*i:]
-		names = append(names, fmt.Sprintf("%s<%02x>", strings.TrimSpace(string(e[:15])), e[15]))
+		names = append(names, fmt.Sprintf("%s<%02x>", escape.Bytes(bytes.TrimSpace(e[:15]), 15), e[15]))
 	}
 	return "NetBIOS names: " + strings.Join(names, " ")
 }
@@ -291,7 +294,7 @@ func describeSQLBrowser(reply []byte) string {
 	if len(reply) < 3 || reply[0] != 0x05 {
 		return fmt.Sprintf("SQL Server browser answered with %d bytes", len(reply))
 	}
-	return "SQL Server browser: " + printable(reply[3:], 120)
+	return "SQL Server browser: " + escape.Bytes(reply[3:], 120)
 }
 
 func tftpRRQ(string) []byte {
@@ -306,7 +309,7 @@ func describeTFTP(reply []byte) string {
 	case 3:
 		return "TFTP data"
 	case 5:
-		return fmt.Sprintf("TFTP error %d: %s", binary.BigEndian.Uint16(reply[2:]), printable(bytes.TrimRight(reply[4:], "\x00"), 60))
+		return fmt.Sprintf("TFTP error %d: %s", binary.BigEndian.Uint16(reply[2:]), escape.Bytes(bytes.TrimRight(reply[4:], "\x00"), 60))
 	}
 	return "TFTP reply"
 }
@@ -405,7 +408,7 @@ func ssdpSearch(string) []byte {
 func describeFirstLine(what string) func([]byte) string {
 	return func(reply []byte) string {
 		line, _, _ := bytes.Cut(reply, []byte("\r\n"))
-		return fmt.Sprintf("%s reply: %s", what, printable(line, 80))
+		return fmt.Sprintf("%s reply: %s", what, escape.Bytes(line, 80))
 	}
 }
 
@@ -432,23 +435,7 @@ func memcachedVersion(string) []byte {
 func describeMemcached(reply []byte) string {
 	if len(reply) > 8 {
 		line, _, _ := bytes.Cut(reply[8:], []byte("\r\n"))
-		return "memcached: " + printable(line, 60)
+		return "memcached: " + escape.Bytes(line, 60)
 	}
 	return fmt.Sprintf("memcached port answered with %d bytes", len(reply))
-}
-
-// printable keeps up to max runes of text fit for a terminal.
-func printable(b []byte, max int) string {
-	var out strings.Builder
-	for i, r := range string(b) {
-		if i >= max {
-			out.WriteString("…")
-			break
-		}
-		if r < 0x20 || r == 0x7f || r == 0xfffd {
-			r = '.'
-		}
-		out.WriteRune(r)
-	}
-	return out.String()
 }

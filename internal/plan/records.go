@@ -30,7 +30,9 @@ func (p *Plan) RecordOf(res runner.Result) (report.Record, spec.Check) {
 // Attempt is a try of a check's probe, as the log shows it.
 func (p *Plan) Attempt(probe runner.Probe, t runner.Try) report.Attempt {
 	c := p.check(probe, false)
-	return report.Attempt{Host: c.Host.Name, Address: address(c), Protocol: c.Protocol.String(), Port: c.Port, Try: reportTry(t)}
+	a := report.Attempt{Host: c.Host.Name, Address: address(c), Protocol: c.Protocol.String(), Port: c.Port, Try: reportTry(t)}
+	a.Escape()
+	return a
 }
 
 // CheckRecord judges res against c, from vantage, on day today (for the
@@ -103,6 +105,7 @@ func (r *recorder) record(c spec.Check, res runner.Result) report.Record {
 	rec.ProfileDescription, rec.HostDescription = c.ProfileDescription(), c.HostDescription()
 	rec.Source = r.source(c.Expect)
 	rec.Order = [3]int{c.Order.Unit, c.Order.Address, c.Order.Seq}
+	rec.Escape()
 	return rec
 }
 
@@ -110,7 +113,9 @@ func (r *recorder) record(c spec.Check, res runner.Result) report.Record {
 // for query: its verdict is Skipped for a probe that never
 // ran, and Unknown otherwise.
 func Found(host string, res runner.Result) report.Record {
-	return found(host, res.Probe.Addr.String(), res)
+	rec := found(host, res.Probe.Addr.String(), res)
+	rec.Escape()
+	return rec
 }
 
 func found(host, address string, res runner.Result) report.Record {

@@ -1,0 +1,196 @@
+package escape
+
+import (
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Text makes s safe to print on a terminal, into a log file, or into the
+// output of a CI job, which the CI system reads for commands:
+//
+//   - C0 and C1 controls and DEL become Go escapes ("\n", "\x1b",
+//     "\u009b"), so the text never moves the cursor, clears the screen,
+//     starts a new line, or opens an escape sequence;
+//   - format characters (bidi overrides such as U+202E, zero-width
+//     characters), line and paragraph separators, noncharacters and
+//     bytes that are not UTF-8 are escaped the same way, so what a
+//     reader sees is what is there;
+//   - text that would begin a GitHub Actions workflow command ("::" at
+//     the start, after white space, as the runner trims it) or a legacy
+//     one ("##[" or "##vso[" anywhere in a line) has a character of it
+//     escaped, so only portspec's own commands reach the runner.
+//
+// A backslash is left as it is, so Text(Text(s)) == Text(s): text that
+// passed through a JSON report and back is not escaped twice. Text
+// returns s itself, without copying, when nothing needs escaping.
+func Text(s string) string {
+	if safe(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	write(&b, s)
+	return b.String()
+}
+
+// Bytes is Text of bytes from outside, such as a banner or a UDP reply,
+// cut to at most max runes of the input, with "…" where it was cut.
+func Bytes(p []byte, max int) string {
+	cut := false
+	n := 0
+	for i := range string(p) {
+		if n == max {
+			p, cut = p[:i], true
+			break
+		}
+		n++
+	}
+	s := Text(string(p))
+	if cut {
+		s += "…"
+	}
+	return s
+}
+
+// Strings is Text of every element: ss itself when none needs escaping,
+// else a new slice, so that a slice shared with its source (a spec's
+// tags) is never written.
+func Strings(ss []string) []string {
+	for i, s := range ss {
+		if safe(s) {
+			continue
+		}
+		out := append([]string(nil), ss...)
+		for j := i; j < len(out); j++ {
+			out[j] = Text(out[j])
+		}
+		return out
+	}
+	return ss
+}
+
+// MarkdownCell makes s safe for a cell of a Markdown table in GitHub's
+// or GitLab's Markdown: Text, then a backslash before every character
+// that Markdown or its inline HTML would read as markup (a "<script>",
+// a "|" that ends the cell, a link, code, emphasis).
+func MarkdownCell(s string) string {
+	s = Text(s)
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	for _, r := range s {
+		if r < utf8.RuneSelf && strings.ContainsRune(markdownPunct, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// markdownPunct is the punctuation that Markdown, GitHub's and GitLab's,
+// may read as markup inside a table cell: the cell's end, inline HTML and
+// entities, code, links and images, emphasis and strike-through. (A
+// backslash before any ASCII punctuation is that character in CommonMark.)
+const markdownPunct = "\\`*_[]<>|&~"
+
+// safe reports whether Text would leave s as it is.
+func safe(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c == 0x7f || c >= utf8.RuneSelf || c == '#' && i+1 < len(s) && s[i+1] == '#' {
+			return false
+		}
+	}
+	return !startsCommand(s)
+}
+
+// startsCommand reports whether s, after the white space the Actions
+// runner trims, starts with "::". White space that Text escapes ("\n")
+// is no longer white space once escaped, so it does not count.
+func startsCommand(s string) bool {
+	return strings.HasPrefix(strings.TrimLeftFunc(s, printedSpace), "::")
+}
+
+func printedSpace(r rune) bool { return unicode.IsSpace(r) && !needsEscape(r) }
+
+func write(b *strings.Builder, s string) {
+	if startsCommand(s) {
+		rest := strings.TrimLeftFunc(s, printedSpace)
+		writeRunes(b, s[:len(s)-len(rest)])
+		b.WriteString(`\x3a`)
+		s = rest[1:]
+	}
+	writeRunes(b, s)
+}
+
+func writeRunes(b *strings.Builder, s string) {
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b.WriteString(`\x`)
+			b.WriteString(hex2(s[i]))
+		case r == '#' && legacyCommandAt(s, i):
+			// "##[" becomes "#\x23[": the first '#' stays, the second is
+			// escaped.
+			b.WriteString(`#\x23`)
+			size = 2
+		case needsEscape(r):
+			b.WriteString(quoteRune(r))
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+}
+
+// legacyCommandAt reports whether a legacy workflow command, "##[" or
+// "##vso[", starts at s[i].
+func legacyCommandAt(s string, i int) bool {
+	rest := s[i:]
+	return strings.HasPrefix(rest, "##[") || strings.HasPrefix(rest, "##vso[")
+}
+
+func needsEscape(r rune) bool {
+	switch {
+	case r < 0x20, r == 0x7f, r >= 0x80 && r <= 0x9f:
+		return true // C0, DEL, C1
+	case r < utf8.RuneSelf:
+		return false
+	case unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp, unicode.Co, unicode.Cs):
+		return true // format (bidi, zero width), separators, private use
+	case r >= 0xfdd0 && r <= 0xfdef, r&0xfffe == 0xfffe:
+		return true // noncharacters
+	}
+	return false
+}
+
+// quoteRune escapes r as Go would in a string literal: "\n", "\x1b",
+// "\u202e".
+func quoteRune(r rune) string {
+	switch r {
+	case '\n':
+		return `\n`
+	case '\r':
+		return `\r`
+	case '\t':
+		return `\t`
+	}
+	if r < 0x80 {
+		return `\x` + hex2(byte(r))
+	}
+	if r <= 0xffff {
+		return `\u` + pad(strconv.FormatInt(int64(r), 16), 4)
+	}
+	return `\U` + pad(strconv.FormatInt(int64(r), 16), 8)
+}
+
+func hex2(c byte) string {
+	const digits = "0123456789abcdef"
+	return string([]byte{digits[c>>4], digits[c&0xf]})
+}
+
+func pad(s string, n int) string {
+	return strings.Repeat("0", n-len(s)) + s
+}
