@@ -21,6 +21,10 @@ test: vet fmt-check
 	# duration: Go 1.26's fuzz coordinator can fail a run with "context
 	# deadline exceeded" at a -fuzztime deadline (go.dev/issue/75804).
 	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime 3000x ./spec
+	# And the escaping of text from outside: what a target's reply is
+	# described as, and the rule itself (internal/escape).
+	$(GO) test -run '^$$' -fuzz '^FuzzDescribe$$' -fuzztime 2000x ./runner
+	$(GO) test -run '^$$' -fuzz '^FuzzText$$' -fuzztime 2000x ./internal/escape
 
 # The namespace lab as root, loopback listeners otherwise; reports in out/.
 demo: build

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/portspec/portspec/internal/escape"
 	"github.com/portspec/portspec/internal/human"
 	"github.com/portspec/portspec/internal/spool"
 	"github.com/portspec/portspec/internal/sticky"
@@ -235,7 +236,7 @@ func htmlFacts(r Record) []htmlFact {
 		}
 		add("reply", ev.App)
 		if reply := ev.Reply(); len(reply) > 0 {
-			add("reply bytes", fmt.Sprintf("%q", reply))
+			add("reply bytes", escape.Quote(reply))
 		}
 		add("silence", explainSilence(ev.Silence))
 	}

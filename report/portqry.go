@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/portspec/portspec/internal/escape"
 	"github.com/portspec/portspec/internal/services"
 	"github.com/portspec/portspec/verdict"
 )
@@ -52,10 +53,10 @@ func details(r Record, summary bool) []string {
 	}
 	reply := ev.Reply()
 	if ev.Signal == SignalReply && ev.App == "" && len(reply) > 0 {
-		lines = append(lines, fmt.Sprintf("reply: %q", reply))
+		lines = append(lines, "reply: "+escape.Quote(reply))
 	}
 	if r.Protocol == verdict.TCP.String() && len(reply) > 0 {
-		lines = append(lines, fmt.Sprintf("banner: %q", reply))
+		lines = append(lines, "banner: "+escape.Quote(reply))
 	}
 	return lines
 }

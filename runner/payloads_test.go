@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/hex"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/portspec/portspec/internal/ber"
+	"github.com/portspec/portspec/internal/escape/escapetest"
 	"github.com/portspec/portspec/internal/lab"
 	"golang.org/x/net/dns/dnsmessage"
 )
@@ -130,4 +132,41 @@ func TestDescribeReplies(t *testing.T) {
 		}
 		p.describe(nil)
 	}
+}
+
+// TestDescribeHostileReplies: a target that answers each application
+// probe with a well-formed reply carrying terminal escapes, line breaks
+// and workflow commands where the describer quotes text (lab.Hostile) is
+// described, and the description is escaped.
+func TestDescribeHostileReplies(t *testing.T) {
+	for _, port := range lab.HostilePorts {
+		p := appProbes[port]
+		reply := lab.HostileUDP(port)(p.build("public"))
+		if reply == nil {
+			t.Fatalf("udp/%d: the hostile server does not answer %s", port, p.name)
+		}
+		got := p.describe(reply)
+		if strings.Contains(got, "answered with") || strings.Contains(got, "without variables") {
+			t.Errorf("udp/%d: the hostile reply is not read as a reply: %s", port, got)
+		}
+		if !strings.Contains(got, `\n::`) && !strings.Contains(got, `\x1b`) {
+			t.Errorf("udp/%d: %q quotes none of the hostile text", port, got)
+		}
+		escapetest.AssertField(t, got)
+	}
+}
+
+// FuzzDescribe holds every describer to the escaping rule: whatever a
+// port sends back, its description is one safe line.
+func FuzzDescribe(f *testing.F) {
+	for _, port := range lab.HostilePorts {
+		f.Add(port, lab.HostileUDP(port)(appProbes[port].build("public")))
+	}
+	f.Fuzz(func(t *testing.T, port uint16, reply []byte) {
+		p, ok := appProbes[port]
+		if !ok {
+			return
+		}
+		escapetest.AssertField(t, p.describe(reply))
+	})
 }

@@ -1,16 +1,22 @@
 package main
 
 import (
+	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/portspec/portspec/internal/escape/escapetest"
 	"github.com/portspec/portspec/internal/lab"
 	"github.com/portspec/portspec/junit"
 	"github.com/rogpeppe/go-internal/testscript"
@@ -54,7 +60,7 @@ func TestScripts(t *testing.T) {
 			}
 			return why == "", nil
 		},
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"lab": labCmd, "listen": listenCmd, "junitxsd": junitXSDCmd, "waitfor": waitForCmd},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"lab": labCmd, "listen": listenCmd, "junitxsd": junitXSDCmd, "waitfor": waitForCmd, "nohostile": noHostileCmd},
 	})
 }
 
@@ -63,8 +69,9 @@ func TestScripts(t *testing.T) {
 //	lab up                        build it; sets $CLIENT_NS, $SERVER_NS, $SERVER4, $SERVER6, $ROUTER4
 //	lab vantage                   add a second client; sets $CLIENT2_NS
 //	lab nft server|router FILE    load an nftables ruleset
-//	lab tcp ADDR:PORT [BANNER]    a TCP listener on the server
-//	lab udp ADDR:PORT KIND        a UDP service: dns, ntp, snmp, snmp-hostile, echo or silent
+//	lab tcp ADDR:PORT [BANNER]    a TCP listener on the server; BANNER hostile sends lab.Hostile
+//	lab udp ADDR:PORT KIND        a UDP service: dns, ntp, snmp, echo or silent, or
+//	                              hostile: lab.HostileUDP for the port, one of lab.HostilePorts
 func labCmd(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) == 0 {
 		ts.Fatalf("usage: lab up|nft|tcp|udp ...")
@@ -97,15 +104,19 @@ func labCmd(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Check(l.Nft(ns, ts.ReadFile(args[2])))
 	case "tcp":
 		banner := ""
-		if len(args) > 2 {
+		switch {
+		case len(args) > 2 && args[2] == "hostile":
+			banner = lab.Hostile + "\r\n"
+		case len(args) > 2:
 			banner = args[2] + "\r\n"
 		}
 		ts.Check(l.ServeTCP(netip.MustParseAddrPort(args[1]), banner))
 	case "udp":
-		handlers := map[string]lab.Handler{"dns": lab.DNS, "ntp": lab.NTP, "snmp": lab.SNMP("portspec lab agent"), "echo": lab.Echo, "silent": nil,
-			// A target whose reply is not text XML allows.
-			"snmp-hostile": lab.SNMP("hostile \ufffe\x1b[31magent\x1b[0m")}
+		handlers := map[string]lab.Handler{"dns": lab.DNS, "ntp": lab.NTP, "snmp": lab.SNMP("portspec lab agent"), "echo": lab.Echo, "silent": nil}
 		h, ok := handlers[args[2]]
+		if args[2] == "hostile" {
+			h, ok = lab.HostileUDP(netip.MustParseAddrPort(args[1]).Port()), true
+		}
 		if !ok {
 			ts.Fatalf("lab udp: unknown service %q", args[2])
 		}
@@ -176,6 +187,86 @@ func junitXSDCmd(ts *testscript.TestScript, neg bool, args []string) {
 		os.Remove(view)
 		if err != nil {
 			ts.Fatalf("%s does not validate against junit-10.xsd: %v\n%s", name, err, out)
+		}
+	}
+}
+
+// noHostileCmd fails unless each file (or stdout, stderr) carries nothing
+// raw from outside (escapetest): as text, line by line; a .json file's
+// strings and a .xml file's text and attributes as a reader decodes
+// them; a .md or .html file with no raw "<script" either.
+//
+//	nohostile stdout|stderr|FILE...
+func noHostileCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: nohostile stdout|stderr|FILE...")
+	}
+	for _, name := range args {
+		var text string
+		switch name {
+		case "stdout", "stderr":
+			text = ts.ReadFile(name)
+		default:
+			b, err := os.ReadFile(ts.MkAbs(name))
+			ts.Check(err)
+			text = string(b)
+		}
+		problems := escapetest.OutputProblems(name, text, escapetest.OwnCommand)
+		switch filepath.Ext(name) {
+		case ".json":
+			var doc any
+			ts.Check(json.Unmarshal([]byte(text), &doc))
+			problems = append(problems, jsonFieldProblems(doc)...)
+		case ".xml":
+			problems = append(problems, xmlFieldProblems(ts, text)...)
+		case ".md", ".html":
+			if strings.Contains(strings.ToLower(text), "<script>alert") {
+				problems = append(problems, name+": a raw <script> from outside")
+			}
+		}
+		if len(problems) > 0 {
+			ts.Fatalf("%s carries text from outside raw:\n%s", name, strings.Join(problems, "\n"))
+		}
+	}
+}
+
+func jsonFieldProblems(v any) []string {
+	var problems []string
+	switch v := v.(type) {
+	case string:
+		return escapetest.FieldProblems(v)
+	case []any:
+		for _, e := range v {
+			problems = append(problems, jsonFieldProblems(e)...)
+		}
+	case map[string]any:
+		for k, e := range v {
+			problems = append(problems, escapetest.FieldProblems(k)...)
+			problems = append(problems, jsonFieldProblems(e)...)
+		}
+	}
+	return problems
+}
+
+// xmlFieldProblems checks a JUnit report's attributes as a reader gets
+// them. Element text may hold line breaks of the report's own (a failure's
+// lines), so it is checked as an output.
+func xmlFieldProblems(ts *testscript.TestScript, doc string) []string {
+	var problems []string
+	dec := xml.NewDecoder(strings.NewReader(doc))
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return problems
+		}
+		ts.Check(err)
+		switch tok := tok.(type) {
+		case xml.StartElement:
+			for _, a := range tok.Attr {
+				problems = append(problems, escapetest.FieldProblems(a.Value)...)
+			}
+		case xml.CharData:
+			problems = append(problems, escapetest.OutputProblems("xml text", string(tok), nil)...)
 		}
 	}
 }

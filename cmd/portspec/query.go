@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/mattn/go-isatty"
+	"github.com/portspec/portspec/internal/escape"
 	"github.com/portspec/portspec/internal/localports"
 	"github.com/portspec/portspec/internal/plan"
 	"github.com/portspec/portspec/report"
@@ -106,7 +107,7 @@ func runQuery(args []string, stdout, stderr io.Writer) int {
 			return code
 		}
 		fmt.Fprintf(log.buf, "portspec %s query log\ncommand: portspec query %s\nstarted: %s\n\n",
-			portspecVersion(), strings.Join(args, " "), time.Now().Format(time.RFC3339))
+			portspecVersion(), escape.Text(strings.Join(args, " ")), time.Now().Format(time.RFC3339))
 		out = io.MultiWriter(out, log.buf)
 		tries, err := report.NewTryList(log.buf)
 		if err != nil {
@@ -347,7 +348,8 @@ func queryResolve(ctx context.Context, out io.Writer, name string, reverse bool)
 			if err != nil || len(names) == 0 {
 				fmt.Fprint(out, "Failed to resolve IP address to name\n\n")
 			} else {
-				fmt.Fprintf(out, "IP address resolved to %s\n\n", strings.TrimSuffix(names[0], "."))
+				// A PTR record is the target's network's to write.
+				fmt.Fprintf(out, "IP address resolved to %s\n\n", escape.Text(strings.TrimSuffix(names[0], ".")))
 			}
 		}
 		return []netip.Addr{addr}, true

@@ -54,6 +54,10 @@ func Bytes(p []byte, max int) string {
 	return s
 }
 
+// Quote is b as a Go string literal, "SSH-2.0-OpenSSH\r\n", made safe by
+// Text: strconv.Quote escapes controls but leaves "##[" as it is.
+func Quote(b []byte) string { return Text(strconv.Quote(string(b))) }
+
 // Strings is Text of every element: ss itself when none needs escaping,
 // else a new slice, so that a slice shared with its source (a spec's
 // tags) is never written.
@@ -73,8 +77,8 @@ func Strings(ss []string) []string {
 
 // MarkdownCell makes s safe for a cell of a Markdown table in GitHub's
 // or GitLab's Markdown: Text, then a backslash before every character
-// that Markdown or its inline HTML would read as markup (a "<script>",
-// a "|" that ends the cell, a link, code, emphasis).
+// by which Markdown would read it as more than text (a "<script>", a "|"
+// that ends the cell, a link, code).
 func MarkdownCell(s string) string {
 	s = Text(s)
 	var b strings.Builder
@@ -88,11 +92,13 @@ func MarkdownCell(s string) string {
 	return b.String()
 }
 
-// markdownPunct is the punctuation that Markdown, GitHub's and GitLab's,
-// may read as markup inside a table cell: the cell's end, inline HTML and
-// entities, code, links and images, emphasis and strike-through. (A
-// backslash before any ASCII punctuation is that character in CommonMark.)
-const markdownPunct = "\\`*_[]<>|&~"
+// markdownPunct is the punctuation by which Markdown, GitHub's and
+// GitLab's, would let text out of its table cell: the cell's end, inline
+// HTML and entities, code spans, links and images. (A backslash before
+// any ASCII punctuation is that character in CommonMark.) Emphasis only
+// changes how text looks, and escaping '_' would make every
+// "not_listening" read "not\_listening" in the raw summary.
+const markdownPunct = "\\`[]<>|&"
 
 // safe reports whether Text would leave s as it is.
 func safe(s string) bool {

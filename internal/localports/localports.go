@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/portspec/portspec/internal/escape"
 	"github.com/portspec/portspec/verdict"
 )
 
@@ -33,7 +34,10 @@ type Socket struct {
 	Inode uint64
 	// PID and Process own the socket; Hidden says its owner could not be
 	// seen (another user's process, without root). A socket with no
-	// inode, such as one in TIME_WAIT, has no owner.
+	// inode, such as one in TIME_WAIT, has no owner. Process is the
+	// kernel's name for the process (comm), escaped (escape.Text): any
+	// local user can name a process anything, escape codes and line
+	// breaks included, and the listings that print it run as root.
 	PID     int
 	Process string
 	Hidden  bool
@@ -164,7 +168,7 @@ func socketOwners(procRoot string) (map[uint64]owner, bool) {
 		}
 		name := ""
 		if comm, err := os.ReadFile(filepath.Join(procRoot, e.Name(), "comm")); err == nil {
-			name = strings.TrimSpace(string(comm))
+			name = escape.Text(strings.TrimSpace(string(comm)))
 		}
 		for _, fd := range fds {
 			target, err := os.Readlink(filepath.Join(procRoot, e.Name(), "fd", fd.Name()))

@@ -86,6 +86,46 @@ func TestReadSelf(t *testing.T) {
 	t.Errorf("no listening socket %s", ln.Addr())
 }
 
+// TestReadHostileName: a local user may name a process anything the
+// kernel keeps (15 bytes): escape codes, a line break, a workflow
+// command. Read gives it escaped, so neither query -local nor a watch's
+// lines, printed as root, carry it raw.
+func TestReadHostileName(t *testing.T) {
+	// This process renamed, as prctl(PR_SET_NAME) would: its main
+	// thread's comm, which /proc/PID/comm shows.
+	comm := fmt.Sprintf("/proc/%d/comm", os.Getpid())
+	was, err := os.ReadFile(comm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(comm, []byte("\x1b[2J\n::x\u202e"), 0); err != nil {
+		t.Fatalf("cannot rename this process: %v", err)
+	}
+	defer os.WriteFile(comm, was, 0)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	sockets, err := Read("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range sockets {
+		if s.Local.String() == ln.Addr().String() && s.Listening() {
+			if want := `\x1b[2J\n::x\u202e`; s.Process != want {
+				t.Errorf("process %q, want %q", s.Process, want)
+			}
+			line := Change{Kind: Added, Socket: s}.String()
+			if strings.ContainsAny(line, "\x1b\n\u202e") {
+				t.Errorf("watch line %q is not escaped", line)
+			}
+			return
+		}
+	}
+	t.Errorf("no listening socket %s", ln.Addr())
+}
+
 // TestChanges: a watch logs what came, what went and what changed state,
 // and nothing for a socket that stayed as it was.
 func TestChanges(t *testing.T) {
