@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/mattn/go-isatty"
+	"github.com/portspec/portspec/internal/atomicfile"
 	"github.com/portspec/portspec/internal/localports"
 	"github.com/portspec/portspec/internal/plan"
 	"github.com/portspec/portspec/report"
@@ -176,12 +177,13 @@ func queryWatch(fs *cmdFlags, f *queryFlags, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "portspec query: %s exists; use -y to overwrite it\n", f.logFile)
 			return exitIncomplete
 		}
-		if err = os.MkdirAll(filepath.Dir(f.logFile), 0o755); err == nil {
-			log, err = os.Create(f.logFile)
+		// Written in place, a line at a time, for tail -f.
+		if err = atomicfile.MkdirAll(filepath.Dir(f.logFile)); err == nil {
+			log, err = atomicfile.Open(f.logFile, os.O_TRUNC)
 		}
 		if err != nil {
 			fmt.Fprintf(stderr, "portspec query: cannot write -l %s: %v\n", f.logFile, err)
-			return exitIncomplete
+			return writeErrorCode(err)
 		}
 	}
 	ctx, stop := stoppable()

@@ -77,7 +77,7 @@ func runSnapshot(args []string, stdout, stderr io.Writer) int {
 	if f.write != "" {
 		if out, err = atomicfile.Create(f.write); err != nil {
 			fmt.Fprintf(stderr, "portspec snapshot: %v\n", err)
-			return exitIncomplete
+			return writeErrorCode(err)
 		}
 		defer out.Abort()
 	}
