@@ -93,9 +93,9 @@ func toStdout(path string) bool { return path == "-" || path == "/dev/stdout" }
 // openReports checks the report paths the flags ask for, opens them, and
 // makes their reporters, the text report first: on stdout, or on stderr
 // when a report takes stdout. protected are the files the command reads
-// (its spec files, or merge's inputs), which no report may replace. With
-// a progress counter on the terminal, the text report clears its line
-// before each write.
+// (check's spec files and --var-files, or merge's inputs), which no
+// report may replace. With a progress counter on the terminal, the text
+// report clears its line before each write.
 func (f *reportFlags) openReports(stdout, stderr io.Writer, color string, protected []string, progress *report.Progress) (*session, int) {
 	mode := f.annotationMode()
 	codeQuality := f.codeQuality
