@@ -208,7 +208,6 @@ func queryLocal(stdout, stderr io.Writer) int {
 	}
 	tw := tabwriter.NewWriter(&untilGone{w: stdout}, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "PROTO\tLOCAL\tREMOTE\tSTATE\tPID\tPROCESS")
-	hidden := 0
 	for _, s := range sockets {
 		pid, process := "-", "-"
 		switch {
@@ -216,15 +215,30 @@ func queryLocal(stdout, stderr io.Writer) int {
 			pid, process = fmt.Sprint(s.PID), s.Process
 		case s.Hidden:
 			pid, process = "?", "(hidden)"
-			hidden++
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", strings.ToUpper(s.Proto.String()), s.Local, s.Remote, s.State, pid, process)
 	}
 	tw.Flush()
-	if hidden > 0 {
-		fmt.Fprintf(stderr, "portspec query: the owners of %d sockets belong to other users; run as root to see them\n", hidden)
-	}
+	noteHiddenOwners(stderr, sockets)
 	return exitOK
+}
+
+// noteHiddenOwners says, on stderr, why some of the sockets show
+// "(hidden)" rather than their owner, and reports whether any did.
+func noteHiddenOwners(stderr io.Writer, sockets []localports.Socket) bool {
+	n := 0
+	for _, s := range sockets {
+		if s.Hidden {
+			n++
+		}
+	}
+	switch {
+	case n == 1:
+		fmt.Fprintln(stderr, "portspec query: the owner of 1 socket belongs to another user; run as root to see it")
+	case n > 1:
+		fmt.Fprintf(stderr, "portspec query: the owners of %d sockets belong to other users; run as root to see them\n", n)
+	}
+	return n > 0
 }
 
 // untilGone writes to w until its reader goes away (query | head), then
