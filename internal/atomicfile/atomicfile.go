@@ -224,7 +224,7 @@ func (f *File) Commit() error {
 	}
 	if err := unix.Renameat(f.dir, f.temp, f.dir, f.name); err != nil {
 		unix.Unlinkat(f.dir, f.temp, 0)
-		return &os.LinkError{Op: "rename", Old: f.Name(), New: f.name, Err: err}
+		return &os.LinkError{Op: "rename", Old: f.Name(), New: filepath.Join(filepath.Dir(f.Name()), f.name), Err: err}
 	}
 	return nil
 }

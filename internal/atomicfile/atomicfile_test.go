@@ -104,6 +104,17 @@ func TestWriteKeepsOwner(t *testing.T) {
 	if st.Uid != 65534 || st.Gid != 65534 || info.Mode().Perm() != 0o640 {
 		t.Errorf("owner %d:%d mode %v, want 65534:65534 0640", st.Uid, st.Gid, info.Mode().Perm())
 	}
+
+	// The owner is given before the mode: a chown clears the set-ID bits.
+	if err := os.Chmod(path, 0o755|os.ModeSetuid|os.ModeSetgid); err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(path, []byte("newer")); err != nil {
+		t.Fatal(err)
+	}
+	if info, _ := os.Stat(path); info.Mode() != 0o755|os.ModeSetuid|os.ModeSetgid {
+		t.Errorf("mode %v, want the set-ID bits kept: %v", info.Mode(), 0o755|os.ModeSetuid|os.ModeSetgid)
+	}
 }
 
 func TestWriteThroughSymlink(t *testing.T) {
