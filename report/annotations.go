@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/portspec/portspec/internal/atomicfile"
 	"github.com/portspec/portspec/internal/escape"
 	"github.com/portspec/portspec/internal/spool"
 	"github.com/portspec/portspec/internal/sticky"
@@ -108,7 +109,7 @@ func (g *GitHub) End(s Summary) error {
 		return nil
 	}
 	// The runner gives each step its own file to append to.
-	f, err := os.OpenFile(g.stepSummary, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	f, err := atomicfile.Open(g.stepSummary, os.O_APPEND)
 	if err != nil {
 		return fmt.Errorf("GITHUB_STEP_SUMMARY: %v", err)
 	}

@@ -6,6 +6,8 @@ import (
 
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/portspec/portspec/internal/escape"
 )
 
 // SnapshotHost is what a snapshot found on one host: the state of each
@@ -43,8 +45,12 @@ func folds(found, others State) bool {
 }
 
 // Snapshot writes hosts as a spec that expects exactly what was found,
-// canonically formatted. Ports in the same state are coalesced into
-// ranges, so a mostly closed host stays a few lines long.
+// canonically formatted, after header as comments. Ports in the same
+// state are coalesced into ranges, so a mostly closed host stays a few
+// lines long. Every name is written as an HCL string, escaped, so any
+// UTF-8 name loads back as itself; a header line is escaped
+// (escape.Text), so a newline in it cannot end the comment and start a
+// line of HCL.
 func Snapshot(header []string, hosts []SnapshotHost) []byte {
 	f := hclwrite.NewEmptyFile()
 	body := f.Body()
@@ -81,7 +87,7 @@ func Snapshot(header []string, hosts []SnapshotHost) []byte {
 	}
 	out := []byte{}
 	for _, line := range header {
-		out = append(out, "# "+line+"\n"...)
+		out = append(out, "# "+escape.Text(line)+"\n"...)
 	}
 	if len(header) > 0 {
 		out = append(out, '\n')

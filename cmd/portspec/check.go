@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -206,7 +207,10 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	if isTerminal(stderr) && !inCI() {
 		progress = report.NewProgress(stderr, total)
 	}
-	run, code := f.openReports(stdout, stderr, f.color, s.Files, progress)
+	// No report may replace a file the run read: a spec file or a
+	// --var-file.
+	read := append(slices.Clip(s.Files), f.varFiles...)
+	run, code := f.openReports(stdout, stderr, f.color, read, progress)
 	if code != exitOK {
 		return code
 	}

@@ -13,6 +13,14 @@ import (
 	"github.com/portspec/portspec/spec"
 )
 
+// fmtResult is a spec file, formatted.
+type fmtResult struct {
+	name                string
+	formatted, original []byte
+}
+
+func (r fmtResult) changed() bool { return !bytes.Equal(r.formatted, r.original) }
+
 func runFmt(args []string, stdout, stderr io.Writer) int {
 	return runFmtFrom(os.Stdin, args, stdout, stderr)
 }
@@ -53,11 +61,7 @@ func runFmtFrom(stdin io.Reader, args []string, stdout, stderr io.Writer) int {
 	loader := spec.NewLoader()
 	// Every file is parsed before any is written, so one broken file
 	// leaves the whole set untouched.
-	type result struct {
-		name                string
-		formatted, original []byte
-	}
-	var results []result
+	var results []fmtResult
 	failed := false
 	if paths[0] == "-" {
 		src, err := io.ReadAll(io.LimitReader(stdin, loader.MaxFileSize+1))
@@ -70,7 +74,7 @@ func runFmtFrom(stdin io.Reader, args []string, stdout, stderr io.Writer) int {
 		if diags.HasErrors() {
 			return exitUsage
 		}
-		results = append(results, result{"-", formatted, src})
+		results = append(results, fmtResult{"-", formatted, src})
 	} else {
 		var files []string
 		for _, p := range paths {
@@ -92,16 +96,28 @@ func runFmtFrom(stdin io.Reader, args []string, stdout, stderr io.Writer) int {
 				failed = true
 				continue
 			}
-			results = append(results, result{name, formatted, original})
+			results = append(results, fmtResult{name, formatted, original})
 		}
 	}
 	if failed {
 		return exitUsage
 	}
+	if *write {
+		// No file is written when one cannot be: a link the
+		// sticky-directory rule refuses stops -w before it writes any.
+		for _, r := range results {
+			if r.changed() {
+				if err := atomicfile.Check(r.name); err != nil {
+					fmt.Fprintf(stderr, "portspec fmt: %v\n", err)
+					return writeErrorCode(err)
+				}
+			}
+		}
+	}
 
 	code := exitOK
 	for _, r := range results {
-		changed := !bytes.Equal(r.formatted, r.original)
+		changed := r.changed()
 		switch {
 		case *check:
 			if changed {

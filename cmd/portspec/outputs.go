@@ -93,9 +93,9 @@ func toStdout(path string) bool { return path == "-" || path == "/dev/stdout" }
 // openReports checks the report paths the flags ask for, opens them, and
 // makes their reporters, the text report first: on stdout, or on stderr
 // when a report takes stdout. protected are the files the command reads
-// (its spec files, or merge's inputs), which no report may replace. With
-// a progress counter on the terminal, the text report clears its line
-// before each write.
+// (check's spec files and --var-files, or merge's inputs), which no
+// report may replace. With a progress counter on the terminal, the text
+// report clears its line before each write.
 func (f *reportFlags) openReports(stdout, stderr io.Writer, color string, protected []string, progress *report.Progress) (*session, int) {
 	mode := f.annotationMode()
 	codeQuality := f.codeQuality
@@ -114,6 +114,18 @@ func (f *reportFlags) openReports(stdout, stderr io.Writer, color string, protec
 	if err := checkOutputPaths(asked, protected); err != nil {
 		fmt.Fprintf(stderr, "portspec: %v\n", err)
 		return nil, exitUsage
+	}
+	stepSummary := ""
+	if mode == "github" {
+		// Appended to at the end, but refused, if it is to be, before
+		// anything is probed.
+		stepSummary = os.Getenv("GITHUB_STEP_SUMMARY")
+		if stepSummary != "" {
+			if err := atomicfile.Check(stepSummary); err != nil {
+				fmt.Fprintf(stderr, "portspec: cannot write GITHUB_STEP_SUMMARY %s: %v\n", stepSummary, err)
+				return nil, writeErrorCode(err)
+			}
+		}
 	}
 	textOut := stdout
 	for _, o := range asked {
@@ -137,7 +149,7 @@ func (f *reportFlags) openReports(stdout, stderr io.Writer, color string, protec
 	if mode == "github" {
 		// After the text, on its stream: the commands are read from the
 		// job's log.
-		gh, err := report.NewGitHub(textOut, os.Getenv("GITHUB_STEP_SUMMARY"))
+		gh, err := report.NewGitHub(textOut, stepSummary)
 		if err != nil {
 			fmt.Fprintf(stderr, "portspec: %v\n", err)
 			abortAll(outputs)
@@ -200,7 +212,8 @@ func pathKey(path string) string {
 }
 
 // openOutputs opens the reports that were asked for, making their
-// directories, and returns exit 3 when one cannot be written.
+// directories, and returns exit 3 when one cannot be written, or 2 when
+// its path is refused (writeErrorCode).
 func openOutputs(stderr, stdout io.Writer, asked []*output) ([]*output, int) {
 	var outputs []*output
 	for _, o := range asked {
@@ -211,19 +224,30 @@ func openOutputs(stderr, stdout io.Writer, asked []*output) ([]*output, int) {
 		}
 		// Like pytest's --junitxml, create the directory: CI jobs name
 		// out/junit.xml in a fresh checkout.
-		err := os.MkdirAll(filepath.Dir(o.path), 0o755)
+		err := atomicfile.MkdirAll(filepath.Dir(o.path))
 		if err == nil {
 			o.file, err = atomicfile.Create(o.path)
 		}
 		if err != nil {
 			fmt.Fprintf(stderr, "portspec: cannot write %s %s: %v\n", o.flag, o.path, err)
 			abortAll(outputs)
-			return nil, exitIncomplete
+			return nil, writeErrorCode(err)
 		}
 		o.buf = bufio.NewWriterSize(o.file, 256<<10)
 		outputs = append(outputs, o)
 	}
 	return outputs, exitOK
+}
+
+// writeErrorCode is the exit code of a file that cannot be written: 2 for
+// a path refused for the link it goes through, which is the command
+// line's fault like any other usage error, else 3.
+func writeErrorCode(err error) int {
+	var refused *atomicfile.LinkError
+	if errors.As(err, &refused) {
+		return exitUsage
+	}
+	return exitIncomplete
 }
 
 // newReporters is the text report and one reporter an output.

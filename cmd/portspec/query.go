@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/mattn/go-isatty"
+	"github.com/portspec/portspec/internal/atomicfile"
 	"github.com/portspec/portspec/internal/escape"
 	"github.com/portspec/portspec/internal/localports"
 	"github.com/portspec/portspec/internal/plan"
@@ -177,12 +178,13 @@ func queryWatch(fs *cmdFlags, f *queryFlags, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "portspec query: %s exists; use -y to overwrite it\n", f.logFile)
 			return exitIncomplete
 		}
-		if err = os.MkdirAll(filepath.Dir(f.logFile), 0o755); err == nil {
-			log, err = os.Create(f.logFile)
+		// Written in place, a line at a time, for tail -f.
+		if err = atomicfile.MkdirAll(filepath.Dir(f.logFile)); err == nil {
+			log, err = atomicfile.Open(f.logFile, os.O_TRUNC)
 		}
 		if err != nil {
 			fmt.Fprintf(stderr, "portspec query: cannot write -l %s: %v\n", f.logFile, err)
-			return exitIncomplete
+			return writeErrorCode(err)
 		}
 	}
 	ctx, stop := stoppable()
@@ -207,7 +209,6 @@ func queryLocal(stdout, stderr io.Writer) int {
 	}
 	tw := tabwriter.NewWriter(&untilGone{w: stdout}, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "PROTO\tLOCAL\tREMOTE\tSTATE\tPID\tPROCESS")
-	hidden := 0
 	for _, s := range sockets {
 		pid, process := "-", "-"
 		switch {
@@ -215,15 +216,30 @@ func queryLocal(stdout, stderr io.Writer) int {
 			pid, process = fmt.Sprint(s.PID), s.Process
 		case s.Hidden:
 			pid, process = "?", "(hidden)"
-			hidden++
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", strings.ToUpper(s.Proto.String()), s.Local, s.Remote, s.State, pid, process)
 	}
 	tw.Flush()
-	if hidden > 0 {
-		fmt.Fprintf(stderr, "portspec query: the owners of %d sockets belong to other users; run as root to see them\n", hidden)
-	}
+	noteHiddenOwners(stderr, sockets)
 	return exitOK
+}
+
+// noteHiddenOwners says, on stderr, why some of the sockets show
+// "(hidden)" rather than their owner, and reports whether any did.
+func noteHiddenOwners(stderr io.Writer, sockets []localports.Socket) bool {
+	n := 0
+	for _, s := range sockets {
+		if s.Hidden {
+			n++
+		}
+	}
+	switch {
+	case n == 1:
+		fmt.Fprintln(stderr, "portspec query: the owner of 1 socket belongs to another user; run as root to see it")
+	case n > 1:
+		fmt.Fprintf(stderr, "portspec query: the owners of %d sockets belong to other users; run as root to see them\n", n)
+	}
+	return n > 0
 }
 
 // untilGone writes to w until its reader goes away (query | head), then

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/portspec/portspec/internal/atomicfile"
 	"github.com/portspec/portspec/runner"
@@ -59,6 +60,9 @@ func runSnapshot(args []string, stdout, stderr io.Writer) int {
 	if err == nil && f.others != "" {
 		others, err = othersState(f.others, ports)
 	}
+	if err == nil {
+		err = checkSnapshotName(f.name)
+	}
 	if err != nil {
 		return usageError(stderr, fs, err)
 	}
@@ -77,7 +81,7 @@ func runSnapshot(args []string, stdout, stderr io.Writer) int {
 	if f.write != "" {
 		if out, err = atomicfile.Create(f.write); err != nil {
 			fmt.Fprintf(stderr, "portspec snapshot: %v\n", err)
-			return exitIncomplete
+			return writeErrorCode(err)
 		}
 		defer out.Abort()
 	}
@@ -162,6 +166,19 @@ func othersState(name string, ports []uint16) (verdict.State, error) {
 		return 0, fmt.Errorf("--others is listening, not_listening, filtered, blocked or auto; got %q", name)
 	}
 	return state, nil
+}
+
+// checkSnapshotName refuses a --name no spec can hold: a host name is
+// text in a UTF-8 file, and not blank. Any other is written escaped, so
+// it loads back as itself.
+func checkSnapshotName(name string) error {
+	switch {
+	case !utf8.ValidString(name):
+		return errors.New("--name must be UTF-8 text: a spec file is UTF-8")
+	case name != "" && strings.TrimSpace(name) == "":
+		return errors.New("--name must not be blank")
+	}
+	return nil
 }
 
 // snapshotHosts writes one host block for the name when all its addresses

@@ -85,12 +85,21 @@ func (w watch) run(ctx context.Context, stdout io.Writer, log *os.File, stderr i
 		return exitIncomplete
 	}
 	logf("watching %s every %s; Ctrl-C stops", w.subject(), w.every)
-	if len(before) == 0 {
+	switch {
+	case w.pid > 0 && localports.ProcessHidden(w.procRoot, w.pid):
+		// Its sockets are there, but listed as no one's: "no sockets"
+		// would be a claim the watch cannot make.
+		logf("sockets hidden: process %d belongs to another user", w.pid)
+		fmt.Fprintf(stderr, "portspec query: -wpid %d: the process belongs to another user, whose sockets only root can see; run as root to watch them\n", w.pid)
+	case len(before) == 0:
 		logf("no sockets")
 	}
 	for _, s := range before {
 		logf("%s", localports.Change{Kind: localports.Present, Socket: s})
 	}
+	// -wport lists another user's sockets with their owner hidden, as
+	// -local does, and says why, once.
+	notedHidden := noteHiddenOwners(stderr, before)
 	if w.next == nil {
 		tick := time.NewTicker(w.every)
 		defer tick.Stop()
@@ -121,6 +130,9 @@ func (w watch) run(ctx context.Context, stdout io.Writer, log *os.File, stderr i
 		}
 		for _, c := range localports.Changes(before, after) {
 			logf("%s", c)
+		}
+		if !notedHidden {
+			notedHidden = noteHiddenOwners(stderr, after)
 		}
 		before = after
 		if gone {

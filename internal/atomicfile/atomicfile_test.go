@@ -1,6 +1,7 @@
 package atomicfile
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -31,13 +32,56 @@ func TestWriteReplacesWhole(t *testing.T) {
 		t.Errorf("mode %v, want the file's own 0600", info.Mode().Perm())
 	}
 	assertOnly(t, dir, "report.xml")
+}
 
-	fresh := filepath.Join(dir, "new.json")
-	if err := Write(fresh, []byte("{}")); err != nil {
+// A new file's mode is 0666 less the umask, as the shell's > makes it
+// (issue #19, item 15): a private umask gives a private report. A file
+// that is there keeps its mode, whatever the umask. The umask is the
+// process's, so the test sets it and puts it back.
+func TestNewFilesHonourUmask(t *testing.T) {
+	dir := t.TempDir()
+	kept := filepath.Join(dir, "kept.xml")
+	if err := os.WriteFile(kept, []byte("old"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if info, _ := os.Stat(fresh); info.Mode().Perm() != 0o644 {
-		t.Errorf("new file mode %v, want 0644 for the CI user to read", info.Mode().Perm())
+	if err := os.Chmod(kept, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		umask     int
+		file, dir os.FileMode
+	}{{0o077, 0o600, 0o700}, {0o022, 0o644, 0o755}, {0o002, 0o664, 0o775}} {
+		name := fmt.Sprintf("%03o", tc.umask)
+		created := filepath.Join(dir, "new-"+name, "r.json")
+		appended := filepath.Join(dir, "summary-"+name+".md")
+		old := unix.Umask(tc.umask)
+		err := MkdirAll(filepath.Dir(created))
+		if err == nil {
+			err = Write(created, []byte("{}"))
+		}
+		if err == nil {
+			err = Write(kept, []byte("new"))
+		}
+		var f *os.File
+		if err == nil {
+			f, err = Open(appended, os.O_APPEND)
+		}
+		if err == nil {
+			err = f.Close()
+		}
+		unix.Umask(old)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for path, want := range map[string]os.FileMode{created: tc.file, appended: tc.file, filepath.Dir(created): tc.dir, kept: 0o640} {
+			info, err := os.Stat(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if info.Mode().Perm() != want {
+				t.Errorf("umask %s: %s has mode %v, want %v", name, filepath.Base(path), info.Mode().Perm(), want)
+			}
+		}
 	}
 }
 
@@ -59,6 +103,17 @@ func TestWriteKeepsOwner(t *testing.T) {
 	st := info.Sys().(*syscall.Stat_t)
 	if st.Uid != 65534 || st.Gid != 65534 || info.Mode().Perm() != 0o640 {
 		t.Errorf("owner %d:%d mode %v, want 65534:65534 0640", st.Uid, st.Gid, info.Mode().Perm())
+	}
+
+	// The owner is given before the mode: a chown clears the set-ID bits.
+	if err := os.Chmod(path, 0o755|os.ModeSetuid|os.ModeSetgid); err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(path, []byte("newer")); err != nil {
+		t.Fatal(err)
+	}
+	if info, _ := os.Stat(path); info.Mode() != 0o755|os.ModeSetuid|os.ModeSetgid {
+		t.Errorf("mode %v, want the set-ID bits kept: %v", info.Mode(), 0o755|os.ModeSetuid|os.ModeSetgid)
 	}
 }
 
@@ -213,6 +268,167 @@ func TestAbortLeavesNothing(t *testing.T) {
 func TestCreateFailsEarly(t *testing.T) {
 	if _, err := Create(filepath.Join(t.TempDir(), "missing", "x.xml")); err == nil {
 		t.Error("Create in a missing directory succeeded")
+	}
+}
+
+// stickyDir makes a directory like /tmp, sticky and world-writable, with a
+// root-only file outside it: what another user would like root to
+// overwrite. Links in it are made by root and given to nobody, as nobody
+// could make them.
+func stickyDir(t *testing.T) (shared, secret string) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("a link owned by another user needs root to make")
+	}
+	dir := t.TempDir()
+	shared = filepath.Join(dir, "tmp")
+	secret = filepath.Join(dir, "shadow")
+	if err := os.Mkdir(shared, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(shared, 0o777|os.ModeSticky); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(secret, []byte("root only"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return shared, secret
+}
+
+func linkOwnedBy(t *testing.T, uid int, target, link string) {
+	t.Helper()
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Lchown(link, uid, uid); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A link another user put in a sticky world-writable directory is not
+// followed (issue #19, item 10): nobody's /tmp/r.json -> /root/file would
+// have root replace the file. Each way of writing refuses it, naming the
+// link, its owner and the rule, and the file is unchanged.
+func TestStickyDirectoryRefusesOthersLinks(t *testing.T) {
+	shared, secret := stickyDir(t)
+	link := filepath.Join(shared, "r.json")
+	linkOwnedBy(t, 65534, secret, link)
+	for name, write := range map[string]func() error{
+		"Create": func() error {
+			f, err := Create(link)
+			if err == nil {
+				f.WriteString("{}")
+				f.Commit()
+			}
+			return err
+		},
+		"Write": func() error { return Write(link, []byte("{}")) },
+		"Open": func() error {
+			f, err := Open(link, os.O_APPEND)
+			if err == nil {
+				f.WriteString("appended")
+				f.Close()
+			}
+			return err
+		},
+		"Check": func() error { return Check(link) },
+	} {
+		err := write()
+		var linkErr *LinkError
+		if !errors.As(err, &linkErr) {
+			t.Errorf("%s followed nobody's link in a sticky directory: %v", name, err)
+			continue
+		}
+		if linkErr.Link != link || linkErr.Owner != 65534 || linkErr.DirOwner != 0 {
+			t.Errorf("%s: %+v", name, linkErr)
+		}
+		for _, want := range []string{link + " is a link owned by", "(uid 65534) in " + shared + ", a sticky world-writable directory owned by root (uid 0)", "fs.protected_symlinks"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("%s: no %q in %q", name, want, err)
+			}
+		}
+	}
+	if got, _ := os.ReadFile(secret); string(got) != "root only" {
+		t.Errorf("the root-only file now holds %q", got)
+	}
+	assertOnly(t, shared, "r.json")
+}
+
+// The rule holds for a link anywhere on the path, not only the last: a
+// directory link of nobody's in the sticky directory leads nowhere, and
+// no directory is made through it.
+func TestStickyDirectoryRefusesOthersLinksOnTheWay(t *testing.T) {
+	shared, secret := stickyDir(t)
+	rootOnly := filepath.Dir(secret)
+	linkOwnedBy(t, 65534, rootOnly, filepath.Join(shared, "out"))
+	var linkErr *LinkError
+	if err := Write(filepath.Join(shared, "out", "shadow"), []byte("{}")); !errors.As(err, &linkErr) {
+		t.Errorf("Write through nobody's directory link: %v", err)
+	}
+	if err := MkdirAll(filepath.Join(shared, "out", "new")); !errors.As(err, &linkErr) {
+		t.Errorf("MkdirAll through nobody's directory link: %v", err)
+	}
+	if got, _ := os.ReadFile(secret); string(got) != "root only" {
+		t.Errorf("the root-only file now holds %q", got)
+	}
+	assertOnly(t, rootOnly, "shadow", "tmp")
+}
+
+// A dangling link of nobody's would have root create a file where nobody
+// chose, in a directory only root may write: refused, nothing created.
+func TestStickyDirectoryRefusesOthersDanglingLinks(t *testing.T) {
+	shared, secret := stickyDir(t)
+	planted := filepath.Join(filepath.Dir(secret), "planted")
+	link := filepath.Join(shared, "r.json")
+	linkOwnedBy(t, 65534, planted, link)
+	var linkErr *LinkError
+	if err := Write(link, []byte("{}")); !errors.As(err, &linkErr) {
+		t.Errorf("Write through nobody's dangling link: %v", err)
+	}
+	if f, err := Open(link, os.O_APPEND); !errors.As(err, &linkErr) {
+		t.Errorf("Open through nobody's dangling link: %v", err)
+		if err == nil {
+			f.Close()
+		}
+	}
+	if _, err := os.Lstat(planted); !os.IsNotExist(err) {
+		t.Errorf("the link's target was created: %v", err)
+	}
+}
+
+// The links the rule allows are still followed: root's own, the
+// directory owner's, and any link outside a sticky world-writable
+// directory, whoever owns it.
+func TestStickyDirectoryFollowsAllowedLinks(t *testing.T) {
+	shared, secret := stickyDir(t)
+	owned := filepath.Join(filepath.Dir(secret), "owned")
+	if err := os.Mkdir(owned, 0o777|os.ModeSticky); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(owned, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	plain := filepath.Join(filepath.Dir(secret), "plain")
+	if err := os.Mkdir(plain, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		link string
+		uid  int
+	}{
+		{filepath.Join(shared, "root.json"), 0},     // the follower's own
+		{filepath.Join(owned, "owner.json"), 65534}, // the directory owner's
+		{filepath.Join(plain, "other.json"), 65534}, // not in a sticky directory
+	} {
+		target := tc.link + ".target"
+		linkOwnedBy(t, tc.uid, target, tc.link)
+		if err := Write(tc.link, []byte("followed")); err != nil {
+			t.Errorf("%s: %v", tc.link, err)
+			continue
+		}
+		if got, _ := os.ReadFile(target); string(got) != "followed" {
+			t.Errorf("%s: the target holds %q", tc.link, got)
+		}
 	}
 }
 

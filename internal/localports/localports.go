@@ -145,6 +145,17 @@ func parseAddrPort(s string) (netip.AddrPort, error) {
 	return netip.AddrPortFrom(addr.Unmap(), uint16(port)), nil
 }
 
+// ProcessHidden reports whether the descriptors of process pid, and so
+// which sockets it holds, cannot be read: another user's process, seen
+// without root. Read then lists its sockets as Hidden, not as pid's.
+func ProcessHidden(procRoot string, pid int) bool {
+	fds, err := os.Open(filepath.Join(procRoot, strconv.Itoa(pid), "fd"))
+	if err == nil {
+		fds.Close()
+	}
+	return errors.Is(err, fs.ErrPermission)
+}
+
 type owner struct {
 	pid  int
 	name string

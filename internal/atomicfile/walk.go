@@ -1,0 +1,264 @@
+package atomicfile
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/portspec/portspec/internal/escape"
+)
+
+// maxLinks is the most links one path may follow: Linux's own limit, past
+// which it says ELOOP.
+const maxLinks = 40
+
+// place is where a path leads once its links are followed: a name in a
+// directory held open, or a path into /proc for the kernel to follow.
+type place struct {
+	dir     int    // opened with openDirFlags; -1 when proc is set
+	dirPath string // how the walk reached dir, for messages: "/tmp", "out"
+	// name is the last component, "" when the path names dir itself
+	// ("out/", "out/.").
+	name string
+	stat *unix.Stat_t // name's own, not followed; nil when nothing is there
+	proc string
+}
+
+func (p *place) isDir() bool {
+	return p.proc == "" && (p.name == "" || p.stat != nil && p.stat.Mode&unix.S_IFMT == unix.S_IFDIR)
+}
+
+func (p *place) close() {
+	if p.dir >= 0 {
+		unix.Close(p.dir)
+		p.dir = -1
+	}
+}
+
+// walk follows path a component at a time, as the kernel would, with two
+// differences. Every link is checked against the sticky-directory rule
+// (mayFollow) before it is followed: writing to a temporary file and
+// renaming it into place never lets the kernel follow the link, so its
+// own check under fs.protected_symlinks never runs. And every directory on
+// the way is opened, without following links, before the next step: a
+// directory or link swapped in after its check cannot move the write
+// elsewhere.
+//
+// Every link is followed, the last component's too, so the place is a
+// name that is not a link, or nothing yet. A path that leads into /proc
+// is handed to the kernel there (place.proc): /dev/stdout is a link to
+// /proc/self/fd/1, itself a link to a pipe or terminal that only the
+// kernel can open. With makeDirs, missing directories are made on the
+// way, with mode 0777 less the umask, as mkdir -p makes them.
+func walk(path string, makeDirs bool) (*place, error) {
+	start := "."
+	if filepath.IsAbs(path) {
+		start = "/"
+	}
+	dir, err := openat(unix.AT_FDCWD, start, openDirFlags, 0)
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: start, Err: err}
+	}
+	p := &place{dir: dir, dirPath: start}
+	if err := p.walk(components(path), makeDirs); err != nil {
+		p.close()
+		return nil, err
+	}
+	return p, nil
+}
+
+func (p *place) walk(todo []string, makeDirs bool) error {
+	links, made := 0, 0
+	for len(todo) > 0 {
+		name := todo[0]
+		todo = todo[1:]
+		if name == "." {
+			continue
+		}
+		if name != ".." {
+			var st unix.Stat_t
+			err := ignoringEINTR(func() error { return unix.Fstatat(p.dir, name, &st, unix.AT_SYMLINK_NOFOLLOW) })
+			switch {
+			case errors.Is(err, unix.ENOENT) && len(todo) == 0:
+				p.name = name
+				return nil
+			case errors.Is(err, unix.ENOENT) && makeDirs && made < maxLinks:
+				made++
+				if err := unix.Mkdirat(p.dir, name, 0o777); err != nil && !errors.Is(err, unix.EEXIST) {
+					return p.error("mkdir", name, err)
+				}
+				todo = append([]string{name}, todo...) // and look at what is there now
+				continue
+			case err != nil:
+				return p.error("stat", name, err)
+			case st.Mode&unix.S_IFMT == unix.S_IFLNK:
+				if links++; links > maxLinks {
+					return p.error("open", name, unix.ELOOP)
+				}
+				target, err := p.follow(name, &st)
+				if err != nil {
+					return err
+				}
+				todo = append(components(target), todo...)
+				continue
+			case len(todo) == 0:
+				p.name, p.stat = name, &st
+				return nil
+			case st.Mode&unix.S_IFMT != unix.S_IFDIR:
+				return p.error("open", name, unix.ENOTDIR)
+			}
+		}
+		if err := p.enter(name); err != nil {
+			return err
+		}
+		if p.dirPath == "/proc" || strings.HasPrefix(p.dirPath, "/proc/") {
+			p.proc = filepath.Join(append([]string{p.dirPath}, todo...)...)
+			p.close()
+			return nil
+		}
+	}
+	return nil // the path ended in "." or "..": it names the directory
+}
+
+// follow reads the link name, in the current directory, if the rule lets
+// it be followed. The walk goes on from the current directory, or from /
+// for a link to an absolute path.
+func (p *place) follow(name string, link *unix.Stat_t) (string, error) {
+	if err := p.mayFollow(name, link); err != nil {
+		return "", err
+	}
+	target, err := readlinkat(p.dir, name)
+	if err != nil {
+		return "", p.error("readlink", name, err)
+	}
+	if filepath.IsAbs(target) {
+		root, err := openat(unix.AT_FDCWD, "/", openDirFlags, 0)
+		if err != nil {
+			return "", &fs.PathError{Op: "open", Path: "/", Err: err}
+		}
+		p.close()
+		p.dir, p.dirPath = root, "/"
+	}
+	return target, nil
+}
+
+// error is err, met doing op on name in the current directory.
+func (p *place) error(op, name string, err error) error {
+	return &fs.PathError{Op: op, Path: filepath.Join(p.dirPath, name), Err: err}
+}
+
+// enter makes the directory name, in the current one, the current one.
+// O_NOFOLLOW makes a link swapped in since name was looked at an error.
+func (p *place) enter(name string) error {
+	dir, err := openat(p.dir, name, openDirFlags, 0)
+	if err != nil {
+		return p.error("open", name, err)
+	}
+	p.close()
+	p.dir, p.dirPath = dir, filepath.Join(p.dirPath, name)
+	return nil
+}
+
+// components splits a path into the names to walk; a path that ends in a
+// slash names a directory, so it ends in ".".
+func components(path string) []string {
+	var names []string
+	for _, name := range strings.Split(path, "/") {
+		if name != "" {
+			names = append(names, name)
+		}
+	}
+	if strings.HasSuffix(path, "/") {
+		names = append(names, ".")
+	}
+	return names
+}
+
+// mayFollow applies the kernel's fs.protected_symlinks rule to the link
+// name, in the current directory: in a directory that is both sticky and
+// world-writable, such as /tmp, a link is followed only when it belongs to
+// the user following it or to the directory's owner. Anyone may put a
+// link there, pointing anywhere; the sticky bit only stops others from
+// removing it.
+func (p *place) mayFollow(name string, link *unix.Stat_t) error {
+	euid := os.Geteuid()
+	if int(link.Uid) == euid {
+		return nil
+	}
+	var dir unix.Stat_t
+	if err := unix.Fstat(p.dir, &dir); err != nil {
+		return &fs.PathError{Op: "stat", Path: p.dirPath, Err: err}
+	}
+	const stickyWorldWritable = unix.S_ISVTX | unix.S_IWOTH
+	if dir.Mode&stickyWorldWritable != stickyWorldWritable || link.Uid == dir.Uid {
+		return nil
+	}
+	return &LinkError{Link: filepath.Join(p.dirPath, name), Owner: int(link.Uid), DirOwner: int(dir.Uid), Follower: euid}
+}
+
+// LinkError is a link that the sticky-directory rule refuses to follow:
+// one in a sticky, world-writable directory (such as /tmp) that belongs
+// neither to the directory's owner nor to the user following it. Any
+// user can put such a link there, so following it would let them steer
+// the write, as root's, onto any file, or create one anywhere.
+type LinkError struct {
+	Link                      string
+	Owner, DirOwner, Follower int // uids
+}
+
+func (e *LinkError) Error() string {
+	return fmt.Sprintf("%s is a link owned by %s in %s, a sticky world-writable directory owned by %s; a link there is followed only when it belongs to the directory's owner or to the user following it, %s, as the kernel's fs.protected_symlinks rule has it",
+		escape.Text(e.Link), userName(e.Owner), escape.Text(filepath.Dir(e.Link)), userName(e.DirOwner), userName(e.Follower))
+}
+
+// userName names a uid as "nobody (uid 65534)", or "uid 65534" for one
+// with no name.
+func userName(uid int) string {
+	id := strconv.Itoa(uid)
+	if u, err := user.LookupId(id); err == nil && u.Username != "" {
+		return escape.Text(u.Username) + " (uid " + id + ")"
+	}
+	return "uid " + id
+}
+
+// readlinkat reads the link name in dir, however long its target.
+func readlinkat(dir int, name string) (string, error) {
+	for size := 256; ; size *= 2 {
+		buf := make([]byte, size)
+		n, err := unix.Readlinkat(dir, name, buf)
+		if err != nil {
+			return "", err
+		}
+		if n < size {
+			if n == 0 {
+				return "", unix.ENOENT
+			}
+			return string(buf[:n]), nil
+		}
+	}
+}
+
+// openat is unix.Openat, again when a signal interrupts it, as the os
+// package does: opening a FIFO waits for its reader.
+func openat(dir int, name string, flags int, mode uint32) (fd int, err error) {
+	err = ignoringEINTR(func() error {
+		fd, err = unix.Openat(dir, name, flags, mode)
+		return err
+	})
+	return fd, err
+}
+
+func ignoringEINTR(call func() error) error {
+	for {
+		if err := call(); !errors.Is(err, unix.EINTR) {
+			return err
+		}
+	}
+}
