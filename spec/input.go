@@ -23,14 +23,18 @@ const DefaultMaxFileSize = 16 << 20
 const maxNesting = 256
 
 // readSpecFile reads name, a spec or variable file as kind says, which
-// must be a regular file of at most limit bytes: a FIFO or a device would
-// hang the read or never end it.
+// must be a regular file of at most limit bytes, outside /proc, /sys and
+// /dev: a FIFO or a device would hang the read or never end it.
 func readSpecFile(fsys fs.FS, name, kind string, limit int64) ([]byte, *hcl.Diagnostic) {
 	subject := &hcl.Range{Filename: name}
 	cannot := func(err error) ([]byte, *hcl.Diagnostic) {
 		return nil, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read " + kind, Detail: err.Error(), Subject: subject}
 	}
-	f, err := fsys.Open(name)
+	path, diag := resolveSpecFile(fsys, name, kind)
+	if diag != nil {
+		return nil, diag
+	}
+	f, err := fsys.Open(path)
 	if err != nil {
 		return cannot(err)
 	}
@@ -62,8 +66,11 @@ type osFS struct{}
 
 // Open opens for reading, but not with O_RDONLY alone: opening a FIFO for
 // reading blocks until a writer comes. O_NONBLOCK returns at once, and
-// readSpecFile's Stat refuses it.
-func (osFS) Open(name string) (fs.File, error) { return os.OpenFile(name, os.O_RDONLY|nonblock, 0) }
+// readSpecFile's Stat refuses it. readSpecFile opens the path a name
+// resolves to, so O_NOFOLLOW refuses a link put in its place since.
+func (osFS) Open(name string) (fs.File, error) {
+	return os.OpenFile(name, os.O_RDONLY|nonblock|syscall.O_NOFOLLOW, 0)
+}
 
 // Stat follows links: a link is judged by what it leads to.
 func (osFS) Stat(name string) (fs.FileInfo, error)      { return os.Stat(name) }

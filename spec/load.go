@@ -230,7 +230,8 @@ func firstInvalidUTF8(src []byte, name string) (hcl.Range, bool) {
 
 // SpecFiles returns the spec files that path names: the file itself, or a
 // directory's *.hcl files in name order, leaving out hidden files and editor
-// leftovers. A missing path or a directory without spec files is an error.
+// leftovers. A missing path, a directory without spec files, and a link in
+// the directory that leads out of it are errors.
 func SpecFiles(path string) ([]string, hcl.Diagnostics) { return specFiles(osFS{}, path) }
 
 func specFiles(fsys fs.FS, path string) ([]string, hcl.Diagnostics) {
@@ -258,6 +259,10 @@ func specFiles(fsys fs.FS, path string) ([]string, hcl.Diagnostics) {
 			continue
 		}
 		name := filepath.Join(path, e.Name())
+		if diag := checkInside(fsys, name, path); diag != nil {
+			diags = append(diags, diag)
+			continue
+		}
 		// A FIFO or device named *.hcl would hang the load; a link is
 		// judged by what it leads to.
 		if info, err := fs.Stat(fsys, name); err == nil && !info.Mode().IsRegular() && !info.IsDir() {
@@ -284,7 +289,8 @@ func specFiles(fsys fs.FS, path string) ([]string, hcl.Diagnostics) {
 }
 
 // SpecFilesRecursive is SpecFiles, with the spec files of every directory
-// below a directory too, in name order; hidden directories are left out.
+// below a directory too, in name order; hidden directories are left out,
+// and a link must not lead out of the directory given.
 func SpecFilesRecursive(path string) ([]string, hcl.Diagnostics) {
 	fsys := osFS{}
 	info, err := fsys.Stat(path)
@@ -300,6 +306,10 @@ func SpecFilesRecursive(path string) ([]string, hcl.Diagnostics) {
 		case d.IsDir() && p != path && strings.HasPrefix(d.Name(), "."):
 			return fs.SkipDir
 		case d.IsDir() || !isSpecFileName(d.Name()):
+			return nil
+		}
+		if diag := checkInside(fsys, p, path); diag != nil {
+			diags = append(diags, diag)
 			return nil
 		}
 		// A link is judged by what it leads to.
