@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/portspec/portspec/internal/escape"
 	"github.com/portspec/portspec/spec"
 )
 
@@ -31,7 +32,7 @@ func loadSpec(stderr io.Writer, loader *spec.Loader, paths []string, f *specFlag
 	go watchLoad(done, uint64(f.maxLoadMemory), f.maxLoadTime, func(what string) {
 		where := "the spec"
 		if r, ok := loader.Evaluating(); ok {
-			where = fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
+			where = fmt.Sprintf("%s:%d:%d", escape.Text(r.Filename), r.Start.Line, r.Start.Column)
 		}
 		fmt.Fprintf(stderr, "%s: Error: Expression too large\n\nEvaluating the spec %s: an expression here builds or iterates too much (nested for expressions multiply). Build less, split the spec, or raise --max-load-memory or --max-load-time.\n",
 			where, what)
