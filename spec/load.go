@@ -187,26 +187,22 @@ func (l *Loader) parseFile(name, kind string) (*hcl.File, hcl.Diagnostics) {
 // parseSource parses src, read from name, once it is known to be UTF-8 and
 // not nested too deeply for the parser.
 func (l *Loader) parseSource(src []byte, name, kind string) (*hcl.File, hcl.Diagnostics) {
-	if bad, ok := firstInvalidUTF8(src, name); !ok {
-		// Registered without a body so the diagnostic can quote the line.
-		l.parser.AddFile(name, &hcl.File{Bytes: src, Body: hcl.EmptyBody()})
-		return nil, hcl.Diagnostics{{
-			Severity: hcl.DiagError,
-			Summary:  fmt.Sprintf("%s is not valid UTF-8", capitalize(kind)),
-			Detail:   fmt.Sprintf("Byte 0x%02x at offset %d is not valid UTF-8. A %s must be UTF-8 text; convert the file, for example with iconv.", src[bad.Start.Byte], bad.Start.Byte, kind),
-			Subject:  &bad,
-		}}
+	diag := checkUTF8(src, name, kind)
+	if diag == nil {
+		diag = checkNesting(src, name, false)
 	}
-	if diag := checkNesting(src, name); diag != nil {
+	if diag != nil {
+		// Registered without a body so the diagnostic can quote the line.
 		l.parser.AddFile(name, &hcl.File{Bytes: src, Body: hcl.EmptyBody()})
 		return nil, hcl.Diagnostics{diag}
 	}
 	return l.parser.ParseHCL(src, name)
 }
 
-// firstInvalidUTF8 finds the first byte that is not valid UTF-8 and returns
-// its range, or ok when the whole text is valid.
-func firstInvalidUTF8(src []byte, name string) (hcl.Range, bool) {
+// checkUTF8 refuses src, read from name, a "spec file" or a "variable
+// value" as kind says, unless it is UTF-8 text, with the place of its
+// first byte that is not.
+func checkUTF8(src []byte, name, kind string) *hcl.Diagnostic {
 	pos := hcl.Pos{Line: 1, Column: 1}
 	for i := 0; i < len(src); {
 		r, size := utf8.DecodeRune(src[i:])
@@ -214,7 +210,12 @@ func firstInvalidUTF8(src []byte, name string) (hcl.Range, bool) {
 			end := pos
 			end.Byte++
 			end.Column++
-			return hcl.Range{Filename: name, Start: pos, End: end}, false
+			return &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  fmt.Sprintf("%s is not valid UTF-8", capitalize(kind)),
+				Detail:   fmt.Sprintf("Byte 0x%02x at offset %d is not valid UTF-8. A %s must be UTF-8 text; convert it, for example with iconv.", src[i], i, kind),
+				Subject:  &hcl.Range{Filename: name, Start: pos, End: end},
+			}
 		}
 		i += size
 		pos.Byte = i
@@ -225,7 +226,7 @@ func firstInvalidUTF8(src []byte, name string) (hcl.Range, bool) {
 			pos.Column++
 		}
 	}
-	return hcl.Range{}, true
+	return nil
 }
 
 // SpecFiles returns the spec files that path names: the file itself, or a

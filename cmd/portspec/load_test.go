@@ -1,0 +1,142 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// measured is how a portspec command ended.
+type measured struct {
+	code           int
+	stdout, stderr string
+	took           time.Duration
+	// peakMiB is the peak RSS: GNU time's when it is installed, else an
+	// upper bound from rusage, which credits the child with this test
+	// process's high-water mark too (see internal/bench's timed).
+	peakMiB float64
+}
+
+var portspecLink struct {
+	sync.Once
+	path string
+	err  error
+}
+
+// portspecBinary is this test binary under the name "portspec", which
+// testscript.Main runs as the command (main_test.go).
+func portspecBinary(t *testing.T) string {
+	portspecLink.Do(func() {
+		dir, err := os.MkdirTemp("", "portspec-load-test-")
+		if err != nil {
+			portspecLink.err = err
+			return
+		}
+		portspecLink.path = filepath.Join(dir, "portspec")
+		portspecLink.err = os.Symlink(os.Args[0], portspecLink.path)
+	})
+	if portspecLink.err != nil {
+		t.Fatal(portspecLink.err)
+	}
+	return portspecLink.path
+}
+
+// runMeasured runs portspec with args in dir and measures it.
+func runMeasured(t *testing.T, dir string, env []string, args ...string) measured {
+	t.Helper()
+	argv := append([]string{portspecBinary(t)}, args...)
+	rssFile := filepath.Join(t.TempDir(), "rss")
+	gnuTime, timeErr := exec.LookPath("/usr/bin/time")
+	if timeErr == nil {
+		argv = append([]string{gnuTime, "-f", "%M", "-o", rssFile}, argv...)
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	err := cmd.Run()
+	m := measured{stdout: stdout.String(), stderr: stderr.String(), took: time.Since(start)}
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		m.code = exit.ExitCode()
+	case err != nil:
+		t.Fatal(err)
+	}
+	m.peakMiB = float64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss) / 1024
+	if timeErr == nil {
+		b, err := os.ReadFile(rssFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// GNU time's last line: it writes "Command exited with non-zero
+		// status 2" before the figure.
+		lines := strings.Fields(string(b))
+		kb, err := strconv.ParseFloat(lines[len(lines)-1], 64)
+		if err != nil {
+			t.Fatalf("GNU time wrote %q", b)
+		}
+		m.peakMiB = kb / 1024
+	}
+	return m
+}
+
+// A million levels of each shape that made HCL's parser overflow its stack
+// (1,000,000 "!" at 1.3 GB) end with exit 2 and the place, in little time
+// and memory, through validate, fmt -check and a --var-file (issue #19,
+// item 6).
+func TestNestingBombsBounded(t *testing.T) {
+	dir := t.TempDir()
+	const n = 1_000_000
+	for _, shape := range []struct{ name, open, core, tail, at string }{
+		{"not", "!", "true", "", "262"},
+		{"conditional", "true ? ", "1", " : 1", "1797"},
+		{"splat", "", "a", "[*]", "771"},
+		{"binary", "1 + ", "1", "", "1029"},
+		{"template if", "%{if x}", "x", "%{endif}", "1786"},
+	} {
+		expr := strings.Repeat(shape.open, n) + shape.core + strings.Repeat(shape.tail, n)
+		if strings.HasPrefix(shape.open, "%") {
+			expr = `"` + expr + `"`
+		}
+		if err := os.WriteFile(filepath.Join(dir, "deep.hcl"), []byte("locals {\n  x = "+expr+"\n}\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "vars.hcl"), []byte("\nv = "+expr+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "ok.hcl"), []byte("variable \"v\" {\n  default = 1\n}\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, args := range [][]string{
+			{"validate", "--max-file-size", "64MiB", "--max-load-memory", "64MiB", "deep.hcl"},
+			{"fmt", "-check", "deep.hcl"},
+			{"validate", "--max-file-size", "64MiB", "--max-load-memory", "64MiB", "--var-file", "vars.hcl", "ok.hcl"},
+		} {
+			m := runMeasured(t, dir, nil, args...)
+			t.Logf("%s, %d bytes: %s: exit %d in %s, peak %.0f MiB", shape.name, len(expr), strings.Join(args, " "), m.code, m.took.Round(time.Millisecond), m.peakMiB)
+			// The variable file has the expression at column 5, not
+			// 7, and no braces around it.
+			at := "deep.hcl:2:" + shape.at
+			if args[len(args)-2] == "vars.hcl" {
+				at = "vars.hcl:2:"
+			}
+			if m.code != exitUsage || !strings.Contains(m.stderr, at) || !strings.Contains(m.stderr, ": Error: Nested too deeply\n") || strings.Contains(m.stderr, "goroutine") {
+				t.Errorf("%s: %s: exit %d, stderr:\n%.2000s", shape.name, args, m.code, m.stderr)
+			}
+			if m.peakMiB > 256 {
+				t.Errorf("%s: %s: peak RSS %.0f MiB", shape.name, args, m.peakMiB)
+			}
+		}
+	}
+}
