@@ -41,10 +41,17 @@ func loadSpec(stderr io.Writer, loader *spec.Loader, paths []string, f *specFlag
 	return loader.Load(paths, f.options())
 }
 
-// watchLoad calls over once the live heap passes limit or the load has
-// run for longer than timeout, checking every 20 ms until done is closed.
+// watchLoad calls over once the memory in use passes limit or the load
+// has run for longer than timeout, checking every 20 ms until done is
+// closed. The memory in use is the live heap and the goroutines' stacks:
+// a parser that recurses deeply grows a stack of hundreds of megabytes
+// that the heap alone does not show.
 func watchLoad(done <-chan struct{}, limit uint64, timeout time.Duration, over func(what string)) {
-	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	sample := []metrics.Sample{
+		{Name: "/memory/classes/heap/objects:bytes"},
+		{Name: "/memory/classes/heap/stacks:bytes"},
+		{Name: "/memory/classes/os-stacks:bytes"},
+	}
 	deadline := time.Now().Add(timeout)
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
@@ -55,7 +62,11 @@ func watchLoad(done <-chan struct{}, limit uint64, timeout time.Duration, over f
 		case <-tick.C:
 		}
 		metrics.Read(sample)
-		switch used := sample[0].Value.Uint64(); {
+		var used uint64
+		for _, s := range sample {
+			used += s.Value.Uint64()
+		}
+		switch {
 		case used > limit:
 			over(fmt.Sprintf("used %d MiB of memory, more than --max-load-memory's %d MiB", used>>20, limit>>20))
 			return
