@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -186,4 +187,45 @@ func deepStack(n int, deep chan<- struct{}, release <-chan struct{}) byte {
 		return frame[0]
 	}
 	return deepStack(n-1, deep, release) + frame[(n+1)%len(frame)]
+}
+
+// doublings is a locals block of a string of 16 bytes doubled n times by
+// templates, "a0" to "a<n>": 20 doublings are 16 MiB.
+func doublings(n int) string {
+	var b strings.Builder
+	b.WriteString("locals {\n  a0 = \"0123456789abcdef\"\n")
+	for i := range n {
+		fmt.Fprintf(&b, "  a%d = \"${local.a%d}${local.a%d}\"\n", i+1, i, i)
+	}
+	return b.String()
+}
+
+// One join of a thousand copies of a 16 MiB string reached 16.9 GB before
+// the watchdog looked (issue #19, item 3): join now refuses to build more
+// than 16 MiB, with the place of the call, before it builds. Templates
+// and for expressions build step by step, which the watchdog stops
+// within --max-load-memory and a step.
+func TestBuildBombsBounded(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name, src, want string
+	}{
+		{"join", doublings(20) + "  big = join(\"\", [for i in range(1024) : local.a20])\n}\n",
+			"bomb.hcl:23:9: Error: Error in function call\n"},
+		{"template doublings", doublings(28) + "}\n", "Error: Expression too large\n"},
+		{"template for", doublings(20) + "  big = \"%{for i in range(1024)}${local.a20}%{endfor}\"\n}\n",
+			"bomb.hcl:23:9: Error: Expression too large\n"},
+	} {
+		if err := os.WriteFile(filepath.Join(dir, "bomb.hcl"), []byte(tc.src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		m := runMeasured(t, dir, nil, "validate", "--max-load-memory", "256MiB", "bomb.hcl")
+		t.Logf("%s: exit %d in %s, peak %.0f MiB", tc.name, m.code, m.took.Round(time.Millisecond), m.peakMiB)
+		if m.code != exitUsage || !strings.Contains(m.stderr, tc.want) {
+			t.Errorf("%s: exit %d, stderr:\n%.3000s", tc.name, m.code, m.stderr)
+		}
+		if m.peakMiB > 768 {
+			t.Errorf("%s: peak RSS %.0f MiB at --max-load-memory 256MiB", tc.name, m.peakMiB)
+		}
+	}
 }
