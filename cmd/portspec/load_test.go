@@ -229,3 +229,40 @@ func TestBuildBombsBounded(t *testing.T) {
 		}
 	}
 }
+
+// validate counts the checks of a /16 of every TCP and UDP port at once:
+// it took 90 s past --max-load-time 5s, and sixteen such hosts did not end
+// in 300 s (issue #19, item 8). What must still walk, planning the shards
+// of a million addresses, stops at --max-load-time with the flag named.
+func TestCountWithinLoadTime(t *testing.T) {
+	dir := t.TempDir()
+	host := "host \"h%d\" {\n  address = \"198.18.0.0/16\"\n  tcp \"blocked\" { ports = [\"1-65535\"] }\n  udp \"blocked\" { ports = \"others\" }\n}\n"
+	var sixteen strings.Builder
+	for i := range 16 {
+		fmt.Fprintf(&sixteen, host, i)
+	}
+	for name, src := range map[string]string{"one.hcl": fmt.Sprintf(host, 0), "sixteen.hcl": sixteen.String()} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"validate", "--max-load-time", "5s", "one.hcl"}, exitOK, "ok: 1 host, 8589541380 checks\n"},
+		{[]string{"validate", "--max-load-time", "5s", "sixteen.hcl"}, exitOK, "ok: 16 hosts, 137432662080 checks\n"},
+		{[]string{"validate", "--max-load-time", "100ms", "--shard", "1/3", "sixteen.hcl"}, exitUsage,
+			"sixteen.hcl: Error: Spec too large\n\nLoading the spec and counting its checks took longer than --max-load-time's 100ms."},
+	} {
+		m := runMeasured(t, dir, nil, tc.args...)
+		t.Logf("%s: exit %d in %s, peak %.0f MiB", strings.Join(tc.args, " "), m.code, m.took.Round(time.Millisecond), m.peakMiB)
+		if m.code != tc.code || !strings.Contains(m.stdout+m.stderr, tc.want) {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q", tc.args, m.code, m.stdout, m.stderr)
+		}
+		if m.took > 15*time.Second {
+			t.Errorf("%s took %s", tc.args, m.took)
+		}
+	}
+}
