@@ -2,7 +2,6 @@ package spec
 
 import (
 	"fmt"
-	"runtime"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -46,17 +45,17 @@ var nestingShapes = []nestingShape{
 
 // Each shape nested a million times is refused before HCL's parser
 // recurses into it, at the place where it gets too deep, in a spec file,
-// a variable file, a --var, the environment and fmt, quickly and in little
-// memory: 1,000,000 "!" overflowed the stack at 1.3 GB (issue #19,
-// item 6).
+// a variable file, a --var, the environment and fmt: 1,000,000 "!"
+// overflowed the stack at 1.3 GB (issue #19, item 6). The memory it takes
+// is measured where it can be, in a process of its own
+// (cmd/portspec's TestNestingBombsBounded).
 func TestNestingShapes(t *testing.T) {
 	const n = 1_000_000
 	for _, shape := range nestingShapes {
 		t.Run(shape.name, func(t *testing.T) {
+			t.Parallel()
 			expr := shape.expression(n)
 			spec := "variable \"v\" {\n  type = number\n  default = 1\n}\nlocals {\n  x = " + expr + "\n}\n"
-			var before, after runtime.MemStats
-			runtime.ReadMemStats(&before)
 			start := time.Now()
 			for _, tc := range []struct {
 				how  string
@@ -89,12 +88,7 @@ func TestNestingShapes(t *testing.T) {
 			if _, _, diags := l.Format("spec.hcl"); len(diags) != 1 || diags[0].Summary != "Nested too deeply" {
 				t.Fatalf("fmt: %s", render(l, diags))
 			}
-			runtime.ReadMemStats(&after)
-			allocated := after.TotalAlloc - before.TotalAlloc
-			t.Logf("%d bytes nested %d times: refused five ways in %s, allocating %d MB", len(expr), n, time.Since(start).Round(time.Millisecond), allocated>>20)
-			if limit := uint64(20*len(expr)) + 64<<20; allocated > limit {
-				t.Errorf("allocated %d MB to refuse %d bytes five ways", allocated>>20, len(expr)>>20)
-			}
+			t.Logf("%d bytes nested %d times: refused five ways in %s", len(expr), n, time.Since(start).Round(time.Millisecond))
 		})
 	}
 }
