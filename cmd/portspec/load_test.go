@@ -10,7 +10,6 @@ import (
 	"runtime/metrics"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -27,28 +26,14 @@ type measured struct {
 	peakMiB float64
 }
 
-var portspecLink struct {
-	sync.Once
-	path string
-	err  error
-}
-
 // portspecBinary is this test binary under the name "portspec", which
 // testscript.Main runs as the command (main_test.go).
 func portspecBinary(t *testing.T) string {
-	portspecLink.Do(func() {
-		dir, err := os.MkdirTemp("", "portspec-load-test-")
-		if err != nil {
-			portspecLink.err = err
-			return
-		}
-		portspecLink.path = filepath.Join(dir, "portspec")
-		portspecLink.err = os.Symlink(os.Args[0], portspecLink.path)
-	})
-	if portspecLink.err != nil {
-		t.Fatal(portspecLink.err)
+	link := filepath.Join(t.TempDir(), "portspec")
+	if err := os.Symlink(os.Args[0], link); err != nil {
+		t.Fatal(err)
 	}
-	return portspecLink.path
+	return link
 }
 
 // runMeasured runs portspec with args in dir and measures it.
