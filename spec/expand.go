@@ -260,21 +260,7 @@ func (s *Spec) units(sel Selection) iter.Seq[unit] {
 	return func(yield func(unit) bool) {
 		index := 0
 		for _, h := range s.Hosts {
-			var selected []selectedBlock
-			size := 0
-			for _, e := range h.AllExpectations() {
-				if !sel.Selects(h, e) {
-					continue
-				}
-				b := selectedBlock{e, e.Ports}
-				if e.Others {
-					b.ports = sel.others(h, e)
-				}
-				selected = append(selected, b)
-				for _, r := range b.ports {
-					size += r.Len()
-				}
-			}
+			selected, size := sel.blocks(h)
 			if len(selected) == 0 {
 				continue
 			}
@@ -295,6 +281,25 @@ func (s *Spec) units(sel Selection) iter.Seq[unit] {
 			}
 		}
 	}
+}
+
+// blocks are the blocks of host h the selection runs, with the ports each
+// expands to, and how many checks they make for one address.
+func (sel Selection) blocks(h *Host) (selected []selectedBlock, size int) {
+	for _, e := range h.AllExpectations() {
+		if !sel.Selects(h, e) {
+			continue
+		}
+		b := selectedBlock{e, e.Ports}
+		if e.Others {
+			b.ports = sel.others(h, e)
+		}
+		selected = append(selected, b)
+		for _, r := range b.ports {
+			size += r.Len()
+		}
+	}
+	return selected, size
 }
 
 func yieldName(yield func(Check) bool, c Check, name string, blocks []selectedBlock, resolve Resolver, plan *shardPlan, shard int, left *int, maxTotal int) bool {
@@ -379,15 +384,41 @@ func complement(ranges []PortRange, rng hcl.Range) []PortRange {
 
 // Count returns how many hosts have at least one selected check, and how
 // many checks there are, without resolving names: a DNS name counts as one
-// address.
+// address. It multiplies a host's addresses by its checks for one address
+// rather than visiting each check: a /16 of every TCP and UDP port is 8.6
+// billion checks, which took 90 s to visit. A shard is counted from its
+// plan, one unit (an address) at a time.
 func (s *Spec) Count(sel Selection) (hosts, checks int) {
-	var last *Host
-	for c := range s.Checks(sel) {
-		if c.Host != last {
-			hosts++
-			last = c.Host
+	if sel.Shard.N > 1 {
+		return s.countShard(sel)
+	}
+	for _, h := range s.Hosts {
+		_, size := sel.blocks(h)
+		addresses := 0
+		for _, t := range h.Targets {
+			addresses += int(t.size().Int64())
 		}
-		checks++
+		if size > 0 && addresses > 0 {
+			hosts++
+			checks += size * addresses
+		}
+	}
+	return hosts, checks
+}
+
+func (s *Spec) countShard(sel Selection) (hosts, checks int) {
+	plan := s.planShards(sel)
+	var last *Host
+	for u := range s.units(sel) {
+		n := plan.checksOf(u.index, u.size, sel.Shard.K)
+		if n == 0 {
+			continue
+		}
+		checks += n
+		if u.host != last {
+			hosts++
+			last = u.host
+		}
 	}
 	return hosts, checks
 }

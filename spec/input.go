@@ -16,21 +16,19 @@ import (
 // below it, and /dev/zero is stopped by it.
 const DefaultMaxFileSize = 16 << 20
 
-// maxNesting is the deepest nesting of brackets and braces a spec, a
-// variable file or a variable's value may have. Real specs nest a few
-// levels; HCL's recursive parser overflows Go's stack at some tens of
-// thousands, which would crash validating an untrusted spec.
-const maxNesting = 256
-
 // readSpecFile reads name, a spec or variable file as kind says, which
-// must be a regular file of at most limit bytes: a FIFO or a device would
-// hang the read or never end it.
+// must be a regular file of at most limit bytes, outside /proc, /sys and
+// /dev: a FIFO or a device would hang the read or never end it.
 func readSpecFile(fsys fs.FS, name, kind string, limit int64) ([]byte, *hcl.Diagnostic) {
 	subject := &hcl.Range{Filename: name}
 	cannot := func(err error) ([]byte, *hcl.Diagnostic) {
 		return nil, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read " + kind, Detail: err.Error(), Subject: subject}
 	}
-	f, err := fsys.Open(name)
+	path, diag := resolveSpecFile(fsys, name, kind)
+	if diag != nil {
+		return nil, diag
+	}
+	f, err := fsys.Open(path)
 	if err != nil {
 		return cannot(err)
 	}
@@ -62,8 +60,11 @@ type osFS struct{}
 
 // Open opens for reading, but not with O_RDONLY alone: opening a FIFO for
 // reading blocks until a writer comes. O_NONBLOCK returns at once, and
-// readSpecFile's Stat refuses it.
-func (osFS) Open(name string) (fs.File, error) { return os.OpenFile(name, os.O_RDONLY|nonblock, 0) }
+// readSpecFile's Stat refuses it. readSpecFile opens the path a name
+// resolves to, so O_NOFOLLOW refuses a link put in its place since.
+func (osFS) Open(name string) (fs.File, error) {
+	return os.OpenFile(name, os.O_RDONLY|nonblock|syscall.O_NOFOLLOW, 0)
+}
 
 // Stat follows links: a link is judged by what it leads to.
 func (osFS) Stat(name string) (fs.FileInfo, error)      { return os.Stat(name) }
@@ -81,39 +82,6 @@ func describeMode(m os.FileMode) string {
 		return "a directory"
 	}
 	return "not a regular file"
-}
-
-// checkNesting refuses source nested deeper than maxNesting, before HCL's
-// parser recurses into it. It counts every bracket, brace and parenthesis,
-// inside strings and comments too: it cannot tell them apart without
-// parsing, and only a string of hundreds of unmatched brackets is
-// refused wrongly.
-func checkNesting(src []byte, name string) *hcl.Diagnostic {
-	depth := 0
-	pos := hcl.Pos{Line: 1, Column: 1}
-	for i, c := range src {
-		switch c {
-		case '(', '[', '{':
-			depth++
-			if depth > maxNesting {
-				end := pos
-				end.Byte, end.Column = i+1, pos.Column+1
-				return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Nested too deeply",
-					Detail:  fmt.Sprintf("Brackets and braces nest more than %d deep here; no policy needs that many, and parsing it could exhaust the stack.", maxNesting),
-					Subject: &hcl.Range{Filename: name, Start: pos, End: end}}
-			}
-		case ')', ']', '}':
-			depth = max(depth-1, 0)
-		}
-		pos.Byte = i + 1
-		if c == '\n' {
-			pos.Line++
-			pos.Column = 1
-		} else if c&0xC0 != 0x80 { // a rune's first byte
-			pos.Column++
-		}
-	}
-	return nil
 }
 
 // nonblock opens a FIFO without waiting for a writer.

@@ -187,26 +187,22 @@ func (l *Loader) parseFile(name, kind string) (*hcl.File, hcl.Diagnostics) {
 // parseSource parses src, read from name, once it is known to be UTF-8 and
 // not nested too deeply for the parser.
 func (l *Loader) parseSource(src []byte, name, kind string) (*hcl.File, hcl.Diagnostics) {
-	if bad, ok := firstInvalidUTF8(src, name); !ok {
-		// Registered without a body so the diagnostic can quote the line.
-		l.parser.AddFile(name, &hcl.File{Bytes: src, Body: hcl.EmptyBody()})
-		return nil, hcl.Diagnostics{{
-			Severity: hcl.DiagError,
-			Summary:  fmt.Sprintf("%s is not valid UTF-8", capitalize(kind)),
-			Detail:   fmt.Sprintf("Byte 0x%02x at offset %d is not valid UTF-8. A %s must be UTF-8 text; convert the file, for example with iconv.", src[bad.Start.Byte], bad.Start.Byte, kind),
-			Subject:  &bad,
-		}}
+	diag := checkUTF8(src, name, kind)
+	if diag == nil {
+		diag = checkNesting(src, name, false)
 	}
-	if diag := checkNesting(src, name); diag != nil {
+	if diag != nil {
+		// Registered without a body so the diagnostic can quote the line.
 		l.parser.AddFile(name, &hcl.File{Bytes: src, Body: hcl.EmptyBody()})
 		return nil, hcl.Diagnostics{diag}
 	}
 	return l.parser.ParseHCL(src, name)
 }
 
-// firstInvalidUTF8 finds the first byte that is not valid UTF-8 and returns
-// its range, or ok when the whole text is valid.
-func firstInvalidUTF8(src []byte, name string) (hcl.Range, bool) {
+// checkUTF8 refuses src, read from name, a "spec file" or a "variable
+// value" as kind says, unless it is UTF-8 text, with the place of its
+// first byte that is not.
+func checkUTF8(src []byte, name, kind string) *hcl.Diagnostic {
 	pos := hcl.Pos{Line: 1, Column: 1}
 	for i := 0; i < len(src); {
 		r, size := utf8.DecodeRune(src[i:])
@@ -214,7 +210,12 @@ func firstInvalidUTF8(src []byte, name string) (hcl.Range, bool) {
 			end := pos
 			end.Byte++
 			end.Column++
-			return hcl.Range{Filename: name, Start: pos, End: end}, false
+			return &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  fmt.Sprintf("%s is not valid UTF-8", capitalize(kind)),
+				Detail:   fmt.Sprintf("Byte 0x%02x at offset %d is not valid UTF-8. A %s must be UTF-8 text; convert it, for example with iconv.", src[i], i, kind),
+				Subject:  &hcl.Range{Filename: name, Start: pos, End: end},
+			}
 		}
 		i += size
 		pos.Byte = i
@@ -225,12 +226,13 @@ func firstInvalidUTF8(src []byte, name string) (hcl.Range, bool) {
 			pos.Column++
 		}
 	}
-	return hcl.Range{}, true
+	return nil
 }
 
 // SpecFiles returns the spec files that path names: the file itself, or a
 // directory's *.hcl files in name order, leaving out hidden files and editor
-// leftovers. A missing path or a directory without spec files is an error.
+// leftovers. A missing path, a directory without spec files, and a link in
+// the directory that leads out of it are errors.
 func SpecFiles(path string) ([]string, hcl.Diagnostics) { return specFiles(osFS{}, path) }
 
 func specFiles(fsys fs.FS, path string) ([]string, hcl.Diagnostics) {
@@ -258,6 +260,10 @@ func specFiles(fsys fs.FS, path string) ([]string, hcl.Diagnostics) {
 			continue
 		}
 		name := filepath.Join(path, e.Name())
+		if diag := checkInside(fsys, name, path); diag != nil {
+			diags = append(diags, diag)
+			continue
+		}
 		// A FIFO or device named *.hcl would hang the load; a link is
 		// judged by what it leads to.
 		if info, err := fs.Stat(fsys, name); err == nil && !info.Mode().IsRegular() && !info.IsDir() {
@@ -284,7 +290,8 @@ func specFiles(fsys fs.FS, path string) ([]string, hcl.Diagnostics) {
 }
 
 // SpecFilesRecursive is SpecFiles, with the spec files of every directory
-// below a directory too, in name order; hidden directories are left out.
+// below a directory too, in name order; hidden directories are left out,
+// and a link must not lead out of the directory given.
 func SpecFilesRecursive(path string) ([]string, hcl.Diagnostics) {
 	fsys := osFS{}
 	info, err := fsys.Stat(path)
@@ -300,6 +307,10 @@ func SpecFilesRecursive(path string) ([]string, hcl.Diagnostics) {
 		case d.IsDir() && p != path && strings.HasPrefix(d.Name(), "."):
 			return fs.SkipDir
 		case d.IsDir() || !isSpecFileName(d.Name()):
+			return nil
+		}
+		if diag := checkInside(fsys, p, path); diag != nil {
+			diags = append(diags, diag)
 			return nil
 		}
 		// A link is judged by what it leads to.

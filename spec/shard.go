@@ -108,6 +108,23 @@ func (p *shardPlan) touches(unit, k int) bool {
 	return false
 }
 
+// checksOf is how many of the unit's size checks shard k has.
+func (p *shardPlan) checksOf(unit, size, k int) int {
+	if s, ok := p.whole[unit]; ok {
+		if s == k {
+			return size
+		}
+		return 0
+	}
+	n := 0
+	for _, pc := range p.cut[unit] {
+		if pc.shard == k {
+			n += pc.to - pc.from
+		}
+	}
+	return n
+}
+
 // shardOf is the shard of the unit's seq-th check.
 func (p *shardPlan) shardOf(unit, seq int) int {
 	if s, ok := p.whole[unit]; ok {

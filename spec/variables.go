@@ -157,7 +157,11 @@ func (d *decoder) assignRaw(v *variable, raw, source string) {
 		v.given = true
 		return
 	}
-	if diag := checkNesting([]byte(raw), source); diag != nil {
+	diag := checkUTF8([]byte(raw), source, "variable value")
+	if diag == nil {
+		diag = checkNesting([]byte(raw), source, true)
+	}
+	if diag != nil {
 		d.add(hcl.Diagnostics{diag})
 		v.given = true
 		return

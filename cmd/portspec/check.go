@@ -186,12 +186,11 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	}
 
 	loader := spec.NewLoader()
-	s, diags := loadSpec(stderr, loader, paths, &f.specFlags)
+	s, _, total, diags := loadSpec(stderr, loader, paths, &f.specFlags, sel)
 	spec.WriteDiagnostics(stderr, loader.Files(), diags, diagColor)
 	if diags.HasErrors() {
 		return exitUsage
 	}
-	_, total := s.Count(sel)
 	if total == 0 && sel.Shard.N > 1 {
 		// More shards than units of work: an empty shard is normal, and
 		// merge still needs its (empty) report to know it ran.

@@ -59,6 +59,9 @@ func runFmtFrom(stdin io.Reader, args []string, stdout, stderr io.Writer) int {
 	}
 
 	loader := spec.NewLoader()
+	// One bound on the diagnostics of all the files.
+	diagnostics := spec.NewDiagnosticWriter(stderr, color)
+	defer diagnostics.Close()
 	// Every file is parsed before any is written, so one broken file
 	// leaves the whole set untouched.
 	var results []fmtResult
@@ -70,7 +73,7 @@ func runFmtFrom(stdin io.Reader, args []string, stdout, stderr io.Writer) int {
 			return exitIncomplete
 		}
 		formatted, diags := loader.FormatSource("<stdin>", src)
-		spec.WriteDiagnostics(stderr, loader.Files(), diags, color)
+		diagnostics.Write(loader.Files(), diags)
 		if diags.HasErrors() {
 			return exitUsage
 		}
@@ -84,14 +87,14 @@ func runFmtFrom(stdin io.Reader, args []string, stdout, stderr io.Writer) int {
 			}
 			found, diags := find(p)
 			if diags.HasErrors() {
-				spec.WriteDiagnostics(stderr, loader.Files(), diags, color)
+				diagnostics.Write(loader.Files(), diags)
 				return exitUsage
 			}
 			files = append(files, found...)
 		}
 		for _, name := range files {
 			formatted, original, diags := loader.Format(name)
-			spec.WriteDiagnostics(stderr, loader.Files(), diags, color)
+			diagnostics.Write(loader.Files(), diags)
 			if diags.HasErrors() {
 				failed = true
 				continue

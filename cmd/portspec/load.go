@@ -5,9 +5,11 @@ import (
 	"io"
 	"os"
 	"runtime/metrics"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/portspec/portspec/internal/escape"
 	"github.com/portspec/portspec/spec"
 )
 
@@ -19,31 +21,45 @@ const (
 	defaultLoadTime   = time.Minute
 )
 
-// loadSpec loads the specs at paths under a watchdog: nested for
-// expressions can build more than any machine holds, or iterate for hours,
-// from a few lines of an untrusted spec, and no function cap bounds their
-// product. Past either limit the command stops with the place of the
-// expression being evaluated (exit 2) rather than being killed by the
-// kernel or the CI job's timeout with nothing said.
-func loadSpec(stderr io.Writer, loader *spec.Loader, paths []string, f *specFlags) (*spec.Spec, hcl.Diagnostics) {
+// loadSpec loads the specs at paths, and counts the hosts and checks sel
+// runs, under a watchdog: nested for expressions can build more than any
+// machine holds, or iterate for hours, from a few lines of an untrusted
+// spec, and no function cap bounds their product; planning the shards of
+// a million addresses takes its time too. Past either limit the command
+// stops with the place of the expression being evaluated, if it is
+// evaluating one (exit 2), rather than being killed by the kernel or the CI
+// job's timeout with nothing said.
+func loadSpec(stderr io.Writer, loader *spec.Loader, paths []string, f *specFlags, sel spec.Selection) (s *spec.Spec, hosts, checks int, diags hcl.Diagnostics) {
 	done := make(chan struct{})
 	defer close(done)
 	go watchLoad(done, uint64(f.maxLoadMemory), f.maxLoadTime, func(what string) {
-		where := "the spec"
 		if r, ok := loader.Evaluating(); ok {
-			where = fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
+			fmt.Fprintf(stderr, "%s:%d:%d: Error: Expression too large\n\nEvaluating the spec %s: an expression here builds or iterates too much (nested for expressions multiply). Build less, split the spec, or raise --max-load-memory or --max-load-time.\n",
+				escape.Text(r.Filename), r.Start.Line, r.Start.Column, what)
+		} else {
+			fmt.Fprintf(stderr, "%s: Error: Spec too large\n\nLoading the spec and counting its checks %s. Check fewer at once (--tag, --control, --shard), or raise --max-load-memory or --max-load-time.\n",
+				escape.Text(strings.Join(paths, ", ")), what)
 		}
-		fmt.Fprintf(stderr, "%s: Error: Expression too large\n\nEvaluating the spec %s: an expression here builds or iterates too much (nested for expressions multiply). Build less, split the spec, or raise --max-load-memory or --max-load-time.\n",
-			where, what)
 		os.Exit(exitUsage)
 	})
-	return loader.Load(paths, f.options())
+	s, diags = loader.Load(paths, f.options())
+	if s != nil {
+		hosts, checks = s.Count(sel)
+	}
+	return s, hosts, checks, diags
 }
 
-// watchLoad calls over once the live heap passes limit or the load has
-// run for longer than timeout, checking every 20 ms until done is closed.
+// watchLoad calls over once the memory in use passes limit or the load
+// has run for longer than timeout, checking every 20 ms until done is
+// closed. The memory in use is the live heap and the goroutines' stacks:
+// a parser that recurses deeply grows a stack of hundreds of megabytes
+// that the heap alone does not show.
 func watchLoad(done <-chan struct{}, limit uint64, timeout time.Duration, over func(what string)) {
-	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	sample := []metrics.Sample{
+		{Name: "/memory/classes/heap/objects:bytes"},
+		{Name: "/memory/classes/heap/stacks:bytes"},
+		{Name: "/memory/classes/os-stacks:bytes"},
+	}
 	deadline := time.Now().Add(timeout)
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
@@ -54,7 +70,11 @@ func watchLoad(done <-chan struct{}, limit uint64, timeout time.Duration, over f
 		case <-tick.C:
 		}
 		metrics.Read(sample)
-		switch used := sample[0].Value.Uint64(); {
+		var used uint64
+		for _, s := range sample {
+			used += s.Value.Uint64()
+		}
+		switch {
 		case used > limit:
 			over(fmt.Sprintf("used %d MiB of memory, more than --max-load-memory's %d MiB", used>>20, limit>>20))
 			return

@@ -28,12 +28,11 @@ func runValidate(args []string, stdout, stderr io.Writer) int {
 		return usageError(stderr, fs, err)
 	}
 	loader := spec.NewLoader()
-	s, diags := loadSpec(stderr, loader, paths, &sf)
+	_, hosts, checks, diags := loadSpec(stderr, loader, paths, &sf, sel)
 	spec.WriteDiagnostics(stderr, loader.Files(), diags, color)
 	if diags.HasErrors() {
 		return exitUsage
 	}
-	hosts, checks := s.Count(sel)
 	fmt.Fprintf(stdout, "ok: %d %s, %d %s\n", hosts, human.Plural(hosts, "host", "hosts"), checks, human.Plural(checks, "check", "checks"))
 	return exitOK
 }

@@ -1,0 +1,253 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/metrics"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// measured is how a portspec command ended.
+type measured struct {
+	code           int
+	stdout, stderr string
+	took           time.Duration
+	// peakMiB is the peak RSS: GNU time's when it is installed, else an
+	// upper bound from rusage, which credits the child with this test
+	// process's high-water mark too (see internal/bench's timed).
+	peakMiB float64
+}
+
+// portspecBinary is this test binary under the name "portspec", which
+// testscript.Main runs as the command (main_test.go).
+func portspecBinary(t *testing.T) string {
+	link := filepath.Join(t.TempDir(), "portspec")
+	if err := os.Symlink(os.Args[0], link); err != nil {
+		t.Fatal(err)
+	}
+	return link
+}
+
+// runMeasured runs portspec with args in dir and measures it.
+func runMeasured(t *testing.T, dir string, env []string, args ...string) measured {
+	t.Helper()
+	argv := append([]string{portspecBinary(t)}, args...)
+	rssFile := filepath.Join(t.TempDir(), "rss")
+	gnuTime, timeErr := exec.LookPath("/usr/bin/time")
+	if timeErr == nil {
+		argv = append([]string{gnuTime, "-f", "%M", "-o", rssFile}, argv...)
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	err := cmd.Run()
+	m := measured{stdout: stdout.String(), stderr: stderr.String(), took: time.Since(start)}
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		m.code = exit.ExitCode()
+	case err != nil:
+		t.Fatal(err)
+	}
+	m.peakMiB = float64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss) / 1024
+	if timeErr == nil {
+		b, err := os.ReadFile(rssFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// GNU time's last line: it writes "Command exited with non-zero
+		// status 2" before the figure.
+		lines := strings.Fields(string(b))
+		kb, err := strconv.ParseFloat(lines[len(lines)-1], 64)
+		if err != nil {
+			t.Fatalf("GNU time wrote %q", b)
+		}
+		m.peakMiB = kb / 1024
+	}
+	return m
+}
+
+// A million levels of each shape that made HCL's parser overflow its stack
+// (1,000,000 "!" at 1.3 GB) end with exit 2 and the place, in little time
+// and memory, through validate, fmt -check and a --var-file (issue #19,
+// item 6).
+func TestNestingBombsBounded(t *testing.T) {
+	dir := t.TempDir()
+	const n = 1_000_000
+	for _, shape := range []struct{ name, open, core, tail, at string }{
+		{"not", "!", "true", "", "262"},
+		{"conditional", "true ? ", "1", " : 1", "1797"},
+		{"splat", "", "a", "[*]", "771"},
+		{"binary", "1 + ", "1", "", "1029"},
+		{"template if", "%{if x}", "x", "%{endif}", "1786"},
+	} {
+		expr := strings.Repeat(shape.open, n) + shape.core + strings.Repeat(shape.tail, n)
+		if strings.HasPrefix(shape.open, "%") {
+			expr = `"` + expr + `"`
+		}
+		if err := os.WriteFile(filepath.Join(dir, "deep.hcl"), []byte("locals {\n  x = "+expr+"\n}\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "vars.hcl"), []byte("\nv = "+expr+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "ok.hcl"), []byte("variable \"v\" {\n  default = 1\n}\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, args := range [][]string{
+			{"validate", "--max-file-size", "64MiB", "--max-load-memory", "64MiB", "deep.hcl"},
+			{"fmt", "-check", "deep.hcl"},
+			{"validate", "--max-file-size", "64MiB", "--max-load-memory", "64MiB", "--var-file", "vars.hcl", "ok.hcl"},
+		} {
+			m := runMeasured(t, dir, nil, args...)
+			t.Logf("%s, %d bytes: %s: exit %d in %s, peak %.0f MiB", shape.name, len(expr), strings.Join(args, " "), m.code, m.took.Round(time.Millisecond), m.peakMiB)
+			// The variable file has the expression at column 5, not
+			// 7, and no braces around it.
+			at := "deep.hcl:2:" + shape.at
+			if args[len(args)-2] == "vars.hcl" {
+				at = "vars.hcl:2:"
+			}
+			if m.code != exitUsage || !strings.Contains(m.stderr, at) || !strings.Contains(m.stderr, ": Error: Nested too deeply\n") || strings.Contains(m.stderr, "goroutine") {
+				t.Errorf("%s: %s: exit %d, stderr:\n%.2000s", shape.name, args, m.code, m.stderr)
+			}
+			if m.peakMiB > 256 {
+				t.Errorf("%s: %s: peak RSS %.0f MiB", shape.name, args, m.peakMiB)
+			}
+		}
+	}
+}
+
+// The watchdog counts the goroutines' stacks, not only the heap: 100,000
+// "[*]" once recursed to a stack of 900 MB under --max-load-memory
+// 128MiB and exited 0 (issue #19, item 6).
+func TestWatchLoadCountsStacks(t *testing.T) {
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/memory/classes/heap/stacks:bytes"}}
+	metrics.Read(sample)
+	limit := sample[0].Value.Uint64() + sample[1].Value.Uint64() + 32<<20
+
+	release := make(chan struct{})
+	deep := make(chan struct{})
+	go func() {
+		deepStack(64<<10, deep, release) // 64 MiB of stack
+	}()
+	defer close(release)
+	<-deep
+
+	done := make(chan struct{})
+	defer close(done)
+	stopped := make(chan string, 1)
+	go watchLoad(done, limit, time.Minute, func(what string) { stopped <- what })
+	select {
+	case what := <-stopped:
+		t.Logf("stopped: %s", what)
+		if !strings.Contains(what, "more than --max-load-memory") {
+			t.Errorf("stopped for %q", what)
+		}
+	case <-time.After(5 * time.Second):
+		metrics.Read(sample)
+		t.Fatalf("a stack of 64 MiB over a limit of %d MiB was not stopped (heap %d MiB, stacks %d MiB)",
+			limit>>20, sample[0].Value.Uint64()>>20, sample[1].Value.Uint64()>>20)
+	}
+}
+
+// deepStack recurses n times with a frame of a kilobyte, says so on deep,
+// and holds its stack until release is closed.
+func deepStack(n int, deep chan<- struct{}, release <-chan struct{}) byte {
+	var frame [1 << 10]byte
+	frame[n%len(frame)] = byte(n)
+	if n == 0 {
+		close(deep)
+		<-release
+		return frame[0]
+	}
+	return deepStack(n-1, deep, release) + frame[(n+1)%len(frame)]
+}
+
+// doublings is a locals block of a string of 16 bytes doubled n times by
+// templates, "a0" to "a<n>": 20 doublings are 16 MiB.
+func doublings(n int) string {
+	var b strings.Builder
+	b.WriteString("locals {\n  a0 = \"0123456789abcdef\"\n")
+	for i := range n {
+		fmt.Fprintf(&b, "  a%d = \"${local.a%d}${local.a%d}\"\n", i+1, i, i)
+	}
+	return b.String()
+}
+
+// One join of a thousand copies of a 16 MiB string reached 16.9 GB before
+// the watchdog looked (issue #19, item 3): join now refuses to build more
+// than 16 MiB, with the place of the call, before it builds. Templates
+// and for expressions build step by step, which the watchdog stops
+// within --max-load-memory and a step.
+func TestBuildBombsBounded(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name, src, want string
+	}{
+		{"join", doublings(20) + "  big = join(\"\", [for i in range(1024) : local.a20])\n}\n",
+			"bomb.hcl:23:9: Error: Error in function call\n"},
+		{"template doublings", doublings(28) + "}\n", "Error: Expression too large\n"},
+		{"template for", doublings(20) + "  big = \"%{for i in range(1024)}${local.a20}%{endfor}\"\n}\n",
+			"bomb.hcl:23:9: Error: Expression too large\n"},
+	} {
+		if err := os.WriteFile(filepath.Join(dir, "bomb.hcl"), []byte(tc.src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		m := runMeasured(t, dir, nil, "validate", "--max-load-memory", "256MiB", "bomb.hcl")
+		t.Logf("%s: exit %d in %s, peak %.0f MiB", tc.name, m.code, m.took.Round(time.Millisecond), m.peakMiB)
+		if m.code != exitUsage || !strings.Contains(m.stderr, tc.want) {
+			t.Errorf("%s: exit %d, stderr:\n%.3000s", tc.name, m.code, m.stderr)
+		}
+		if m.peakMiB > 768 {
+			t.Errorf("%s: peak RSS %.0f MiB at --max-load-memory 256MiB", tc.name, m.peakMiB)
+		}
+	}
+}
+
+// validate counts the checks of a /16 of every TCP and UDP port at once:
+// it took 90 s past --max-load-time 5s, and sixteen such hosts did not end
+// in 300 s (issue #19, item 8). What must still walk, planning the shards
+// of a million addresses, stops at --max-load-time with the flag named.
+func TestCountWithinLoadTime(t *testing.T) {
+	dir := t.TempDir()
+	host := "host \"h%d\" {\n  address = \"198.18.0.0/16\"\n  tcp \"blocked\" { ports = [\"1-65535\"] }\n  udp \"blocked\" { ports = \"others\" }\n}\n"
+	var sixteen strings.Builder
+	for i := range 16 {
+		fmt.Fprintf(&sixteen, host, i)
+	}
+	for name, src := range map[string]string{"one.hcl": fmt.Sprintf(host, 0), "sixteen.hcl": sixteen.String()} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"validate", "--max-load-time", "5s", "one.hcl"}, exitOK, "ok: 1 host, 8589541380 checks\n"},
+		{[]string{"validate", "--max-load-time", "5s", "sixteen.hcl"}, exitOK, "ok: 16 hosts, 137432662080 checks\n"},
+		{[]string{"validate", "--max-load-time", "100ms", "--shard", "1/3", "sixteen.hcl"}, exitUsage,
+			"sixteen.hcl: Error: Spec too large\n\nLoading the spec and counting its checks took longer than --max-load-time's 100ms."},
+	} {
+		m := runMeasured(t, dir, nil, tc.args...)
+		t.Logf("%s: exit %d in %s, peak %.0f MiB", strings.Join(tc.args, " "), m.code, m.took.Round(time.Millisecond), m.peakMiB)
+		if m.code != tc.code || !strings.Contains(m.stdout+m.stderr, tc.want) {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q", tc.args, m.code, m.stdout, m.stderr)
+		}
+		if m.took > 15*time.Second {
+			t.Errorf("%s took %s", tc.args, m.took)
+		}
+	}
+}

@@ -1,0 +1,157 @@
+package spec
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+	"unicode/utf8"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// loadFailing loads one spec file from memory and renders its diagnostics
+// as the CLI prints them, without colour.
+func loadFailing(t *testing.T, src string) (string, hcl.Diagnostics) {
+	t.Helper()
+	l := NewLoader()
+	l.FS = fstest.MapFS{"spec.hcl": {Data: []byte(src)}}
+	_, diags := l.Load([]string{"spec.hcl"}, Options{})
+	if !diags.HasErrors() {
+		t.Fatal("the spec loaded without errors")
+	}
+	return render(l, diags), diags
+}
+
+// A diagnostic quotes one line of the source, at most 200 characters of
+// it around the place, not the whole line nor every line of its range
+// (issue #19, item 7).
+func TestDiagnosticQuotesOneBoundedLine(t *testing.T) {
+	long := "host \"mx\" {\n  address = \"198.18.0.2\"\n  tcp \"listening\" { ports = [" +
+		strings.Repeat("1, ", 3000) + "0, 2" + strings.Repeat(", 3", 3000) + "] }\n}\n"
+	out, _ := loadFailing(t, long)
+	quoted := regexp.MustCompile(`(?m)^   3: (.*)$`).FindStringSubmatch(out)
+	if quoted == nil {
+		t.Fatalf("no quoted line 3:\n%s", out)
+	}
+	line := quoted[1]
+	if n := utf8.RuneCountInString(line); n > maxQuoted+2 {
+		t.Errorf("quoted %d characters of a %d-character line, want at most %d and the marks of the cuts", n, len(long), maxQuoted)
+	}
+	if !strings.HasPrefix(line, "…") || !strings.HasSuffix(line, "…") || !strings.Contains(line, "1, 1, 0, 2, 3, 3") {
+		t.Errorf("the quote is not the place, cut on both sides: %q", line)
+	}
+
+	// A range over several lines quotes its first.
+	l := NewLoader()
+	l.FS = fstest.MapFS{"spec.hcl": {Data: []byte("a\nb\nc\nd\n")}}
+	l.parseFile("spec.hcl", "spec file")
+	multi := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Over lines", Subject: &hcl.Range{Filename: "spec.hcl",
+		Start: hcl.Pos{Line: 2, Column: 1, Byte: 2}, End: hcl.Pos{Line: 4, Column: 2, Byte: 7}}}
+	out = render(l, hcl.Diagnostics{multi})
+	if !strings.Contains(out, "   2: b\n") || strings.Contains(out, "   3:") || strings.Contains(out, "   4:") {
+		t.Errorf("a range over lines 2 to 4 quoted:\n%s", out)
+	}
+}
+
+// What a diagnostic prints of a spec, its source line, a summary or a
+// detail that quotes it, cannot drive a terminal or a CI log: no raw
+// control character, no bidi override, no line a CI system reads as a
+// command (issue #19, items 4 and 7).
+func TestDiagnosticEscapesSpecText(t *testing.T) {
+	src := "host \"mx\" {\n  address = \"198.18.0.2\"\n" +
+		"  tcp \"listning\" { ports = [25] } # \x1b[2J\x1bc \u202eevil \u2028 \u009b31m\n}\n"
+	out, diags := loadFailing(t, src)
+	l := NewLoader()
+	forged := &hcl.Diagnostic{Severity: hcl.DiagError,
+		Summary: "Unknown \x1b]0;title\x07 \"x\"",
+		Detail:  "The value is \"a\n::add-mask::secret\n  ::warning::PWN\u202e\x1b[31m\".",
+		Subject: &hcl.Range{Filename: "policy/\x1b[2Jx.hcl\n::error::y"}}
+	out += render(l, hcl.Diagnostics{forged})
+	if !strings.Contains(out, `\x1b[2J\x1bc \u202eevil \u2028 \u009b31m`) {
+		t.Errorf("the source line's controls are not shown escaped:\n%s", out)
+	}
+	for _, bad := range []string{"\x1b", "\u202e", "\u2028", "\u009b", "\a"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("%q reached the output:\n%s", bad, out)
+		}
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "::") {
+			t.Errorf("a line starts a workflow command: %q", line)
+		}
+	}
+	if len(diags) == 0 {
+		t.Fatal("no diagnostics")
+	}
+}
+
+// At most 50 diagnostics are printed a run, across the writes of a run,
+// then one line says how many more there were (issue #19, item 7).
+func TestDiagnosticsAtMostFifty(t *testing.T) {
+	var src strings.Builder
+	src.WriteString("locals {\n")
+	for i := range 120 {
+		fmt.Fprintf(&src, "  x%d = nope%d\n", i, i)
+	}
+	src.WriteString("}\n")
+	out, diags := loadFailing(t, src.String())
+	if len(diags) != 120 {
+		t.Fatalf("%d diagnostics, want 120", len(diags))
+	}
+	if n := strings.Count(out, ": Error: "); n != MaxDiagnostics {
+		t.Errorf("printed %d diagnostics, want %d", n, MaxDiagnostics)
+	}
+	if !strings.HasSuffix(out, "\nand 70 more errors\n") {
+		t.Errorf("the output does not end with the count of the rest:\n%s", out[max(0, len(out)-300):])
+	}
+
+	var b strings.Builder
+	w := NewDiagnosticWriter(&b, false)
+	warning := &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "W", Subject: &hcl.Range{Filename: "f.hcl"}}
+	for range 2 {
+		w.Write(nil, append(diags[:30:30], warning))
+	}
+	w.Close()
+	if n := strings.Count(b.String(), ": Error: ") + strings.Count(b.String(), ": Warning: "); n != MaxDiagnostics {
+		t.Errorf("two writes printed %d diagnostics, want %d", n, MaxDiagnostics)
+	}
+	if !strings.HasSuffix(b.String(), "\nand 11 more errors and 1 more warning\n") {
+		t.Errorf("two writes end:\n%s", b.String()[max(0, b.Len()-200):])
+	}
+}
+
+// The values a failed function call's diagnostic shows are cut short:
+// a value can be megabytes.
+func TestDiagnosticValuesBounded(t *testing.T) {
+	out, _ := loadFailing(t, "locals {\n  a = join(\"\", [for i in range(1000) : \""+strings.Repeat("7", 1000)+"x\"])\n  b = parseint(local.a, 10)\n}\n")
+	if !strings.Contains(out, "with local.a as \"7777") || !strings.Contains(out, "(1001000 bytes)") {
+		t.Errorf("the value of local.a is not shown cut:\n%.2000s", out)
+	}
+	if len(out) > 4000 {
+		t.Errorf("%d bytes of diagnostics for one error", len(out))
+	}
+}
+
+// Runs of thousands of errors on a line of kilobytes print a bounded
+// output, in well under a second: 8 KB of "!-" once printed 65 MB in
+// 16 s (issue #19, item 7).
+func TestDiagnosticsOfOneLongLine(t *testing.T) {
+	for _, tc := range []struct {
+		name, line string
+	}{
+		{"8 KB of !-", strings.Repeat("!-", 4<<10) + "1"},
+		{"32 KB of !-", strings.Repeat("!-", 16<<10) + "1"},
+		{"32 KB of references", "[" + strings.Repeat("a, ", 32<<10/3) + "]"},
+	} {
+		start := time.Now()
+		out, diags := loadFailing(t, "locals {\n  x = "+tc.line+"\n}\n")
+		took := time.Since(start)
+		t.Logf("%s: %d diagnostics, %d bytes printed, %s", tc.name, len(diags), len(out), took.Round(time.Millisecond))
+		if len(out) > 1<<20 {
+			t.Errorf("%s: %d bytes of diagnostics, want at most 1 MB", tc.name, len(out))
+		}
+	}
+}
