@@ -23,19 +23,19 @@ const LocalAddress = "local"
 // word of the layout it does not know, an address that is none.
 func (r *Record) check() error {
 	if _, ok := verdict.ParseProtocol(r.Protocol); !ok {
-		return fmt.Errorf("unknown protocol %q", r.Protocol)
+		return fmt.Errorf("unknown protocol %s", quoteCut(r.Protocol))
 	}
 	if _, ok := verdict.ParseState(r.Expected); !ok {
-		return fmt.Errorf("unknown expected state %q", r.Expected)
+		return fmt.Errorf("unknown expected state %s", quoteCut(r.Expected))
 	}
 	switch _, ok := verdict.ParseStatus(r.Actual); {
 	case r.Actual == "" && r.Verdict != verdict.Skipped:
 		return fmt.Errorf("no actual state for a %s verdict", r.Verdict)
 	case r.Actual != "" && !ok:
-		return fmt.Errorf("unknown actual state %q", r.Actual)
+		return fmt.Errorf("unknown actual state %s", quoteCut(r.Actual))
 	}
 	if _, err := netip.ParseAddr(r.Address); err != nil && (r.Name == "" || r.Address != r.Name) && r.Address != LocalAddress {
-		return fmt.Errorf("address %q is not an IP address", r.Address)
+		return fmt.Errorf("address %s is not an IP address", quoteCut(r.Address))
 	}
 	for _, c := range r.Controls {
 		if c == "" {
@@ -44,7 +44,7 @@ func (r *Record) check() error {
 	}
 	if w := r.Waiver; w != nil {
 		if _, err := time.Parse(time.DateOnly, w.Until); err != nil || w.Reason == "" {
-			return fmt.Errorf("a waiver needs a reason and a date until which it holds, YYYY-MM-DD; got %q until %q", w.Reason, w.Until)
+			return fmt.Errorf("a waiver needs a reason and a date until which it holds, YYYY-MM-DD; got %s until %s", quoteCut(w.Reason), quoteCut(w.Until))
 		}
 	}
 	if r.Verdict == verdict.Waived && r.Waiver == nil {
@@ -73,7 +73,7 @@ func (e *Evidence) check() error {
 		return err
 	}
 	if !slices.Contains([]string{"", "unproven", "proven"}, e.Silence) {
-		return fmt.Errorf("unknown silence %q", e.Silence)
+		return fmt.Errorf("unknown silence %s", quoteCut(e.Silence))
 	}
 	if _, err := hex.DecodeString(e.ReplyHex); err != nil {
 		return fmt.Errorf("reply_hex: %v", err)
@@ -91,16 +91,16 @@ func (e *Evidence) check() error {
 
 func checkSignal(signal string, icmp *ICMP) error {
 	if !slices.Contains(signals, signal) {
-		return fmt.Errorf("unknown signal %q", signal)
+		return fmt.Errorf("unknown signal %s", quoteCut(signal))
 	}
 	if icmp == nil {
 		return nil
 	}
 	if icmp.Family != "icmp" && icmp.Family != "icmpv6" {
-		return fmt.Errorf("unknown ICMP family %q", icmp.Family)
+		return fmt.Errorf("unknown ICMP family %s", quoteCut(icmp.Family))
 	}
 	if _, err := netip.ParseAddr(icmp.From); err != nil {
-		return fmt.Errorf("ICMP error from %q, which is not an IP address", icmp.From)
+		return fmt.Errorf("ICMP error from %s, which is not an IP address", quoteCut(icmp.From))
 	}
 	return nil
 }

@@ -12,10 +12,12 @@ import (
 )
 
 type diffFlags struct {
+	readFlags
 	json, markdown bool
 }
 
 func (f *diffFlags) register(fs *flag.FlagSet) {
+	f.readFlags.register(fs)
 	fs.BoolVar(&f.json, "json", false, "write the changes as JSON")
 	fs.BoolVar(&f.markdown, "markdown", false, "write the changes as Markdown, for a pull request comment")
 }
@@ -46,7 +48,7 @@ func runDiff(args []string, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 		defer file.Close()
-		in := &input{path: p, file: file}
+		in := &input{path: p, file: file, opts: f.readOptions()}
 		if err := in.open(); err != nil {
 			fmt.Fprintf(stderr, "portspec diff: refusing %s: %v\n", p, err)
 			return exitUsage

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"container/heap"
 	"errors"
 	"flag"
@@ -16,10 +15,11 @@ import (
 	"github.com/portspec/portspec/spec"
 )
 
-// input is one JSON report being merged.
+// input is one JSON report being merged or diffed.
 type input struct {
 	path   string
 	file   *os.File
+	opts   report.ReadOptions
 	reader *report.JSONReader
 	tail   report.Tail
 }
@@ -30,8 +30,22 @@ func (in *input) open() error {
 		return err
 	}
 	var err error
-	in.reader, err = report.OpenJSON(bufio.NewReaderSize(in.file, 256<<10))
+	in.reader, err = report.OpenJSONWith(in.file, in.opts)
 	return err
+}
+
+// readFlags are the limits merge and diff read reports within.
+type readFlags struct {
+	maxRecordSize sizeFlag
+}
+
+func (f *readFlags) register(fs *flag.FlagSet) {
+	f.maxRecordSize = report.DefaultMaxRecordSize
+	fs.Var(&f.maxRecordSize, "max-record-size", "the largest result (or meta, or summary) of a report to read, a `size` such as 4MiB")
+}
+
+func (f *readFlags) readOptions() report.ReadOptions {
+	return report.ReadOptions{MaxRecordSize: int(f.maxRecordSize)}
 }
 
 // check reads the whole report and refuses one that is not whole, then
@@ -57,11 +71,13 @@ func (in *input) check() error {
 
 type mergeFlags struct {
 	reportFlags
+	readFlags
 	color string
 }
 
 func (f *mergeFlags) register(fs *flag.FlagSet) {
 	f.reportFlags.register(fs)
+	f.readFlags.register(fs)
 	colorFlag(fs, &f.color)
 }
 
@@ -96,7 +112,7 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "portspec merge: %v\n", err)
 			return exitUsage
 		}
-		in := &input{path: p, file: file}
+		in := &input{path: p, file: file, opts: f.readOptions()}
 		inputs = append(inputs, in)
 		err = in.open()
 		if err == nil {

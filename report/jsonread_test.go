@@ -1,0 +1,131 @@
+package report_test
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/portspec/portspec/internal/reporttest"
+	"github.com/portspec/portspec/report"
+)
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
+}
+
+// readWith reads a JSON report to its end within opts, as merge checks
+// an input, and says how many of its bytes it read.
+func readWith(doc string, opts report.ReadOptions) (read int, err error) {
+	src := &countingReader{r: strings.NewReader(doc)}
+	jr, err := report.OpenJSONWith(src, opts)
+	if err != nil {
+		return src.n, err
+	}
+	for {
+		_, ok, err := jr.Next()
+		if err != nil {
+			return src.n, err
+		}
+		if !ok {
+			_, err := jr.End()
+			return src.n, err
+		}
+	}
+}
+
+// TestJSONReadIsBounded: a field larger than --max-record-size is refused,
+// naming the result (or the meta, or the summary) and the flag, after
+// reading little more than the limit of it: a 300 MB field costs a read of
+// 1 MiB, not 300 MB of memory (issue #19, item 9).
+func TestJSONReadIsBounded(t *testing.T) {
+	const limit = 1 << 20
+	big := strings.Repeat("x", 5<<20)
+	records := reporttest.Records()
+	whole := string(reporttest.JSON(t, records...))
+	withMessage := func(i int, message string) string {
+		rs := reporttest.Records()
+		rs[i].Message = message
+		return string(reporttest.JSON(t, rs...))
+	}
+	bigResult := withMessage(1, big)
+	second := strings.Index(bigResult, `{"host":"mx","address":"198.18.0.2","protocol":"tcp","port":587,`)
+	for _, tc := range []struct{ name, doc, want string }{
+		{"a result", bigResult, fmt.Sprintf("result 2 (at byte %d) ", second)},
+		{"the meta", strings.Replace(whole, `"hostname":"ci-runner-1"`, `"hostname":"`+big+`"`, 1), "the meta (at byte "},
+		{"the summary", strings.Replace(whole, `"interrupted":false`, `"interrupted":false,"x":"`+big+`"`, 1), "the summary (at byte "},
+	} {
+		read, err := readWith(tc.doc, report.ReadOptions{MaxRecordSize: limit})
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "is larger than 1048576 bytes") ||
+			!strings.Contains(err.Error(), "--max-record-size raises the limit") {
+			t.Errorf("%s: %v, want %q, the limit and the flag", tc.name, err, tc.want)
+		}
+		if read > 2*limit {
+			t.Errorf("%s: read %d bytes of a %d-byte report to refuse a field larger than %d", tc.name, read, len(tc.doc), limit)
+		}
+	}
+
+	// Below the limit, the default's included, a result is read; the
+	// limit can be raised.
+	if _, err := readWith(withMessage(1, big[:900<<10]), report.ReadOptions{}); err != nil {
+		t.Errorf("a 900 KB result under the default limit: %v", err)
+	}
+	if _, err := readWith(withMessage(1, big), report.ReadOptions{MaxRecordSize: 6 << 20}); err != nil {
+		t.Errorf("a 5 MB result under a 6 MiB limit: %v", err)
+	}
+}
+
+// TestJSONRefusesUnknownTopKeys: a key the report's object does not have
+// is an error naming it, wherever it stands, never skipped; a long one is
+// quoted cut, after reading a little of it (issue #19, item 9).
+func TestJSONRefusesUnknownTopKeys(t *testing.T) {
+	whole := string(reporttest.JSON(t, reporttest.Records()...))
+	long := strings.Repeat("k", 5<<20)
+	for _, tc := range []struct{ name, doc, want string }{
+		{"before the meta", strings.Replace(whole, `"meta":`, `"colour":"red","meta":`, 1), `unknown key "colour" at the top of the report`},
+		{"after the meta", strings.Replace(whole, `"results":`, `"colour":[1,2],"results":`, 1), `unknown key "colour" at the top of the report`},
+		{"after the results", strings.Replace(whole, `"summary":`, `"colour":{},"summary":`, 1), `unknown key "colour" at the top of the report`},
+		{"after the summary", strings.Replace(whole, "}\n}\n", "},\"colour\":null}\n", 1), `where the end of the report must be`},
+		{"a long one", strings.Replace(whole, `"meta":`, `"`+long+`":1,"meta":`, 1), `unknown key "` + long[:64] + `"… at the top of the report`},
+		{"the meta twice", strings.Replace(whole, `"results":`, `"meta":{},"results":`, 1), `"meta" where its results must be`},
+	} {
+		read, err := readWith(tc.doc, report.ReadOptions{})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
+		}
+		if err != nil && len(err.Error()) > 200 {
+			t.Errorf("%s: an error of %d bytes", tc.name, len(err.Error()))
+		}
+		if read > 1<<20 {
+			t.Errorf("%s: read %d bytes to refuse a key", tc.name, read)
+		}
+	}
+}
+
+// BenchmarkJSONRead reads a report of 100,000 results back, as merge and
+// diff do: the reader must stay fast for runs of a million checks.
+func BenchmarkJSONRead(b *testing.B) {
+	base := reporttest.Records()
+	records := make([]report.Record, 100_000)
+	for i := range records {
+		records[i] = base[i%(len(base)-1)]
+		records[i].Order = [3]int{i / 1000, 0, i % 1000}
+	}
+	doc := reporttest.JSON(b, records...)
+	b.SetBytes(int64(len(doc)))
+	b.ResetTimer()
+	for range b.N {
+		got, _, err := reporttest.ReadAll(doc)
+		if err != nil || len(got) != len(records) {
+			b.Fatal(len(got), err)
+		}
+	}
+}
