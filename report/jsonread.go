@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -34,7 +33,8 @@ func (o ReadOptions) maxRecordSize() int {
 
 // JSONReader reads back a JSON report, a result at a time, for merge and
 // diff. A report is outside text, so it is read strictly and in bounded
-// memory: a key the layout does not have, anywhere, is an error, and so
+// memory: a key the layout does not have, anywhere, is an error (see
+// checkKeys), and so
 // is a result (or meta, or summary) larger than the options allow, found
 // without holding more of it than that.
 type JSONReader struct {
@@ -104,11 +104,14 @@ func (jr *JSONReader) readMeta() error {
 		return jr.objectError("the meta", err)
 	}
 	var m jsonMeta
-	if err := decodeStrict(raw, &m); err != nil {
+	if err := json.Unmarshal(raw, &m); err != nil {
 		return fmt.Errorf("reading meta: %v", err)
 	}
 	if m.Schema != JSONSchema {
 		return fmt.Errorf("JSON report schema %d; this portspec reads schema %d", m.Schema, JSONSchema)
+	}
+	if err := checkKeys(raw, metaLayout); err != nil {
+		return fmt.Errorf("reading meta: %v", err)
 	}
 	if m.Spec.Digest == "" {
 		return errors.New("not a portspec JSON report: its meta has no spec digest")
@@ -117,15 +120,6 @@ func (jr *JSONReader) readMeta() error {
 		Tags: m.Tags, Controls: m.Controls, Shard: m.Shard, Files: m.Spec.Files, Digest: m.Spec.Digest, Start: m.Started}
 	jr.Meta.Escape()
 	return nil
-}
-
-// decodeStrict decodes a value of the layout into v.
-func decodeStrict(raw []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	// A field this portspec does not know is a report of another layout,
-	// whatever its schema number says: refused, not half read.
-	dec.DisallowUnknownFields()
-	return dec.Decode(v)
 }
 
 // objectError says what went wrong reading an object of the report,
@@ -163,15 +157,20 @@ func (jr *JSONReader) Next() (r Record, ok bool, err error) {
 	if err != nil {
 		return r, false, jr.objectError(jr.result(), err)
 	}
-	if err := decodeStrict(raw, &r); err != nil {
+	if err := json.Unmarshal(raw, &r); err != nil {
 		var syntax *json.SyntaxError
 		if errors.As(err, &syntax) {
 			return r, false, truncated(err)
 		}
 		return r, false, fmt.Errorf("%s: %v", jr.result(), err)
 	}
+	// A key of another layout, or another case, or twice, would be read
+	// otherwise than jq reads it: refused, not half read.
+	if err := checkKeys(raw, recordLayout); err != nil {
+		return r, false, jr.recordError(r, err)
+	}
 	if err := r.check(); err != nil {
-		return r, false, fmt.Errorf("%s (%s %s/%d): %v", jr.result(), escape.Bytes([]byte(r.Host), maxQuoted), escape.Bytes([]byte(r.Protocol), maxQuoted), r.Port, err)
+		return r, false, jr.recordError(r, err)
 	}
 	// A result file is outside text, as a target's reply is: what merge
 	// and diff print of it is escaped as a run's own records are.
@@ -182,6 +181,12 @@ func (jr *JSONReader) Next() (r Record, ok bool, err error) {
 
 // result names the result being read: "result 3".
 func (jr *JSONReader) result() string { return "result " + strconv.Itoa(jr.read+1) }
+
+// recordError is err about the result r being read, named: "result 3 (mx
+// tcp/25): ...".
+func (jr *JSONReader) recordError(r Record, err error) error {
+	return fmt.Errorf("%s (%s %s/%d): %v", jr.result(), escape.Bytes([]byte(r.Host), maxQuoted), escape.Bytes([]byte(r.Protocol), maxQuoted), r.Port, err)
+}
 
 // maxQuoted is the most of a file's text an error message quotes.
 const maxQuoted = 64
@@ -231,8 +236,11 @@ func (jr *JSONReader) End() (Tail, error) {
 		return Tail{}, jr.objectError("the summary", err)
 	}
 	sum := jsonSummary{Total: -1}
-	if err := decodeStrict(raw, &sum); err != nil {
+	if err := json.Unmarshal(raw, &sum); err != nil {
 		return Tail{}, truncated(err)
+	}
+	if err := checkKeys(raw, summaryLayout); err != nil {
+		return Tail{}, fmt.Errorf("the summary: %v", err)
 	}
 	if !jr.src.take('}') {
 		return Tail{}, truncated(jr.src.unexpected("the end of the report"))

@@ -110,6 +110,45 @@ func TestJSONRefusesUnknownTopKeys(t *testing.T) {
 	}
 }
 
+// TestJSONKeysAreExact: encoding/json reads a key in any case, and the
+// last of two for one field: {"verdict":"fail","Verdict":"pass"} read as
+// a pass where jq and Python read a failure. Every key must now be its
+// field's exact name, once an object, in a result, its meta and its
+// summary, at any depth (issue #19, item 11).
+func TestJSONKeysAreExact(t *testing.T) {
+	whole := string(reporttest.JSON(t, reporttest.Records()...))
+	for _, tc := range []struct{ name, from, to, want string }{
+		{"a case twin", `"verdict":"fail"`, `"verdict":"fail","Verdict":"pass"`, `result 2 (mx tcp/587): the key "Verdict" is not "verdict": keys are the fields' exact names`},
+		{"another case alone", `"verdict":"fail"`, `"Verdict":"pass"`, `result 2 (mx tcp/587): the key "Verdict" is not "verdict"`},
+		{"a twin", `"verdict":"fail"`, `"verdict":"fail","verdict":"pass"`, `result 2 (mx tcp/587): the key "verdict" twice`},
+		{"a twin spelt with an escape", `"verdict":"fail"`, `"verdict":"fail","\u0076erdict":"pass"`, `result 2 (mx tcp/587): the key "verdict" twice`},
+		{"a long s, which encoding/json folds to s", `"source":"mail.hcl:24:3"`, `"ſource":"mail.hcl:24:3"`, `result 2 (mx tcp/587): the key "ſource" is not "source"`},
+		{"a Kelvin sign, which folds to k", `"tokens":0`, "\"to\u212aens\":0", "result 2 (mx tcp/587): evidence.tries[0]: the key \"to\u212aens\" is not \"tokens\""},
+		{"deep in a try", `"duration_ms":212,"timeout_ms":212,"signal":"silence","tokens":0},{"started"`, `"duration_ms":212,"timeout_ms":212,"signal":"silence","tokens":0,"SIGNAL":"reply"},{"started"`, `result 2 (mx tcp/587): evidence.tries[0]: the key "SIGNAL" is not "signal"`},
+		{"unknown deep in a try", `"tokens":0}`, `"tokens":0,"colour":{"a":[1]}}`, `result 2 (mx tcp/587): evidence.tries[0]: unknown key "colour"`},
+		{"a longer order", `"order":[0,0,1]`, `"order":[0,0,1,7]`, `result 2 (mx tcp/587): order: 4 elements, not 3`},
+		{"a shorter order", `"order":[0,0,1]`, `"order":[0,0]`, `result 2 (mx tcp/587): order: 2 elements, not 3`},
+		{"in the meta", `"hostname":"ci-runner-1"`, `"hostname":"ci-runner-1","Hostname":"x"`, `reading meta: the key "Hostname" is not "hostname"`},
+		{"in the meta's spec", `"digest":"sha256:0123456789abcdef"`, `"digest":"sha256:0123456789abcdef","digest":"sha256:0"`, `reading meta: spec: the key "digest" twice`},
+		{"unknown in the meta", `"hostname":"ci-runner-1"`, `"hostname":"ci-runner-1","colour":1`, `reading meta: unknown key "colour"`},
+		{"in the summary", `"interrupted":false`, `"interrupted":true,"Interrupted":false`, `the summary: the key "Interrupted" is not "interrupted"`},
+		{"unknown in the summary", `"interrupted":false`, `"interrupted":false,"colour":1`, `the summary: unknown key "colour"`},
+	} {
+		bad := strings.Replace(whole, tc.from, tc.to, 1)
+		if bad == whole {
+			t.Fatalf("%s: %s is not in the report", tc.name, tc.from)
+		}
+		if _, err := readAll(bad); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
+		}
+	}
+	// A key spelt with an escape is the key it spells, as for any reader.
+	escaped := strings.Replace(whole, `"verdict":"fail"`, `"\u0076erdict":"fail"`, 1)
+	if records, _, err := reporttest.ReadAll([]byte(escaped)); err != nil || records[1].Verdict.String() != "fail" {
+		t.Errorf("a key spelt with an escape: %v", err)
+	}
+}
+
 // BenchmarkJSONRead reads a report of 100,000 results back, as merge and
 // diff do: the reader must stay fast for runs of a million checks.
 func BenchmarkJSONRead(b *testing.B) {
