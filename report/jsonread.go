@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 	"unicode/utf8"
 
 	"github.com/portspec/portspec/internal/escape"
+	"github.com/portspec/portspec/verdict"
 )
 
 // DefaultMaxRecordSize is the most bytes a result of a JSON report, or
@@ -22,6 +24,9 @@ type ReadOptions struct {
 	// MaxRecordSize caps the bytes of one result, of the meta and of the
 	// summary; 0 means DefaultMaxRecordSize.
 	MaxRecordSize int
+	// Today is the day the run judged waivers on, as check --today gave
+	// it; the zero Time means the day the run started.
+	Today time.Time
 }
 
 func (o ReadOptions) maxRecordSize() int {
@@ -41,8 +46,13 @@ type JSONReader struct {
 	Meta Meta
 	src  *jsonSource
 	opts ReadOptions
-	read int  // results read
-	done bool // the last result has been read
+	day  time.Time // waivers are judged on
+	read int       // results read
+	done bool      // the last result has been read
+	// skipped names the first skipped result, failing says a result
+	// failed: End checks that what skipped it happened.
+	skipped string
+	failing bool
 }
 
 // OpenJSON reads a JSON report's metadata, within the default limits,
@@ -119,6 +129,10 @@ func (jr *JSONReader) readMeta() error {
 	jr.Meta = Meta{Version: m.Portspec, Hostname: m.Hostname, Command: m.Command, Vantage: m.Vantage,
 		Tags: m.Tags, Controls: m.Controls, Shard: m.Shard, Files: m.Spec.Files, Digest: m.Spec.Digest, Start: m.Started}
 	jr.Meta.Escape()
+	jr.day = m.Started
+	if !jr.opts.Today.IsZero() {
+		jr.day = jr.opts.Today
+	}
 	return nil
 }
 
@@ -172,6 +186,15 @@ func (jr *JSONReader) Next() (r Record, ok bool, err error) {
 	if err := r.check(); err != nil {
 		return r, false, jr.recordError(r, err)
 	}
+	if err := r.checkVerdict(jr.day); err != nil {
+		return r, false, jr.recordError(r, err)
+	}
+	switch {
+	case r.Verdict == verdict.Skipped && jr.skipped == "":
+		jr.skipped = jr.name(r)
+	case r.Verdict.Failing():
+		jr.failing = true
+	}
 	// A result file is outside text, as a target's reply is: what merge
 	// and diff print of it is escaped as a run's own records are.
 	r.Escape()
@@ -182,10 +205,14 @@ func (jr *JSONReader) Next() (r Record, ok bool, err error) {
 // result names the result being read: "result 3".
 func (jr *JSONReader) result() string { return "result " + strconv.Itoa(jr.read+1) }
 
-// recordError is err about the result r being read, named: "result 3 (mx
-// tcp/25): ...".
+// name names r, the result being read: "result 3 (mx tcp/25)".
+func (jr *JSONReader) name(r Record) string {
+	return fmt.Sprintf("%s (%s %s/%d)", jr.result(), escape.Bytes([]byte(r.Host), maxQuoted), escape.Bytes([]byte(r.Protocol), maxQuoted), r.Port)
+}
+
+// recordError is err about r, the result being read, named.
 func (jr *JSONReader) recordError(r Record, err error) error {
-	return fmt.Errorf("%s (%s %s/%d): %v", jr.result(), escape.Bytes([]byte(r.Host), maxQuoted), escape.Bytes([]byte(r.Protocol), maxQuoted), r.Port, err)
+	return fmt.Errorf("%s: %v", jr.name(r), err)
 }
 
 // maxQuoted is the most of a file's text an error message quotes.
@@ -252,6 +279,12 @@ func (jr *JSONReader) End() (Tail, error) {
 	}
 	if sum.Total != jr.read {
 		return Tail{}, fmt.Errorf("the summary counts %d results, but the report holds %d: results are missing", sum.Total, jr.read)
+	}
+	// A skipped check is no failure: a run skips checks when it is
+	// interrupted, or stopped at a failure by --fail-fast, and not
+	// otherwise.
+	if jr.skipped != "" && !sum.Interrupted && !jr.failing {
+		return Tail{}, fmt.Errorf("%s is skipped, yet the run was not interrupted, and no check failed to stop it (--fail-fast)", jr.skipped)
 	}
 	return Tail{Total: sum.Total, Interrupted: sum.Interrupted}, nil
 }

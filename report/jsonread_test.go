@@ -5,9 +5,11 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/portspec/portspec/internal/reporttest"
 	"github.com/portspec/portspec/report"
+	"github.com/portspec/portspec/verdict"
 )
 
 // countingReader counts the bytes read through it.
@@ -146,6 +148,88 @@ func TestJSONKeysAreExact(t *testing.T) {
 	escaped := strings.Replace(whole, `"verdict":"fail"`, `"\u0076erdict":"fail"`, 1)
 	if records, _, err := reporttest.ReadAll([]byte(escaped)); err != nil || records[1].Verdict.String() != "fail" {
 		t.Errorf("a key spelt with an escape: %v", err)
+	}
+}
+
+// TestJSONVerdictsAreJudgedAgain: each result's verdict is judged again
+// from its expected and actual states and its waiver, on the day the run
+// started (or --today). A stored verdict may be stricter than that, since
+// a record lacks facts that only ever make a verdict stricter (a banner,
+// an owner, check --wait's flaps, a later day); never more lenient
+// (issue #19, item 11).
+func TestJSONVerdictsAreJudgedAgain(t *testing.T) {
+	day := func(s string) time.Time { d, _ := time.Parse(time.DateOnly, s); return d }
+	holding := &report.Waiver{Reason: "SEC-142", Until: "2027-01-31"}
+	expired := &report.Waiver{Reason: "SEC-142", Until: "2026-11-25"} // the run started on 2026-11-26
+	for _, tc := range []struct {
+		name    string
+		index   int // of reporttest.Records
+		change  func(r *report.Record)
+		today   time.Time
+		refused string // "" when the record is read
+	}{
+		// More lenient than the states: refused.
+		{name: "a failure read as a pass", index: 1, change: func(r *report.Record) { r.Verdict = verdict.Pass },
+			refused: "result 2 (mx tcp/587): verdict pass, but expected listening and actual FILTERED make it fail: a verdict may be stricter than its states, never more lenient"},
+		{name: "NOT LISTENING read as listening's pass", index: 1, change: func(r *report.Record) { r.Actual, r.Verdict = "NOT LISTENING", verdict.Pass },
+			refused: "verdict pass, but expected listening and actual NOT LISTENING make it fail"},
+		{name: "an error read as a pass", index: 8, change: func(r *report.Record) { r.Verdict = verdict.Pass },
+			refused: "result 9 (www tcp/443): verdict pass, but expected listening and actual ERROR make it error"},
+		{name: "an error waived", index: 8, change: func(r *report.Record) { r.Verdict, r.Waiver = verdict.Waived, holding },
+			refused: "verdict waived, but expected listening and actual ERROR make it error"},
+		{name: "an expired waiver read as waived", index: 7, change: func(r *report.Record) { r.Waiver = expired },
+			refused: "result 8 (mx tcp/23): verdict waived, under a waiver that held through 2026-11-25, and waivers are judged on 2026-11-26"},
+		{name: "a waiver marked expired read as waived", index: 7, change: func(r *report.Record) { r.Waiver.Expired = true },
+			refused: "verdict waived, under a waiver it marks expired"},
+		{name: "a pass read as waived under an expired waiver", index: 0, change: func(r *report.Record) { r.Verdict, r.Waiver = verdict.Waived, expired },
+			refused: "result 1 (mx tcp/25): verdict waived, under a waiver that held through 2026-11-25"},
+		{name: "a check that ran read as skipped", index: 2, change: func(r *report.Record) { r.Verdict = verdict.Skipped },
+			refused: "result 3 (mx tcp/22): verdict skipped, yet it found LISTENING"},
+
+		// As the states make it: read.
+		{name: "a failure under a waiver that holds", index: 1, change: func(r *report.Record) { r.Verdict, r.Waiver = verdict.Waived, holding }},
+		{name: "an expired waiver judged on --today", index: 7, change: func(r *report.Record) { r.Waiver = expired }, today: day("2026-11-25")},
+		// Stricter than the states, as facts the record lacks make it: read.
+		{name: "a banner or an owner that fails a LISTENING port", index: 0, change: func(r *report.Record) { r.Verdict = verdict.Fail }},
+		{name: "a listener's owner that could not be seen", index: 0, change: func(r *report.Record) { r.Verdict = verdict.Errored }},
+		{name: "a banner's failure waived", index: 0, change: func(r *report.Record) { r.Verdict, r.Waiver = verdict.Waived, holding }},
+		{name: "a flap under --wait", index: 3, change: func(r *report.Record) { r.Verdict = verdict.Fail }},
+		{name: "an error that flapped", index: 8, change: func(r *report.Record) { r.Verdict = verdict.Fail }},
+		{name: "a waiver judged again on a later day under --wait", index: 7, change: func(r *report.Record) { r.Verdict = verdict.Fail }},
+	} {
+		records := reporttest.Records()
+		tc.change(&records[tc.index])
+		_, err := readWith(string(reporttest.JSON(t, records...)), report.ReadOptions{Today: tc.today})
+		switch {
+		case tc.refused == "" && err != nil:
+			t.Errorf("%s: %v, want it read", tc.name, err)
+		case tc.refused != "" && (err == nil || !strings.Contains(err.Error(), tc.refused)):
+			t.Errorf("%s: %v, want %q", tc.name, err, tc.refused)
+		}
+	}
+}
+
+// TestJSONSkippedNeedsACause: a check is skipped when its run was
+// interrupted or stopped at a failure (--fail-fast), and a skipped check
+// is no failure: a report whose checks are skipped for neither is
+// refused, as a way to pass a run by running nothing (issue #19, item 11).
+func TestJSONSkippedNeedsACause(t *testing.T) {
+	records := reporttest.Records()
+	var passing []report.Record
+	for _, r := range records {
+		if !r.Verdict.Failing() {
+			passing = append(passing, r)
+		}
+	}
+	doc := string(reporttest.JSON(t, passing...))
+	if _, err := readAll(doc); err == nil || !strings.Contains(err.Error(), "result 6 (db tcp/5432) is skipped, yet the run was not interrupted, and no check failed to stop it (--fail-fast)") {
+		t.Errorf("skipped without a cause: %v", err)
+	}
+	if _, err := readAll(strings.Replace(doc, `"interrupted":false`, `"interrupted":true`, 1)); err != nil {
+		t.Errorf("skipped in an interrupted run: %v", err)
+	}
+	if _, err := readAll(string(reporttest.JSON(t, records...))); err != nil {
+		t.Errorf("skipped after a failure, as --fail-fast does: %v", err)
 	}
 }
 

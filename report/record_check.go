@@ -68,6 +68,74 @@ func (r *Record) check() error {
 	return nil
 }
 
+// checkVerdict refuses a record whose verdict its own facts do not allow:
+// merge and diff count what a verdict says, so a "pass" beside expected
+// listening and actual NOT LISTENING must not pass a run.
+//
+// The verdict is judged again by verdict.Judge from what the record
+// holds: its expected state, its actual state (none for a check that
+// never ran) and its waiver as it holds on day, the day the run judged
+// waivers on. A record does not hold every fact its verdict rested on,
+// and each one it lacks can only have made the verdict stricter than the
+// states alone make it:
+//
+//   - a banner that did not match, or a local port's owner that was
+//     another process or could not be seen, fails (or errs) a LISTENING
+//     port that listening passes, and a waiver that holds waives that
+//     failure;
+//   - under check --wait, a check that passed and then failed again is a
+//     failure whatever its last round found, and a later round may judge
+//     a waiver on a later day, when it has expired;
+//   - --fail-fast and an interrupted run leave checks skipped, with no
+//     actual state (End checks that one of them happened).
+//
+// So the stored verdict must be the one judged again, or stricter in
+// what it makes of a run, ranked by severity: pass, then waived, then
+// fail or error, which fail it. Waived needs a waiver that holds on day,
+// whatever failure it excuses; skipped goes with no actual state, and
+// check refuses a missing actual state with any other verdict. A pass or
+// a waived verdict where the states fail, or a pass where they err, is
+// refused.
+func (r *Record) checkVerdict(day time.Time) error {
+	state, _ := verdict.ParseState(r.Expected)
+	status, _ := verdict.ParseStatus(r.Actual)
+	want := verdict.Expectation{State: state}
+	if w := r.Waiver; w != nil {
+		until, _ := time.Parse(time.DateOnly, w.Until) // check has parsed it
+		want.Waiver = verdict.NewWaiver(w.Reason, until, day)
+	}
+	judged := verdict.Judge(want, verdict.Found{Status: status, Skipped: r.Actual == ""}).Verdict
+	stored := r.Verdict
+	switch {
+	case stored == verdict.Waived && r.Waiver.Expired:
+		return errors.New("verdict waived, under a waiver it marks expired: an expired waiver waives nothing")
+	case stored == verdict.Waived && want.Waiver.Expired:
+		return fmt.Errorf("verdict waived, under a waiver that held through %s, and waivers are judged on %s (the day the run started, or --today): an expired waiver waives nothing",
+			r.Waiver.Until, day.Format(time.DateOnly))
+	case stored == judged:
+		return nil
+	case stored == verdict.Skipped:
+		return fmt.Errorf("verdict skipped, yet it found %s: a check that never ran finds nothing", r.Actual)
+	case severity(stored) < severity(judged):
+		return fmt.Errorf("verdict %s, but expected %s and actual %s make it %s: a verdict may be stricter than its states, never more lenient",
+			stored, r.Expected, r.Actual, judged)
+	}
+	return nil
+}
+
+// severity ranks a verdict by what it makes of a run: a pass, a failure
+// a waiver excuses, and what fails the run (a failure, an error, no
+// verdict).
+func severity(v verdict.Verdict) int {
+	switch v {
+	case verdict.Pass:
+		return 0
+	case verdict.Waived:
+		return 1
+	}
+	return 2
+}
+
 func (e *Evidence) check() error {
 	if err := checkSignal(e.Signal, e.ICMP); err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/portspec/portspec/internal/rundiff"
+	"github.com/portspec/portspec/report"
 )
 
 type diffFlags struct {
@@ -30,12 +31,15 @@ func runDiff(args []string, stdout, stderr io.Writer) int {
 	var f diffFlags
 	f.register(fs.FlagSet)
 	paths, err := parse(fs, args)
+	var opts report.ReadOptions
 	switch {
 	case err != nil:
 	case len(paths) != 2:
 		err = errors.New("name two JSON reports: the old run's, then the new run's")
 	case f.json && f.markdown:
 		err = errors.New("--json and --markdown exclude each other")
+	default:
+		opts, err = f.readOptions()
 	}
 	if err != nil {
 		return usageError(stderr, fs, err)
@@ -48,7 +52,7 @@ func runDiff(args []string, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 		defer file.Close()
-		in := &input{path: p, file: file, opts: f.readOptions()}
+		in := &input{path: p, file: file, opts: opts}
 		if err := in.open(); err != nil {
 			fmt.Fprintf(stderr, "portspec diff: refusing %s: %v\n", p, err)
 			return exitUsage

@@ -34,18 +34,26 @@ func (in *input) open() error {
 	return err
 }
 
-// readFlags are the limits merge and diff read reports within.
+// readFlags say how merge and diff read reports.
 type readFlags struct {
 	maxRecordSize sizeFlag
+	today         string
 }
 
 func (f *readFlags) register(fs *flag.FlagSet) {
 	f.maxRecordSize = report.DefaultMaxRecordSize
 	fs.Var(&f.maxRecordSize, "max-record-size", "the largest result (or meta, or summary) of a report to read, a `size` such as 4MiB")
+	fs.StringVar(&f.today, "today", "", "judge the reports' waivers as on this `date`, YYYY-MM-DD, as check --today did (default: the day each run started)")
 }
 
-func (f *readFlags) readOptions() report.ReadOptions {
-	return report.ReadOptions{MaxRecordSize: int(f.maxRecordSize)}
+func (f *readFlags) readOptions() (report.ReadOptions, error) {
+	opts := report.ReadOptions{MaxRecordSize: int(f.maxRecordSize)}
+	if f.today == "" {
+		return opts, nil
+	}
+	var err error
+	opts.Today, err = parseDay(f.today)
+	return opts, err
 }
 
 // check reads the whole report and refuses one that is not whole, then
@@ -96,6 +104,10 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		err = f.reportFlags.check()
 	}
+	var opts report.ReadOptions
+	if err == nil {
+		opts, err = f.readOptions()
+	}
 	if err != nil {
 		return usageError(stderr, fs, err)
 	}
@@ -112,7 +124,7 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "portspec merge: %v\n", err)
 			return exitUsage
 		}
-		in := &input{path: p, file: file, opts: f.readOptions()}
+		in := &input{path: p, file: file, opts: opts}
 		inputs = append(inputs, in)
 		err = in.open()
 		if err == nil {
