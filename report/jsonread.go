@@ -49,10 +49,26 @@ type JSONReader struct {
 	day  time.Time // waivers are judged on
 	read int       // results read
 	done bool      // the last result has been read
-	// skipped names the first skipped result, failing says a result
-	// failed: End checks that what skipped it happened.
-	skipped string
+	// skipped is the first skipped result, failing says a result failed:
+	// End checks that what skipped it happened.
+	skipped resultRef
 	failing bool
+	// latest is the latest moment a result holds, in the result last:
+	// End holds it to the run's end.
+	latest     time.Time
+	latestLast resultRef
+}
+
+// resultRef names a result read, for an error after it: "result 3 (mx
+// tcp/25)".
+type resultRef struct {
+	n              int // from 1; 0 for none
+	host, protocol string
+	port           uint16
+}
+
+func (ref resultRef) String() string {
+	return fmt.Sprintf("result %d (%s %s/%d)", ref.n, escape.Bytes([]byte(ref.host), maxQuoted), escape.Bytes([]byte(ref.protocol), maxQuoted), ref.port)
 }
 
 // OpenJSON reads a JSON report's metadata, within the default limits,
@@ -189,9 +205,16 @@ func (jr *JSONReader) Next() (r Record, ok bool, err error) {
 	if err := r.checkVerdict(jr.day); err != nil {
 		return r, false, jr.recordError(r, err)
 	}
+	latest, err := r.checkTimes(jr.Meta.Start)
+	if err != nil {
+		return r, false, jr.recordError(r, err)
+	}
+	if latest.After(jr.latest) {
+		jr.latest, jr.latestLast = latest, jr.ref(r)
+	}
 	switch {
-	case r.Verdict == verdict.Skipped && jr.skipped == "":
-		jr.skipped = jr.name(r)
+	case r.Verdict == verdict.Skipped && jr.skipped.n == 0:
+		jr.skipped = jr.ref(r)
 	case r.Verdict.Failing():
 		jr.failing = true
 	}
@@ -205,14 +228,14 @@ func (jr *JSONReader) Next() (r Record, ok bool, err error) {
 // result names the result being read: "result 3".
 func (jr *JSONReader) result() string { return "result " + strconv.Itoa(jr.read+1) }
 
-// name names r, the result being read: "result 3 (mx tcp/25)".
-func (jr *JSONReader) name(r Record) string {
-	return fmt.Sprintf("%s (%s %s/%d)", jr.result(), escape.Bytes([]byte(r.Host), maxQuoted), escape.Bytes([]byte(r.Protocol), maxQuoted), r.Port)
+// ref names r, the result being read.
+func (jr *JSONReader) ref(r Record) resultRef {
+	return resultRef{n: jr.read + 1, host: r.Host, protocol: r.Protocol, port: r.Port}
 }
 
 // recordError is err about r, the result being read, named.
 func (jr *JSONReader) recordError(r Record, err error) error {
-	return fmt.Errorf("%s: %v", jr.name(r), err)
+	return fmt.Errorf("%s: %v", jr.ref(r), err)
 }
 
 // maxQuoted is the most of a file's text an error message quotes.
@@ -235,6 +258,8 @@ func quoteCut(s string) string {
 type Tail struct {
 	Total       int
 	Interrupted bool
+	// Elapsed is how long the run took, from Meta.Start.
+	Elapsed time.Duration
 }
 
 // End reads what follows the last result (the end of the list, the
@@ -283,10 +308,21 @@ func (jr *JSONReader) End() (Tail, error) {
 	// A skipped check is no failure: a run skips checks when it is
 	// interrupted, or stopped at a failure by --fail-fast, and not
 	// otherwise.
-	if jr.skipped != "" && !sum.Interrupted && !jr.failing {
+	if jr.skipped.n != 0 && !sum.Interrupted && !jr.failing {
 		return Tail{}, fmt.Errorf("%s is skipped, yet the run was not interrupted, and no check failed to stop it (--fail-fast)", jr.skipped)
 	}
-	return Tail{Total: sum.Total, Interrupted: sum.Interrupted}, nil
+	switch {
+	case sum.ElapsedMS < 0 || sum.ElapsedMS > MS(MaxRunTime):
+		return Tail{}, fmt.Errorf("the summary: elapsed_ms %g is not a run's time: it is from 0 to %.0f (%d days)", sum.ElapsedMS, MS(MaxRunTime), MaxRunTime/(24*time.Hour))
+	case sum.ICMPWaitMS < 0 || sum.ICMPWaitMS > sum.ElapsedMS:
+		return Tail{}, fmt.Errorf("the summary: icmp_wait_ms %g is not within elapsed_ms %g", sum.ICMPWaitMS, sum.ElapsedMS)
+	}
+	elapsed := fromMS(sum.ElapsedMS)
+	if end := jr.Meta.Start.Add(elapsed); jr.latest.After(end.Add(clockSlack)) {
+		return Tail{}, fmt.Errorf("%s ends at %s, after its run ended at %s (its start and the summary's elapsed_ms)",
+			jr.latestLast, jr.latest.Format(time.RFC3339Nano), end.Format(time.RFC3339Nano))
+	}
+	return Tail{Total: sum.Total, Interrupted: sum.Interrupted, Elapsed: elapsed}, nil
 }
 
 // truncated names an error in the middle of a report for what it most

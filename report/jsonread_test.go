@@ -1,6 +1,7 @@
 package report_test
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"strings"
@@ -231,6 +232,82 @@ func TestJSONSkippedNeedsACause(t *testing.T) {
 	if _, err := readAll(string(reporttest.JSON(t, records...))); err != nil {
 		t.Errorf("skipped after a failure, as --fail-fast does: %v", err)
 	}
+}
+
+// TestJSONTimesArePlausible: a duration is from 0 to a day, and a
+// result's times lie within its run, from the meta's start to the end the
+// summary's elapsed_ms gives, give or take a minute of clock. A duration
+// of 1.7e308 ms became a JUnit time of -9223372036.855 (issue #19, item
+// 14).
+func TestJSONTimesArePlausible(t *testing.T) {
+	year9999 := time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name   string
+		change func(r *report.Record)
+		want   string
+	}{
+		{"a negative duration", func(r *report.Record) { r.DurationMS = -5 },
+			"result 2 (mx tcp/587): duration_ms -5 is not a duration: it is from 0 to 86400000 (a day)"},
+		{"a duration that overflows", func(r *report.Record) { r.DurationMS = 1.7e308 }, "duration_ms 1.7e+308 is not a duration"},
+		{"more than a day", func(r *report.Record) { r.DurationMS = 86400001 }, "duration_ms 8.6400001e+07 is not a duration"},
+		{"a try's duration", func(r *report.Record) { r.Evidence.Tries[1].DurationMS = -0.5 }, "evidence: try 2: duration_ms -0.5 is not a duration"},
+		{"a try's timeout", func(r *report.Record) { r.Evidence.Tries[0].TimeoutMS = 1e300 }, "evidence: try 1: timeout_ms 1e+300 is not a duration"},
+		{"the evidence's timeout", func(r *report.Record) { r.Evidence.TimeoutMS = -1 }, "evidence: timeout_ms -1 is not a duration"},
+		{"a hop's round trip", func(r *report.Record) {
+			r.Trace = &report.Trace{Summary: "dropped after hop 1", Hops: []report.TraceHop{{TTL: 1, Signal: "silence", RTTMS: 1e308}}}
+		}, "trace: hop 1: rtt_ms 1e+308 is not a duration"},
+		{"a start in the year 9999", func(r *report.Record) { r.Started = year9999 },
+			"result 2 (mx tcp/587): started 9999-01-01T00:00:00Z is not within its run, which started at 2026-11-26T12:00:00Z"},
+		{"a start before the run", func(r *report.Record) { r.Started = reporttest.Start.Add(-2 * time.Minute) }, "started 2026-11-26T11:58:00Z is not within its run"},
+		{"a try in the year 9999", func(r *report.Record) { r.Evidence.Tries[2].Started = year9999 }, "evidence: try 3: started 9999-01-01T00:00:00Z is not within its run"},
+		{"a round in the year 9999", func(r *report.Record) {
+			r.Rounds = []report.Round{{Round: 1, Started: year9999, Actual: "FILTERED", Verdict: verdict.Fail}}
+		}, "round 1: started 9999-01-01T00:00:00Z is not within its run"},
+		{"an end after the run's", func(r *report.Record) { r.Started = reporttest.Start.Add(time.Hour) },
+			"result 2 (mx tcp/587) ends at 2026-11-26T13:00:00.64Z, after its run ended at 2026-11-26T12:00:01.234Z (its start and the summary's elapsed_ms)"},
+	} {
+		records := reporttest.Records()
+		tc.change(&records[1])
+		if _, err := readAll(timedRun(t, records)); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
+		}
+	}
+	whole := timedRun(t, reporttest.Records())
+	for _, tc := range []struct{ name, from, to, want string }{
+		{"a negative elapsed time", `"elapsed_ms":1234`, `"elapsed_ms":-1`, "the summary: elapsed_ms -1 is not a run's time"},
+		{"an elapsed time that overflows", `"elapsed_ms":1234`, `"elapsed_ms":1.7e308`, "the summary: elapsed_ms 1.7e+308 is not a run's time"},
+		{"an ICMP wait longer than the run", `"icmp_wait_ms":603`, `"icmp_wait_ms":5000`, "the summary: icmp_wait_ms 5000 is not within elapsed_ms 1234"},
+	} {
+		bad := strings.Replace(whole, tc.from, tc.to, 1)
+		if bad == whole {
+			t.Fatalf("%s: %s is not in the report", tc.name, tc.from)
+		}
+		if _, err := readAll(bad); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
+		}
+	}
+	// A minute of clock either way is a run's.
+	records := reporttest.Records()
+	records[1].Started = reporttest.Start.Add(-59 * time.Second)
+	records[2].Started = reporttest.Start.Add(1234*time.Millisecond + time.Minute - time.Millisecond)
+	if tail, err := readAll(timedRun(t, records)); err != nil || tail.Elapsed != 1234*time.Millisecond {
+		t.Errorf("times within a minute of the run: %+v, %v", tail, err)
+	}
+}
+
+// timedRun is the JSON report of records in the fixed run, which took
+// 1.234 s from reporttest.Start.
+func timedRun(t *testing.T, records []report.Record) string {
+	var b bytes.Buffer
+	j := report.NewJSON(&b)
+	j.Begin(reporttest.Meta())
+	for _, r := range records {
+		j.Result(r)
+	}
+	if err := j.End(reporttest.Summary()); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
 }
 
 // BenchmarkJSONRead reads a report of 100,000 results back, as merge and

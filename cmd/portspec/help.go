@@ -41,7 +41,9 @@ into the reports one run would have written. Every input is read to its end
 and checked before anything is written; an incomplete one is refused, and so
 is a result larger than --max-record-size or a key the layout does not have.
 Each verdict is judged again from the result's states and waiver (on the
-day its run started, or --today): one more lenient than that is refused.`,
+day its run started, or --today): one more lenient than that is refused, as
+is a time outside its run. The merged run took from the earliest start of
+an input to the latest end of one.`,
 		examples: `portspec merge out/shard-*.json --junit out/junit.xml
 portspec merge app.json dmz.json --json out/all.json`,
 		exitCodes: `0    every check passed

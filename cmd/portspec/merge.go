@@ -139,6 +139,11 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "portspec merge: warning: the results come from portspec %s; merged, they may not mean the same\n", strings.Join(versions, ", "))
 	}
 	vantages, err := groupInputs(inputs)
+	var start time.Time
+	var elapsed time.Duration
+	if err == nil {
+		start, elapsed, err = runSpan(inputs)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "portspec merge: refusing to merge: %v\n", err)
 		return exitUsage
@@ -153,12 +158,7 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 	first := inputs[0].reader.Meta
 	meta := report.Meta{
 		Version: portspecVersion(), Hostname: first.Hostname, Command: append([]string{"portspec", "merge"}, args...),
-		Tags: first.Tags, Controls: first.Controls, Files: first.Files, Digest: first.Digest, Start: first.Start,
-	}
-	for _, in := range inputs {
-		if in.reader.Meta.Start.Before(meta.Start) {
-			meta.Start = in.reader.Meta.Start
-		}
+		Tags: first.Tags, Controls: first.Controls, Files: first.Files, Digest: first.Digest, Start: start,
 	}
 	if len(vantages) == 1 {
 		meta.Vantage = vantages[0].name
@@ -178,7 +178,7 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 	}
-	run.sum.Elapsed = time.Since(meta.Start)
+	run.sum.Elapsed = elapsed
 	for _, in := range inputs {
 		// A shard that did not finish makes the whole run unfinished:
 		// never a pass.
@@ -188,6 +188,30 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	return run.verdictCode()
+}
+
+// runSpan is when the merged run started, the earliest start of an
+// input's run, and how long it took: to the latest end of one, the wall
+// time of the whole whether its shards ran at once or one after another.
+// Inputs further apart than a run lasts are refused.
+func runSpan(inputs []*input) (start time.Time, elapsed time.Duration, err error) {
+	var end time.Time
+	var first, last *input
+	for _, in := range inputs {
+		s := in.reader.Meta.Start
+		e := s.Add(in.tail.Elapsed)
+		if first == nil || s.Before(start) {
+			start, first = s, in
+		}
+		if last == nil || e.After(end) {
+			end, last = e, in
+		}
+	}
+	if end.Sub(start) > report.MaxRunTime {
+		return start, 0, fmt.Errorf("%s started at %s and %s ended at %s: one run lasts less than %d days",
+			first.path, start.Format(time.RFC3339), last.path, end.Format(time.RFC3339), report.MaxRunTime/(24*time.Hour))
+	}
+	return start, end.Sub(start), nil
 }
 
 // portspecVersions lists the versions of portspec that wrote inputs.
