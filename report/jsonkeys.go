@@ -13,16 +13,21 @@ import (
 // "ſ" to "s" and "K" to "k"), lets the last of two keys for one field
 // win, and passes over keys it does not know: {"verdict":"fail",
 // "Verdict":"pass"} reads as a pass where jq and Python read a failure.
-// checkKeys holds a value it decoded to the layout's own words instead:
-// each key the exact name of a field of the type at its place, and no
-// field named twice in one object. What portspec reads is then what any
-// other reader of the file reads.
+// keyScan holds each object of a report to the layout's own words
+// instead: each key the exact name of a field of the type at its place,
+// and no field named twice in one object. What portspec reads is then
+// what any other reader of the file reads.
 
 // layout is the JSON layout of a type: its fields by their exact names
 // for a struct, its elements' for a list, nil for a word or a number.
 type layout struct {
-	fields map[string]layoutField
-	elem   *layout
+	// fields are the fields' places in order, by their exact names.
+	fields map[string]int
+	// order is the fields in the order the writer writes them, names
+	// their names: a key is looked for after the last one first.
+	order []layoutField
+	names []string
+	elem  *layout
 	// length is a fixed-size list's (an array's), which encoding/json
 	// fills with zeros or cuts; 0 for any other.
 	length int
@@ -30,7 +35,6 @@ type layout struct {
 
 type layoutField struct {
 	name   string
-	bit    uint64 // the field's bit among the keys an object has named
 	layout *layout
 }
 
@@ -60,7 +64,7 @@ func layoutOf(t reflect.Type) *layout {
 	case reflect.Array:
 		return &layout{elem: layoutOf(t.Elem()), length: t.Len()}
 	case reflect.Struct:
-		l := &layout{fields: map[string]layoutField{}}
+		l := &layout{fields: map[string]int{}}
 		for i := range t.NumField() {
 			f := t.Field(i)
 			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
@@ -70,29 +74,41 @@ func layoutOf(t reflect.Type) *layout {
 			if name == "" {
 				name = f.Name
 			}
-			if len(l.fields) == 64 {
+			if len(l.order) == 64 {
 				panic("report: a JSON object of more than 64 fields")
 			}
-			l.fields[name] = layoutField{name: name, bit: 1 << len(l.fields), layout: layoutOf(f.Type)}
+			l.fields[name] = len(l.order)
+			l.order = append(l.order, layoutField{name: name, layout: layoutOf(f.Type)})
+			l.names = append(l.names, name)
 		}
 		return l
 	}
 	return nil
 }
 
-// checkKeys checks the keys of data, a valid JSON value that
-// encoding/json decoded into a value of layout l, and names the first
-// key that is not a field's exact name or that names a field again.
-func checkKeys(data []byte, l *layout) error {
-	w := keyWalk{data: data}
-	return w.value(l)
+// keyScan checks the keys of an object of a layout as jsonSource.object
+// reads it, a byte at a time, in the same pass that finds its end. It is
+// told of each bracket, comma and key outside strings. The object's
+// syntax is its decoder's to check: on an object that is not JSON, the
+// scan ends without a panic, and what it says is not asked.
+type keyScan struct {
+	root   *layout
+	frames []scanFrame
+	// skip counts the objects and lists entered whose keys do not
+	// matter: a word's (a time's), or any once a key was refused.
+	skip int
+	err  error // the first key refused
 }
 
-// keyWalk walks a valid JSON value, and knows the way it took.
-type keyWalk struct {
-	data []byte
-	i    int
-	path []pathStep
+// scanFrame is an object or a list the scan is in.
+type scanFrame struct {
+	layout    *layout
+	object    bool
+	expectKey bool     // an object's next string is a key
+	named     uint64   // the fields an object has named, a bit each
+	next      int      // the field its last key named, -1 for none
+	commas    int      // a list's, so far: its element's index
+	step      pathStep // how the scan came in: a field, or an element
 }
 
 // pathStep is a step into a value: a field, or a list's element.
@@ -101,169 +117,148 @@ type pathStep struct {
 	index int
 }
 
-func (w *keyWalk) value(l *layout) error {
-	w.space()
-	switch w.data[w.i] {
-	case '{':
-		if l != nil && l.fields != nil {
-			return w.object(l)
-		}
-	case '[':
-		if l != nil && (l.elem != nil || l.length > 0) {
-			return w.list(l)
-		}
-	}
-	w.skip()
-	return nil
+func (k *keyScan) reset(l *layout) {
+	k.root, k.frames, k.skip, k.err = l, k.frames[:0], 0, nil
 }
 
-func (w *keyWalk) object(l *layout) error {
-	w.i++
-	var named uint64
-	for {
-		w.space()
-		switch w.data[w.i] {
-		case '}':
-			w.i++
-			return nil
-		case ',':
-			w.i++
-			w.space()
-		}
-		raw := w.str()
-		key := raw[1 : len(raw)-1]
-		if bytes.IndexByte(key, '\\') >= 0 {
-			var s string
-			json.Unmarshal(raw, &s) // valid: encoding/json decoded it
-			key = []byte(s)
-		}
-		f, ok := l.fields[string(key)]
-		switch {
-		case !ok:
-			return w.unknown(l, key)
-		case named&f.bit != 0:
-			return w.errorf("the key %q twice", f.name)
-		}
-		named |= f.bit
-		w.space()
-		w.i++ // the colon
-		w.path = append(w.path, pathStep{field: f.name})
-		if err := w.value(f.layout); err != nil {
-			return err
-		}
-		w.path = w.path[:len(w.path)-1]
-	}
-}
+// depth is how many objects and lists the scan is in: 0 once the object
+// has ended.
+func (k *keyScan) depth() int { return len(k.frames) + k.skip }
 
-func (w *keyWalk) list(l *layout) error {
-	w.i++
-	for n := 0; ; n++ {
-		w.space()
-		switch w.data[w.i] {
-		case ']':
-			w.i++
-			if l.length > 0 && n != l.length {
-				return w.errorf("%d elements, not %d", n, l.length)
-			}
-			return nil
-		case ',':
-			w.i++
-		}
-		w.path = append(w.path, pathStep{index: n})
-		if err := w.value(l.elem); err != nil {
-			return err
-		}
-		w.path = w.path[:len(w.path)-1]
-	}
-}
-
-// unknown is the error of a key that names no field of l: a field's
-// name in another case gets said so.
-func (w *keyWalk) unknown(l *layout, key []byte) error {
-	for name := range l.fields {
-		if bytes.EqualFold(key, []byte(name)) {
-			return w.errorf("the key %s is not %q: keys are the fields' exact names", quoteCut(string(key)), name)
-		}
-	}
-	return w.errorf("unknown key %s", quoteCut(string(key)))
-}
-
-// errorf is an error at the place the walk is: "evidence.tries[1]: ...".
-func (w *keyWalk) errorf(format string, args ...any) error {
-	var where strings.Builder
-	for _, s := range w.path {
-		switch {
-		case s.field == "":
-			fmt.Fprintf(&where, "[%d]", s.index)
-		case where.Len() > 0:
-			where.WriteString("." + s.field)
-		default:
-			where.WriteString(s.field)
-		}
-	}
-	msg := fmt.Sprintf(format, args...)
-	if where.Len() == 0 {
-		return fmt.Errorf("%s", msg)
-	}
-	return fmt.Errorf("%s: %s", where.String(), msg)
-}
-
-func (w *keyWalk) space() {
-	for w.i < len(w.data) {
-		switch w.data[w.i] {
-		case ' ', '\t', '\n', '\r':
-			w.i++
-		default:
-			return
-		}
-	}
-}
-
-// str takes a string and returns it as written, quotes included.
-func (w *keyWalk) str() []byte {
-	start := w.i
-	w.i++
-	for {
-		switch w.data[w.i] {
-		case '\\':
-			w.i += 2
-		case '"':
-			w.i++
-			return w.data[start:w.i]
-		default:
-			w.i++
-		}
-	}
-}
-
-// skip takes a value whose keys do not matter: a word, a number, or a
-// value that encoding/json decoded whole, such as a time.
-func (w *keyWalk) skip() {
-	switch w.data[w.i] {
-	case '"':
-		w.str()
+// open enters an object ('{') or a list ('[').
+func (k *keyScan) open(c byte) {
+	if k.skip > 0 {
+		k.skip++
 		return
-	case '{', '[':
-		for depth := 0; ; {
-			switch w.data[w.i] {
-			case '"':
-				w.str()
-				continue
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-			}
-			w.i++
-			if depth == 0 {
+	}
+	l, step := k.root, pathStep{}
+	if n := len(k.frames); n > 0 {
+		top := &k.frames[n-1]
+		switch {
+		case top.object && top.next >= 0:
+			f := top.layout.order[top.next]
+			l, step = f.layout, pathStep{field: f.name}
+		case top.object:
+			l = nil // a value with no key: its decoder says so
+		default:
+			l, step = top.layout.elem, pathStep{index: top.commas}
+		}
+	}
+	switch {
+	case c == '{' && l != nil && l.fields != nil:
+		k.frames = append(k.frames, scanFrame{layout: l, object: true, expectKey: true, next: -1, step: step})
+	case c == '[' && l != nil && (l.elem != nil || l.length > 0):
+		k.frames = append(k.frames, scanFrame{layout: l, next: -1, step: step})
+	default:
+		k.skip++
+	}
+}
+
+// close leaves the object or list the scan is in; empty says it had
+// nothing in it.
+func (k *keyScan) close(empty bool) {
+	if k.skip > 0 {
+		k.skip--
+		return
+	}
+	top := k.frames[len(k.frames)-1]
+	if n := top.commas + 1; !top.object && top.layout.length > 0 {
+		if empty {
+			n = 0
+		}
+		if n != top.layout.length {
+			k.fail("%d elements, not %d", n, top.layout.length)
+		}
+	}
+	if k.skip == 0 {
+		k.frames = k.frames[:len(k.frames)-1]
+	} else {
+		k.skip-- // fail turned the frames into skips
+	}
+}
+
+// comma separates an object's fields or a list's elements.
+func (k *keyScan) comma() {
+	if k.skip > 0 {
+		return
+	}
+	top := &k.frames[len(k.frames)-1]
+	if top.object {
+		top.expectKey = true
+	} else {
+		top.commas++
+	}
+}
+
+// wantsKey says the string the scan is at is a key to check.
+func (k *keyScan) wantsKey() bool {
+	return k.skip == 0 && k.frames[len(k.frames)-1].expectKey
+}
+
+// key checks a key, as written between its quotes.
+func (k *keyScan) key(raw []byte) {
+	top := &k.frames[len(k.frames)-1]
+	top.expectKey = false
+	i := top.field(raw)
+	if i < 0 && bytes.IndexByte(raw, '\\') >= 0 {
+		var s string
+		if json.Unmarshal(append(append([]byte{'"'}, raw...), '"'), &s) != nil {
+			return // not JSON: its decoder says so
+		}
+		raw = []byte(s)
+		i = top.field(raw)
+	}
+	switch {
+	case i < 0:
+		for name := range top.layout.fields {
+			if bytes.EqualFold(raw, []byte(name)) {
+				k.fail("the key %s is not %q: keys are the fields' exact names", quoteCut(string(raw)), name)
 				return
 			}
 		}
+		k.fail("unknown key %s", quoteCut(string(raw)))
+	case top.named&(1<<i) != 0:
+		k.fail("the key %q twice", top.layout.names[i])
+	default:
+		top.named |= 1 << i
+		top.next = i
 	}
-	for ; w.i < len(w.data); w.i++ {
-		switch w.data[w.i] {
-		case ',', '}', ']', ' ', '\t', '\n', '\r':
-			return
+}
+
+// field is the place of the object's field named key, or -1. A writer
+// names them in order, some left out: the ones after the last named are
+// looked at first.
+func (top *scanFrame) field(key []byte) int {
+	names := top.layout.names
+	for i := top.next + 1; i < len(names); i++ {
+		if string(key) == names[i] {
+			return i
 		}
 	}
+	if i, ok := top.layout.fields[string(key)]; ok {
+		return i
+	}
+	return -1
+}
+
+// fail keeps the first key error, at the place the scan is
+// ("evidence.tries[1]: ..."), and checks nothing after it.
+func (k *keyScan) fail(format string, args ...any) {
+	var where strings.Builder
+	for _, f := range k.frames[1:] {
+		switch {
+		case f.step.field == "":
+			fmt.Fprintf(&where, "[%d]", f.step.index)
+		case where.Len() > 0:
+			where.WriteString("." + f.step.field)
+		default:
+			where.WriteString(f.step.field)
+		}
+	}
+	k.err = fmt.Errorf(format, args...)
+	if where.Len() > 0 {
+		k.err = fmt.Errorf("%s: %v", where.String(), k.err)
+	}
+	k.skip += len(k.frames)
+	k.frames = k.frames[:0]
 }

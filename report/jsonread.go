@@ -39,16 +39,17 @@ func (o ReadOptions) maxRecordSize() int {
 // JSONReader reads back a JSON report, a result at a time, for merge and
 // diff. A report is outside text, so it is read strictly and in bounded
 // memory: a key the layout does not have, anywhere, is an error (see
-// checkKeys), and so
-// is a result (or meta, or summary) larger than the options allow, found
-// without holding more of it than that.
+// keyScan), and so is a result (or meta, or summary) larger than the
+// options allow, found without holding more of it than that.
 type JSONReader struct {
-	Meta Meta
-	src  *jsonSource
-	opts ReadOptions
-	day  time.Time // waivers are judged on
-	read int       // results read
-	done bool      // the last result has been read
+	Meta    Meta
+	src     *jsonSource
+	keys    keyScan
+	decoder objectDecoder
+	opts    ReadOptions
+	day     time.Time // waivers are judged on
+	read    int       // results read
+	done    bool      // the last result has been read
 	// skipped is the first skipped result, failing says a result failed:
 	// End checks that what skipped it happened.
 	skipped resultRef
@@ -125,18 +126,18 @@ func (jr *JSONReader) topKey() (string, error) {
 }
 
 func (jr *JSONReader) readMeta() error {
-	raw, err := jr.src.object(jr.opts.maxRecordSize())
+	raw, err := jr.src.object(jr.opts.maxRecordSize(), &jr.keys, metaLayout)
 	if err != nil {
 		return jr.objectError("the meta", err)
 	}
 	var m jsonMeta
-	if err := json.Unmarshal(raw, &m); err != nil {
+	if err := jr.decoder.decode(raw, &m); err != nil {
 		return fmt.Errorf("reading meta: %v", err)
 	}
 	if m.Schema != JSONSchema {
 		return fmt.Errorf("JSON report schema %d; this portspec reads schema %d", m.Schema, JSONSchema)
 	}
-	if err := checkKeys(raw, metaLayout); err != nil {
+	if err := jr.keys.err; err != nil {
 		return fmt.Errorf("reading meta: %v", err)
 	}
 	if m.Spec.Digest == "" {
@@ -165,6 +166,32 @@ func (jr *JSONReader) objectError(what string, err error) error {
 	return fmt.Errorf("%s: %v", what, err)
 }
 
+// objectDecoder decodes the objects jsonSource finds, one after another,
+// with one json.Decoder: json.Unmarshal would make its scanner and state
+// again for each of a million results.
+type objectDecoder struct {
+	dec  *json.Decoder
+	next []byte // what the decoder reads next
+}
+
+// decode decodes raw, a whole object, into v.
+func (d *objectDecoder) decode(raw []byte, v any) error {
+	if d.dec == nil {
+		d.dec = json.NewDecoder(d)
+	}
+	d.next = raw
+	return d.dec.Decode(v)
+}
+
+func (d *objectDecoder) Read(p []byte) (int, error) {
+	if len(d.next) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, d.next)
+	d.next = d.next[n:]
+	return n, nil
+}
+
 // Next returns the next result, or ok false after the last. A result
 // with a word this portspec does not know (a protocol, a state, a signal)
 // is an error that names the result: it must not be read as another.
@@ -183,11 +210,11 @@ func (jr *JSONReader) Next() (r Record, ok bool, err error) {
 	case jr.read > 0:
 		return r, false, truncated(jr.src.unexpected("a comma between results"))
 	}
-	raw, err := jr.src.object(jr.opts.maxRecordSize())
+	raw, err := jr.src.object(jr.opts.maxRecordSize(), &jr.keys, recordLayout)
 	if err != nil {
 		return r, false, jr.objectError(jr.result(), err)
 	}
-	if err := json.Unmarshal(raw, &r); err != nil {
+	if err := jr.decoder.decode(raw, &r); err != nil {
 		var syntax *json.SyntaxError
 		if errors.As(err, &syntax) {
 			return r, false, truncated(err)
@@ -196,7 +223,7 @@ func (jr *JSONReader) Next() (r Record, ok bool, err error) {
 	}
 	// A key of another layout, or another case, or twice, would be read
 	// otherwise than jq reads it: refused, not half read.
-	if err := checkKeys(raw, recordLayout); err != nil {
+	if err := jr.keys.err; err != nil {
 		return r, false, jr.recordError(r, err)
 	}
 	if err := r.check(); err != nil {
@@ -283,15 +310,15 @@ func (jr *JSONReader) End() (Tail, error) {
 	case key != "summary":
 		return Tail{}, fmt.Errorf("the report is not whole: %q where its summary must be", key)
 	}
-	raw, err := jr.src.object(jr.opts.maxRecordSize())
+	raw, err := jr.src.object(jr.opts.maxRecordSize(), &jr.keys, summaryLayout)
 	if err != nil {
 		return Tail{}, jr.objectError("the summary", err)
 	}
 	sum := jsonSummary{Total: -1}
-	if err := json.Unmarshal(raw, &sum); err != nil {
+	if err := jr.decoder.decode(raw, &sum); err != nil {
 		return Tail{}, truncated(err)
 	}
-	if err := checkKeys(raw, summaryLayout); err != nil {
+	if err := jr.keys.err; err != nil {
 		return Tail{}, fmt.Errorf("the summary: %v", err)
 	}
 	if !jr.src.take('}') {

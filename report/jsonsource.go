@@ -2,10 +2,12 @@ package report
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"strconv"
 )
 
@@ -149,16 +151,19 @@ var errTooLarge = errors.New("too large")
 // object returns the bytes of the next value, which must be a JSON
 // object, and takes them: valid until the next call. A value longer than
 // limit bytes is errTooLarge, found after reading limit bytes of it, not
-// all of it. The value's syntax is its decoder's to check: object finds
-// only where it ends.
-func (s *jsonSource) object(limit int) ([]byte, error) {
+// all of it. keys checks the object's keys against l in the same pass;
+// its error is for the caller to give once the object has decoded, since
+// the syntax is the decoder's to check: object finds only where it ends.
+func (s *jsonSource) object(limit int, keys *keyScan, l *layout) ([]byte, error) {
 	if c, ok := s.peek(); !ok {
 		return nil, s.ended()
 	} else if c != '{' {
 		return nil, s.unexpected("an object")
 	}
-	depth := 0
-	inString := false
+	keys.reset(l)
+	inString, inKey := false, false
+	keyStart := 0   // where the key being read starts, from s.pos
+	prev := byte(0) // the last byte outside strings and white space
 	for i := s.pos; ; {
 		if i == s.end {
 			if i-s.pos > limit {
@@ -176,7 +181,7 @@ func (s *jsonSource) object(limit int) ([]byte, error) {
 		if inString {
 			// The closing quote is the first one not escaped: after an
 			// even run of backslashes.
-			q := bytes.IndexByte(s.buf[i:s.end], '"')
+			q := indexQuote(s.buf[i:s.end])
 			if q < 0 {
 				i = s.end
 				continue
@@ -186,27 +191,64 @@ func (s *jsonSource) object(limit int) ([]byte, error) {
 			for j := i - 2; s.buf[j] == '\\'; j-- {
 				backslashes++
 			}
-			inString = backslashes%2 == 1
+			if inString = backslashes%2 == 1; !inString && inKey {
+				keys.key(s.buf[s.pos+keyStart : i-1])
+				inKey = false
+			}
 			continue
 		}
-		switch s.buf[i] {
+		c := s.buf[i]
+		i++
+		switch c {
+		case ' ', '\t', '\n', '\r':
+			continue
 		case '"':
 			inString = true
-		case '{', '[':
-			depth++
-		case '}', ']':
-			depth--
-		}
-		i++
-		if depth == 0 {
-			if i-s.pos > limit {
-				return nil, errTooLarge
+			if keys.wantsKey() {
+				inKey, keyStart = true, i-s.pos
 			}
-			v := s.buf[s.pos:i]
-			s.pos = i
-			return v, nil
+		case '{', '[':
+			keys.open(c)
+		case '}', ']':
+			keys.close(prev == '{' || prev == '[')
+			if keys.depth() == 0 {
+				if i-s.pos > limit {
+					return nil, errTooLarge
+				}
+				v := s.buf[s.pos:i]
+				s.pos = i
+				return v, nil
+			}
+		case ',':
+			keys.comma()
+		}
+		prev = c
+	}
+}
+
+// indexQuote is bytes.IndexByte(b, '"') for the short strings of a
+// report, shorter than a call to IndexByte is worth: eight bytes at a
+// time, where a byte of the word that is '"' makes its own top bit set
+// in (w^quotes)-ones &^ (w^quotes).
+func indexQuote(b []byte) int {
+	const (
+		ones   = 0x0101010101010101
+		highs  = 0x8080808080808080
+		quotes = '"' * ones
+	)
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		w := binary.LittleEndian.Uint64(b[i:]) ^ quotes
+		if found := (w - ones) &^ w & highs; found != 0 {
+			return i + bits.TrailingZeros64(found)/8
 		}
 	}
+	for ; i < len(b); i++ {
+		if b[i] == '"' {
+			return i
+		}
+	}
+	return -1
 }
 
 // ended is the error of a document that stopped where more must follow.

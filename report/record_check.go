@@ -97,6 +97,9 @@ func (r *Record) check() error {
 // a waived verdict where the states fail, or a pass where they err, is
 // refused.
 func (r *Record) checkVerdict(day time.Time) error {
+	if r.Verdict.Failing() {
+		return nil // no verdict is stricter: nothing to judge again
+	}
 	state, _ := verdict.ParseState(r.Expected)
 	status, _ := verdict.ParseStatus(r.Actual)
 	want := verdict.Expectation{State: state}
