@@ -172,6 +172,7 @@ func (jr *JSONReader) objectError(what string, err error) error {
 type objectDecoder struct {
 	dec  *json.Decoder
 	next []byte // what the decoder reads next
+	fed  int64  // the bytes it was given
 }
 
 // decode decodes raw, a whole object, into v.
@@ -180,7 +181,16 @@ func (d *objectDecoder) decode(raw []byte, v any) error {
 		d.dec = json.NewDecoder(d)
 	}
 	d.next = raw
-	return d.dec.Decode(v)
+	d.fed += int64(len(raw))
+	if err := d.dec.Decode(v); err != nil {
+		return err
+	}
+	if d.dec.InputOffset() != d.fed {
+		// Where jsonSource found the end is not where JSON has it: the
+		// rest must not be read as the next result's start.
+		return errors.New("an object that does not end where its brackets do")
+	}
+	return nil
 }
 
 func (d *objectDecoder) Read(p []byte) (int, error) {

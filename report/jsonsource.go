@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -9,6 +8,7 @@ import (
 	"io"
 	"math/bits"
 	"strconv"
+	"strings"
 )
 
 // jsonSource reads a JSON document a value at a time, holding at most one
@@ -129,16 +129,15 @@ func (s *jsonSource) key() (key string, long bool, err error) {
 		case c == '\\':
 			escaped = true
 		case c == '"':
-			raw := s.buf[s.pos-1 : i+1]
+			key = string(s.buf[s.pos:i])
 			s.pos = i + 1
+			if strings.IndexByte(key, '\\') >= 0 {
+				if err := json.Unmarshal([]byte(`"`+key+`"`), &key); err != nil {
+					return "", false, fmt.Errorf("a key that is not a JSON string at byte %d: %v", s.offset(), err)
+				}
+			}
 			if !s.take(':') {
 				return "", false, s.unexpected("a colon after a key")
-			}
-			if bytes.IndexByte(raw, '\\') < 0 {
-				return string(raw[1 : len(raw)-1]), false, nil
-			}
-			if err := json.Unmarshal(raw, &key); err != nil {
-				return "", false, fmt.Errorf("a key that is not a JSON string at byte %d: %v", s.offset(), err)
 			}
 			return key, false, nil
 		}
