@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portspec/portspec/internal/escape"
 	"github.com/portspec/portspec/internal/reporttest"
 	"github.com/portspec/portspec/report"
 	"github.com/portspec/portspec/verdict"
@@ -330,6 +331,30 @@ func timedRun(t *testing.T, records []report.Record) string {
 		t.Fatal(err)
 	}
 	return b.String()
+}
+
+// FuzzJSONReader: whatever a file holds, the reader returns or refuses
+// it, within its limit, and never panics; what it returns is escaped.
+func FuzzJSONReader(f *testing.F) {
+	f.Add(reporttest.JSON(f, reporttest.Records()...))
+	f.Add([]byte(`{"meta":{"schema":3,"spec":{"digest":"d"}},"results":[{"order":[0,[{"a":[}]]}],"summary":{}}`))
+	f.Add([]byte(`{"meta":{"schema":3,"spec":{"digest":"d","Digest":"e"}},"results":[],"summary":{"total":0}}`))
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		jr, err := report.OpenJSONWith(bytes.NewReader(doc), report.ReadOptions{MaxRecordSize: 4096})
+		if err != nil {
+			return
+		}
+		for {
+			r, ok, err := jr.Next()
+			if err != nil || !ok {
+				break
+			}
+			if r.Message != escape.Text(r.Message) || r.Host != escape.Text(r.Host) {
+				t.Errorf("a result read back unescaped: %q %q", r.Host, r.Message)
+			}
+		}
+		jr.End()
+	})
 }
 
 // BenchmarkJSONRead reads a report of 100,000 results back, as merge and
