@@ -183,7 +183,7 @@ func (d *objectDecoder) decode(raw []byte, v any) error {
 	d.next = raw
 	d.fed += int64(len(raw))
 	if err := d.dec.Decode(v); err != nil {
-		return err
+		return decodeError{err}
 	}
 	if d.dec.InputOffset() != d.fed {
 		// Where jsonSource found the end is not where JSON has it: the
@@ -192,6 +192,16 @@ func (d *objectDecoder) decode(raw []byte, v any) error {
 	}
 	return nil
 }
+
+// decodeError is the decoder's error, whose text may quote a whole value
+// of the file (a time that does not parse, a verdict that is none): it
+// says it escaped, and cut to maxDecodeError runes.
+type decodeError struct{ err error }
+
+const maxDecodeError = 200
+
+func (e decodeError) Error() string { return escape.Bytes([]byte(e.err.Error()), maxDecodeError) }
+func (e decodeError) Unwrap() error { return e.err }
 
 func (d *objectDecoder) Read(p []byte) (int, error) {
 	if len(d.next) == 0 {

@@ -136,6 +136,32 @@ func TestJSONReadsAcrossItsBuffer(t *testing.T) {
 	}
 }
 
+// TestJSONErrorsQuoteLittle: an error quotes a file's text escaped, and
+// at most a line of it, whichever field it is in.
+func TestJSONErrorsQuoteLittle(t *testing.T) {
+	whole := string(reporttest.JSON(t, reporttest.Records()...))
+	long := strings.Repeat(`\u001b[2J\n::x`, 20000) // 200 KB of JSON escapes
+	for _, tc := range []struct{ name, from, to, want string }{
+		{"a verdict", `"verdict":"pass"`, `"verdict":"` + long + `"`, `result 1: unknown verdict "\x1b[2J\n::x`},
+		{"a time", `"started":"2026-11-26T12:00:00.001Z"`, `"started":"` + long + `"`, `result 1: parsing time "`},
+		{"the meta's time", `"started":"2026-11-26T12:00:00Z"`, `"started":"` + long + `"`, `reading meta: parsing time "`},
+		{"a protocol", `"protocol":"tcp"`, `"protocol":"` + long + `"`, `unknown protocol "\x1b[2J\n::x`},
+		{"a host", `"host":"mx"`, `"host":"` + long + `","protocol":"sctp"`, `result 1 (\x1b[2J\n::x`},
+	} {
+		bad := strings.Replace(whole, tc.from, tc.to, 1)
+		if bad == whole {
+			t.Fatalf("%s: %s is not in the report", tc.name, tc.from)
+		}
+		_, err := readAll(bad)
+		switch {
+		case err == nil || !strings.Contains(err.Error(), tc.want):
+			t.Errorf("%s: %.300v, want %q", tc.name, err, tc.want)
+		case len(err.Error()) > 400 || strings.ContainsAny(err.Error(), "\x1b\n"):
+			t.Errorf("%s: an error of %d bytes, or with a raw control: %.300q", tc.name, len(err.Error()), err)
+		}
+	}
+}
+
 // TestJSONKeysAreExact: encoding/json reads a key in any case, and the
 // last of two for one field: {"verdict":"fail","Verdict":"pass"} read as
 // a pass where jq and Python read a failure. Every key must now be its
