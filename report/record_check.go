@@ -23,19 +23,19 @@ const LocalAddress = "local"
 // word of the layout it does not know, an address that is none.
 func (r *Record) check() error {
 	if _, ok := verdict.ParseProtocol(r.Protocol); !ok {
-		return fmt.Errorf("unknown protocol %q", r.Protocol)
+		return fmt.Errorf("unknown protocol %s", quoteCut(r.Protocol))
 	}
 	if _, ok := verdict.ParseState(r.Expected); !ok {
-		return fmt.Errorf("unknown expected state %q", r.Expected)
+		return fmt.Errorf("unknown expected state %s", quoteCut(r.Expected))
 	}
 	switch _, ok := verdict.ParseStatus(r.Actual); {
 	case r.Actual == "" && r.Verdict != verdict.Skipped:
 		return fmt.Errorf("no actual state for a %s verdict", r.Verdict)
 	case r.Actual != "" && !ok:
-		return fmt.Errorf("unknown actual state %q", r.Actual)
+		return fmt.Errorf("unknown actual state %s", quoteCut(r.Actual))
 	}
 	if _, err := netip.ParseAddr(r.Address); err != nil && (r.Name == "" || r.Address != r.Name) && r.Address != LocalAddress {
-		return fmt.Errorf("address %q is not an IP address", r.Address)
+		return fmt.Errorf("address %s is not an IP address", quoteCut(r.Address))
 	}
 	for _, c := range r.Controls {
 		if c == "" {
@@ -44,7 +44,7 @@ func (r *Record) check() error {
 	}
 	if w := r.Waiver; w != nil {
 		if _, err := time.Parse(time.DateOnly, w.Until); err != nil || w.Reason == "" {
-			return fmt.Errorf("a waiver needs a reason and a date until which it holds, YYYY-MM-DD; got %q until %q", w.Reason, w.Until)
+			return fmt.Errorf("a waiver needs a reason and a date until which it holds, YYYY-MM-DD; got %s until %s", quoteCut(w.Reason), quoteCut(w.Until))
 		}
 	}
 	if r.Verdict == verdict.Waived && r.Waiver == nil {
@@ -68,12 +68,83 @@ func (r *Record) check() error {
 	return nil
 }
 
+// checkVerdict refuses a record whose verdict its own facts do not allow:
+// merge and diff count what a verdict says, so a "pass" beside expected
+// listening and actual NOT LISTENING must not pass a run.
+//
+// The verdict is judged again by verdict.Judge from what the record
+// holds: its expected state, its actual state (none for a check that
+// never ran) and its waiver as it holds on day, the day the run judged
+// waivers on. A record does not hold every fact its verdict rested on,
+// and each one it lacks can only have made the verdict stricter than the
+// states alone make it:
+//
+//   - a banner that did not match, or a local port's owner that was
+//     another process or could not be seen, fails (or errs) a LISTENING
+//     port that listening passes, and a waiver that holds waives that
+//     failure;
+//   - under check --wait, a check that passed and then failed again is a
+//     failure whatever its last round found, and a later round may judge
+//     a waiver on a later day, when it has expired;
+//   - --fail-fast and an interrupted run leave checks skipped, with no
+//     actual state (End checks that one of them happened).
+//
+// So the stored verdict must be the one judged again, or stricter in
+// what it makes of a run, ranked by severity: pass, then waived, then
+// fail or error, which fail it. Waived needs a waiver that holds on day,
+// whatever failure it excuses; skipped goes with no actual state, and
+// check refuses a missing actual state with any other verdict. A pass or
+// a waived verdict where the states fail, or a pass where they err, is
+// refused.
+func (r *Record) checkVerdict(day time.Time) error {
+	if r.Verdict.Failing() {
+		return nil // no verdict is stricter: nothing to judge again
+	}
+	state, _ := verdict.ParseState(r.Expected)
+	status, _ := verdict.ParseStatus(r.Actual)
+	want := verdict.Expectation{State: state}
+	if w := r.Waiver; w != nil {
+		until, _ := time.Parse(time.DateOnly, w.Until) // check has parsed it
+		want.Waiver = verdict.NewWaiver(w.Reason, until, day)
+	}
+	judged := verdict.Judge(want, verdict.Found{Status: status, Skipped: r.Actual == ""}).Verdict
+	stored := r.Verdict
+	switch {
+	case stored == verdict.Waived && r.Waiver.Expired:
+		return errors.New("verdict waived, under a waiver it marks expired: an expired waiver waives nothing")
+	case stored == verdict.Waived && want.Waiver.Expired:
+		return fmt.Errorf("verdict waived, under a waiver that held through %s, and waivers are judged on %s (the day the run started, or --today): an expired waiver waives nothing",
+			r.Waiver.Until, day.Format(time.DateOnly))
+	case stored == judged:
+		return nil
+	case stored == verdict.Skipped:
+		return fmt.Errorf("verdict skipped, yet it found %s: a check that never ran finds nothing", r.Actual)
+	case severity(stored) < severity(judged):
+		return fmt.Errorf("verdict %s, but expected %s and actual %s make it %s: a verdict may be stricter than its states, never more lenient",
+			stored, r.Expected, r.Actual, judged)
+	}
+	return nil
+}
+
+// severity ranks a verdict by what it makes of a run: a pass, a failure
+// a waiver excuses, and what fails the run (a failure, an error, no
+// verdict).
+func severity(v verdict.Verdict) int {
+	switch v {
+	case verdict.Pass:
+		return 0
+	case verdict.Waived:
+		return 1
+	}
+	return 2
+}
+
 func (e *Evidence) check() error {
 	if err := checkSignal(e.Signal, e.ICMP); err != nil {
 		return err
 	}
 	if !slices.Contains([]string{"", "unproven", "proven"}, e.Silence) {
-		return fmt.Errorf("unknown silence %q", e.Silence)
+		return fmt.Errorf("unknown silence %s", quoteCut(e.Silence))
 	}
 	if _, err := hex.DecodeString(e.ReplyHex); err != nil {
 		return fmt.Errorf("reply_hex: %v", err)
@@ -91,16 +162,16 @@ func (e *Evidence) check() error {
 
 func checkSignal(signal string, icmp *ICMP) error {
 	if !slices.Contains(signals, signal) {
-		return fmt.Errorf("unknown signal %q", signal)
+		return fmt.Errorf("unknown signal %s", quoteCut(signal))
 	}
 	if icmp == nil {
 		return nil
 	}
 	if icmp.Family != "icmp" && icmp.Family != "icmpv6" {
-		return fmt.Errorf("unknown ICMP family %q", icmp.Family)
+		return fmt.Errorf("unknown ICMP family %s", quoteCut(icmp.Family))
 	}
 	if _, err := netip.ParseAddr(icmp.From); err != nil {
-		return fmt.Errorf("ICMP error from %q, which is not an IP address", icmp.From)
+		return fmt.Errorf("ICMP error from %s, which is not an IP address", quoteCut(icmp.From))
 	}
 	return nil
 }

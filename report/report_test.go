@@ -265,7 +265,7 @@ func TestJSONRefusesUnknownWords(t *testing.T) {
 		{"ICMP sender", `"from":"198.18.0.254"`, `"from":"router"`, `ICMP error from "router"`},
 		{"address", `"address":"198.18.0.2"`, `"address":"mx"`, `address "mx" is not an IP address`},
 		{"reply", `"reply_hex":"50538180"`, `"reply_hex":"5x"`, `reply_hex: encoding/hex`},
-		{"a field of another layout", `"host":"mx"`, `"host":"mx","colour":"red"`, `result 1: json: unknown field "colour"`},
+		{"a field of another layout", `"host":"mx"`, `"host":"mx","colour":"red"`, `result 1 (mx tcp/25): unknown key "colour"`},
 		{"a number for a word", `"port":25`, `"port":"25"`, `result 1: json: cannot unmarshal string`},
 		{"waiver date", `"until":"2027-01-31"`, `"until":"soon"`, `a waiver needs a reason and a date`},
 		{"waived without a waiver", `"waiver":{"reason":"legacy console, replacement tracked in SEC-142","until":"2027-01-31"},`, ``, `a waived verdict without its waiver`},

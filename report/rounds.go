@@ -43,7 +43,7 @@ func (rd Round) Line() string {
 
 func (rd Round) check() error {
 	if _, ok := verdict.ParseStatus(rd.Actual); !ok && rd.Actual != "" {
-		return fmt.Errorf("round %d: unknown actual state %q", rd.Round, rd.Actual)
+		return fmt.Errorf("round %d: unknown actual state %s", rd.Round, quoteCut(rd.Actual))
 	}
 	if rd.Round < 1 {
 		return fmt.Errorf("round %d: rounds count from 1", rd.Round)

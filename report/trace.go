@@ -192,7 +192,7 @@ func (t *Trace) check() error {
 			return fmt.Errorf("hop %d: %v", h.TTL, err)
 		}
 		if _, err := netip.ParseAddr(h.Address); h.Address != "" && err != nil {
-			return fmt.Errorf("hop %d: address %q is not an IP address", h.TTL, h.Address)
+			return fmt.Errorf("hop %d: address %s is not an IP address", h.TTL, quoteCut(h.Address))
 		}
 	}
 	return nil

@@ -215,10 +215,7 @@ type Waiver struct {
 }
 
 // Expired reports whether the waiver no longer holds on day today.
-func (w *Waiver) Expired(today time.Time) bool {
-	y, m, d := today.Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC).After(w.Until)
-}
+func (w *Waiver) Expired(today time.Time) bool { return verdict.WaiverExpired(w.Until, today) }
 
 // PortRange is an inclusive range of ports, a single port when Low == High.
 type PortRange struct {

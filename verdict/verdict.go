@@ -3,6 +3,7 @@ package verdict
 import (
 	"fmt"
 	"regexp"
+	"time"
 )
 
 // Verdict is how a found status compares with its expectation.
@@ -92,6 +93,22 @@ type Waiver struct {
 	Until string
 	// Expired says the run is past Until.
 	Expired bool
+}
+
+// NewWaiver is the waiver that accepts a failure, for reason, through the
+// day until (a date at midnight UTC), as judged on day today: a run's, or
+// check --today's. A run judges its checks with it, and merge judges them
+// again from a record with it.
+func NewWaiver(reason string, until, today time.Time) *Waiver {
+	return &Waiver{Reason: reason, Until: until.Format(time.DateOnly), Expired: WaiverExpired(until, today)}
+}
+
+// WaiverExpired reports whether a waiver that holds through the day
+// until (a date at midnight UTC) no longer holds on day today: whether
+// today's date, where today was taken, is past it.
+func WaiverExpired(until, today time.Time) bool {
+	y, m, d := today.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC).After(until)
 }
 
 // String says it in a line: "waived until 2027-01-31: legacy console".

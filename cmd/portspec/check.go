@@ -128,9 +128,14 @@ func (f *checkFlags) day() (time.Time, error) {
 	if f.today == "" {
 		return time.Now(), nil
 	}
-	day, err := time.Parse(time.DateOnly, f.today)
+	return parseDay(f.today)
+}
+
+// parseDay reads the date --today gives, YYYY-MM-DD.
+func parseDay(s string) (time.Time, error) {
+	day, err := time.Parse(time.DateOnly, s)
 	if err != nil {
-		return day, fmt.Errorf("--today is a date, YYYY-MM-DD, such as 2027-01-31; got %q", f.today)
+		return day, fmt.Errorf("--today is a date, YYYY-MM-DD, such as 2027-01-31; got %q", s)
 	}
 	return day, nil
 }

@@ -9,13 +9,16 @@ import (
 	"os"
 
 	"github.com/portspec/portspec/internal/rundiff"
+	"github.com/portspec/portspec/report"
 )
 
 type diffFlags struct {
+	readFlags
 	json, markdown bool
 }
 
 func (f *diffFlags) register(fs *flag.FlagSet) {
+	f.readFlags.register(fs)
 	fs.BoolVar(&f.json, "json", false, "write the changes as JSON")
 	fs.BoolVar(&f.markdown, "markdown", false, "write the changes as Markdown, for a pull request comment")
 }
@@ -28,12 +31,15 @@ func runDiff(args []string, stdout, stderr io.Writer) int {
 	var f diffFlags
 	f.register(fs.FlagSet)
 	paths, err := parse(fs, args)
+	var opts report.ReadOptions
 	switch {
 	case err != nil:
 	case len(paths) != 2:
 		err = errors.New("name two JSON reports: the old run's, then the new run's")
 	case f.json && f.markdown:
 		err = errors.New("--json and --markdown exclude each other")
+	default:
+		opts, err = f.readOptions()
 	}
 	if err != nil {
 		return usageError(stderr, fs, err)
@@ -46,7 +52,7 @@ func runDiff(args []string, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 		defer file.Close()
-		in := &input{path: p, file: file}
+		in := &input{path: p, file: file, opts: opts}
 		if err := in.open(); err != nil {
 			fmt.Fprintf(stderr, "portspec diff: refusing %s: %v\n", p, err)
 			return exitUsage

@@ -35,10 +35,15 @@ portspec check policy/ --json - | jq .summary`,
 130  interrupted (SIGINT, SIGTERM, SIGHUP): the reports hold what was done`,
 	},
 	"merge": {
-		synopsis: "[--junit FILE] [--json FILE] [--log FILE] [-q|-v] RESULT.json...",
+		synopsis: "[--junit FILE] [--json FILE] [--log FILE] [-q|-v] [--max-record-size SIZE] [--today DATE] RESULT.json...",
 		description: `Merges the JSON results of shards (--shard) and vantage points (--from)
 into the reports one run would have written. Every input is read to its end
-and checked before anything is written; an incomplete one is refused.`,
+and checked before anything is written; an incomplete one is refused, and so
+is a result larger than --max-record-size or a key the layout does not have.
+Each verdict is judged again from the result's states and waiver (on the
+day its run started, or --today): one more lenient than that is refused, as
+is a time outside its run. The merged run took from the earliest start of
+an input to the latest end of one.`,
 		examples: `portspec merge out/shard-*.json --junit out/junit.xml
 portspec merge app.json dmz.json --json out/all.json`,
 		exitCodes: `0    every check passed
@@ -48,13 +53,14 @@ portspec merge app.json dmz.json --json out/all.json`,
 130  an input comes from an interrupted run`,
 	},
 	"diff": {
-		synopsis: "[--json | --markdown] OLD.json NEW.json",
+		synopsis: "[--json | --markdown] [--max-record-size SIZE] [--today DATE] OLD.json NEW.json",
 		description: `Says what changed between two runs' JSON reports (check --json, or merge
 --json): the checks that newly fail, those fixed, those whose expectation
 changed, those whose state changed but still pass (FILTERED to NOT
 LISTENING under blocked), and those added or removed. Results are matched
 by vantage, host, address, protocol and port. Both reports are read whole
-before anything is written, and in bounded memory however large.`,
+before anything is written, and in bounded memory however large; they are
+checked as merge checks its inputs.`,
 		examples: `portspec diff before.json after.json
 portspec diff --markdown main.json pr.json > comment.md`,
 		exitCodes: `0    no check newly fails

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"container/heap"
 	"errors"
 	"flag"
@@ -16,10 +15,11 @@ import (
 	"github.com/portspec/portspec/spec"
 )
 
-// input is one JSON report being merged.
+// input is one JSON report being merged or diffed.
 type input struct {
 	path   string
 	file   *os.File
+	opts   report.ReadOptions
 	reader *report.JSONReader
 	tail   report.Tail
 }
@@ -30,8 +30,30 @@ func (in *input) open() error {
 		return err
 	}
 	var err error
-	in.reader, err = report.OpenJSON(bufio.NewReaderSize(in.file, 256<<10))
+	in.reader, err = report.OpenJSONWith(in.file, in.opts)
 	return err
+}
+
+// readFlags say how merge and diff read reports.
+type readFlags struct {
+	maxRecordSize sizeFlag
+	today         string
+}
+
+func (f *readFlags) register(fs *flag.FlagSet) {
+	f.maxRecordSize = report.DefaultMaxRecordSize
+	fs.Var(&f.maxRecordSize, "max-record-size", "the largest result (or meta, or summary) of a report to read, a `size` such as 4MiB")
+	fs.StringVar(&f.today, "today", "", "judge the reports' waivers as on this `date`, YYYY-MM-DD, as check --today did (default: the day each run started)")
+}
+
+func (f *readFlags) readOptions() (report.ReadOptions, error) {
+	opts := report.ReadOptions{MaxRecordSize: int(f.maxRecordSize)}
+	if f.today == "" {
+		return opts, nil
+	}
+	var err error
+	opts.Today, err = parseDay(f.today)
+	return opts, err
 }
 
 // check reads the whole report and refuses one that is not whole, then
@@ -57,11 +79,13 @@ func (in *input) check() error {
 
 type mergeFlags struct {
 	reportFlags
+	readFlags
 	color string
 }
 
 func (f *mergeFlags) register(fs *flag.FlagSet) {
 	f.reportFlags.register(fs)
+	f.readFlags.register(fs)
 	colorFlag(fs, &f.color)
 }
 
@@ -80,6 +104,10 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		err = f.reportFlags.check()
 	}
+	var opts report.ReadOptions
+	if err == nil {
+		opts, err = f.readOptions()
+	}
 	if err != nil {
 		return usageError(stderr, fs, err)
 	}
@@ -96,7 +124,7 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "portspec merge: %v\n", err)
 			return exitUsage
 		}
-		in := &input{path: p, file: file}
+		in := &input{path: p, file: file, opts: opts}
 		inputs = append(inputs, in)
 		err = in.open()
 		if err == nil {
@@ -111,6 +139,11 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "portspec merge: warning: the results come from portspec %s; merged, they may not mean the same\n", strings.Join(versions, ", "))
 	}
 	vantages, err := groupInputs(inputs)
+	var start time.Time
+	var elapsed time.Duration
+	if err == nil {
+		start, elapsed, err = runSpan(inputs)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "portspec merge: refusing to merge: %v\n", err)
 		return exitUsage
@@ -125,12 +158,7 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 	first := inputs[0].reader.Meta
 	meta := report.Meta{
 		Version: portspecVersion(), Hostname: first.Hostname, Command: append([]string{"portspec", "merge"}, args...),
-		Tags: first.Tags, Controls: first.Controls, Files: first.Files, Digest: first.Digest, Start: first.Start,
-	}
-	for _, in := range inputs {
-		if in.reader.Meta.Start.Before(meta.Start) {
-			meta.Start = in.reader.Meta.Start
-		}
+		Tags: first.Tags, Controls: first.Controls, Files: first.Files, Digest: first.Digest, Start: start,
 	}
 	if len(vantages) == 1 {
 		meta.Vantage = vantages[0].name
@@ -150,7 +178,7 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 	}
-	run.sum.Elapsed = time.Since(meta.Start)
+	run.sum.Elapsed = elapsed
 	for _, in := range inputs {
 		// A shard that did not finish makes the whole run unfinished:
 		// never a pass.
@@ -160,6 +188,30 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	return run.verdictCode()
+}
+
+// runSpan is when the merged run started, the earliest start of an
+// input's run, and how long it took: to the latest end of one, the wall
+// time of the whole whether its shards ran at once or one after another.
+// Inputs further apart than a run lasts are refused.
+func runSpan(inputs []*input) (start time.Time, elapsed time.Duration, err error) {
+	var end time.Time
+	var first, last *input
+	for _, in := range inputs {
+		s := in.reader.Meta.Start
+		e := s.Add(in.tail.Elapsed)
+		if first == nil || s.Before(start) {
+			start, first = s, in
+		}
+		if last == nil || e.After(end) {
+			end, last = e, in
+		}
+	}
+	if end.Sub(start) > report.MaxRunTime {
+		return start, 0, fmt.Errorf("%s started at %s and %s ended at %s: one run lasts less than %d days",
+			first.path, start.Format(time.RFC3339), last.path, end.Format(time.RFC3339), report.MaxRunTime/(24*time.Hour))
+	}
+	return start, end.Sub(start), nil
 }
 
 // portspecVersions lists the versions of portspec that wrote inputs.

@@ -19,7 +19,7 @@ func TestEverySignalDecodes(t *testing.T) {
 	icmp := &runner.ICMPError{Type: 3, Code: 13, From: netip.MustParseAddr("198.18.0.254")}
 	var records []report.Record
 	for sig := runner.Silence; sig <= runner.Local; sig++ {
-		try := runner.Try{Signal: sig, Start: time.Unix(0, 0)}
+		try := runner.Try{Signal: sig, Start: reporttest.Start}
 		if sig == runner.ICMP {
 			try.ICMP = icmp
 		}

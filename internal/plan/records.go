@@ -82,7 +82,7 @@ func (r *recorder) record(c spec.Check, res runner.Result) report.Record {
 	rec := found(c.Host.Name, r.address(c), res)
 	want := verdict.Expectation{State: c.Expect.State, Banner: c.Expect.Banner, Process: c.Expect.Process}
 	if w := c.Expect.Waiver; w != nil {
-		want.Waiver = &verdict.Waiver{Reason: w.Reason, Until: w.Until.Format(time.DateOnly), Expired: w.Expired(r.today)}
+		want.Waiver = verdict.NewWaiver(w.Reason, w.Until, r.today)
 		rec.Waiver = &report.Waiver{Reason: w.Reason, Until: want.Waiver.Until, Expired: want.Waiver.Expired}
 	}
 	meta := c.Metadata()

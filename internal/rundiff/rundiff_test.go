@@ -148,3 +148,28 @@ func TestDiffLarge(t *testing.T) {
 		t.Errorf("summary %v", sum)
 	}
 }
+
+// TestDiffRefusesHostileReports: diff reads reports as merge does, so a
+// verdict more lenient than its states, or checks skipped for no cause,
+// are refused naming the report and the result, and nothing is written
+// (issue #19, items 11 and 5).
+func TestDiffRefusesHostileReports(t *testing.T) {
+	good := []report.Record{rec("mx", 25, "listening", "LISTENING", verdict.Pass)}
+	for _, tc := range []struct {
+		name string
+		old  []report.Record
+		new  []report.Record
+		want string
+	}{
+		{"a lenient verdict", good, []report.Record{rec("mx", 25, "listening", "NOT LISTENING", verdict.Pass)},
+			"new.json: result 1 (mx tcp/25): verdict pass, but expected listening and actual NOT LISTENING make it fail"},
+		{"skipped for no cause", []report.Record{rec("db", 5432, "listening", "", verdict.Skipped)}, good,
+			"old.json: result 1 (db tcp/5432) is skipped, yet the run was not interrupted, and no check failed to stop it"},
+	} {
+		var out bytes.Buffer
+		_, err := Run(Input{"old.json", doc(t, tc.old...)}, Input{"new.json", doc(t, tc.new...)}, &out, Text)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || out.Len() > 0 {
+			t.Errorf("%s: %v, %d bytes written; want %q and nothing", tc.name, err, out.Len(), tc.want)
+		}
+	}
+}
