@@ -20,10 +20,7 @@ type measured struct {
 	code           int
 	stdout, stderr string
 	took           time.Duration
-	// peakMiB is the peak RSS: GNU time's when it is installed, else an
-	// upper bound from rusage, which credits the child with this test
-	// process's high-water mark too (see internal/bench's timed).
-	peakMiB float64
+	peakMiB        float64
 }
 
 // portspecBinary is this test binary under the name "portspec", which
@@ -36,18 +33,44 @@ func portspecBinary(t *testing.T) string {
 	return link
 }
 
+// peakRSSEnv names the file where peakRSSMain writes its child's peak.
+const peakRSSEnv = "PORTSPEC_TEST_PEAK_RSS_FILE"
+
+// peakRSSMain runs its arguments as a command and writes the command's
+// peak RSS, in KiB, to the file $PORTSPEC_TEST_PEAK_RSS_FILE. The kernel
+// credits a child with the peak of the memory it was forked from (Go
+// forks with vfork, and exec keeps the old memory's high-water mark), so
+// this test process, grown by the lab tests, cannot measure a child of
+// its own: this fresh, small process between them can.
+func peakRSSMain() {
+	cmd := exec.Command(os.Args[1], os.Args[2:]...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	err := cmd.Run()
+	var exit *exec.ExitError
+	if err != nil && !errors.As(err, &exit) {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(125)
+	}
+	kb := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss
+	if err := os.WriteFile(os.Getenv(peakRSSEnv), []byte(strconv.FormatInt(kb, 10)), 0o644); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(125)
+	}
+	os.Exit(cmd.ProcessState.ExitCode())
+}
+
 // runMeasured runs portspec with args in dir and measures it.
 func runMeasured(t *testing.T, dir string, env []string, args ...string) measured {
 	t.Helper()
-	argv := append([]string{portspecBinary(t)}, args...)
-	rssFile := filepath.Join(t.TempDir(), "rss")
-	gnuTime, timeErr := exec.LookPath("/usr/bin/time")
-	if timeErr == nil {
-		argv = append([]string{gnuTime, "-f", "%M", "-o", rssFile}, argv...)
+	link := portspecBinary(t)
+	measure := filepath.Join(filepath.Dir(link), "peak-rss")
+	if err := os.Symlink(os.Args[0], measure); err != nil {
+		t.Fatal(err)
 	}
-	cmd := exec.Command(argv[0], argv[1:]...)
+	rssFile := filepath.Join(t.TempDir(), "rss")
+	cmd := exec.Command(measure, append([]string{link}, args...)...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), env...)
+	cmd.Env = append(os.Environ(), append(env, peakRSSEnv+"="+rssFile)...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
@@ -60,21 +83,15 @@ func runMeasured(t *testing.T, dir string, env []string, args ...string) measure
 	case err != nil:
 		t.Fatal(err)
 	}
-	m.peakMiB = float64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss) / 1024
-	if timeErr == nil {
-		b, err := os.ReadFile(rssFile)
-		if err != nil {
-			t.Fatal(err)
-		}
-		// GNU time's last line: it writes "Command exited with non-zero
-		// status 2" before the figure.
-		lines := strings.Fields(string(b))
-		kb, err := strconv.ParseFloat(lines[len(lines)-1], 64)
-		if err != nil {
-			t.Fatalf("GNU time wrote %q", b)
-		}
-		m.peakMiB = kb / 1024
+	b, err := os.ReadFile(rssFile)
+	if err != nil {
+		t.Fatalf("no peak RSS: %v; stderr:\n%s", err, m.stderr)
 	}
+	kb, err := strconv.ParseFloat(string(b), 64)
+	if err != nil {
+		t.Fatalf("peak RSS %q", b)
+	}
+	m.peakMiB = kb / 1024
 	return m
 }
 

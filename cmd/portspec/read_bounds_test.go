@@ -2,12 +2,9 @@ package main
 
 import (
 	"bytes"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/portspec/portspec/internal/reporttest"
@@ -20,18 +17,7 @@ import (
 // merge 1.85 to 2.4 GB, and diff 3.08 GB.
 func TestHugeFieldsStayOnDisk(t *testing.T) {
 	dir := t.TempDir()
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The test binary runs main when it is called portspec (TestMain).
-	portspec := filepath.Join(dir, "portspec")
-	if err := os.Symlink(exe, portspec); err != nil {
-		t.Fatal(err)
-	}
-	// The documents are written around a mark, a MiB at a time: this
-	// process's own peak is counted in its children's (see bench's
-	// timed), so it must stay small for theirs to mean anything.
+	// The documents are written around a mark, a MiB at a time.
 	const field = 64 << 20
 	records := reporttest.Records()
 	records[1].Message = "@FIELD@"
@@ -60,15 +46,8 @@ func TestHugeFieldsStayOnDisk(t *testing.T) {
 		t.Fatal(err)
 	}
 	run := func(args ...string) (stderr string, code int, rss int64) {
-		cmd := exec.Command(portspec, args...)
-		cmd.Dir = dir
-		var errBuf bytes.Buffer
-		cmd.Stdout, cmd.Stderr = io.Discard, &errBuf
-		cmd.Run()
-		if cmd.ProcessState == nil {
-			t.Fatalf("%s did not run", args)
-		}
-		return errBuf.String(), cmd.ProcessState.ExitCode(), cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss << 10
+		m := runMeasured(t, dir, nil, args...)
+		return m.stderr, m.code, int64(m.peakMiB * (1 << 20))
 	}
 	_, _, baseline := run("merge", "whole.json")
 	t.Logf("merge of a small report: peak RSS %.1f MB", float64(baseline)/(1<<20))
