@@ -28,6 +28,11 @@ const maxTries = 100
 // a minute would take a day to confirm a thousand ports.
 const MaxICMPInterval = time.Minute
 
+// MaxTimeout bounds a try's timeout: no path takes a minute to answer, and
+// a check's time must stay within what a report can hold and merge can
+// read back (a day).
+const MaxTimeout = time.Minute
+
 func (d *decoder) decodeSettings(blocks hcl.Blocks, s *Settings) {
 	for i, b := range blocks {
 		if i > 0 {
@@ -39,13 +44,8 @@ func (d *decoder) decodeSettings(blocks hcl.Blocks, s *Settings) {
 		content, ds := b.Body.Content(settingsSchema)
 		d.add(ds)
 		attrs := content.Attributes
-		s.Timeout = d.duration(attrs["timeout"])
-		s.ICMPInterval = d.duration(attrs["icmp_interval"])
-		if a := attrs["icmp_interval"]; a != nil && s.ICMPInterval > MaxICMPInterval {
-			d.errorf(a.Expr.Range(), "Invalid icmp_interval",
-				"icmp_interval is how often a target may send one ICMP error (Linux's icmp_ratelimit, 1s by default), at most %s; got %s.", MaxICMPInterval, s.ICMPInterval)
-			s.ICMPInterval = 0
-		}
+		s.Timeout = d.duration(attrs["timeout"], MaxTimeout, "a try's timeout")
+		s.ICMPInterval = d.duration(attrs["icmp_interval"], MaxICMPInterval, "how often a target may send one ICMP error (Linux's icmp_ratelimit, 1s by default)")
 		s.TCPTries = d.integer(attrs["tcp_tries"], 1, maxTries)
 		s.UDPTries = d.integer(attrs["udp_tries"], 1, maxTries)
 		s.Concurrency = d.integer(attrs["concurrency"], 1, 1<<20)
@@ -90,7 +90,9 @@ func (d *decoder) integer(a *hcl.Attribute, lo, hi int) int {
 }
 
 // duration decodes an optional positive duration such as "1s" or "250ms".
-func (d *decoder) duration(a *hcl.Attribute) time.Duration {
+// duration decodes a, a positive duration of at most most; what says what
+// it is, for the error.
+func (d *decoder) duration(a *hcl.Attribute, most time.Duration, what string) time.Duration {
 	if a == nil {
 		return 0
 	}
@@ -99,9 +101,9 @@ func (d *decoder) duration(a *hcl.Attribute) time.Duration {
 		return 0
 	}
 	dur, err := time.ParseDuration(s)
-	if err != nil || dur <= 0 {
+	if err != nil || dur <= 0 || dur > most {
 		d.errorf(a.Expr.Range(), fmt.Sprintf("Invalid %s", a.Name),
-			"%s is a positive duration such as \"1s\" or \"250ms\"; got %q.", a.Name, s)
+			"%s is %s: a positive duration such as \"1s\" or \"250ms\", at most %s; got %q.", a.Name, what, most, s)
 		return 0
 	}
 	return dur
@@ -465,7 +467,7 @@ func (d *decoder) decodeExpectation(b *hcl.Block) *Expectation {
 		e.PortsRange = a.Expr.Range()
 		e.Ports, e.Others = d.ports(a)
 	}
-	e.Timeout = d.duration(attrs["timeout"])
+	e.Timeout = d.duration(attrs["timeout"], MaxTimeout, "a try's timeout")
 	e.Tries = d.integer(attrs["tries"], 1, maxTries)
 	e.From = d.names(attrs["from"], "vantage point")
 	e.Tags = d.names(attrs["tags"], "tag")

@@ -101,8 +101,8 @@ func (f *probeFlags) register(fs *flag.FlagSet) {
 }
 
 func (f *probeFlags) check() error {
-	if f.timeout < 0 {
-		return errors.New("--timeout must not be negative")
+	if f.timeout < 0 || f.timeout > spec.MaxTimeout {
+		return fmt.Errorf("--timeout must be from 1ms to %s; got %s", spec.MaxTimeout, f.timeout)
 	}
 	if err := checkTries(f.tries); err != nil {
 		return err
