@@ -10,6 +10,7 @@ import (
 	"github.com/rogpeppe/go-internal/diff"
 
 	"github.com/portspec/portspec/internal/atomicfile"
+	"github.com/portspec/portspec/internal/escape"
 	"github.com/portspec/portspec/spec"
 )
 
@@ -124,12 +125,15 @@ func runFmtFrom(stdin io.Reader, args []string, stdout, stderr io.Writer) int {
 		switch {
 		case *check:
 			if changed {
-				fmt.Fprintln(stdout, r.name)
+				fmt.Fprintln(stdout, escape.Text(r.name))
 				code = exitFailed
 			}
 		case *showDiff:
 			if changed {
-				stdout.Write(diff.Diff(r.name, r.original, r.name+" (formatted)", r.formatted))
+				// The spec's lines, and its name, are text from outside
+				// on their way to a CI log.
+				name := escape.Text(r.name)
+				io.WriteString(stdout, escape.Lines(string(diff.Diff(name, r.original, name+" (formatted)", r.formatted))))
 				code = exitFailed
 			}
 		case *write:
@@ -140,7 +144,7 @@ func runFmtFrom(stdin io.Reader, args []string, stdout, stderr io.Writer) int {
 				fmt.Fprintf(stderr, "portspec fmt: %v\n", err)
 				return exitIncomplete
 			}
-			fmt.Fprintln(stdout, r.name)
+			fmt.Fprintln(stdout, escape.Text(r.name))
 		default:
 			stdout.Write(r.formatted)
 		}

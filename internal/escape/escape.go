@@ -54,6 +54,16 @@ func Bytes(p []byte, max int) string {
 	return s
 }
 
+// Lines is Text of each line of s, keeping the line feeds between them:
+// many lines from outside at once, such as a diff of a spec file.
+func Lines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = Text(l)
+	}
+	return strings.Join(lines, "\n")
+}
+
 // Quote is b as a Go string literal, "SSH-2.0-OpenSSH\r\n", made safe by
 // Text: strconv.Quote escapes controls but leaves "##[" as it is.
 func Quote(b []byte) string { return Text(strconv.Quote(string(b))) }

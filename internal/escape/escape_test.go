@@ -66,6 +66,18 @@ func TestBytes(t *testing.T) {
 	}
 }
 
+func TestLines(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"a\nb\n", "a\nb\n"},
+		{"+x\n ::warning::y\n-\x1b[2J\n", "+x\n " + `\x3a:warning::y` + "\n" + `-\x1b[2J` + "\n"},
+		{"::a\r\n", `\x3a:a\r` + "\n"},
+	} {
+		if got := Lines(c.in); got != c.want {
+			t.Errorf("Lines(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
 func TestQuote(t *testing.T) {
 	if got, want := Quote([]byte("SSH-2.0\r\n##[warning]x\u202e\xff")), `"SSH-2.0\r\n#\x23[warning]x\u202e\xff"`; got != want {
 		t.Errorf("Quote = %s, want %s", got, want)
