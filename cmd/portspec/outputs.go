@@ -240,10 +240,10 @@ func openOutputs(stderr, stdout io.Writer, asked []*output) ([]*output, int) {
 }
 
 // writeErrorCode is the exit code of a file that cannot be written: 2 for
-// a path refused for the link it goes through, which is the command
+// a path refused under the sticky-directory rule (a link it goes through, another user's file it would write over), which is the command
 // line's fault like any other usage error, else 3.
 func writeErrorCode(err error) int {
-	var refused *atomicfile.LinkError
+	var refused *atomicfile.StickyError
 	if errors.As(err, &refused) {
 		return exitUsage
 	}

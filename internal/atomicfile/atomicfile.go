@@ -7,7 +7,8 @@
 // replaced and the link stays a link, unless the kernel's
 // fs.protected_symlinks rule would refuse it: a link in a sticky
 // world-writable directory such as /tmp that belongs neither to the
-// directory's owner nor to the writer (LinkError). A new file gets mode
+// directory's owner nor to the writer (StickyError). A file there of such
+// an owner is not written over either, as fs.protected_regular has it. A new file gets mode
 // 0666 less the umask, as the shell's > would make it. A file that is
 // there keeps its mode and, where the process may set it, its owner.
 // Something that is not a regular file (a device such as /dev/null, a
@@ -135,7 +136,7 @@ func MkdirAll(dir string) error {
 }
 
 // Check reports whether Create or Open could write path, without writing
-// anything: nil, a *LinkError, or the error they would meet. A command
+// anything: nil, a *StickyError, or the error they would meet. A command
 // checks the files it is to write with it before it starts.
 func Check(path string) error {
 	p, err := target(path)

@@ -334,12 +334,12 @@ func TestStickyDirectoryRefusesOthersLinks(t *testing.T) {
 		"Check": func() error { return Check(link) },
 	} {
 		err := write()
-		var linkErr *LinkError
+		var linkErr *StickyError
 		if !errors.As(err, &linkErr) {
 			t.Errorf("%s followed nobody's link in a sticky directory: %v", name, err)
 			continue
 		}
-		if linkErr.Link != link || linkErr.Owner != 65534 || linkErr.DirOwner != 0 {
+		if linkErr.Path != link || linkErr.Kind != "link" || linkErr.Owner != 65534 || linkErr.DirOwner != 0 {
 			t.Errorf("%s: %+v", name, linkErr)
 		}
 		for _, want := range []string{link + " is a link owned by", "(uid 65534) in " + shared + ", a sticky world-writable directory owned by root (uid 0)", "fs.protected_symlinks"} {
@@ -354,6 +354,47 @@ func TestStickyDirectoryRefusesOthersLinks(t *testing.T) {
 	assertOnly(t, shared, "r.json")
 }
 
+// A file another user put in a sticky world-writable directory is not
+// written over: nobody's /tmp/r.json, filled with root's report, would
+// still be nobody's to read (fs.protected_regular). A file of the
+// writer's own there is.
+func TestStickyDirectoryRefusesOthersFiles(t *testing.T) {
+	shared, _ := stickyDir(t)
+	planted := filepath.Join(shared, "r.json")
+	if err := os.WriteFile(planted, []byte("nobody's"), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(planted, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	for name, write := range map[string]func() error{
+		"Write": func() error { return Write(planted, []byte("{}")) },
+		"Check": func() error { return Check(planted) },
+		"Open": func() error {
+			f, err := Open(planted, os.O_APPEND)
+			if err == nil {
+				f.Close()
+			}
+			return err
+		},
+	} {
+		var refused *StickyError
+		if err := write(); !errors.As(err, &refused) || refused.Kind != "file" || !strings.Contains(err.Error(), "a file there is written over only when") {
+			t.Errorf("%s over nobody's file in a sticky directory: %v", name, err)
+		}
+	}
+	if got, _ := os.ReadFile(planted); string(got) != "nobody's" {
+		t.Errorf("nobody's file now holds %q", got)
+	}
+	own := filepath.Join(shared, "own.json")
+	if err := os.WriteFile(own, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(own, []byte("{}")); err != nil {
+		t.Errorf("Write over root's own file in a sticky directory: %v", err)
+	}
+}
+
 // The rule holds for a link anywhere on the path, not only the last: a
 // directory link of nobody's in the sticky directory leads nowhere, and
 // no directory is made through it.
@@ -361,7 +402,7 @@ func TestStickyDirectoryRefusesOthersLinksOnTheWay(t *testing.T) {
 	shared, secret := stickyDir(t)
 	rootOnly := filepath.Dir(secret)
 	linkOwnedBy(t, 65534, rootOnly, filepath.Join(shared, "out"))
-	var linkErr *LinkError
+	var linkErr *StickyError
 	if err := Write(filepath.Join(shared, "out", "shadow"), []byte("{}")); !errors.As(err, &linkErr) {
 		t.Errorf("Write through nobody's directory link: %v", err)
 	}
@@ -381,7 +422,7 @@ func TestStickyDirectoryRefusesOthersDanglingLinks(t *testing.T) {
 	planted := filepath.Join(filepath.Dir(secret), "planted")
 	link := filepath.Join(shared, "r.json")
 	linkOwnedBy(t, 65534, planted, link)
-	var linkErr *LinkError
+	var linkErr *StickyError
 	if err := Write(link, []byte("{}")); !errors.As(err, &linkErr) {
 		t.Errorf("Write through nobody's dangling link: %v", err)
 	}

@@ -44,7 +44,8 @@ func (p *place) close() {
 
 // walk follows path a component at a time, as the kernel would, with two
 // differences. Every link is checked against the sticky-directory rule
-// (mayFollow) before it is followed: writing to a temporary file and
+// (mayUse) before it is followed, and the file at the end before it is
+// written over: writing to a temporary file and
 // renaming it into place never lets the kernel follow the link, so its
 // own check under fs.protected_symlinks never runs. And every directory on
 // the way is opened, without following links, before the next step: a
@@ -109,6 +110,11 @@ func (p *place) walk(todo []string, makeDirs bool) error {
 				todo = append(components(target), todo...)
 				continue
 			case len(todo) == 0:
+				if st.Mode&unix.S_IFMT != unix.S_IFDIR {
+					if err := p.mayUse(name, &st, "file"); err != nil {
+						return err
+					}
+				}
 				p.name, p.stat = name, &st
 				return nil
 			case st.Mode&unix.S_IFMT != unix.S_IFDIR:
@@ -131,7 +137,7 @@ func (p *place) walk(todo []string, makeDirs bool) error {
 // it be followed. The walk goes on from the current directory, or from /
 // for a link to an absolute path.
 func (p *place) follow(name string, link *unix.Stat_t) (string, error) {
-	if err := p.mayFollow(name, link); err != nil {
+	if err := p.mayUse(name, link, "link"); err != nil {
 		return "", err
 	}
 	target, err := readlinkat(p.dir, name)
@@ -181,15 +187,18 @@ func components(path string) []string {
 	return names
 }
 
-// mayFollow applies the kernel's fs.protected_symlinks rule to the link
-// name, in the current directory: in a directory that is both sticky and
-// world-writable, such as /tmp, a link is followed only when it belongs to
-// the user following it or to the directory's owner. Anyone may put a
-// link there, pointing anywhere; the sticky bit only stops others from
-// removing it.
-func (p *place) mayFollow(name string, link *unix.Stat_t) error {
+// mayUse applies the kernel's sticky-directory rules to name, in the
+// current directory, which is a "link" to follow or a "file" to write
+// over: in a directory that is both sticky and world-writable, such as
+// /tmp, either is used only when it belongs to the user writing or to the
+// directory's owner. Anyone may put a link there, pointing anywhere, or a
+// file of their own that root's report would then fill, still theirs to
+// read; the sticky bit only stops others from removing them. The kernel
+// says the same under fs.protected_symlinks and fs.protected_regular, but
+// a write through a temporary file and a rename never asks it.
+func (p *place) mayUse(name string, st *unix.Stat_t, kind string) error {
 	euid := os.Geteuid()
-	if int(link.Uid) == euid {
+	if int(st.Uid) == euid {
 		return nil
 	}
 	var dir unix.Stat_t
@@ -197,25 +206,32 @@ func (p *place) mayFollow(name string, link *unix.Stat_t) error {
 		return &fs.PathError{Op: "stat", Path: p.dirPath, Err: err}
 	}
 	const stickyWorldWritable = unix.S_ISVTX | unix.S_IWOTH
-	if dir.Mode&stickyWorldWritable != stickyWorldWritable || link.Uid == dir.Uid {
+	if dir.Mode&stickyWorldWritable != stickyWorldWritable || st.Uid == dir.Uid {
 		return nil
 	}
-	return &LinkError{Link: filepath.Join(p.dirPath, name), Owner: int(link.Uid), DirOwner: int(dir.Uid), Follower: euid}
+	return &StickyError{Path: filepath.Join(p.dirPath, name), Kind: kind, Owner: int(st.Uid), DirOwner: int(dir.Uid), Writer: euid}
 }
 
-// LinkError is a link that the sticky-directory rule refuses to follow:
-// one in a sticky, world-writable directory (such as /tmp) that belongs
-// neither to the directory's owner nor to the user following it. Any
-// user can put such a link there, so following it would let them steer
-// the write, as root's, onto any file, or create one anywhere.
-type LinkError struct {
-	Link                      string
-	Owner, DirOwner, Follower int // uids
+// StickyError is a link or file that the sticky-directory rule refuses to
+// follow or write over: one in a sticky, world-writable directory (such
+// as /tmp) that belongs neither to the directory's owner nor to the user
+// writing. Any user can put one there: following such a link would let
+// them steer the write, as root's, onto any file, or create one anywhere;
+// writing over such a file would hand them root's report.
+type StickyError struct {
+	Path string
+	// Kind is "link" or "file".
+	Kind                    string
+	Owner, DirOwner, Writer int // uids
 }
 
-func (e *LinkError) Error() string {
-	return fmt.Sprintf("%s is a link owned by %s in %s, a sticky world-writable directory owned by %s; a link there is followed only when it belongs to the directory's owner or to the user following it, %s, as the kernel's fs.protected_symlinks rule has it",
-		escape.Text(e.Link), userName(e.Owner), escape.Text(filepath.Dir(e.Link)), userName(e.DirOwner), userName(e.Follower))
+func (e *StickyError) Error() string {
+	use := "a link there is followed"
+	if e.Kind != "link" {
+		use = "a file there is written over"
+	}
+	return fmt.Sprintf("%s is a %s owned by %s in %s, a sticky world-writable directory owned by %s; %s only when it belongs to the directory's owner or to the user writing, %s, as the kernel's fs.protected_symlinks and fs.protected_regular rules have it",
+		escape.Text(e.Path), e.Kind, userName(e.Owner), escape.Text(filepath.Dir(e.Path)), userName(e.DirOwner), use, userName(e.Writer))
 }
 
 // userName names a uid as "nobody (uid 65534)", or "uid 65534" for one
