@@ -238,7 +238,7 @@ func htmlFacts(r Record) []htmlFact {
 		if reply := ev.Reply(); len(reply) > 0 {
 			add("reply bytes", escape.Quote(reply))
 		}
-		add("silence", explainSilence(ev.Silence))
+		add("silence", explainSilence(r))
 	}
 	add("error", r.Error)
 	add("note", r.Note)

@@ -48,7 +48,7 @@ func details(r Record, summary bool) []string {
 	if summary {
 		lines = append(lines, ev.Summary())
 	}
-	if why := explainSilence(ev.Silence); why != "" {
+	if why := explainSilence(r); why != "" {
 		lines = append(lines, why)
 	}
 	reply := ev.Reply()

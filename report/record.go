@@ -215,12 +215,26 @@ func (t Try) Line() string {
 	return line
 }
 
-// explainSilence says what Evidence.Silence means, in a sentence.
-func explainSilence(silence string) string {
-	switch silence {
-	case "unproven":
+// explainSilence says what the record's Evidence.Silence means, in a
+// sentence. A silence left unproven because the path lost too much is the
+// record's error, which says so itself.
+func explainSilence(r Record) string {
+	e := r.Evidence
+	switch {
+	case e == nil || r.Actual == verdict.Error.String():
+		return ""
+	case e.Silence == "unproven":
 		return "silence not confirmed against the target's ICMP rate limit: the verdict does not depend on it"
-	case "proven":
+	case e.Silence == "proven":
+		proofs := 0
+		for _, t := range e.Tries {
+			if t.Proven {
+				proofs++
+			}
+		}
+		if proofs > 1 {
+			return fmt.Sprintf("silence confirmed against the target's ICMP rate limit %d times, each a refill of its budget after the last: each time it had budget for an error, so a rejecting port would have answered, and one lost error cannot fake two of them", proofs)
+		}
 		return "silence confirmed against the target's ICMP rate limit: it had budget for an error, so a rejecting port would have answered"
 	}
 	return ""

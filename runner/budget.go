@@ -48,6 +48,9 @@ type budget struct {
 	// are the other senders', each of which counts against every target.
 	groups  map[string]*ledger
 	routers map[netip.Addr]*ledger
+	// paths are what the run has seen of the path to each target machine,
+	// by budget group: how often it loses packets.
+	paths map[string]*pathStats
 	// inflight maps each unfinished try's ticket number to its start.
 	// Numbers and starts both increase, so the oldest unfinished try is
 	// the lowest number still there.
@@ -90,6 +93,12 @@ type ticket struct {
 	target  netip.Addr
 	group   string
 	confirm bool
+	// answered and lost are set by the caller before finish: the try drew
+	// an answer, and so many earlier tries of its port had been lost (a
+	// silence before a TCP or UDP answer, or a proof that an ICMP error
+	// now contradicts).
+	answered bool
+	lost     int
 }
 
 func newBudget(interval time.Duration, start time.Time) *budget {
@@ -98,6 +107,7 @@ func newBudget(interval time.Duration, start time.Time) *budget {
 		start:       start,
 		groups:      map[string]*ledger{},
 		routers:     map[netip.Addr]*ledger{},
+		paths:       map[string]*pathStats{},
 		inflight:    map[uint64]time.Time{},
 		waitTargets: map[string]bool{},
 	}
@@ -180,6 +190,17 @@ func (b *budget) finish(t *ticket, icmp *ICMPError, sent time.Time) []func() {
 			// when old proofs keep many errors countable.
 			l.pruneAt = 2 * len(l.errors)
 		}
+	}
+	if t.answered || t.lost > 0 {
+		ps := b.paths[t.group]
+		if ps == nil {
+			ps = &pathStats{}
+			b.paths[t.group] = ps
+		}
+		if t.answered {
+			ps.answered++
+		}
+		ps.lost += t.lost
 	}
 	delete(b.inflight, t.n)
 	if !t.confirm {
@@ -283,6 +304,62 @@ func (b *budget) proven(t ticket) bool {
 		ok = ok && t.tokens-float64(spent) >= 1
 	})
 	return ok
+}
+
+// pathStats count what a run saw of the path to one target machine: the
+// tries it answered, and the tries lost on the way there or back.
+type pathStats struct{ answered, lost int }
+
+// maxProofs is the most proofs a silence may need; a path that loses so
+// much that more would be needed leaves its silences unproven.
+const maxProofs = 16
+
+// wrongProofOdds is the most the chance of a wrong proof may be: one in a
+// million checks.
+const wrongProofOdds = 1e-6
+
+// proofsNeeded is how many proofs a silence towards group needs, each a
+// refill of the target's budget apart, for the chance that all of them
+// are wrong to stay below wrongProofOdds; ok is false when more than
+// maxProofs would be needed.
+//
+// A proof is wrong only when an ICMP error was lost: the port's own, or
+// the one that spent the token and muted it. Proofs a refill apart cannot
+// be made wrong by one lost error, so k of them are all wrong with the
+// chance that k errors are lost, p^k at a loss rate p. p is not known:
+// it is estimated from the run's tries to the machine, answered and lost,
+// as a Beta distribution that starts at one loss in a hundred tries (a
+// prior worth a hundred tries, so that a few lucky answers do not make a
+// path look lossless), and k is the least for which the mean of p^k,
+// the chance of k losses in a row, stays below the odds.
+func (b *budget) proofsNeeded(group string) (k int, ok bool) {
+	ps := b.path(group)
+	return proofsFor(ps.answered, ps.lost)
+}
+
+// proofsFor is proofsNeeded for a path that answered so many tries and
+// lost so many.
+func proofsFor(answered, lost int) (k int, ok bool) {
+	alpha, beta := 1+float64(lost), 99+float64(answered)
+	odds := 1.0
+	for k := 1; k <= maxProofs; k++ {
+		// E[p^k] of Beta(α, β) is the product of (α+i)/(α+β+i), i < k.
+		odds *= (alpha + float64(k-1)) / (alpha + beta + float64(k-1))
+		if odds <= wrongProofOdds {
+			return k, true
+		}
+	}
+	return maxProofs + 1, false
+}
+
+// path is what the run has seen of the path to group.
+func (b *budget) path(group string) pathStats {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if ps := b.paths[group]; ps != nil {
+		return *ps
+	}
+	return pathStats{}
 }
 
 // pruneAt is how many errors a sender's ledger keeps before it forgets

@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/portspec/portspec/internal/lab"
 	"github.com/portspec/portspec/verdict"
@@ -75,13 +76,16 @@ func wantVerdicts(t *testing.T, results []Result) {
 	}
 }
 
-// TestLabProveBatchInOneRound is the counting argument: a drop-by-default
+// TestLabProveBatchInRounds is the counting argument: a drop-by-default
 // host with one port rejected by ICMP port unreachable (the classic
 // ident/113), and 500 dropped ports a family whose blocks say `filtered`.
 // The sweep ends before the model may trust the target's budget, so every
-// dropped port waits for confirmation; one round, sent on a single token,
-// must prove them all, since a silent port spends none.
-func TestLabProveBatchInOneRound(t *testing.T) {
+// dropped port waits for confirmation; each round, sent on a single token,
+// must prove them all at once, since a silent port spends none. A port
+// needs as many proofs as the path's record asks (a few answers make a
+// short record), each a refill of the budget after the last: one round
+// each, shared by all.
+func TestLabProveBatchInRounds(t *testing.T) {
 	l := lab.New(t)
 	must(t, l.Nft(l.Server, `table inet dropall {
   chain input {
@@ -99,21 +103,47 @@ func TestLabProveBatchInOneRound(t *testing.T) {
 	}
 	results, stats := runStats(t, l, Options{}, checks)
 	wantVerdicts(t, results)
+	// Four answers and no loss: Beta(1, 103) asks for four proofs.
+	want, _ := proofsFor(4, 0)
 	for _, r := range results {
 		if r.Probe.Port < 1000 {
 			continue
 		}
-		last := r.Evidence.Tries[len(r.Evidence.Tries)-1]
-		if n := confirmations(r); n != 1 || !last.Proven || r.Evidence.Silence != SilenceProven {
-			t.Errorf("%s tcp/%d: %d confirmation tries, last proven %v, silence %s; want one round to prove it; tries %v",
-				r.Probe.Addr, r.Probe.Port, n, last.Proven, r.Evidence.Silence, r.Evidence.Tries)
+		proven := provenTries(r)
+		if n := confirmations(r); n != want || len(proven) != want || r.Evidence.Silence != SilenceProven {
+			t.Errorf("%s tcp/%d: %d confirmation tries, %d proven, silence %s; want %d rounds to prove it %d times; tries %v",
+				r.Probe.Addr, r.Probe.Port, n, len(proven), r.Evidence.Silence, want, want, r.Evidence.Tries)
 		}
+		wantRefillApart(t, r, proven, DefaultICMPInterval)
 	}
 	// Both families are one machine, with one budget.
 	if stats.ICMPWaitTargets != 1 {
 		t.Errorf("the run waited for %d targets' budgets, want 1", stats.ICMPWaitTargets)
 	}
-	t.Logf("1,000 dropped ports proven in one round; waited %s for the budget", stats.ICMPWait)
+	t.Logf("1,000 dropped ports proven in %d rounds; waited %s for the budget", want, stats.ICMPWait)
+}
+
+// provenTries are the tries of r that proved its silence.
+func provenTries(r Result) []Try {
+	var proven []Try
+	for _, t := range r.Evidence.Tries {
+		if t.Proven {
+			proven = append(proven, t)
+		}
+	}
+	return proven
+}
+
+// wantRefillApart fails unless each proof of r began a refill of the
+// budget (interval) after the one before it ended: one lost error
+// cannot then make two of them wrong.
+func wantRefillApart(t *testing.T, r Result, proven []Try, interval time.Duration) {
+	t.Helper()
+	for i := 1; i < len(proven); i++ {
+		if gap := proven[i].Start.Sub(proven[i-1].Start.Add(proven[i-1].Duration)); gap < interval {
+			t.Errorf("%s %s/%d: proofs %d and %d only %s apart, less than the budget's refill %s", r.Probe.Addr, r.Probe.Proto, r.Probe.Port, i, i+1, gap, interval)
+		}
+	}
 }
 
 // TestLabBlockedNeedsNoProof is iptables' default REJECT everywhere: every

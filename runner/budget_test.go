@@ -1,9 +1,14 @@
 package runner
 
 import (
+	"context"
+	"errors"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/portspec/portspec/verdict"
 )
 
 var (
@@ -186,5 +191,51 @@ func TestBudgetPrunes(t *testing.T) {
 	l := b.groups["host a"]
 	if len(l.errors) != 3000 || l.pruneAt < len(l.errors) {
 		t.Errorf("%d errors kept, next prune at %d: errors a try in flight may need must stay, and pruning back off", len(l.errors), l.pruneAt)
+	}
+}
+
+// TestProofsNeeded: the proofs a silence needs grow with the loss the run
+// has seen on the path, and shrink with the tries that vouch for it; past
+// maxProofs, none are enough.
+func TestProofsNeeded(t *testing.T) {
+	for _, tc := range []struct {
+		answered, lost int
+		want           int
+		ok             bool
+	}{
+		{0, 0, 4, true},     // nothing seen: the prior, one loss in a hundred
+		{4, 0, 4, true},     // a drop-by-default host's few answers
+		{200, 0, 3, true},   // P2's answers
+		{65535, 0, 2, true}, // a clean sweep of every port
+		{2_000_000, 0, 1, true},
+		{300, 30, 6, true},    // 10% loss
+		{1000, 20, 4, true},   // 2% loss
+		{100, 300, 17, false}, // 75% loss: no number of proofs is enough
+	} {
+		got, ok := proofsFor(tc.answered, tc.lost)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("%d answered, %d lost: %d proofs (ok %v), want %d (ok %v)", tc.answered, tc.lost, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+// TestSettleOnALossyPath: a silence on a path that loses too much for any
+// number of proofs is an error, with the path's record, never a verdict.
+func TestSettleOnALossyPath(t *testing.T) {
+	r := New(Options{})
+	r.budget = fullBudget()
+	r.budget.paths["host a"] = &pathStats{answered: 100, lost: 300}
+	var got Result
+	p := &probing{res: Result{Probe: Probe{Addr: targetA, Proto: 0, Port: 9}}, group: "host a", proofs: 3,
+		deliver: func(res Result) { got = res }}
+	p.res.Evidence.Tries = []Try{{Signal: Silence, Proven: true}}
+	p.res.Probe.Opts = &ProbeOptions{ProveSilence: true}
+	r.settle(context.Background(), p)
+	var loss *LossError
+	if got.Status != verdict.Error || !errors.As(got.Err, &loss) || got.Evidence.Silence != SilenceUnproven {
+		t.Fatalf("status %s, error %v, silence %s; want an error for the lossy path, unproven", got.Status, got.Err, got.Evidence.Silence)
+	}
+	if want := "the path to the target lost 300 of 400 tries"; !strings.Contains(got.Err.Error(), want) {
+		t.Errorf("%q does not say %q", got.Err, want)
 	}
 }

@@ -13,11 +13,13 @@ import (
 const maxRound = 4096
 
 // confirmer proves the silent ports of one target machine (a budget
-// group) that the sweep could not: it waits until the model gives the
-// machine (and every router that could answer for it) a token, then tries every pending port again in one
-// round. A port that draws an ICMP error is decided by it; a silent one is
-// proven if the round spent fewer errors than there were tokens, and waits
-// for the next round otherwise. Each port that really answers with ICMP
+// group) that the sweep could not, or not often enough: it waits until the
+// model gives the machine (and every router that could answer for it) a
+// token, then tries every pending port again in one round. A port that
+// draws an ICMP error is decided by it; a silent one is proven if the
+// round spent fewer errors than there were tokens, and waits for the next
+// round otherwise. A port needs as many proofs as the path's loss asks
+// (budget.proofsNeeded), each a refill after the last. Each port that really answers with ICMP
 // costs one token, about one icmp_interval: the only cost that cannot be
 // avoided. A port that stays silent costs none.
 type confirmer struct {
@@ -64,13 +66,27 @@ func (c *confirmer) add(p *probing) {
 	}
 }
 
-func (c *confirmer) take(n int) []*probing {
+// take takes up to n pending ports that may be tried now: a refill of
+// the budget after their last proof, so that one lost error cannot make
+// two proofs wrong. When none may, next is when the first will.
+func (c *confirmer) take(n int, now time.Time) (batch []*probing, next time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	n = min(n, len(c.pending))
-	batch := append([]*probing(nil), c.pending[:n]...)
-	c.pending = append(c.pending[:0], c.pending[n:]...)
-	return batch
+	keep := c.pending[:0]
+	for _, p := range c.pending {
+		due := p.provenEnd.Add(c.r.budget.interval)
+		switch {
+		case len(batch) < n && (p.provenEnd.IsZero() || !now.Before(due)):
+			batch = append(batch, p)
+		default:
+			if !p.provenEnd.IsZero() && now.Before(due) && (next.IsZero() || due.Before(next)) {
+				next = due
+			}
+			keep = append(keep, p)
+		}
+	}
+	c.pending = keep
+	return batch, next
 }
 
 func (c *confirmer) waiting() int {
@@ -110,7 +126,15 @@ func (c *confirmer) run(ctx context.Context) {
 			}
 			continue
 		}
-		c.round(ctx, c.take(maxRound))
+		now := time.Now()
+		batch, next := c.take(maxRound, now)
+		if len(batch) == 0 {
+			if !sleep(ctx, next.Sub(now)) {
+				return
+			}
+			continue
+		}
+		c.round(ctx, batch)
 		if ctx.Err() != nil {
 			return
 		}
@@ -165,6 +189,11 @@ func (c *confirmer) confirm(ctx context.Context, p *probing, decided func()) {
 		p.deliver(c.r.finish(p.res, t))
 		decided()
 		return
+	case !p.res.Probe.options().ProveSilence:
+		// A silence that fails its check counts tries, not proofs.
+		c.r.settle(ctx, p)
+		decided()
+		return
 	}
 	c.r.call(c.r.budget.prove([]ticket{tk}, func(i int) {
 		defer decided()
@@ -174,7 +203,8 @@ func (c *confirmer) confirm(ctx context.Context, p *probing, decided func()) {
 		}
 		ev := &p.res.Evidence
 		ev.Tries[len(ev.Tries)-1].Proven = true
-		ev.Silence = SilenceProven
-		p.deliver(c.r.finish(p.res, ev.Tries[len(ev.Tries)-1]))
+		p.proofs++
+		p.provenEnd = tk.end
+		c.r.settle(ctx, p)
 	}))
 }

@@ -26,6 +26,10 @@ type probing struct {
 	describe func([]byte) string
 	host     *host
 	deliver  func(Result)
+	// proofs counts the proofs of the port's silence so far, each a refill
+	// of the target's budget after the last, which ended at provenEnd.
+	proofs    int
+	provenEnd time.Time
 }
 
 // probe makes the tries of one check and decides its state. A retry
@@ -83,7 +87,8 @@ func (r *Runner) probe(ctx context.Context, c Probe, h *host, deliver func(Resul
 		}
 	}
 	last := ev.Tries[len(ev.Tries)-1]
-	if !c.options().ProveSilence {
+	opts := c.options()
+	if !opts.ProveSilence && !opts.SilenceFails {
 		p.res.Evidence.Silence = SilenceUnproven
 		deliver(r.finish(p.res, last))
 		return
@@ -95,15 +100,49 @@ func (r *Runner) probe(ctx context.Context, c Probe, h *host, deliver func(Resul
 		r.budget.hold(-1)
 		deliver(res)
 	}
+	if !opts.ProveSilence {
+		r.settle(ctx, p)
+		return
+	}
 	r.call(r.budget.prove(silent, func(i int) {
-		if i < 0 {
-			r.confirmer(ctx, p.group).add(p)
-			return
+		if i >= 0 {
+			ev.Tries[i].Proven = true
+			p.proofs, p.provenEnd = 1, silent[i].end
 		}
-		ev.Tries[i].Proven = true
-		ev.Silence = SilenceProven
-		p.deliver(r.finish(p.res, last))
+		r.settle(ctx, p)
 	}))
+}
+
+// settle decides a silence whose verdict depends on it. One that must be
+// proven (ProveSilence) is proven once it has as many proofs as the path
+// to its target needs (budget.proofsNeeded); one that fails its check
+// (SilenceFails) is believed once it has had as many tries, so that
+// answers lost on the way do not fail a listening port. Short of that,
+// the port goes back to the target's confirmer for another try, a
+// refill of the budget after the last proof. On a path that loses too
+// much for any number to be trusted, it is an error: the verdict cannot
+// rest on the silence.
+func (r *Runner) settle(ctx context.Context, p *probing) {
+	k, ok := r.budget.proofsNeeded(p.group)
+	ev := &p.res.Evidence
+	last := ev.Tries[len(ev.Tries)-1]
+	have, silence := len(ev.Tries), SilenceUnproven
+	if p.res.Probe.options().ProveSilence {
+		have, silence = p.proofs, SilenceProven
+	}
+	switch {
+	case !ok:
+		ev.Silence = SilenceUnproven
+		res := r.finish(p.res, last)
+		path := r.budget.path(p.group)
+		res.Status, res.Err = verdict.Error, &LossError{Lost: path.lost, Answered: path.answered}
+		p.deliver(res)
+	case have >= k:
+		ev.Silence = silence
+		p.deliver(r.finish(p.res, last))
+	default:
+		r.confirmer(ctx, p.group).add(p)
+	}
 }
 
 // call runs the proofs the budget decided.
@@ -152,6 +191,7 @@ func (r *Runner) try(ctx context.Context, p *probing, sock *udpSocket, confirm b
 		}
 	}
 	t.Signal, t.ICMP, t.Err = out.signal, out.icmp, out.err
+	tk.answered, tk.lost = t.Signal != Silence && t.Signal != Local, lostBefore(p, t)
 	// A late error on a UDP socket may answer any of its earlier tries.
 	sent := tk.start
 	if p.udp && !firstSent.IsZero() {
@@ -174,6 +214,21 @@ func (r *Runner) try(ctx context.Context, p *probing, sock *udpSocket, confirm b
 		r.opts.OnTry(c, t)
 	}
 	return t, tk, true
+}
+
+// lostBefore counts the earlier tries of p that t shows were lost: the
+// silent ones before a TCP or UDP answer, which no rate limit mutes; and,
+// before an ICMP error, the proofs of silence it contradicts, each of
+// which a lost error made. An ICMP error after a plain silence says
+// nothing of loss: the target's rate limit mutes such errors.
+func lostBefore(p *probing, t Try) int {
+	switch t.Signal {
+	case SynAck, Reset, Reply:
+		return len(p.res.Evidence.Tries)
+	case ICMP:
+		return p.proofs
+	}
+	return 0
 }
 
 // finish fills in the verdict from the deciding try.

@@ -57,9 +57,12 @@ type ProbeOptions struct {
 	// before it is reported: a rejecting port whose error the target's
 	// rate limit muted would otherwise look silent.
 	ProveSilence bool
-	// Trace says a FILTERED (or UDP silent) result fails its check, so the
-	// runner traces where the probe dies, within Options.TraceLimit.
-	Trace bool
+	// SilenceFails says a FILTERED (or UDP silent) result fails the check.
+	// Such a silence is believed only after as many tries as the path's
+	// loss asks (see budget.proofsNeeded), so that answers lost on the way
+	// do not fail a listening port; and the runner traces where the probe
+	// dies, within Options.TraceLimit.
+	SilenceFails bool
 }
 
 var defaultOptions ProbeOptions

@@ -160,3 +160,12 @@ type Result struct {
 	// run's window and few are local.
 	Listeners *[]localports.Socket
 }
+
+// LossError is a silence that cannot be trusted on a path that loses too
+// many packets: so many proofs or tries would be needed that the check is
+// an error rather than a verdict resting on a guess.
+type LossError struct{ Lost, Answered int }
+
+func (e *LossError) Error() string {
+	return fmt.Sprintf("silence not trusted: the path to the target lost %d of %d tries, so lost answers or ICMP errors could fake it more often than once in a million checks, however many tries confirmed it", e.Lost, e.Lost+e.Answered)
+}

@@ -71,7 +71,7 @@ type Trace struct {
 // on a FILTERED (or UDP silent) port, which a trace can place.
 func wantsTrace(res Result) bool {
 	o := res.Probe.options()
-	return o.Trace && !res.Skipped && (res.Status == verdict.Filtered || res.Status == verdict.ListeningOrFiltered)
+	return o.SilenceFails && !res.Skipped && (res.Status == verdict.Filtered || res.Status == verdict.ListeningOrFiltered)
 }
 
 // withTrace wraps a probe's deliver: a result that wants a trace, while

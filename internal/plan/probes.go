@@ -56,8 +56,9 @@ func ProbeOptions(c spec.Check, f Flags, s spec.Settings) runner.ProbeOptions {
 		SourcePort:   e.SourcePort,
 		ReadBanner:   e.Banner != nil,
 		ProveSilence: e.State.NeedsProvenSilence(),
-		// Where FILTERED fails the check, a trace says where it dies.
-		Trace: e.State == spec.Listening || e.State == spec.NotListening,
+		// Where FILTERED fails the check, it is tried again before it is
+		// believed, and a trace says where it dies.
+		SilenceFails: e.State == spec.Listening || e.State == spec.NotListening,
 	}
 }
 

@@ -1,0 +1,59 @@
+package runner
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/portspec/portspec/internal/lab"
+)
+
+// lossyInterval is the lab target's ICMP rate limit in the loss tests: a
+// tenth of Linux's default, and the runner told so, so that the model and
+// every proof work as at one second, ten times as fast.
+const lossyInterval = 100 * time.Millisecond
+
+// TestLabProofsSurviveLoss: the target drops one in ten (then one in fifty)
+// of the packets it sends, ICMP errors among them, at random (nftables
+// numgen in its output chain). Its ports are every kind whose verdict
+// rests on an ICMP error or its absence: TCP port unreachable and closed
+// UDP ports expected not_listening, admin prohibited and dropped ports
+// expected filtered. A lost error must never prove a silence: every
+// verdict is right, twice back to back, the first right after another
+// scan emptied the target's budget.
+func TestLabProofsSurviveLoss(t *testing.T) {
+	for _, oneIn := range []int{10, 50} {
+		t.Run(fmt.Sprintf("1 in %d", oneIn), func(t *testing.T) {
+			l := lab.New(t)
+			must(t, l.Sysctl(l.Server, "net.ipv4.icmp_ratelimit=100", "net.ipv6.icmp.ratelimit=100"))
+			checks := budgetTruth(t, l, 8, 6)
+			spendBudget(t, l, lab.Server4, lab.Server6)
+			must(t, l.Nft(l.Server, fmt.Sprintf(`table inet loss {
+  chain output {
+    type filter hook output priority 0; policy accept;
+    numgen random mod %d 0 drop
+  }
+}`, oneIn)))
+			lossSeen := 0
+			for run := 1; run <= 2; run++ {
+				start := time.Now()
+				results, stats := runStats(t, l, Options{ICMPInterval: lossyInterval}, checks)
+				wantVerdicts(t, results)
+				proofs := 0
+				for _, r := range results {
+					proven := provenTries(r)
+					wantRefillApart(t, r, proven, lossyInterval)
+					proofs += len(proven)
+					if lostBefore(&probing{res: r}, r.Evidence.Tries[len(r.Evidence.Tries)-1]) > 0 {
+						lossSeen++
+					}
+				}
+				t.Logf("run %d: %d checks in %s, %s waiting for the budget, %d proofs", run, len(checks), time.Since(start).Round(time.Millisecond), stats.ICMPWait.Round(time.Millisecond), proofs)
+			}
+			// Were nothing seen lost, the loss would not have been in play.
+			if oneIn == 10 && lossSeen == 0 {
+				t.Error("no answer came after a silence: the target lost nothing the runner saw")
+			}
+		})
+	}
+}
