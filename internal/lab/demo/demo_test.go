@@ -44,7 +44,7 @@ func TestDemoReportInBrowser(t *testing.T) {
 		`✗ 14 passed, 2 failed`,
 		`<nav class="filters" id="filters" aria-label="Filters">`, // the script ran
 		`Failures and errors (2)`,
-		`<p>expected listening, got FILTERED (no reply to 3 tries`,
+		`<p>expected listening, got FILTERED (no reply to 4 tries`,
 		`<dt>block</dt><dd>` + filepath.Join(dir, "lab.hcl") + `:10:3</dd>`,
 		`<td>silence after `,
 		// The deliberate failure's trace, through the chain lab's routers.
