@@ -91,7 +91,7 @@ func (g *GitHub) Result(r Record) error {
 	}
 	_, g.err = fmt.Fprintf(g.commands, "::error %s::%s\n", props, escapeData(message))
 	if g.err == nil {
-		_, g.err = fmt.Fprintf(g.failures, "| %s | %s | %s | %s |\n", escape.MarkdownCell(GroupName(r)), escape.MarkdownCell(ControlledName(r)), escape.MarkdownCell(r.Message), escape.MarkdownCell(r.Source))
+		_, g.err = fmt.Fprintf(g.failures, "| %s | %s | %s | %s |\n", escape.Markdown(GroupName(r)), escape.Markdown(ControlledName(r)), escape.Markdown(r.Message), escape.Markdown(r.Source))
 	}
 	return g.err
 }
@@ -115,7 +115,7 @@ func (g *GitHub) End(s Summary) error {
 	}
 	vantage := ""
 	if g.meta.Vantage != "" {
-		vantage = " from " + g.meta.Vantage
+		vantage = " from " + escape.Markdown(g.meta.Vantage)
 	}
 	mark := "✅"
 	if s.Failed+s.Errors > 0 || s.Interrupted {

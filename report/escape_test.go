@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/portspec/portspec/internal/escape/escapetest"
 	"github.com/portspec/portspec/report"
 )
 
@@ -34,13 +35,13 @@ func setStrings(v reflect.Value, s string) {
 	}
 }
 
-// rawStrings lists the paths of the strings reachable from v that hold
-// a raw newline or escape.
+// rawStrings lists the strings reachable from v that escape.Text did not
+// make safe, with their paths.
 func rawStrings(v reflect.Value, path string) []string {
 	switch v.Kind() {
 	case reflect.String:
-		if strings.ContainsAny(v.String(), "\n\x1b\u202e") {
-			return []string{path}
+		if problems := escapetest.FieldProblems(v.String()); len(problems) > 0 {
+			return []string{path + ": " + strings.Join(problems, "; ")}
 		}
 	case reflect.Pointer:
 		if !v.IsNil() {
@@ -78,7 +79,7 @@ func TestEscapeReachesEveryField(t *testing.T) {
 	m.Escape()
 	for _, v := range []any{r, a, m} {
 		for _, raw := range rawStrings(reflect.ValueOf(v), reflect.TypeOf(v).Name()) {
-			t.Errorf("%s is not escaped", raw)
+			t.Errorf("not escaped: %s", raw)
 		}
 	}
 	if r.Host != `x\n::add-mask::A\x1b[2J\u202e` {

@@ -7,7 +7,6 @@ import (
 	"io"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/portspec/portspec/internal/escape"
 	"github.com/portspec/portspec/verdict"
@@ -290,16 +289,7 @@ const maxQuoted = 64
 
 // quoteCut quotes text from a file for an error message, as strconv.Quote
 // does, and cut to maxQuoted bytes: a 300 MB key makes a line of error.
-func quoteCut(s string) string {
-	if len(s) <= maxQuoted {
-		return strconv.Quote(s)
-	}
-	cut := maxQuoted
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return strconv.Quote(s[:cut]) + "…"
-}
+func quoteCut(s string) string { return escape.QuoteCut(s, maxQuoted) }
 
 // Tail is what a JSON report says after its results.
 type Tail struct {

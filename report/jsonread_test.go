@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/portspec/portspec/internal/escape"
 	"github.com/portspec/portspec/internal/reporttest"
 	"github.com/portspec/portspec/report"
 	"github.com/portspec/portspec/verdict"
@@ -375,8 +375,8 @@ func FuzzJSONReader(f *testing.F) {
 			if err != nil || !ok {
 				break
 			}
-			if r.Message != escape.Text(r.Message) || r.Host != escape.Text(r.Host) {
-				t.Errorf("a result read back unescaped: %q %q", r.Host, r.Message)
+			for _, raw := range rawStrings(reflect.ValueOf(r), "Record") {
+				t.Errorf("a result read back unescaped: %s", raw)
 			}
 		}
 		jr.End()

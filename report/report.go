@@ -167,12 +167,19 @@ func (ignoreEvents) Try(Attempt)                                         {}
 // GroupName names the host and address a record belongs to, as text
 // headers and JUnit suites do: "mx (198.18.0.2)", or "app: mx (198.18.0.2)"
 // when run from vantage point app.
-func GroupName(r Record) string {
-	name := fmt.Sprintf("%s (%s)", r.Host, r.Address)
-	if r.Vantage != "" {
-		name = r.Vantage + ": " + name
+func GroupName(r Record) string { return HostName(r.Vantage, r.Host, r.Address) }
+
+// HostName is GroupName of its parts. Each part is escaped already, but
+// the whole starts a line of the text report and the log, so it is
+// escaped once more as a whole: a vantage "::add-mask x" from a result
+// file, before an IPv6 address, would make a workflow command that no
+// part is alone.
+func HostName(vantage, host, address string) string {
+	name := host + " (" + address + ")"
+	if vantage != "" {
+		name = vantage + ": " + name
 	}
-	return name
+	return escape.Text(name)
 }
 
 // CheckName names a check: "tcp/25 listening".

@@ -89,9 +89,8 @@ func (d *decoder) integer(a *hcl.Attribute, lo, hi int) int {
 	return int(n)
 }
 
-// duration decodes an optional positive duration such as "1s" or "250ms".
-// duration decodes a, a positive duration of at most most; what says what
-// it is, for the error.
+// duration decodes a, an optional positive duration such as "1s" or
+// "250ms" of at most most; what says what it is, for the error.
 func (d *decoder) duration(a *hcl.Attribute, most time.Duration, what string) time.Duration {
 	if a == nil {
 		return 0
@@ -131,7 +130,7 @@ func (d *decoder) names(a *hcl.Attribute, what string) []string {
 		if !ok {
 			continue
 		}
-		if !validName(s) {
+		if !ValidName(s) {
 			d.errorf(it.rng, fmt.Sprintf("Invalid %s", what),
 				"A %s is made of letters, digits, '_', '-' and '.'; got %q.", what, s)
 			continue
@@ -152,7 +151,9 @@ func (d *decoder) itemString(it item, what string) (string, bool) {
 	return it.value.AsString(), true
 }
 
-func validName(s string) bool {
+// ValidName reports whether s can name a vantage point or a tag: letters,
+// digits, '_', '-' and '.'.
+func ValidName(s string) bool {
 	if s == "" {
 		return false
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/portspec/portspec/internal/escape"
+	"github.com/portspec/portspec/internal/human"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -91,23 +92,16 @@ func (d *DiagnosticWriter) Write(files map[string]*hcl.File, diags hcl.Diagnosti
 func (d *DiagnosticWriter) Close() error {
 	var more []string
 	if d.moreErrs > 0 {
-		more = append(more, fmt.Sprintf("%d more %s", d.moreErrs, plural(d.moreErrs, "error", "errors")))
+		more = append(more, fmt.Sprintf("%d more %s", d.moreErrs, human.Plural(d.moreErrs, "error", "errors")))
 	}
 	if d.moreWarns > 0 {
-		more = append(more, fmt.Sprintf("%d more %s", d.moreWarns, plural(d.moreWarns, "warning", "warnings")))
+		more = append(more, fmt.Sprintf("%d more %s", d.moreWarns, human.Plural(d.moreWarns, "warning", "warnings")))
 	}
 	if len(more) == 0 {
 		return nil
 	}
 	_, err := fmt.Fprintf(d.w, "and %s\n", strings.Join(more, " and "))
 	return err
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 func (d *DiagnosticWriter) render(b *bytes.Buffer, files map[string]*hcl.File, diag *hcl.Diagnostic) {
@@ -284,19 +278,15 @@ func valueString(v cty.Value) string {
 	case ty == cty.String:
 		// Cut before quoting, at a character, leaving room for the
 		// length: a value can be megabytes.
-		s, cut := v.AsString(), maxQuoted/2
-		if len(s) <= cut {
-			return fmt.Sprintf("%q", s)
+		if s := v.AsString(); len(s) > maxQuoted/2 {
+			return fmt.Sprintf("%s (%d bytes)", escape.QuoteCut(s, maxQuoted/2), len(s))
 		}
-		for !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		return fmt.Sprintf("%q… (%d bytes)", s[:cut], len(s))
+		return escape.Quote([]byte(v.AsString()))
 	case ty.IsCollectionType() || ty.IsTupleType():
-		return fmt.Sprintf("%s with %d %s", ty.FriendlyName(), v.LengthInt(), plural(v.LengthInt(), "element", "elements"))
+		return fmt.Sprintf("%s with %d %s", ty.FriendlyName(), v.LengthInt(), human.Plural(v.LengthInt(), "element", "elements"))
 	case ty.IsObjectType():
 		n := len(ty.AttributeTypes())
-		return fmt.Sprintf("object with %d %s", n, plural(n, "attribute", "attributes"))
+		return fmt.Sprintf("object with %d %s", n, human.Plural(n, "attribute", "attributes"))
 	}
 	return ty.FriendlyName()
 }

@@ -190,11 +190,12 @@ var boundedRegexAll = bounded("regexall", stdlib.RegexAllFunc, func(args []cty.V
 // formatVerb finds a verb's width and precision in a format string.
 var formatVerb = regexp.MustCompile(`%[-+# 0]*(\d*)(?:\.(\d*))?`)
 
-// formatSize is what format builds of its arguments: the format string,
-// the widths and precisions it asks for, and the arguments' text. A
-// width or precision over maxFormatWidth is refused outright.
-func formatSize(args []cty.Value) (int64, error) {
-	format := args[0].AsString()
+// formatBound is what one formatting of format builds when no verb
+// prints more than most bytes: the format string, the widths and
+// precisions it asks for, and most for each verb, since "%[1]s%[1]s…"
+// prints one argument as often as it likes. A width or precision over
+// maxFormatWidth is refused outright.
+func formatBound(format string, most int64) (int64, error) {
 	n := int64(len(format))
 	for _, m := range formatVerb.FindAllStringSubmatch(format, -1) {
 		for _, digits := range m[1:] {
@@ -205,34 +206,40 @@ func formatSize(args []cty.Value) (int64, error) {
 			n += int64(w)
 		}
 	}
+	verbs := strings.Count(format, "%") - 2*strings.Count(format, "%%")
+	return n + int64(max(verbs, 0))*most, nil
+}
+
+// formatSize is what format builds: every verb may print the largest
+// argument.
+func formatSize(args []cty.Value) (int64, error) {
+	var most int64
 	for _, a := range args[1:] {
-		n += builtSize(a, maxBuiltBytes-n)
+		most = max(most, builtSize(a, maxBuiltBytes))
 	}
-	return n, nil
+	return formatBound(args[0].AsString(), most)
 }
 
 var boundedFormat = bounded("format", stdlib.FormatFunc, formatSize)
 
-// formatlist formats once for each element of its lists: the format, and
-// each scalar argument, once a row; each list's elements once.
+// formatlist formats once for each element of its lists; in a row, a
+// verb prints at most the largest scalar argument or list element.
 var boundedFormatList = bounded("formatlist", stdlib.FormatListFunc, func(args []cty.Value) (int64, error) {
-	rows := int64(1)
+	rows, most := int64(1), int64(0)
 	for _, a := range args[1:] {
-		if !a.IsNull() && (a.Type().IsListType() || a.Type().IsTupleType() || a.Type().IsSetType()) {
-			rows = max(rows, int64(a.LengthInt()))
+		if a.IsNull() || !(a.Type().IsListType() || a.Type().IsTupleType() || a.Type().IsSetType()) {
+			most = max(most, builtSize(a, maxBuiltBytes))
+			continue
+		}
+		rows = max(rows, int64(a.LengthInt()))
+		for it := a.ElementIterator(); it.Next(); {
+			_, e := it.Element()
+			most = max(most, builtSize(e, maxBuiltBytes))
 		}
 	}
-	row, err := formatSize(args[:1])
+	row, err := formatBound(args[0].AsString(), most)
 	if err != nil {
 		return 0, err
 	}
-	n := rows * (row + elementBytes)
-	for _, a := range args[1:] {
-		size := builtSize(a, maxBuiltBytes)
-		if !(a.Type().IsListType() || a.Type().IsTupleType() || a.Type().IsSetType()) {
-			size *= rows
-		}
-		n += size
-	}
-	return n, nil
+	return rows * (row + elementBytes), nil
 })

@@ -102,7 +102,7 @@ func (f *probeFlags) register(fs *flag.FlagSet) {
 
 func (f *probeFlags) check() error {
 	if f.timeout < 0 || f.timeout > spec.MaxTimeout {
-		return fmt.Errorf("--timeout must be from 1ms to %s; got %s", spec.MaxTimeout, f.timeout)
+		return fmt.Errorf("--timeout is a fixed timeout per try, at most %s (0: adaptive); got %s", spec.MaxTimeout, f.timeout)
 	}
 	if err := checkTries(f.tries); err != nil {
 		return err

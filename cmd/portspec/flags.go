@@ -4,7 +4,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/portspec/portspec/internal/atomicfile"
 	"io"
 	"os"
 	"strconv"
@@ -12,6 +11,8 @@ import (
 	"time"
 
 	"github.com/mattn/go-isatty"
+	"github.com/portspec/portspec/internal/atomicfile"
+	"github.com/portspec/portspec/internal/escape"
 	"github.com/portspec/portspec/spec"
 )
 
@@ -177,6 +178,14 @@ func (f *specFlags) options() spec.Options {
 
 func (f *specFlags) selection() (spec.Selection, error) {
 	sel := spec.Selection{From: f.from, Tags: f.tags, Controls: f.controls}
+	if f.from != "" && !spec.ValidName(f.from) {
+		return sel, fmt.Errorf("--from is a vantage point's name, made of letters, digits, '_', '-' and '.', as in a block's from; got %s", escape.QuoteCut(f.from, 64))
+	}
+	for _, tag := range f.tags {
+		if !spec.ValidName(tag) {
+			return sel, fmt.Errorf("--tag is a tag's name, made of letters, digits, '_', '-' and '.', as in a block's tags; got %s", escape.QuoteCut(tag, 64))
+		}
+	}
 	if f.maxAddresses < 1 {
 		return sel, fmt.Errorf("--max-addresses is the most addresses a host block may have, at least 1; got %d", f.maxAddresses)
 	}

@@ -213,7 +213,7 @@ func queryLocal(stdout, stderr io.Writer) int {
 		pid, process := "-", "-"
 		switch {
 		case s.PID > 0:
-			pid, process = fmt.Sprint(s.PID), s.Process
+			pid, process = fmt.Sprint(s.PID), escape.Text(s.Process)
 		case s.Hidden:
 			pid, process = "?", "(hidden)"
 		}

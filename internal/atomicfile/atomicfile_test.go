@@ -334,13 +334,13 @@ func TestStickyDirectoryRefusesOthersLinks(t *testing.T) {
 		"Check": func() error { return Check(link) },
 	} {
 		err := write()
-		var linkErr *StickyError
-		if !errors.As(err, &linkErr) {
+		var refused *StickyError
+		if !errors.As(err, &refused) {
 			t.Errorf("%s followed nobody's link in a sticky directory: %v", name, err)
 			continue
 		}
-		if linkErr.Path != link || linkErr.Kind != "link" || linkErr.Owner != 65534 || linkErr.DirOwner != 0 {
-			t.Errorf("%s: %+v", name, linkErr)
+		if refused.Path != link || refused.Kind != "link" || refused.Owner != 65534 || refused.DirOwner != 0 {
+			t.Errorf("%s: %+v", name, refused)
 		}
 		for _, want := range []string{link + " is a link owned by", "(uid 65534) in " + shared + ", a sticky world-writable directory owned by root (uid 0)", "fs.protected_symlinks"} {
 			if !strings.Contains(err.Error(), want) {
@@ -402,11 +402,11 @@ func TestStickyDirectoryRefusesOthersLinksOnTheWay(t *testing.T) {
 	shared, secret := stickyDir(t)
 	rootOnly := filepath.Dir(secret)
 	linkOwnedBy(t, 65534, rootOnly, filepath.Join(shared, "out"))
-	var linkErr *StickyError
-	if err := Write(filepath.Join(shared, "out", "shadow"), []byte("{}")); !errors.As(err, &linkErr) {
+	var refused *StickyError
+	if err := Write(filepath.Join(shared, "out", "shadow"), []byte("{}")); !errors.As(err, &refused) {
 		t.Errorf("Write through nobody's directory link: %v", err)
 	}
-	if err := MkdirAll(filepath.Join(shared, "out", "new")); !errors.As(err, &linkErr) {
+	if err := MkdirAll(filepath.Join(shared, "out", "new")); !errors.As(err, &refused) {
 		t.Errorf("MkdirAll through nobody's directory link: %v", err)
 	}
 	if got, _ := os.ReadFile(secret); string(got) != "root only" {
@@ -422,11 +422,11 @@ func TestStickyDirectoryRefusesOthersDanglingLinks(t *testing.T) {
 	planted := filepath.Join(filepath.Dir(secret), "planted")
 	link := filepath.Join(shared, "r.json")
 	linkOwnedBy(t, 65534, planted, link)
-	var linkErr *StickyError
-	if err := Write(link, []byte("{}")); !errors.As(err, &linkErr) {
+	var refused *StickyError
+	if err := Write(link, []byte("{}")); !errors.As(err, &refused) {
 		t.Errorf("Write through nobody's dangling link: %v", err)
 	}
-	if f, err := Open(link, os.O_APPEND); !errors.As(err, &linkErr) {
+	if f, err := Open(link, os.O_APPEND); !errors.As(err, &refused) {
 		t.Errorf("Open through nobody's dangling link: %v", err)
 		if err == nil {
 			f.Close()
@@ -443,7 +443,12 @@ func TestStickyDirectoryRefusesOthersDanglingLinks(t *testing.T) {
 func TestStickyDirectoryFollowsAllowedLinks(t *testing.T) {
 	shared, secret := stickyDir(t)
 	owned := filepath.Join(filepath.Dir(secret), "owned")
-	if err := os.Mkdir(owned, 0o777|os.ModeSticky); err != nil {
+	if err := os.Mkdir(owned, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// Chmod, not Mkdir's mode, which the umask would narrow to one that
+	// is not world-writable, where the rule does not apply.
+	if err := os.Chmod(owned, 0o777|os.ModeSticky); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Chown(owned, 65534, 65534); err != nil {

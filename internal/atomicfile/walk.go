@@ -19,6 +19,10 @@ import (
 // which it says ELOOP.
 const maxLinks = 40
 
+// maxMade bounds the directories one walk makes: a name that is made and
+// then, raced, gone again is not made for ever.
+const maxMade = 40
+
 // place is where a path leads once its links are followed: a name in a
 // directory held open, or a path into /proc for the kernel to follow.
 type place struct {
@@ -90,7 +94,7 @@ func (p *place) walk(todo []string, makeDirs bool) error {
 			case errors.Is(err, unix.ENOENT) && len(todo) == 0:
 				p.name = name
 				return nil
-			case errors.Is(err, unix.ENOENT) && makeDirs && made < maxLinks:
+			case errors.Is(err, unix.ENOENT) && makeDirs && made < maxMade:
 				made++
 				if err := unix.Mkdirat(p.dir, name, 0o777); err != nil && !errors.Is(err, unix.EEXIST) {
 					return p.error("mkdir", name, err)

@@ -4,7 +4,7 @@
 // where it enters a report (report.Record.Escape, the runner's reply
 // describers), by Text; the reporters then print it as it is. HTML is
 // left to html/template, which escapes the escaped text again for HTML;
-// Markdown cells take MarkdownCell.
+// Markdown, in a table cell or a line, takes Markdown.
 //
 // Escaped text is printable, holds no line break, and cannot start a
 // GitHub Actions workflow command: a CI log gets no command, colour or

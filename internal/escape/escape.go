@@ -18,9 +18,10 @@ import (
 //     bytes that are not UTF-8 are escaped the same way, so what a
 //     reader sees is what is there;
 //   - text that would begin a GitHub Actions workflow command ("::" at
-//     the start, after white space, as the runner trims it) or a legacy
-//     one ("##[" or "##vso[" anywhere in a line) has a character of it
-//     escaped, so only portspec's own commands reach the runner.
+//     the start, after white space, as the runner trims it, and another
+//     "::" after it) or a legacy one ("##[" or "##vso[" anywhere in a
+//     line) has a character of it escaped, so only portspec's own
+//     commands reach the runner.
 //
 // A backslash is left as it is, so Text(Text(s)) == Text(s): text that
 // passed through a JSON report and back is not escaped twice. Text
@@ -68,6 +69,19 @@ func Lines(s string) string {
 // Text: strconv.Quote escapes controls but leaves "##[" as it is.
 func Quote(b []byte) string { return Text(strconv.Quote(string(b))) }
 
+// QuoteCut is Quote of at most the first max bytes of s, cut at a
+// character, with "…" after the quote where s was cut: for an error that
+// names a value from outside, which can be megabytes.
+func QuoteCut(s string, max int) string {
+	if len(s) <= max {
+		return Quote([]byte(s))
+	}
+	for max > 0 && !utf8.RuneStart(s[max]) {
+		max--
+	}
+	return Quote([]byte(s[:max])) + "…"
+}
+
 // Strings is Text of every element: ss itself when none needs escaping,
 // else a new slice, so that a slice shared with its source (a spec's
 // tags) is never written.
@@ -85,11 +99,11 @@ func Strings(ss []string) []string {
 	return ss
 }
 
-// MarkdownCell makes s safe for a cell of a Markdown table in GitHub's
-// or GitLab's Markdown: Text, then a backslash before every character
-// by which Markdown would read it as more than text (a "<script>", a "|"
-// that ends the cell, a link, code).
-func MarkdownCell(s string) string {
+// Markdown makes s safe as text in GitHub's or GitLab's Markdown, in a
+// table cell or a line of its own: Text, then a backslash before every
+// character by which Markdown would read it as more than text (a
+// "<script>", a "|" that ends the cell, a link, code).
+func Markdown(s string) string {
 	s = Text(s)
 	var b strings.Builder
 	b.Grow(len(s) + 8)
@@ -122,10 +136,14 @@ func safe(s string) bool {
 }
 
 // startsCommand reports whether s, after the white space the Actions
-// runner trims, starts with "::". White space that Text escapes ("\n")
-// is no longer white space once escaped, so it does not count.
+// runner trims, reads as a workflow command: "::", then another "::"
+// that ends the command's name ("::add-mask::x"). An IPv6 address such
+// as "::1" holds one "::" at most, and is left as it is. White space that
+// Text escapes ("\n") is no longer white space once escaped, so it does
+// not count.
 func startsCommand(s string) bool {
-	return strings.HasPrefix(strings.TrimLeftFunc(s, printedSpace), "::")
+	rest, ok := strings.CutPrefix(strings.TrimLeftFunc(s, printedSpace), "::")
+	return ok && strings.Contains(rest, "::")
 }
 
 func printedSpace(r rune) bool { return unicode.IsSpace(r) && !needsEscape(r) }

@@ -29,6 +29,10 @@ func TestText(t *testing.T) {
 		{"\u00a0\u3000::error::x", "\u00a0\u3000" + `\x3a:error::x`},
 		{"\n::set-output name=a::b", `\n::set-output name=a::b`},
 		{"a ::b", "a ::b"},
+		{"::1", "::1"},
+		{"::ffff:198.18.0.1", "::ffff:198.18.0.1"},
+		{":: me (::1)", `\x3a: me (::1)`},
+		{":: me", ":: me"},
 		{"x ##[warning]pwn", `x #\x23[warning]pwn`},
 		{"##vso[task.setvariable]x", `#\x23vso[task.setvariable]x`},
 		{"###[", `##\x23[`},
@@ -70,7 +74,7 @@ func TestLines(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
 		{"a\nb\n", "a\nb\n"},
 		{"+x\n ::warning::y\n-\x1b[2J\n", "+x\n " + `\x3a:warning::y` + "\n" + `-\x1b[2J` + "\n"},
-		{"::a\r\n", `\x3a:a\r` + "\n"},
+		{"::a::b\r\n", `\x3a:a::b\r` + "\n"},
 	} {
 		if got := Lines(c.in); got != c.want {
 			t.Errorf("Lines(%q) = %q, want %q", c.in, got, c.want)
@@ -84,7 +88,23 @@ func TestQuote(t *testing.T) {
 	}
 }
 
-func TestMarkdownCell(t *testing.T) {
+func TestQuoteCut(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		max  int
+		want string
+	}{
+		{"tcp", 8, `"tcp"`},
+		{"##vso[task.setvariable]x", 8, `"#\x23vso[ta"…`},
+		{"ééé", 3, `"é"…`},
+	} {
+		if got := QuoteCut(c.in, c.max); got != c.want {
+			t.Errorf("QuoteCut(%q, %d) = %s, want %s", c.in, c.max, got, c.want)
+		}
+	}
+}
+
+func TestMarkdown(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
 		{"tcp/25 listening", "tcp/25 listening"},
 		{"<script>alert(1)</script>", `\<script\>alert(1)\</script\>`},
@@ -94,8 +114,8 @@ func TestMarkdownCell(t *testing.T) {
 		{`\<b>`, `\\\<b\>`},
 		{"nul\x00esc\x1b\nnext", `nul\\x00esc\\x1b\\nnext`},
 	} {
-		if got := MarkdownCell(c.in); got != c.want {
-			t.Errorf("MarkdownCell(%q) = %q, want %q", c.in, got, c.want)
+		if got := Markdown(c.in); got != c.want {
+			t.Errorf("Markdown(%q) = %q, want %q", c.in, got, c.want)
 		}
 	}
 }
@@ -112,11 +132,11 @@ func FuzzText(f *testing.F) {
 		if again := Text(got); again != got {
 			t.Errorf("Text is not idempotent: %q -> %q -> %q", s, got, again)
 		}
-		cell := MarkdownCell(s)
+		cell := Markdown(s)
 		escapetest.AssertField(t, cell)
 		for _, bad := range []string{"<", ">", "|"} {
 			if strings.Contains(strings.ReplaceAll(cell, `\`+bad, ""), bad) {
-				t.Errorf("MarkdownCell(%q) = %q has a bare %q", s, cell, bad)
+				t.Errorf("Markdown(%q) = %q has a bare %q", s, cell, bad)
 			}
 		}
 	})

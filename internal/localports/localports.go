@@ -19,7 +19,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/portspec/portspec/internal/escape"
 	"github.com/portspec/portspec/verdict"
 )
 
@@ -35,9 +34,10 @@ type Socket struct {
 	// PID and Process own the socket; Hidden says its owner could not be
 	// seen (another user's process, without root). A socket with no
 	// inode, such as one in TIME_WAIT, has no owner. Process is the
-	// kernel's name for the process (comm), escaped (escape.Text): any
-	// local user can name a process anything, escape codes and line
-	// breaks included, and the listings that print it run as root.
+	// kernel's name for the process (comm), as the kernel has it, for a
+	// spec's process = "..." to match: any local user can name a process
+	// anything, escape codes and line breaks included, so whatever prints
+	// it escapes it (OwnerText; report.Record.Escape).
 	PID     int
 	Process string
 	Hidden  bool
@@ -179,7 +179,7 @@ func socketOwners(procRoot string) (map[uint64]owner, bool) {
 		}
 		name := ""
 		if comm, err := os.ReadFile(filepath.Join(procRoot, e.Name(), "comm")); err == nil {
-			name = escape.Text(strings.TrimSpace(string(comm)))
+			name = strings.TrimSpace(string(comm))
 		}
 		for _, fd := range fds {
 			target, err := os.Readlink(filepath.Join(procRoot, e.Name(), "fd", fd.Name()))

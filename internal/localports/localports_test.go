@@ -88,8 +88,8 @@ func TestReadSelf(t *testing.T) {
 
 // TestReadHostileName: a local user may name a process anything the
 // kernel keeps (15 bytes): escape codes, a line break, a workflow
-// command. Read gives it escaped, so neither query -local nor a watch's
-// lines, printed as root, carry it raw.
+// command. Read gives it as the kernel has it, for a spec to match, and
+// a watch's lines, printed as root, escape it.
 func TestReadHostileName(t *testing.T) {
 	// This process renamed, as prctl(PR_SET_NAME) would: its main
 	// thread's comm, which /proc/PID/comm shows.
@@ -113,7 +113,7 @@ func TestReadHostileName(t *testing.T) {
 	}
 	for _, s := range sockets {
 		if s.Local.String() == ln.Addr().String() && s.Listening() {
-			if want := `\x1b[2J\n::x\u202e`; s.Process != want {
+			if want := "\x1b[2J\n::x\u202e"; s.Process != want {
 				t.Errorf("process %q, want %q", s.Process, want)
 			}
 			line := Change{Kind: Added, Socket: s}.String()

@@ -2,6 +2,7 @@ package localports
 
 import (
 	"fmt"
+	"github.com/portspec/portspec/internal/escape"
 	"net/netip"
 	"strings"
 
@@ -39,10 +40,11 @@ func (c Change) String() string {
 
 // OwnerText names a socket's owner for a listing: "pid 812 nginx",
 // "pid ? (hidden)" for another user's process seen without root, or "-".
+// The process's name is escaped: its owner chose it.
 func OwnerText(s Socket) string {
 	switch {
 	case s.PID > 0:
-		return fmt.Sprintf("pid %d %s", s.PID, s.Process)
+		return fmt.Sprintf("pid %d %s", s.PID, escape.Text(s.Process))
 	case s.Hidden:
 		return "pid ? (hidden)"
 	}

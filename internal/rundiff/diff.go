@@ -3,6 +3,8 @@ package rundiff
 import (
 	"cmp"
 	"fmt"
+
+	"github.com/portspec/portspec/report"
 )
 
 // Kind is what changed about a check between two runs.
@@ -157,11 +159,7 @@ func (c Change) Line() string {
 // Name is the check's key as the reports write it: "app: mx
 // (198.18.0.2) tcp/587".
 func (k Check) Name() string {
-	name := fmt.Sprintf("%s (%s) %s/%d", k.Host, k.Address, k.Protocol, k.Port)
-	if k.Vantage != "" {
-		name = k.Vantage + ": " + name
-	}
-	return name
+	return fmt.Sprintf("%s %s/%d", report.HostName(k.Vantage, k.Host, k.Address), k.Protocol, k.Port)
 }
 
 func show(actual string) string {

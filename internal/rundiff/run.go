@@ -101,7 +101,7 @@ func formatChange(c Change, format Format, more bool) (string, error) {
 		if c.New != nil {
 			after = fmt.Sprintf("%s %s %s", c.New.Expected, show(c.New.Actual), c.New.Verdict)
 		}
-		return fmt.Sprintf("| %s | %s | %s | %s |\n", escape.MarkdownCell(k.Name()), escape.MarkdownCell(before), escape.MarkdownCell(after), escape.MarkdownCell(k.Message)), nil
+		return fmt.Sprintf("| %s | %s | %s | %s |\n", escape.Markdown(k.Name()), escape.Markdown(before), escape.Markdown(after), escape.Markdown(k.Message)), nil
 	}
 	line := "  " + c.Line() + "\n"
 	if k := c.Check(); c.Kind == NewlyFailing && k.Message != "" {

@@ -52,6 +52,8 @@ locals {
   twice    = format("%s%s", local.a20, local.a20) # ERROR: format would build about
   digits   = format("%f", 1e100000000) # ERROR: format would build about
   once     = format("%s", local.a19)
+  repeated = format(join("", [for i in range(40) : "%[1]s"]), local.a19) # ERROR: format would build about
+  reused   = formatlist("%[1]s%[1]s%[1]s", [local.a20]) # ERROR: formatlist would build about
   rows     = formatlist("%s%s", local.a20, [1, 2]) # ERROR: formatlist would build about
   row      = formatlist("%s-%d", local.a4, local.l1024)
 }
