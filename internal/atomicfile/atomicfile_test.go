@@ -395,6 +395,41 @@ func TestStickyDirectoryRefusesOthersFiles(t *testing.T) {
 	}
 }
 
+// A directory another user made in a sticky world-writable directory is
+// theirs to fill: a link of theirs in it, in a directory that is not
+// sticky, would be followed by the kernel's rule, and a FIFO would hang
+// the write. Nothing is written into it, or made in it.
+func TestStickyDirectoryRefusesOthersDirectories(t *testing.T) {
+	shared, secret := stickyDir(t)
+	theirs := filepath.Join(shared, "out")
+	if err := os.Mkdir(theirs, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(theirs, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(theirs, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(theirs, "r.json")
+	linkOwnedBy(t, 65534, secret, link)
+	var refused *StickyError
+	for name, err := range map[string]error{
+		"Write through their link": Write(link, []byte("{}")),
+		"Write a new file":         Write(filepath.Join(theirs, "new.json"), []byte("{}")),
+		"MkdirAll":                 MkdirAll(filepath.Join(theirs, "sub", "dir")),
+		"Check":                    Check(filepath.Join(theirs, "new.json")),
+	} {
+		if !errors.As(err, &refused) || refused.Kind != "directory" || refused.Path != theirs || !strings.Contains(err.Error(), "a directory there is written into only when") {
+			t.Errorf("%s in nobody's directory in a sticky directory: %v", name, err)
+		}
+	}
+	if got, _ := os.ReadFile(secret); string(got) != "root only" {
+		t.Errorf("the root-only file now holds %q", got)
+	}
+	assertOnly(t, theirs, "r.json")
+}
+
 // The rule holds for a link anywhere on the path, not only the last: a
 // directory link of nobody's in the sticky directory leads nowhere, and
 // no directory is made through it.

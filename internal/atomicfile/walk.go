@@ -124,6 +124,11 @@ func (p *place) walk(todo []string, makeDirs bool) error {
 			case st.Mode&unix.S_IFMT != unix.S_IFDIR:
 				return p.error("open", name, unix.ENOTDIR)
 			}
+			// Another user's directory in /tmp is theirs to fill with
+			// links and files at will, past any check made here.
+			if err := p.mayUse(name, &st, "directory"); err != nil {
+				return err
+			}
 		}
 		if err := p.enter(name); err != nil {
 			return err
@@ -192,12 +197,14 @@ func components(path string) []string {
 }
 
 // mayUse applies the kernel's sticky-directory rules to name, in the
-// current directory, which is a "link" to follow or a "file" to write
-// over: in a directory that is both sticky and world-writable, such as
-// /tmp, either is used only when it belongs to the user writing or to the
-// directory's owner. Anyone may put a link there, pointing anywhere, or a
-// file of their own that root's report would then fill, still theirs to
-// read; the sticky bit only stops others from removing them. The kernel
+// current directory, which is a "link" to follow, a "file" to write over
+// or a "directory" to write into: in a directory that is both sticky and
+// world-writable, such as /tmp, any of them is used only when it belongs
+// to the user writing or to the directory's owner. Anyone may put a link
+// there, pointing anywhere, a file of their own that root's report would
+// then fill, still theirs to read, or a directory of their own, in which
+// they can do either at will; the sticky bit only stops others from
+// removing them. The kernel
 // says the same under fs.protected_symlinks and fs.protected_regular, but
 // a write through a temporary file and a rename never asks it.
 func (p *place) mayUse(name string, st *unix.Stat_t, kind string) error {
@@ -216,24 +223,22 @@ func (p *place) mayUse(name string, st *unix.Stat_t, kind string) error {
 	return &StickyError{Path: filepath.Join(p.dirPath, name), Kind: kind, Owner: int(st.Uid), DirOwner: int(dir.Uid), Writer: euid}
 }
 
-// StickyError is a link or file that the sticky-directory rule refuses to
-// follow or write over: one in a sticky, world-writable directory (such
-// as /tmp) that belongs neither to the directory's owner nor to the user
+// StickyError is a link, file or directory that the sticky-directory rule
+// refuses to use: one in a sticky, world-writable directory (such as
+// /tmp) that belongs neither to the directory's owner nor to the user
 // writing. Any user can put one there: following such a link would let
 // them steer the write, as root's, onto any file, or create one anywhere;
-// writing over such a file would hand them root's report.
+// writing over such a file, or into such a directory, would hand them
+// root's report or the same steering.
 type StickyError struct {
 	Path string
-	// Kind is "link" or "file".
+	// Kind is "link", "file" or "directory".
 	Kind                    string
 	Owner, DirOwner, Writer int // uids
 }
 
 func (e *StickyError) Error() string {
-	use := "a link there is followed"
-	if e.Kind != "link" {
-		use = "a file there is written over"
-	}
+	use := map[string]string{"link": "a link there is followed", "file": "a file there is written over", "directory": "a directory there is written into"}[e.Kind]
 	return fmt.Sprintf("%s is a %s owned by %s in %s, a sticky world-writable directory owned by %s; %s only when it belongs to the directory's owner or to the user writing, %s, as the kernel's fs.protected_symlinks and fs.protected_regular rules have it",
 		escape.Text(e.Path), e.Kind, userName(e.Owner), escape.Text(filepath.Dir(e.Path)), userName(e.DirOwner), use, userName(e.Writer))
 }

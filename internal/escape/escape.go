@@ -19,9 +19,9 @@ import (
 //     reader sees is what is there;
 //   - text that would begin a GitHub Actions workflow command ("::" at
 //     the start, after white space, as the runner trims it, and another
-//     "::" after it) or a legacy one ("##[" or "##vso[" anywhere in a
-//     line) has a character of it escaped, so only portspec's own
-//     commands reach the runner.
+//     "::" after it) or an in-line one ("##[", Azure's "##vso[",
+//     TeamCity's "##teamcity[", anywhere in a line) has a character of
+//     it escaped, so only portspec's own commands reach the CI system.
 //
 // A backslash is left as it is, so Text(Text(s)) == Text(s): text that
 // passed through a JSON report and back is not escaped twice. Text
@@ -166,8 +166,8 @@ func writeRunes(b *strings.Builder, s string) {
 			b.WriteString(`\x`)
 			b.WriteString(hex2(s[i]))
 		case r == '#' && legacyCommandAt(s, i):
-			// "##[" becomes "#\x23[": the first '#' stays, the second is
-			// escaped.
+			// "##[" becomes "#\x23[", "##vso[" "#\x23vso[": the first '#'
+			// stays, the second is escaped.
 			b.WriteString(`#\x23`)
 			size = 2
 		case needsEscape(r):
@@ -179,11 +179,17 @@ func writeRunes(b *strings.Builder, s string) {
 	}
 }
 
-// legacyCommandAt reports whether a legacy workflow command, "##[" or
-// "##vso[", starts at s[i].
+// legacyCommandAt reports whether a CI system's in-line command starts
+// at s[i]: "##", a name of letters, or none, then "[": the Actions
+// runner's legacy "##[", Azure Pipelines' "##vso[", TeamCity's
+// "##teamcity[".
 func legacyCommandAt(s string, i int) bool {
-	rest := s[i:]
-	return strings.HasPrefix(rest, "##[") || strings.HasPrefix(rest, "##vso[")
+	rest, ok := strings.CutPrefix(s[i:], "##")
+	if !ok {
+		return false
+	}
+	name := strings.IndexFunc(rest, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') })
+	return name >= 0 && rest[name] == '['
 }
 
 func needsEscape(r rune) bool {

@@ -36,6 +36,9 @@ func TestText(t *testing.T) {
 		{"x ##[warning]pwn", `x #\x23[warning]pwn`},
 		{"##vso[task.setvariable]x", `#\x23vso[task.setvariable]x`},
 		{"###[", `##\x23[`},
+		{"x ##teamcity[setParameter name='env.PWN' value='1']", `x #\x23teamcity[setParameter name='env.PWN' value='1']`},
+		{"## heading [1]", "## heading [1]"},
+		{"##", "##"},
 		{"café, 東京, ✓", "café, 東京, ✓"},
 		{`C:\path\x1b`, `C:\path\x1b`},
 	} {

@@ -53,12 +53,16 @@ func OutputProblems(name, out string, own *regexp.Regexp) []string {
 		if startsCommand(line) && (own == nil || !own.MatchString(line)) {
 			problems = append(problems, fmt.Sprintf("%s:%d: a workflow command portspec did not write: %q", name, n+1, line))
 		}
-		if strings.Contains(line, "##[") || strings.Contains(line, "##vso[") {
+		if inlineCommand.MatchString(line) {
 			problems = append(problems, fmt.Sprintf("%s:%d: a legacy workflow command: %q", name, n+1, line))
 		}
 	}
 	return problems
 }
+
+// inlineCommand is a CI system's command read anywhere in a line: "##[",
+// "##vso[", "##teamcity[".
+var inlineCommand = regexp.MustCompile(`##[A-Za-z]*\[`)
 
 // startsCommand is how the Actions runner finds a workflow command: "::"
 // after white space, then another "::" that ends its name.
