@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/netip"
 	"testing"
+	"time"
 
 	"github.com/portspec/portspec/verdict"
 )
@@ -40,4 +41,19 @@ func BenchmarkSchedulerLoopback(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*ports), "ns/check")
+}
+
+// BenchmarkBudgetTry is the ledger's work for one try of the sweep:
+// register it, then finish it, from as many goroutines as there are
+// CPUs, as the runner's workers do.
+func BenchmarkBudgetTry(b *testing.B) {
+	target := netip.MustParseAddr("198.18.1.2")
+	bud := newBudget(time.Second, time.Now())
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			tk := bud.send(target, "host server", false)
+			tk.answered = true
+			bud.finish(&tk, nil, tk.start)
+		}
+	})
 }

@@ -1,7 +1,11 @@
 package runner
 
 import (
+	"context"
+	"errors"
 	"net/netip"
+	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -94,5 +98,22 @@ func TestZeroSignalIsUnknown(t *testing.T) {
 	}
 	if got := classify(verdict.TCP, SignalUnknown, nil, netip.Addr{}); got != verdict.Error {
 		t.Errorf("an unknown signal classifies as %s, want ERROR", got)
+	}
+}
+
+// TestSelfConnect: a connect from the target's own address and port to
+// itself is a SYN-ACK from nobody. Here it is forced, the source port
+// being the target's: tried again, it connects to itself again, and the
+// check is an error that says so, never LISTENING.
+func TestSelfConnect(t *testing.T) {
+	port := uint16(40000 + os.Getpid()%20000)
+	lo := netip.MustParseAddr("127.0.0.1")
+	p := Probe{Addr: lo, Proto: verdict.TCP, Port: port, Opts: &ProbeOptions{SourcePort: port, Tries: 1}}
+	var got Result
+	if err := New(Options{}).Run(context.Background(), slices.Values([]Probe{p}), func(r Result) { got = r }); err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != verdict.Error || !errors.Is(got.Err, errSelfConnect) {
+		t.Errorf("tcp/%d from itself: %s, %v; want the self-connect error", port, got.Status, got.Err)
 	}
 }

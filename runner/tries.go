@@ -64,11 +64,24 @@ func fromQueue(q *queuedError) outcome {
 // bookkeeping for most ports of a scan.
 func tcpTry(ctx context.Context, newSocket SocketFunc, target, src netip.AddrPort, timeout time.Duration, keep bool, watch func(*probeSocket) func()) (outcome, *probeSocket) {
 	deadline := time.Now().Add(timeout)
-	fd, err := dialTCP(newSocket, target, src)
-	if err != nil {
-		return localOutcome(err), nil
-	}
-	if out, done := connectState(fd, true); done {
+	var fd int
+	for attempt := 1; ; attempt++ {
+		var err error
+		if fd, err = dial(newSocket, unix.SOCK_STREAM, target, src); err != nil {
+			return localOutcome(err), nil
+		}
+		out, done := connectState(fd, target, true)
+		if !done {
+			break
+		}
+		// A connect from the target's own address to a port in the
+		// ephemeral range can draw that very port as its source and
+		// connect to itself, a SYN-ACK from nobody: such a socket is
+		// thrown away and the connect made again, from another port.
+		if out.err == errSelfConnect && attempt < 3 {
+			unix.Close(fd)
+			continue
+		}
 		if out.signal != SynAck || !keep {
 			if out.signal == SynAck {
 				setLingerZero(fd)
@@ -76,6 +89,7 @@ func tcpTry(ctx context.Context, newSocket SocketFunc, target, src netip.AddrPor
 			unix.Close(fd)
 			return out, nil
 		}
+		break
 	}
 	sock, err := register(fd, target)
 	if err != nil {
@@ -88,7 +102,7 @@ func tcpTry(ctx context.Context, newSocket SocketFunc, target, src netip.AddrPor
 	var out outcome
 	done := false
 	look := func(fd int) bool {
-		out, done = connectState(fd, false)
+		out, done = connectState(fd, target, false)
 		return done
 	}
 	err = sock.await(ctx, true, look)
@@ -109,35 +123,20 @@ func tcpTry(ctx context.Context, newSocket SocketFunc, target, src netip.AddrPor
 	return out, sock
 }
 
-// dialTCP is dial for TCP, minus one trap: a connect from the target's own
-// address to a port in the ephemeral range can draw that very port as its
-// source and connect to itself, a SYN-ACK from nobody. Such a socket is
-// thrown away and the connect made again from another port.
-func dialTCP(newSocket SocketFunc, target, src netip.AddrPort) (int, error) {
-	for attempt := 0; ; attempt++ {
-		fd, err := dial(newSocket, unix.SOCK_STREAM, target, src)
-		if err != nil || attempt == 2 || !selfConnected(fd) {
-			return fd, err
-		}
-		unix.Close(fd)
-	}
-}
-
 var errSelfConnect = errors.New("the connect drew the target port as its source and connected to itself; nothing answered")
 
-func selfConnected(fd int) bool {
-	local, err1 := unix.Getsockname(fd)
-	peer, err2 := unix.Getpeername(fd)
-	if err1 != nil || err2 != nil {
+// selfConnected reports whether a connected socket's own end is target,
+// its peer: a connection to itself.
+func selfConnected(fd int, target netip.AddrPort) bool {
+	local, err := unix.Getsockname(fd)
+	if err != nil {
 		return false
 	}
 	switch l := local.(type) {
 	case *unix.SockaddrInet4:
-		p, ok := peer.(*unix.SockaddrInet4)
-		return ok && l.Port == p.Port && l.Addr == p.Addr
+		return netip.AddrPortFrom(netip.AddrFrom4(l.Addr), uint16(l.Port)) == netip.AddrPortFrom(target.Addr().Unmap(), target.Port())
 	case *unix.SockaddrInet6:
-		p, ok := peer.(*unix.SockaddrInet6)
-		return ok && l.Port == p.Port && l.Addr == p.Addr
+		return netip.AddrPortFrom(netip.AddrFrom16(l.Addr), uint16(l.Port)) == target
 	}
 	return false
 }
@@ -145,7 +144,7 @@ func selfConnected(fd int) bool {
 // connectState looks at a connecting socket and reports whether the
 // connect has ended, and how. quick is the look right after connect(),
 // which skips what cannot have happened yet.
-func connectState(fd int, quick bool) (outcome, bool) {
+func connectState(fd int, target netip.AddrPort, quick bool) (outcome, bool) {
 	soerr, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ERROR)
 	if err != nil {
 		return outcome{signal: Local, err: err}, true
@@ -153,7 +152,7 @@ func connectState(fd int, quick bool) (outcome, bool) {
 	switch e := unix.Errno(soerr); {
 	case e == 0:
 		if _, err := unix.Getpeername(fd); err == nil {
-			if selfConnected(fd) {
+			if selfConnected(fd, target) {
 				return outcome{signal: Local, err: errSelfConnect}, true
 			}
 			return outcome{signal: SynAck}, true

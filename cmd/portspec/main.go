@@ -16,7 +16,10 @@ func main() {
 	// not the run: ignored, SIGPIPE makes the write fail with EPIPE
 	// instead of killing the process with every report unwritten.
 	signal.Ignore(syscall.SIGPIPE)
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	stopProfile := startProfile()
+	code := run(os.Args[1:], os.Stdout, os.Stderr)
+	stopProfile()
+	os.Exit(code)
 }
 
 // stopSignals are the signals that stop a run the way Ctrl-C does: probing

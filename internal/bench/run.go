@@ -118,7 +118,7 @@ func runScenario(sc Scenario, bin, nmap string, runs int) (ScenarioResult, error
 		xmlPath := filepath.Join(dir, "nmap.xml")
 		nargs := append(slices.Clone(sc.Nmap), "-oX", xmlPath)
 		nargs = append(nargs, nmapTargets(sc.Addrs)...)
-		secs, rss, _, err := timed(l, false, nmap, nargs...)
+		secs, rss, _, err := timed(l, false, nil, nmap, nargs...)
 		if err != nil {
 			return nil, fmt.Errorf("nmap run %d: %w", i+1, err)
 		}
@@ -156,7 +156,11 @@ func runScenario(sc Scenario, bin, nmap string, runs int) (ScenarioResult, error
 		if sc.JUnit {
 			args = append(args, "--junit", filepath.Join(dir, "junit.xml"))
 		}
-		secs, rss, fds, err := timed(l, sc.ID == "P5", bin, args...)
+		var env []string
+		if profileDir != "" {
+			env = []string{fmt.Sprintf("PORTSPEC_CPUPROFILE=%s/%s-run%d.pprof", profileDir, sc.ID, i+1)}
+		}
+		secs, rss, fds, err := timed(l, sc.ID == "P5", env, bin, args...)
 		if err != nil {
 			return res, fmt.Errorf("portspec run %d: %w", i+1, err)
 		}
@@ -223,7 +227,7 @@ func cooldown(sc Scenario) {
 // the high-water mark of the memory it shared, which is this harness's.
 // After the harness has read a million results, every child would seem to
 // use hundreds of megabytes.
-func timed(l *lab.Lab, watchFDs bool, name string, args ...string) (float64, float64, int, error) {
+func timed(l *lab.Lab, watchFDs bool, env []string, name string, args ...string) (float64, float64, int, error) {
 	argv := append([]string{"ip", "netns", "exec", l.Client.Name, name}, args...)
 	rssFile := ""
 	if gnuTime, err := exec.LookPath("/usr/bin/time"); err == nil {
@@ -237,6 +241,7 @@ func timed(l *lab.Lab, watchFDs bool, name string, args ...string) (float64, flo
 		argv = append([]string{gnuTime, "-f", "%M", "-o", rssFile}, argv...)
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env = append(os.Environ(), env...)
 	var stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = io.Discard, &stderr
 	start := time.Now()
