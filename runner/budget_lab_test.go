@@ -217,7 +217,7 @@ func budgetTruth(t *testing.T, l *lab.Lab, tcpRejects, udpClosed int) []Probe {
 // sweep is muted at first, and every verdict must still be right.
 func TestLabRightAfterAnotherScan(t *testing.T) {
 	l := lab.New(t)
-	checks := budgetTruth(t, l, 3, 3)
+	checks := budgetTruth(t, l, 2, 2)
 	spendBudget(t, l, lab.Server4, lab.Server6)
 	wantRightAfter(t, l, checks, "another scan")
 }
@@ -252,14 +252,14 @@ func TestLabICMPRateLimits(t *testing.T) {
 		sysctls []string
 		opts    Options
 	}{
-		{"icmp_ratelimit 3s, icmp_interval 3s", []string{"net.ipv4.icmp_ratelimit=3000", "net.ipv6.icmp.ratelimit=3000"}, Options{ICMPInterval: 3e9}},
+		{"icmp_ratelimit 1.5s, icmp_interval 1.5s", []string{"net.ipv4.icmp_ratelimit=1500", "net.ipv6.icmp.ratelimit=1500"}, Options{ICMPInterval: 15e8}},
 		{"icmp_ratelimit 250ms, default interval", []string{"net.ipv4.icmp_ratelimit=250", "net.ipv6.icmp.ratelimit=250"}, Options{}},
 		{"icmp_msgs_per_sec 1, icmp_msgs_burst 1", []string{"net.ipv4.icmp_msgs_per_sec=1", "net.ipv4.icmp_msgs_burst=1"}, Options{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			l := lab.New(t)
 			must(t, l.Sysctl(l.Server, tc.sysctls...))
-			checks := budgetTruth(t, l, 2, 1)
+			checks := budgetTruth(t, l, 1, 1)
 			spendBudget(t, l, lab.Server4, lab.Server6)
 			results, stats := runStats(t, l, tc.opts, checks)
 			wantVerdicts(t, results)
@@ -280,7 +280,7 @@ func TestLabRightAfterNmap(t *testing.T) {
 		t.Skip("nmap is not installed")
 	}
 	l := lab.New(t)
-	checks := budgetTruth(t, l, 3, 3)
+	checks := budgetTruth(t, l, 2, 2)
 	var wg sync.WaitGroup
 	for _, target := range []netip.Addr{lab.Server4, lab.Server6} {
 		args := []string{"netns", "exec", l.Client.Name, nmap, "-sT", "-sU", "-Pn", "-n", "-p", "T:4000-4300,U:4000-4002,U:6000-6011", "--max-retries", "1", target.String()}

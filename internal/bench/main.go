@@ -4,7 +4,7 @@
 // tools' verdicts with the truth the scenario built, and writes a table to
 // stdout and the figures to out/bench.json.
 //
-//	go run ./internal/bench -portspec bin/portspec [-runs 5] [-only P1,P3] [-profile out/pprof]
+//	go run ./internal/bench -portspec bin/portspec [-runs 5] [-only P1,P3] [-profile out/pprof] [-args "--concurrency 4096"]
 //
 // It needs root; without it, it says so and exits 0, since a benchmark that
 // cannot run is not a failure of the code.
@@ -32,6 +32,7 @@ func main() {
 	runs := flag.Int("runs", 5, "timed runs of each tool per scenario; the median counts")
 	only := flag.String("only", "", "comma-separated scenarios to run, such as P1,P3 (default: all)")
 	out := flag.String("out", "out/bench.json", "where to write the figures")
+	flag.StringVar(&extraArgs, "args", "", "more arguments for every portspec check, such as \"--concurrency 4096\", to try a setting")
 	flag.StringVar(&profileDir, "profile", "", "write a CPU profile of each portspec run to this directory, as ID-runN.pprof (go tool pprof)")
 	flag.Parse()
 	if profileDir != "" {
@@ -87,6 +88,9 @@ func main() {
 
 // profileDir is -profile: where portspec's CPU profiles go, or "".
 var profileDir string
+
+// extraArgs is -args: added to every portspec check.
+var extraArgs string
 
 // interrupted is set by Ctrl-C; the runs stop at the next command.
 var interrupted atomic.Bool

@@ -152,7 +152,7 @@ func runScenario(sc Scenario, bin, nmap string, runs int) (ScenarioResult, error
 			}
 		}
 		jsonPath := filepath.Join(dir, "portspec.json")
-		args := []string{"check", "-q", "--no-trace", "--json", jsonPath, specPath}
+		args := append([]string{"check", "-q", "--no-trace", "--json", jsonPath, specPath}, strings.Fields(extraArgs)...)
 		if sc.JUnit {
 			args = append(args, "--junit", filepath.Join(dir, "junit.xml"))
 		}
