@@ -51,7 +51,7 @@ func BenchmarkBudgetTry(b *testing.B) {
 	bud := newBudget(time.Second, time.Now())
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			tk := bud.send(target, "host server", false)
+			tk := bud.send(target, ourAddr, "host server", false)
 			tk.answered = true
 			bud.finish(&tk, nil, tk.start)
 		}

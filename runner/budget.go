@@ -16,19 +16,34 @@ const DefaultICMPInterval = time.Second
 // token is muted all the same.
 const intervalSlack = 0.03
 
-// modelBurst is the most tokens the model ever believes a sender holds.
-// Linux's bucket towards one destination holds 6, but the host-wide limit
-// (icmp_msgs_burst, spent by a random 0-2 credits an error since 6.12) can
-// leave fewer, and the counting argument needs only one: with at least one
-// token and no error spent, nothing was muted.
+// modelBurst is the most tokens the model ever believes a sender holds
+// towards one of our addresses. Linux's bucket holds 6, but the counting
+// argument needs only one: with at least one token and no error spent,
+// nothing was muted.
 const modelBurst = 1.0
+
+// The host-wide limit on the ICMP errors a machine sends to anyone, Linux's
+// icmp_msgs_per_sec (1000) and icmp_msgs_burst (50), which each error sent
+// spends by a random 0 to 2 credits (since 6.12; 1 before): counted in
+// errors at the worst cost, 500 a second and 25 at most. Linux refills it
+// only in steps at least HZ/50 (20 ms) apart, so once spent it may stay
+// empty that long, and a jiffy more: the model believes no refill for
+// hostWideLag after an error. With one source address the per-destination
+// limit is far tighter; with a prefix of them (Options.SourcePrefix), the
+// host-wide one is what they share.
+const (
+	hostWideInterval = 2 * time.Millisecond
+	hostWideBurst    = 25.0
+	hostWideLag      = 30 * time.Millisecond
+)
 
 // budget is the run's model of the ICMP error budget of every host that
 // can answer a probe with an ICMP error: each target machine, and each
-// router that has answered for one. A machine's addresses share one
-// budget: Linux keys its bucket by the destination (us), not by which of
-// its addresses sends, and its host-wide limit (icmp_msgs_per_sec) covers
-// both families. Nothing is known of a budget when the run starts,
+// router that has answered for one. Linux keys a sender's bucket by the
+// error's destination: each of our source addresses has a bucket of its
+// own at each sender, which all of the sender's addresses share; and the
+// sender's host-wide limit (icmp_msgs_per_sec) covers every destination
+// and both families. Nothing is known of a budget when the run starts,
 // since another scan may just have spent it; time refills it, and each
 // ICMP error seen spends it.
 //
@@ -44,10 +59,13 @@ type budget struct {
 	start    time.Time
 
 	mu sync.Mutex
-	// groups are the target machines' ledgers, by budget group; routers
-	// are the other senders', each of which counts against every target.
-	groups  map[string]*ledger
-	routers map[netip.Addr]*ledger
+	// ledgers are every sender's buckets: a target machine's (by budget
+	// group) or a router's, towards each of our source addresses, and its
+	// host-wide one. routers lists, for each of our addresses, the
+	// routers heard from there, since any of them may answer a try to any
+	// target.
+	ledgers map[senderKey]*ledger
+	routers map[netip.Addr][]netip.Addr
 	// paths are what the run has seen of the path to each target machine,
 	// by budget group: how often it loses packets.
 	paths map[string]*pathStats
@@ -69,12 +87,28 @@ type budget struct {
 	waitTargets map[string]bool
 }
 
-// ledger is what the model knows of one sender's budget towards us.
+// senderKey names one bucket of a sender: a target machine's (group) or a
+// router's (router), towards our address src, or its host-wide one
+// (hostWide, src unset).
+type senderKey struct {
+	group    string
+	router   netip.Addr
+	src      netip.Addr
+	hostWide bool
+}
+
+// ledger is what the model knows of one bucket.
 type ledger struct {
-	tokens  float64 // lower bound at time at
-	at      time.Time
-	pruneAt int // errors kept before the next prune, at least pruneAt
-	errors  []sentError
+	tokens   float64 // lower bound at time at
+	at       time.Time
+	interval time.Duration // refill: a token an interval
+	burst    float64       // the most tokens it is believed to hold
+	// lag is how long after at the refill may not have begun: at is then
+	// when the bucket was last spent (hostWideLag).
+	lag      time.Duration
+	hostWide bool
+	pruneAt  int // errors kept before the next prune, at least pruneAt
+	errors   []sentError
 }
 
 // sentError is one ICMP error seen: when the try that drew it was sent
@@ -88,11 +122,14 @@ type ticket struct {
 	start time.Time
 	end   time.Time
 	// tokens is the lower bound the model had, at the start, on the
-	// target's budget and on every router's.
-	tokens  float64
-	target  netip.Addr
-	group   string
-	confirm bool
+	// target's bucket towards src and on every router's; hostTokens, on
+	// their host-wide ones.
+	tokens     float64
+	hostTokens float64
+	target     netip.Addr
+	src        netip.Addr
+	group      string
+	confirm    bool
 	// answered and lost are set by the caller before finish: the try drew
 	// an answer, and so many earlier tries of its port had been lost (a
 	// silence before a TCP or UDP answer, or a proof that an ICMP error
@@ -105,62 +142,130 @@ func newBudget(interval time.Duration, start time.Time) *budget {
 	return &budget{
 		interval:    time.Duration(float64(interval) * (1 + intervalSlack)),
 		start:       start,
-		groups:      map[string]*ledger{},
-		routers:     map[netip.Addr]*ledger{},
+		ledgers:     map[senderKey]*ledger{},
+		routers:     map[netip.Addr][]netip.Addr{},
 		paths:       map[string]*pathStats{},
 		inflight:    map[uint64]time.Time{},
 		waitTargets: map[string]bool{},
 	}
 }
 
-// fresh is the bound on a sender never heard from: whatever it spent
+// fresh is the bound on a bucket never heard from: whatever it spent
 // before the run, it has refilled since the start.
-func (b *budget) fresh(now time.Time) float64 {
-	return min(modelBurst, float64(now.Sub(b.start))/float64(b.interval))
+func (b *budget) fresh(l *ledger, now time.Time) float64 {
+	return min(l.burst, float64(max(now.Sub(b.start)-l.lag, 0))/float64(l.interval))
 }
 
 func (b *budget) level(l *ledger, now time.Time) float64 {
+	if l.lag > 0 {
+		return min(l.burst, l.tokens+float64(max(now.Sub(l.at)-l.lag, 0))/float64(l.interval))
+	}
 	if now.After(l.at) {
-		l.tokens = min(modelBurst, l.tokens+float64(now.Sub(l.at))/float64(b.interval))
+		l.tokens = min(l.burst, l.tokens+float64(now.Sub(l.at))/float64(l.interval))
 		l.at = now
 	}
 	return l.tokens
 }
 
-// answering calls f with every ledger whose budget could answer a try to
-// a target of group: the group's own, and every router's.
-func (b *budget) answering(group string, f func(*ledger)) {
-	if l := b.groups[group]; l != nil {
+// spend takes a token for an error seen now.
+func (b *budget) spend(l *ledger, now time.Time) {
+	l.tokens, l.at = max(b.level(l, now)-1, 0), now
+}
+
+// bucket returns the ledger of key, made on first use.
+func (b *budget) bucket(key senderKey, now time.Time) *ledger {
+	l := b.ledgers[key]
+	if l == nil {
+		l = &ledger{at: now, interval: b.interval, burst: modelBurst, hostWide: key.hostWide}
+		if key.hostWide {
+			l.interval, l.burst, l.lag = hostWideInterval, hostWideBurst, hostWideLag
+		}
+		l.tokens = b.fresh(l, now)
+		b.ledgers[key] = l
+		if key.router.IsValid() && !key.hostWide {
+			b.routers[key.src] = append(b.routers[key.src], key.router)
+		}
+	}
+	return l
+}
+
+// answering calls f with every ledger whose bucket could answer a try
+// from our address src to a target of group: the group's towards src and
+// host-wide, and every router's towards src and host-wide.
+func (b *budget) answering(group string, src netip.Addr, f func(*ledger)) {
+	if l := b.ledgers[senderKey{group: group, src: src}]; l != nil {
 		f(l)
 	}
-	for _, l := range b.routers {
+	if l := b.ledgers[senderKey{group: group, hostWide: true}]; l != nil {
 		f(l)
+	}
+	for _, r := range b.routers[src] {
+		f(b.ledgers[senderKey{router: r, src: src}])
+		if l := b.ledgers[senderKey{router: r, hostWide: true}]; l != nil {
+			f(l)
+		}
 	}
 }
 
-// bound is the lower bound on the tokens that could answer a try to a
-// target of group now: the least of the group's and every router's.
-func (b *budget) bound(group string, now time.Time) float64 {
-	low := b.fresh(now)
-	b.answering(group, func(l *ledger) { low = min(low, b.level(l, now)) })
-	return low
+// bound is the lower bound on the tokens that could answer a try from src
+// to a target of group now: the least of the buckets towards src, and of
+// the host-wide ones.
+func (b *budget) bound(group string, src netip.Addr, now time.Time) (tokens, hostTokens float64) {
+	tokens = min(modelBurst, float64(now.Sub(b.start))/float64(b.interval))
+	hostTokens = min(hostWideBurst, float64(max(now.Sub(b.start)-hostWideLag, 0))/float64(hostWideInterval))
+	b.answering(group, src, func(l *ledger) {
+		if l.hostWide {
+			hostTokens = min(hostTokens, b.level(l, now))
+		} else {
+			tokens = min(tokens, b.level(l, now))
+		}
+	})
+	return tokens, hostTokens
 }
 
-// Level is the bound for group now, for a confirmer deciding whether a
-// round can prove anything.
-func (b *budget) Level(group string) float64 {
+// Level is the bound for tries from src to group now, the least of the
+// buckets towards src and of the host-wide ones, in tokens: for a
+// confirmer deciding whether a round from src can prove anything.
+func (b *budget) Level(group string, src netip.Addr) float64 {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.bound(group, time.Now())
+	tokens, hostTokens := b.bound(group, src, time.Now())
+	return min(tokens, hostTokens)
 }
 
-// send registers a try to target, of budget group, about to be sent;
-// confirm says it is a confirmation try rather than one of the sweep.
-func (b *budget) send(target netip.Addr, group string, confirm bool) ticket {
+// refilled returns our addresses in srcs whose tries to group the model
+// gives a token now, the buckets towards them and the host-wide ones;
+// when none, wait is how long until the first will have one.
+func (b *budget) refilled(group string, srcs []netip.Addr) (ready []netip.Addr, wait time.Duration) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := time.Now()
-	t := ticket{n: b.next, start: now, tokens: b.bound(group, now), target: target.Unmap(), group: group, confirm: confirm}
+	short := 1.0
+	for _, src := range srcs {
+		tokens, hostTokens := b.bound(group, src, now)
+		if tokens >= 1 && hostTokens >= 1 {
+			ready = append(ready, src)
+			continue
+		}
+		short = min(short, max(1-tokens, 0))
+	}
+	if len(ready) > 0 {
+		return ready, 0
+	}
+	// The host-wide buckets refill a hundred times faster: the per-source
+	// one is what is waited for.
+	return nil, max(time.Duration(short*float64(b.interval)), hostWideInterval)
+}
+
+// send registers a try from our address src to target, of budget group,
+// about to be sent; confirm says it is a confirmation try rather than one
+// of the sweep.
+func (b *budget) send(target, src netip.Addr, group string, confirm bool) ticket {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := time.Now()
+	t := ticket{n: b.next, start: now, target: target.Unmap(), src: src.Unmap(), group: group, confirm: confirm}
+	t.tokens, t.hostTokens = b.bound(group, t.src, now)
 	b.next++
 	b.inflight[t.n] = now
 	if !confirm {
@@ -179,16 +284,16 @@ func (b *budget) finish(t *ticket, icmp *ICMPError, sent time.Time) []func() {
 	now := time.Now()
 	t.end = now
 	if icmp != nil {
-		l := b.ledger(t, icmp.From.Unmap(), now)
-		b.level(l, now)
-		l.tokens = max(l.tokens-1, 0)
-		l.errors = append(l.errors, sentError{sent: sent, seen: now})
-		if len(l.errors) > max(pruneAt, l.pruneAt) {
-			b.prune()
-			// What a prune could not forget waits for twice as many
-			// errors before the next: pruning stays amortized O(1) even
-			// when old proofs keep many errors countable.
-			l.pruneAt = 2 * len(l.errors)
+		for _, l := range b.senderOf(t, icmp.From.Unmap(), now) {
+			b.spend(l, now)
+			l.errors = append(l.errors, sentError{sent: sent, seen: now})
+			if len(l.errors) > max(pruneAt, l.pruneAt) {
+				b.prune()
+				// What a prune could not forget waits for twice as many
+				// errors before the next: pruning stays amortized O(1)
+				// even when old proofs keep many errors countable.
+				l.pruneAt = 2 * len(l.errors)
+			}
 		}
 	}
 	if t.answered || t.lost > 0 {
@@ -210,24 +315,18 @@ func (b *budget) finish(t *ticket, icmp *ICMPError, sent time.Time) []func() {
 	return b.ready()
 }
 
-// ledger returns the ledger of the sender of an error that answered t,
-// made on first use: the target's group's, or, for an error from anything
-// but the target, the router's, whose budget is its own.
-func (b *budget) ledger(t *ticket, from netip.Addr, now time.Time) *ledger {
+// senderOf returns the buckets an error that answered t spent, made on
+// first use: the sender's towards t's source address, and its host-wide
+// one. The sender is the target's machine (group), or, for an error from
+// anything but the target, the router, whose budget is its own.
+func (b *budget) senderOf(t *ticket, from netip.Addr, now time.Time) [2]*ledger {
+	key := senderKey{group: t.group, src: t.src}
 	if from.IsValid() && from != t.target {
-		l := b.routers[from]
-		if l == nil {
-			l = &ledger{tokens: b.fresh(now), at: now}
-			b.routers[from] = l
-		}
-		return l
+		key = senderKey{router: from, src: t.src}
 	}
-	l := b.groups[t.group]
-	if l == nil {
-		l = &ledger{tokens: b.fresh(now), at: now}
-		b.groups[t.group] = l
-	}
-	return l
+	towards := b.bucket(key, now)
+	key.src, key.hostWide = netip.Addr{}, true
+	return [2]*ledger{towards, b.bucket(key, now)}
 }
 
 // proof is a request to decide whether any of a check's silent tries is
@@ -293,15 +392,19 @@ func (b *budget) ready() []func() {
 // arrived (seen after its start, drawn by a try sent before its end),
 // still leaves a token, for the target and for every router.
 func (b *budget) proven(t ticket) bool {
-	ok := t.tokens >= 1
-	b.answering(t.group, func(l *ledger) {
+	ok := t.tokens >= 1 && t.hostTokens >= 1
+	b.answering(t.group, t.src, func(l *ledger) {
 		spent := 0
 		for i := len(l.errors) - 1; i >= 0 && l.errors[i].seen.After(t.start); i-- {
 			if !l.errors[i].sent.After(t.end) {
 				spent++
 			}
 		}
-		ok = ok && t.tokens-float64(spent) >= 1
+		bound := t.tokens
+		if l.hostWide {
+			bound = t.hostTokens
+		}
+		ok = ok && bound-float64(spent) >= 1
 	})
 	return ok
 }
@@ -393,11 +496,8 @@ func (b *budget) prune() {
 }
 
 func (b *budget) all() []*ledger {
-	var all []*ledger
-	for _, l := range b.groups {
-		all = append(all, l)
-	}
-	for _, l := range b.routers {
+	all := make([]*ledger, 0, len(b.ledgers))
+	for _, l := range b.ledgers {
 		all = append(all, l)
 	}
 	return all

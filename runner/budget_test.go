@@ -14,6 +14,8 @@ import (
 var (
 	targetA = netip.MustParseAddr("198.18.1.2")
 	routerR = netip.MustParseAddr("198.18.0.254")
+	// ourAddr is the address tries go from: unset, as the kernel chooses.
+	ourAddr = netip.Addr{}
 )
 
 // fullBudget is a budget whose run started long enough ago for the model
@@ -35,7 +37,7 @@ func decide(b *budget, tries ...ticket) *int {
 
 func TestBudgetStartsEmpty(t *testing.T) {
 	b := newBudget(time.Second, time.Now())
-	tk := b.send(targetA, "host a", false)
+	tk := b.send(targetA, ourAddr, "host a", false)
 	if tk.tokens >= 1 {
 		t.Fatalf("a try at the start believed in %.2f tokens; another scan may have spent them", tk.tokens)
 	}
@@ -47,7 +49,7 @@ func TestBudgetStartsEmpty(t *testing.T) {
 
 func TestBudgetProvesQuietSilence(t *testing.T) {
 	b := fullBudget()
-	tk := b.send(targetA, "host a", false)
+	tk := b.send(targetA, ourAddr, "host a", false)
 	b.finish(&tk, nil, tk.start)
 	if got := decide(b, tk); *got != 0 {
 		t.Errorf("a silence with a token and no error spent: decision %d, want proven", *got)
@@ -58,8 +60,8 @@ func TestBudgetProvesQuietSilence(t *testing.T) {
 // token before the silent try's packet arrived.
 func TestBudgetCountsOverlappingErrors(t *testing.T) {
 	b := fullBudget()
-	silent := b.send(targetA, "host a", false)
-	rejected := b.send(targetA, "host a", false)
+	silent := b.send(targetA, ourAddr, "host a", false)
+	rejected := b.send(targetA, ourAddr, "host a", false)
 	b.finish(&rejected, errorFrom(targetA), rejected.start)
 	b.finish(&silent, nil, silent.start)
 	if got := decide(b, silent); *got != -1 {
@@ -71,10 +73,10 @@ func TestBudgetCountsOverlappingErrors(t *testing.T) {
 // muted it.
 func TestBudgetIgnoresLaterErrors(t *testing.T) {
 	b := fullBudget()
-	silent := b.send(targetA, "host a", false)
+	silent := b.send(targetA, ourAddr, "host a", false)
 	b.finish(&silent, nil, silent.start)
 	time.Sleep(time.Millisecond)
-	later := b.send(targetA, "host a", false)
+	later := b.send(targetA, ourAddr, "host a", false)
 	b.finish(&later, errorFrom(targetA), later.start)
 	if got := decide(b, silent); *got != 0 {
 		t.Errorf("decision %d; the error came after the silence", *got)
@@ -85,8 +87,8 @@ func TestBudgetIgnoresLaterErrors(t *testing.T) {
 // is not seen yet.
 func TestBudgetProofWaitsForEarlierTries(t *testing.T) {
 	b := fullBudget()
-	slow := b.send(targetA, "host a", false)
-	silent := b.send(targetA, "host a", false)
+	slow := b.send(targetA, ourAddr, "host a", false)
+	silent := b.send(targetA, ourAddr, "host a", false)
 	b.finish(&silent, nil, silent.start)
 	got := decide(b, silent)
 	if *got != -2 {
@@ -105,16 +107,16 @@ func TestBudgetProofWaitsForEarlierTries(t *testing.T) {
 func TestBudgetRoutersAndMachines(t *testing.T) {
 	b := fullBudget()
 	other := netip.MustParseAddr("198.18.2.9")
-	silent := b.send(targetA, "host a", false)
-	elsewhere := b.send(other, "host b", false)
+	silent := b.send(targetA, ourAddr, "host a", false)
+	elsewhere := b.send(other, ourAddr, "host b", false)
 	b.finish(&elsewhere, errorFrom(other), elsewhere.start)
 	b.finish(&silent, nil, silent.start)
 	if got := decide(b, silent); *got != 0 {
 		t.Errorf("decision %d; another machine's error cannot mute this one's", *got)
 	}
 
-	silent = b.send(targetA, "host a", false)
-	routed := b.send(other, "host b", false)
+	silent = b.send(targetA, ourAddr, "host a", false)
+	routed := b.send(other, ourAddr, "host b", false)
 	b.finish(&routed, errorFrom(routerR), routed.start)
 	b.finish(&silent, nil, silent.start)
 	if got := decide(b, silent); *got != -1 {
@@ -127,8 +129,8 @@ func TestBudgetRoutersAndMachines(t *testing.T) {
 func TestBudgetSharedByAMachinesAddresses(t *testing.T) {
 	b := fullBudget()
 	v6 := netip.MustParseAddr("2001:db8:2::2")
-	silent := b.send(v6, "host a", false)
-	v4 := b.send(targetA, "host a", false)
+	silent := b.send(v6, ourAddr, "host a", false)
+	v4 := b.send(targetA, ourAddr, "host a", false)
 	b.finish(&v4, errorFrom(targetA), v4.start)
 	b.finish(&silent, nil, silent.start)
 	if got := decide(b, silent); *got != -1 {
@@ -139,10 +141,10 @@ func TestBudgetSharedByAMachinesAddresses(t *testing.T) {
 // Any one proven try proves the port.
 func TestBudgetAnyTryProves(t *testing.T) {
 	b := newBudget(time.Second, time.Now().Add(-500*time.Millisecond))
-	early := b.send(targetA, "host a", false)
+	early := b.send(targetA, ourAddr, "host a", false)
 	b.finish(&early, nil, early.start)
 	b.start = b.start.Add(-time.Minute) // the model has since come to trust a token
-	late := b.send(targetA, "host a", false)
+	late := b.send(targetA, ourAddr, "host a", false)
 	b.finish(&late, nil, late.start)
 	if got := decide(b, early, late); *got != 1 {
 		t.Errorf("decision %d, want the second try proven", *got)
@@ -153,12 +155,12 @@ func TestBudgetAnyTryProves(t *testing.T) {
 // try of the sweep is in flight; a confirmation try does not stop it.
 func TestBudgetWaitAccounting(t *testing.T) {
 	b := fullBudget()
-	sweep := b.send(targetA, "host a", false)
+	sweep := b.send(targetA, ourAddr, "host a", false)
 	b.hold(1)
 	time.Sleep(20 * time.Millisecond) // the sweep is busy: no waiting
 	idle := time.Now()
 	b.finish(&sweep, nil, sweep.start)
-	confirmation := b.send(targetA, "host a", true)
+	confirmation := b.send(targetA, ourAddr, "host a", true)
 	time.Sleep(20 * time.Millisecond)
 	b.finish(&confirmation, nil, confirmation.start)
 	b.hold(-1)
@@ -174,21 +176,21 @@ func TestBudgetWaitAccounting(t *testing.T) {
 func TestBudgetPrunes(t *testing.T) {
 	b := fullBudget()
 	for range 3000 {
-		tk := b.send(targetA, "host a", false)
+		tk := b.send(targetA, ourAddr, "host a", false)
 		b.finish(&tk, errorFrom(targetA), tk.start)
 	}
-	if n := len(b.groups["host a"].errors); n > pruneAt+1 {
+	if n := len(b.ledgers[senderKey{group: "host a", src: ourAddr}].errors); n > pruneAt+1 {
 		t.Errorf("%d errors kept with no proof pending, want at most %d", n, pruneAt+1)
 	}
 
 	// A try still in flight keeps every error since its start countable.
 	b = fullBudget()
-	b.send(targetA, "host a", false)
+	b.send(targetA, ourAddr, "host a", false)
 	for range 3000 {
-		tk := b.send(targetA, "host a", false)
+		tk := b.send(targetA, ourAddr, "host a", false)
 		b.finish(&tk, errorFrom(targetA), tk.start)
 	}
-	l := b.groups["host a"]
+	l := b.ledgers[senderKey{group: "host a", src: ourAddr}]
 	if len(l.errors) != 3000 || l.pruneAt < len(l.errors) {
 		t.Errorf("%d errors kept, next prune at %d: errors a try in flight may need must stay, and pruning back off", len(l.errors), l.pruneAt)
 	}
@@ -226,7 +228,7 @@ func TestSettleOnALossyPath(t *testing.T) {
 	r.budget = fullBudget()
 	r.budget.paths["host a"] = &pathStats{answered: 100, lost: 300}
 	var got Result
-	p := &probing{res: Result{Probe: Probe{Addr: targetA, Proto: 0, Port: 9}}, group: "host a", proofs: 3,
+	p := &probing{res: Result{Probe: Probe{Addr: targetA, Proto: 0, Port: 9}}, group: "host a", proofs: make([]proofAt, 3),
 		deliver: func(res Result) { got = res }}
 	p.res.Evidence.Tries = []Try{{Signal: Silence, Proven: true}}
 	p.res.Probe.Opts = &ProbeOptions{ProveSilence: true}

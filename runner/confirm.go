@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"net/netip"
 	"sync"
 	"time"
 )
@@ -66,24 +67,51 @@ func (c *confirmer) add(p *probing) {
 	}
 }
 
-// take takes up to n pending ports that may be tried now: a refill of
-// the budget after their last proof, so that one lost error cannot make
-// two proofs wrong. When none may, next is when the first will.
-func (c *confirmer) take(n int, now time.Time) (batch []*probing, next time.Time) {
+// assignment is one port of a round and the addresses it is tried from.
+type assignment struct {
+	p    *probing
+	srcs []netip.Addr
+}
+
+// take takes up to n pending ports to try in a round from the addresses
+// ready (each with a token), each from as many of them as it still needs
+// proofs, spreading the ports over the addresses: only from an address
+// where a proof cannot share a lost error with one it has (mayProve).
+// When none may be tried, next is when the first could be, or zero.
+func (c *confirmer) take(n int, ready []netip.Addr, now time.Time) (batch []assignment, next time.Time) {
+	need, _ := c.r.budget.proofsNeeded(c.group)
+	interval := c.r.budget.interval
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	keep := c.pending[:0]
+	cursor := 0
 	for _, p := range c.pending {
-		due := p.provenEnd.Add(c.r.budget.interval)
-		switch {
-		case len(batch) < n && (p.provenEnd.IsZero() || !now.Before(due)):
-			batch = append(batch, p)
-		default:
-			if !p.provenEnd.IsZero() && now.Before(due) && (next.IsZero() || due.Before(next)) {
-				next = due
+		if len(batch) == n {
+			keep = append(keep, p)
+			continue
+		}
+		want := 1
+		if p.res.Probe.options().ProveSilence {
+			want = max(need-len(p.proofs), 1)
+		}
+		var srcs []netip.Addr
+		for i := 0; i < len(ready) && len(srcs) < want; i++ {
+			src := ready[(cursor+i)%len(ready)]
+			if p.mayProve(src, now, interval) {
+				srcs = append(srcs, src)
+			}
+		}
+		cursor += len(srcs)
+		if len(srcs) == 0 {
+			for _, pr := range p.proofs {
+				if due := pr.end.Add(interval); next.IsZero() || due.Before(next) {
+					next = due
+				}
 			}
 			keep = append(keep, p)
+			continue
 		}
+		batch = append(batch, assignment{p, srcs})
 	}
 	c.pending = keep
 	return batch, next
@@ -120,15 +148,19 @@ func (c *confirmer) run(ctx context.Context) {
 				return
 			}
 		}
-		if level := c.r.budget.Level(c.group); level < 1 {
-			if !sleep(ctx, time.Duration((1-level)*float64(c.r.budget.interval))) {
+		ready, wait := c.r.budget.refilled(c.group, c.r.sources)
+		if len(ready) == 0 {
+			if !sleep(ctx, wait) {
 				return
 			}
 			continue
 		}
 		now := time.Now()
-		batch, next := c.take(maxRound, now)
+		batch, next := c.take(maxRound, ready, now)
 		if len(batch) == 0 {
+			if next.IsZero() {
+				next = now.Add(wait)
+			}
 			if !sleep(ctx, next.Sub(now)) {
 				return
 			}
@@ -141,70 +173,111 @@ func (c *confirmer) run(ctx context.Context) {
 	}
 }
 
-// round makes one confirmation try of each port in batch, at most the
-// per-host cap of each address at once, and returns when every one is
+// round makes the confirmation tries of each port in batch, at most the
+// per-host cap of each address at once, and returns when every port is
 // decided or back in the queue.
-func (c *confirmer) round(ctx context.Context, batch []*probing) {
+func (c *confirmer) round(ctx context.Context, batch []assignment) {
 	var wg sync.WaitGroup
-	for _, p := range batch {
-		if err := p.host.acquire(ctx); err != nil {
-			p.deliver(skipped(p.res.Probe))
-			continue
+	for _, a := range batch {
+		wg.Add(1)
+		rp := &roundPort{c: c, p: a.p, left: len(a.srcs), done: wg.Done}
+		for _, src := range a.srcs {
+			if err := a.p.host.acquire(ctx); err != nil {
+				rp.tried(ctx, nil, ticket{}, false)
+				continue
+			}
+			go c.confirm(ctx, rp, src)
 		}
-		// One for the try, one for the decision, which may come after it.
-		wg.Add(2)
-		go func() {
-			defer wg.Done()
-			c.confirm(ctx, p, wg.Done)
-		}()
 	}
 	wg.Wait()
 }
 
-// confirm makes one confirmation try of p and calls decided once the port
-// is decided or queued again.
-func (c *confirmer) confirm(ctx context.Context, p *probing, decided func()) {
+// roundPort gathers a port's tries of one round, from one address or
+// several at once, and decides the port once all of them are: by the
+// first answer any drew, else by the proofs they made.
+type roundPort struct {
+	c    *confirmer
+	p    *probing
+	done func()
+
+	mu      sync.Mutex
+	left    int
+	stopped bool // a try found the run ended
+	answer  *Try
+	proven  []ticket
+}
+
+// tried records one try's outcome, once it is decided: t is nil for a
+// try that could not be made because the run ended; proven says whether
+// its silence was proven.
+func (rp *roundPort) tried(ctx context.Context, t *Try, tk ticket, proven bool) {
+	rp.mu.Lock()
+	switch {
+	case t == nil:
+		rp.stopped = true
+	case t.Signal != Silence && rp.answer == nil:
+		rp.answer = t
+	case proven:
+		rp.proven = append(rp.proven, tk)
+	}
+	rp.left--
+	last := rp.left == 0
+	rp.mu.Unlock()
+	if last {
+		rp.decide(ctx)
+	}
+}
+
+func (rp *roundPort) decide(ctx context.Context) {
+	defer rp.done()
+	p, r := rp.p, rp.c.r
+	switch {
+	case rp.answer != nil:
+		p.host.observe(*rp.answer, true)
+		p.deliver(r.finish(p.res, *rp.answer))
+	case rp.stopped:
+		p.deliver(skipped(p.res.Probe))
+	default:
+		ev := &p.res.Evidence
+		for _, tk := range rp.proven {
+			for i := range ev.Tries {
+				if ev.Tries[i].Start.Equal(tk.start) && ev.Tries[i].Confirm && ev.Tries[i].Source == tk.src {
+					ev.Tries[i].Proven = true
+				}
+			}
+			p.proofs = append(p.proofs, proofAt{tk.src, tk.end})
+		}
+		r.settle(ctx, p)
+	}
+}
+
+// confirm makes one confirmation try of rp's port from our address src,
+// and records it in rp once it is decided.
+func (c *confirmer) confirm(ctx context.Context, rp *roundPort, src netip.Addr) {
+	p := rp.p
 	var sock *udpSocket
 	if p.udp {
 		var err error
-		if sock, err = openUDP(c.r.opts.Socket, p.target, c.r.source(p.res.Probe)); err != nil {
+		if sock, err = openUDP(c.r.opts.Socket, p.target, bind(p.res.Probe, src)); err != nil {
 			p.host.release()
-			p.deliver(c.r.finish(p.res, Try{Start: time.Now(), Signal: Local, Err: err}))
-			decided()
+			t := Try{Start: time.Now(), Signal: Local, Err: err, Source: src}
+			rp.tried(ctx, &t, ticket{}, false)
 			return
 		}
 	}
-	t, tk, ok := c.r.try(ctx, p, sock, true, time.Time{})
+	t, tk, ok := c.r.try(ctx, p, sock, src, true, time.Time{})
 	if sock != nil {
 		sock.Close()
 	}
 	p.host.release()
 	switch {
 	case !ok:
-		p.deliver(skipped(p.res.Probe))
-		decided()
-		return
-	case t.Signal != Silence:
-		p.host.observe(t, true)
-		p.deliver(c.r.finish(p.res, t))
-		decided()
-		return
-	case !p.res.Probe.options().ProveSilence:
-		// A silence that fails its check counts tries, not proofs.
-		c.r.settle(ctx, p)
-		decided()
-		return
+		rp.tried(ctx, nil, tk, false)
+	case t.Signal != Silence || !p.res.Probe.options().ProveSilence:
+		// An answer decides the port; a silence that fails its check
+		// counts tries, not proofs.
+		rp.tried(ctx, &t, tk, false)
+	default:
+		c.r.call(c.r.budget.prove([]ticket{tk}, func(i int) { rp.tried(ctx, &t, tk, i >= 0) }))
 	}
-	c.r.call(c.r.budget.prove([]ticket{tk}, func(i int) {
-		defer decided()
-		if i < 0 {
-			c.add(p)
-			return
-		}
-		ev := &p.res.Evidence
-		ev.Tries[len(ev.Tries)-1].Proven = true
-		p.proofs++
-		p.provenEnd = tk.end
-		c.r.settle(ctx, p)
-	}))
 }

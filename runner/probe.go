@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"net/netip"
+	"sync"
 	"time"
 
 	"github.com/portspec/portspec/verdict"
@@ -11,8 +12,11 @@ import (
 // replyKept is how much of a reply the evidence keeps.
 const replyKept = 64
 
-func (r *Runner) source(p Probe) netip.AddrPort {
-	return netip.AddrPortFrom(r.opts.SourceAddr, p.options().SourcePort)
+// bind is where a try of p from our address src binds its socket: src
+// (the unspecified address leaves the choice to the kernel) and the
+// probe's source port.
+func bind(p Probe, src netip.Addr) netip.AddrPort {
+	return netip.AddrPortFrom(src, p.options().SourcePort)
 }
 
 // probing is one check being probed: its result so far and what its tries
@@ -26,10 +30,33 @@ type probing struct {
 	describe func([]byte) string
 	host     *host
 	deliver  func(Result)
-	// proofs counts the proofs of the port's silence so far, each a refill
-	// of the target's budget after the last, which ended at provenEnd.
-	proofs    int
-	provenEnd time.Time
+	// src is our address the sweep's tries are sent from.
+	src netip.Addr
+	// mu guards the evidence while a confirmation round tries the port
+	// from several addresses at once.
+	mu sync.Mutex
+	// proofs are the proofs of the port's silence so far: from which of
+	// our addresses, and when the try ended. Two proofs from one address
+	// count only a refill of the target's budget apart.
+	proofs []proofAt
+}
+
+// proofAt is one proof of a silence: the try from src that ended at end.
+type proofAt struct {
+	src netip.Addr
+	end time.Time
+}
+
+// mayProve reports whether a try from src at now could add a proof that
+// one lost error cannot make wrong together with an earlier one: from
+// another address, or a refill after the last proof from this one.
+func (p *probing) mayProve(src netip.Addr, now time.Time, interval time.Duration) bool {
+	for _, pr := range p.proofs {
+		if pr.src == src && now.Before(pr.end.Add(interval)) {
+			return false
+		}
+	}
+	return true
 }
 
 // probe makes the tries of one check and decides its state. A retry
@@ -44,13 +71,13 @@ func (r *Runner) probe(ctx context.Context, c Probe, h *host, deliver func(Resul
 		deliver = r.withTrace(ctx, deliver)
 	}
 	p := &probing{res: Result{Probe: c, Start: time.Now()}, group: c.budgetGroup(), target: netip.AddrPortFrom(c.Addr, c.Port),
-		udp: c.Proto == verdict.UDP, host: h, deliver: deliver}
+		udp: c.Proto == verdict.UDP, host: h, deliver: deliver, src: r.sweepSource()}
 	ev := &p.res.Evidence
 	var sock *udpSocket
 	if p.udp {
 		ev.Probe, p.payload, p.describe = udpPayload(c.Port, c.options().Payload, c.options().Community)
 		var err error
-		if sock, err = openUDP(r.opts.Socket, p.target, r.source(c)); err != nil {
+		if sock, err = openUDP(r.opts.Socket, p.target, bind(c, p.src)); err != nil {
 			deliver(r.finish(p.res, Try{Start: p.res.Start, Signal: Local, Err: err}))
 			return
 		}
@@ -61,7 +88,7 @@ func (r *Runner) probe(ctx context.Context, c Probe, h *host, deliver func(Resul
 	var silent []ticket
 	var firstSent time.Time
 	for n := 1; ; n++ {
-		t, tk, ok := r.try(ctx, p, sock, false, firstSent)
+		t, tk, ok := r.try(ctx, p, sock, p.src, false, firstSent)
 		if !ok {
 			deliver(skipped(c))
 			return
@@ -107,7 +134,7 @@ func (r *Runner) probe(ctx context.Context, c Probe, h *host, deliver func(Resul
 	r.call(r.budget.prove(silent, func(i int) {
 		if i >= 0 {
 			ev.Tries[i].Proven = true
-			p.proofs, p.provenEnd = 1, silent[i].end
+			p.proofs = append(p.proofs, proofAt{silent[i].src, silent[i].end})
 		}
 		r.settle(ctx, p)
 	}))
@@ -128,7 +155,7 @@ func (r *Runner) settle(ctx context.Context, p *probing) {
 	last := ev.Tries[len(ev.Tries)-1]
 	have, silence := len(ev.Tries), SilenceUnproven
 	if p.res.Probe.options().ProveSilence {
-		have, silence = p.proofs, SilenceProven
+		have, silence = len(p.proofs), SilenceProven
 	}
 	switch {
 	case !ok:
@@ -152,10 +179,11 @@ func (r *Runner) call(calls []func()) {
 	}
 }
 
-// try makes one try of p, registered with the budget, and adds it to the
-// evidence. sock is the check's UDP socket; firstSent is when its first
-// try went out, zero for the first. ok is false when ctx ended.
-func (r *Runner) try(ctx context.Context, p *probing, sock *udpSocket, confirm bool, firstSent time.Time) (Try, ticket, bool) {
+// try makes one try of p from our address src, registered with the
+// budget, and adds it to the evidence. sock is the UDP socket to send on,
+// bound to src; firstSent is when its first try went out, zero for the
+// first. ok is false when ctx ended.
+func (r *Runner) try(ctx context.Context, p *probing, sock *udpSocket, src netip.Addr, confirm bool, firstSent time.Time) (Try, ticket, bool) {
 	c, h, ev := p.res.Probe, p.host, &p.res.Evidence
 	if r.limiter != nil && r.limiter.Wait(ctx) != nil {
 		return Try{}, ticket{}, false
@@ -164,8 +192,8 @@ func (r *Runner) try(ctx context.Context, p *probing, sock *udpSocket, confirm b
 	if timeout == 0 {
 		timeout, early = h.timeout()
 	}
-	tk := r.budget.send(p.target.Addr(), p.group, confirm)
-	t := Try{Start: tk.start, Timeout: timeout, Confirm: confirm, Tokens: tk.tokens}
+	tk := r.budget.send(p.target.Addr(), src, p.group, confirm)
+	t := Try{Start: tk.start, Timeout: timeout, Confirm: confirm, Tokens: tk.tokens, Source: src}
 	// A try sent before the host's first answer waits for the ceiling,
 	// unless that answer comes and shortens it.
 	var watch func(*probeSocket) func()
@@ -177,21 +205,28 @@ func (r *Runner) try(ctx context.Context, p *probing, sock *udpSocket, confirm b
 		var reply []byte
 		out, reply = sock.try(ctx, p.payload, timeout, watch)
 		if reply != nil {
+			p.mu.Lock()
 			ev.Reply = append([]byte(nil), reply[:min(len(reply), replyKept)]...)
 			if p.describe != nil {
 				ev.App = p.describe(reply)
 			}
+			p.mu.Unlock()
 		}
 	} else {
 		var conn *probeSocket
-		out, conn = tcpTry(ctx, r.opts.Socket, p.target, r.source(c), timeout, c.options().ReadBanner, watch)
+		out, conn = tcpTry(ctx, r.opts.Socket, p.target, bind(c, src), timeout, c.options().ReadBanner, watch)
 		if conn != nil {
-			ev.Reply = readBanner(ctx, conn, timeout)
+			banner := readBanner(ctx, conn, timeout)
 			conn.closeWithReset()
+			p.mu.Lock()
+			ev.Reply = banner
+			p.mu.Unlock()
 		}
 	}
 	t.Signal, t.ICMP, t.Err = out.signal, out.icmp, out.err
+	p.mu.Lock()
 	tk.answered, tk.lost = t.Signal != Silence && t.Signal != Local, lostBefore(p, t)
+	p.mu.Unlock()
 	// A late error on a UDP socket may answer any of its earlier tries.
 	sent := tk.start
 	if p.udp && !firstSent.IsZero() {
@@ -209,7 +244,9 @@ func (r *Runner) try(ctx context.Context, p *probing, sock *udpSocket, confirm b
 			t.Timeout = now
 		}
 	}
+	p.mu.Lock()
 	ev.Tries = append(ev.Tries, t)
+	p.mu.Unlock()
 	if r.opts.OnTry != nil {
 		r.opts.OnTry(c, t)
 	}
@@ -226,7 +263,7 @@ func lostBefore(p *probing, t Try) int {
 	case SynAck, Reset, Reply:
 		return len(p.res.Evidence.Tries)
 	case ICMP:
-		return p.proofs
+		return len(p.proofs)
 	}
 	return 0
 }

@@ -86,6 +86,10 @@ type Try struct {
 	Signal   Signal
 	ICMP     *ICMPError
 	Err      error // for Local
+	// Source is our address the try was sent from, when the run chose
+	// one (Options.SourceAddr, Options.SourcePrefix); unset when the
+	// kernel did.
+	Source netip.Addr
 	// Confirm says the try was a confirmation: sent again, once the
 	// target's ICMP budget allowed, to prove a silence.
 	Confirm bool

@@ -43,6 +43,11 @@ type Options struct {
 	MaxTimeout time.Duration
 	// SourceAddr binds every probe's socket to an address.
 	SourceAddr netip.Addr
+	// SourcePrefix, when set, sends the probes from addresses across it,
+	// which this machine must own (Sources checks): a target limits the
+	// ICMP errors it sends to each address on its own, so k addresses
+	// draw, and prove, k times as many. At most maxSources are used.
+	SourcePrefix netip.Prefix
 	// ICMPInterval is how often the targets refill their ICMP error budget
 	// (Linux's icmp_ratelimit). A target slower than this can have an
 	// error muted where the model believed it had a token; a faster one
@@ -91,12 +96,21 @@ type Runner struct {
 
 	traces  atomic.Int64 // traces begun this run
 	traceMu sync.Mutex   // one trace at a time
+
+	// sources are our addresses the probes go from: the prefix's, or
+	// the one SourceAddr names (unset: the kernel's choice).
+	sources    []netip.Addr
+	nextSource atomic.Uint64
 }
 
 // New returns a runner with opts.
 func New(opts Options) *Runner {
 	opts.fill()
-	r := &Runner{opts: opts, hosts: map[netip.Addr]*host{}}
+	r := &Runner{opts: opts, hosts: map[netip.Addr]*host{}, sources: []netip.Addr{opts.SourceAddr}}
+	if srcs := Sources(opts.SourcePrefix); opts.SourcePrefix.IsValid() && len(srcs) > 0 {
+		r.sources = srcs
+		r.opts.Socket = freebind(opts.Socket)
+	}
 	if opts.Rate > 0 {
 		r.limiter = rate.NewLimiter(rate.Limit(opts.Rate), 1)
 	}
@@ -217,6 +231,15 @@ func (r *Runner) Run(ctx context.Context, probes iter.Seq[Probe], emit func(Resu
 	workers.Wait()
 	r.confirmers.Wait()
 	return ctx.Err()
+}
+
+// sweepSource is the address a check's sweep tries go from: each check
+// takes the next of the run's addresses.
+func (r *Runner) sweepSource() netip.Addr {
+	if len(r.sources) == 1 {
+		return r.sources[0]
+	}
+	return r.sources[(r.nextSource.Add(1)-1)%uint64(len(r.sources))]
 }
 
 func skipped(p Probe) Result {

@@ -172,17 +172,19 @@ func refHops(t *Trace) []Hop {
 func (r *Runner) hop(ctx context.Context, p Probe, port uint16, ttl int) (Hop, bool) {
 	target := netip.AddrPortFrom(p.Addr, port)
 	group := p.budgetGroup()
+	// One address for the whole trace: its hops are compared.
+	src := r.sources[0]
 	var hop Hop
 	for attempt := 0; attempt < traceAttempts; attempt++ {
 		// After an unproven silence, wait, within a few refill
 		// intervals, for a full budget, so that a silence can be proven.
-		for wait := 0; attempt > 0 && r.budget.Level(group) < modelBurst && wait < 40; wait++ {
+		for wait := 0; attempt > 0 && r.budget.Level(group, src) < modelBurst && wait < 40; wait++ {
 			if !sleep(ctx, r.opts.ICMPInterval/10) {
 				return hop, false
 			}
 		}
-		tk := r.budget.send(p.Addr, group, true)
-		out := r.ttlTry(ctx, p, target, ttl)
+		tk := r.budget.send(p.Addr, src, group, true)
+		out := r.ttlTry(ctx, p, target, src, ttl)
 		r.call(r.budget.finish(&tk, out.icmp, tk.start))
 		if ctx.Err() != nil {
 			return hop, false
@@ -213,7 +215,7 @@ func (r *Runner) hop(ctx context.Context, p Probe, port uint16, ttl int) (Hop, b
 
 // ttlTry makes one try of p's protocol to target with the TTL (hop limit)
 // set on the socket before anything is sent.
-func (r *Runner) ttlTry(ctx context.Context, p Probe, target netip.AddrPort, ttl int) outcome {
+func (r *Runner) ttlTry(ctx context.Context, p Probe, target netip.AddrPort, src netip.Addr, ttl int) outcome {
 	newSocket := func(domain, typ, proto int) (int, error) {
 		fd, err := r.opts.Socket(domain, typ, proto)
 		if err != nil {
@@ -234,9 +236,8 @@ func (r *Runner) ttlTry(ctx context.Context, p Probe, target netip.AddrPort, ttl
 	if t := p.options().Timeout; t > 0 {
 		timeout = t
 	}
-	src := r.source(p)
 	if p.Proto == verdict.UDP {
-		sock, err := openUDP(newSocket, target, src)
+		sock, err := openUDP(newSocket, target, bind(p, src))
 		if err != nil {
 			return localOutcome(err)
 		}
@@ -245,6 +246,6 @@ func (r *Runner) ttlTry(ctx context.Context, p Probe, target netip.AddrPort, ttl
 		out, _ := sock.try(ctx, payload, timeout, nil)
 		return out
 	}
-	out, _ := tcpTry(ctx, newSocket, target, src, timeout, false, nil)
+	out, _ := tcpTry(ctx, newSocket, target, bind(p, src), timeout, false, nil)
 	return out
 }

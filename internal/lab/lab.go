@@ -232,6 +232,26 @@ func (l *Lab) AddServerAddrs(prefix netip.Prefix) ([]netip.Addr, error) {
 	return addrs, nil
 }
 
+// ClientPrefix4 and ClientPrefix6 are prefixes routed to the client, for
+// probes sent from addresses across them (runner.Options.SourcePrefix).
+var (
+	ClientPrefix4 = netip.MustParsePrefix("198.18.9.0/24")
+	ClientPrefix6 = netip.MustParsePrefix("2001:db8:9::/64")
+)
+
+// AddClientPrefixes routes ClientPrefix4 and ClientPrefix6 to the client,
+// as a cloud's prefix delegation would: a local route there, so that it
+// owns every address, and a route back on the router.
+func (l *Lab) AddClientPrefixes() error {
+	c, r := l.Client.Name, l.Router.Name
+	return runSteps([][]string{
+		{"ip", "-n", c, "route", "add", "local", ClientPrefix4.String(), "dev", "lo"},
+		{"ip", "-n", c, "-6", "route", "add", "local", ClientPrefix6.String(), "dev", "lo"},
+		{"ip", "-n", r, "route", "add", ClientPrefix4.String(), "via", Client4.String()},
+		{"ip", "-n", r, "-6", "route", "add", ClientPrefix6.String(), "via", Client6.String()},
+	})
+}
+
 // AddVantage adds a second client namespace, on a network of its own
 // behind the router (198.18.3.1, 2001:db8:3::1): a second place to probe
 // the server from, which firewall rules can treat differently.

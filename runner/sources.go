@@ -1,0 +1,130 @@
+package runner
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// maxSources is the most addresses of a prefix a run sends from. Past a
+// few hundred, the targets' host-wide limit (hostWideInterval: 500 errors
+// a second at the worst) binds before the per-address one does.
+const maxSources = 256
+
+// Sources are the addresses of prefix a run sends from, in order: at most
+// maxSources, and in an IPv4 prefix of more than two addresses, not its
+// first or last, which a network may take for itself or for broadcast.
+func Sources(prefix netip.Prefix) []netip.Addr {
+	prefix = prefix.Masked()
+	a := prefix.Addr()
+	skipEnds := a.Is4() && prefix.Bits() < 31
+	if skipEnds {
+		a = a.Next()
+	}
+	var out []netip.Addr
+	for ; a.IsValid() && prefix.Contains(a) && len(out) < maxSources; a = a.Next() {
+		if skipEnds && !prefix.Contains(a.Next()) {
+			break // the last address
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// freebind wraps a SocketFunc so that its sockets may bind to an address
+// of a prefix this machine routes to itself (ip route add local PREFIX
+// dev lo) without holding it on an interface: Linux binds IPv6 there
+// only with IPV6_FREEBIND. CheckSources makes sure such an address is
+// this machine's before any probe goes from it.
+func freebind(newSocket SocketFunc) SocketFunc {
+	return func(domain, typ, proto int) (int, error) {
+		fd, err := newSocket(domain, typ, proto)
+		if err != nil {
+			return fd, err
+		}
+		level, opt := unix.SOL_IP, unix.IP_FREEBIND
+		if domain == unix.AF_INET6 {
+			level, opt = unix.SOL_IPV6, unix.IPV6_FREEBIND
+		}
+		if err := unix.SetsockoptInt(fd, level, opt, 1); err != nil {
+			unix.Close(fd)
+			return -1, fmt.Errorf("freebind: %w", err)
+		}
+		return fd, nil
+	}
+}
+
+// checkTimeout is how long CheckSources waits for a datagram sent to
+// itself.
+const checkTimeout = 200 * time.Millisecond
+
+// CheckSources makes sure, before the first probe, that this machine owns
+// the prefix's addresses a run sends from (the first and the last): a
+// datagram sent to one must arrive here, or the targets' answers to a
+// probe from it would go elsewhere and every port would look silent. It
+// cannot tell whether the targets route the prefix back: only the routes
+// on the way can.
+func CheckSources(opts Options) error {
+	opts.fill()
+	srcs := Sources(opts.SourcePrefix)
+	if len(srcs) == 0 {
+		return fmt.Errorf("--source-prefix %s holds no address to send from", opts.SourcePrefix)
+	}
+	for _, a := range []netip.Addr{srcs[0], srcs[len(srcs)-1]} {
+		if err := receivesAt(freebind(opts.Socket), a); err != nil {
+			return fmt.Errorf("cannot send from %s: %s is not this machine's (%v), so answers to probes sent from it would not come back here; route the prefix to this machine, as with ip route add local %s dev lo, or put its addresses on an interface", opts.SourcePrefix, a, err, opts.SourcePrefix.Masked())
+		}
+	}
+	return nil
+}
+
+// receivesAt sends a datagram to a, from a socket bound to a, and reports
+// whether it arrived.
+func receivesAt(newSocket SocketFunc, a netip.Addr) error {
+	domain := unix.AF_INET
+	if a.Is6() && !a.Is4In6() {
+		domain = unix.AF_INET6
+	}
+	recv, err := newSocket(domain, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(recv)
+	if err := unix.Bind(recv, sockaddr(domain, netip.AddrPortFrom(a, 0))); err != nil {
+		return fmt.Errorf("bind: %w", err)
+	}
+	local, err := unix.Getsockname(recv)
+	if err != nil {
+		return err
+	}
+	tv := unix.NsecToTimeval(checkTimeout.Nanoseconds())
+	if err := unix.SetsockoptTimeval(recv, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
+		return err
+	}
+	send, err := newSocket(domain, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(send)
+	const hello = "portspec source check"
+	if err := unix.Sendto(send, []byte(hello), 0, local); err != nil {
+		return fmt.Errorf("send: %w", err)
+	}
+	buf := make([]byte, len(hello))
+	for {
+		n, _, err := unix.Recvfrom(recv, buf, 0)
+		switch {
+		case errors.Is(err, unix.EINTR):
+			continue
+		case errors.Is(err, unix.EAGAIN):
+			return errors.New("a datagram sent to it did not arrive")
+		case err != nil:
+			return err
+		case string(buf[:n]) == hello:
+			return nil
+		}
+	}
+}
