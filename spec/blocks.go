@@ -485,11 +485,13 @@ func (d *decoder) decodeExpectation(b *hcl.Block) *Expectation {
 	d.onlyFor(attrs["community"], e.Protocol, UDP, "the SNMP community of a UDP probe")
 	if a := attrs["banner"]; a != nil && e.Protocol == TCP {
 		if s, ok := d.str(a); ok {
-			re, err := regexp.Compile(s)
+			err := checkPattern(s)
+			if err == nil {
+				e.Banner, err = regexp.Compile(s)
+			}
 			if err != nil {
 				d.errorf(a.Expr.Range(), "Invalid banner pattern", "The banner is a regular expression (Go RE2 syntax): %s.", err)
 			}
-			e.Banner = re
 		}
 	}
 	if a := attrs["payload"]; a != nil && e.Protocol == UDP {

@@ -268,3 +268,41 @@ func TestCountWithinLoadTime(t *testing.T) {
 		}
 	}
 }
+
+// A pattern of a megabyte of newlines, given to regex twenty times,
+// printed a megabyte a diagnostic; at fifteen megabytes, fifty calls
+// reached 2 GB and the watchdog in 28 s (issue #19, B3). regex refuses a
+// pattern of more than 4 KiB, and a detail is cut to 20 lines and 4 KiB.
+func TestDiagnosticBombsBounded(t *testing.T) {
+	dir := t.TempDir()
+	calls := func(pattern string, n int) string {
+		var b strings.Builder
+		b.WriteString("locals {\n  p = \"(${" + pattern + "}\"\n")
+		for i := range n {
+			fmt.Fprintf(&b, "  x%d = regex(local.p, \"a\")\n", i)
+		}
+		b.WriteString("}\n")
+		return b.String()
+	}
+	newlines := `"\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n"`
+	for _, tc := range []struct{ name, src string }{
+		{"1 MiB pattern, 20 calls", calls(`replace(format("%065536d", 0), "0", `+newlines+`)`, 20)},
+		{"15 MiB pattern, 20 calls", calls(`replace(replace(format("%065536d", 0), "0", "000000000000000"), "0", `+newlines[:31]+`")`, 20)},
+		{"4 KiB pattern, 60 calls", calls(`join("", [for i in range(1000) : "\n\n\n\n"])`, 60)},
+	} {
+		if err := os.WriteFile(filepath.Join(dir, "rx.hcl"), []byte(tc.src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		m := runMeasured(t, dir, nil, "validate", "rx.hcl")
+		t.Logf("%s: exit %d in %s, %d bytes of stderr, peak %.0f MiB", tc.name, m.code, m.took.Round(time.Millisecond), len(m.stderr), m.peakMiB)
+		if m.code != exitUsage || !strings.Contains(m.stderr, "rx.hcl:3:") {
+			t.Errorf("%s: exit %d, stderr:\n%.2000s", tc.name, m.code, m.stderr)
+		}
+		if len(m.stderr) > 64<<10 {
+			t.Errorf("%s: %d bytes of diagnostics", tc.name, len(m.stderr))
+		}
+		if m.peakMiB > 128 {
+			t.Errorf("%s: peak RSS %.0f MiB", tc.name, m.peakMiB)
+		}
+	}
+}
