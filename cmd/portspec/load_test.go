@@ -306,3 +306,31 @@ func TestDiagnosticBombsBounded(t *testing.T) {
 		}
 	}
 }
+
+// fmt runs under --max-load-memory and --max-load-time, as loading does:
+// a file within the caps on tokens still takes hundreds of megabytes to
+// parse and format (issue #19, B5).
+func TestFmtWatched(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "list.hcl"), []byte("locals {\n  x = ["+strings.Repeat("1,", 500_000)+"1]\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"fmt", "-check", "--max-load-memory", "64MiB", "list.hcl"},
+			"list.hcl: Error: Spec too large\n\nFormatting the spec used "},
+		{[]string{"fmt", "--max-load-time", "100ms", "list.hcl"},
+			"list.hcl: Error: Spec too large\n\nFormatting the spec took longer than --max-load-time's 100ms. Format fewer files at once, or raise --max-load-memory or --max-load-time.\n"},
+	} {
+		m := runMeasured(t, dir, nil, tc.args...)
+		t.Logf("%s: exit %d in %s, peak %.0f MiB", strings.Join(tc.args, " "), m.code, m.took.Round(time.Millisecond), m.peakMiB)
+		if m.code != exitUsage || !strings.Contains(m.stderr, tc.want) || m.stdout != "" {
+			t.Errorf("%s: exit %d, stdout %.200q, stderr:\n%.2000s", tc.args, m.code, m.stdout, m.stderr)
+		}
+		if m.peakMiB > 256 {
+			t.Errorf("%s: peak RSS %.0f MiB", tc.args, m.peakMiB)
+		}
+	}
+}
