@@ -185,11 +185,11 @@ func (l *Loader) parseFile(name, kind string) (*hcl.File, hcl.Diagnostics) {
 }
 
 // parseSource parses src, read from name, once it is known to be UTF-8 and
-// not nested too deeply for the parser.
+// within what the parser can take (checkSource).
 func (l *Loader) parseSource(src []byte, name, kind string) (*hcl.File, hcl.Diagnostics) {
 	diag := checkUTF8(src, name, kind)
 	if diag == nil {
-		diag = checkNesting(src, name, false)
+		diag = checkSource(src, name, false)
 	}
 	if diag != nil {
 		// Registered without a body so the diagnostic can quote the line.

@@ -159,7 +159,7 @@ func (d *decoder) assignRaw(v *variable, raw, source string) {
 	}
 	diag := checkUTF8([]byte(raw), source, "variable value")
 	if diag == nil {
-		diag = checkNesting([]byte(raw), source, true)
+		diag = checkSource([]byte(raw), source, true)
 	}
 	if diag != nil {
 		d.add(hcl.Diagnostics{diag})
