@@ -124,10 +124,13 @@ func (d *decoder) names(a *hcl.Attribute, what string) []string {
 	}
 	items, _, ds := d.eval.items(a.Expr, false)
 	d.add(ds)
+	if !d.fewItems(a.Expr.Range(), items, what) {
+		return nil
+	}
 	var out []string
 	for _, it := range items {
 		s, ok := d.itemString(it, what)
-		if !ok {
+		if !ok || !d.short(it.rng, s, what, maxNameBytes) {
 			continue
 		}
 		if !ValidName(s) {
@@ -185,10 +188,13 @@ func (d *decoder) metadata(attrs hcl.Attributes) Metadata {
 	if a := attrs["control"]; a != nil {
 		items, _, ds := d.eval.items(a.Expr, true)
 		d.add(ds)
+		if !d.fewItems(a.Expr.Range(), items, "control") {
+			items = nil
+		}
 		for _, it := range items {
 			s, ok := d.itemString(it, "control")
 			switch {
-			case !ok:
+			case !ok || !d.short(it.rng, s, "control", maxTextBytes):
 			case strings.TrimSpace(s) == "":
 				d.errorf(it.rng, "Empty control", "A control names a requirement, such as \"PCI-DSS 1.2.1\".")
 			default:
@@ -197,10 +203,10 @@ func (d *decoder) metadata(attrs hcl.Attributes) Metadata {
 		}
 	}
 	if a := attrs["owner"]; a != nil {
-		m.Owner, _ = d.str(a)
+		m.Owner, _ = d.text(a, "owner", maxTextBytes)
 	}
 	if a := attrs["link"]; a != nil {
-		if s, ok := d.str(a); ok {
+		if s, ok := d.text(a, "link", maxTextBytes); ok {
 			if u, err := url.Parse(s); err != nil || u.Scheme == "" || u.Host == "" {
 				d.errorf(a.Expr.Range(), "Invalid link", "A link is an absolute URL, such as \"https://wiki.example.com/policy/db\"; got %q.", s)
 			} else {
@@ -217,6 +223,7 @@ func (d *decoder) decodeProfile(b *hcl.Block) *Profile { return d.decodeProfileA
 // portspec, and may have the slash a spec's own profile may not.
 func (d *decoder) decodeProfileAs(b *hcl.Block, builtin bool) *Profile {
 	name := b.Labels[0]
+	d.short(b.LabelRanges[0], name, "profile name", maxNameBytes)
 	if !builtin && strings.Contains(name, "/") {
 		d.errorf(b.LabelRanges[0], "Invalid profile name",
 			"A profile's name may not contain a slash: names such as %q belong to the profiles that ship with portspec (`portspec profiles` lists them).", builtinPrefix+"web_server")
@@ -231,7 +238,7 @@ func (d *decoder) decodeProfileAs(b *hcl.Block, builtin bool) *Profile {
 	content, ds := b.Body.Content(profileSchema)
 	d.add(ds)
 	if a := content.Attributes["description"]; a != nil {
-		p.Description, _ = d.str(a)
+		p.Description, _ = d.text(a, "description", maxProseBytes)
 	}
 	p.Metadata = d.metadata(content.Attributes)
 	for _, eb := range content.Blocks {
@@ -256,6 +263,7 @@ func (d *decoder) decodeHost(b *hcl.Block) *Host {
 	if strings.TrimSpace(h.Name) == "" {
 		d.errorf(b.LabelRanges[0], "Empty host name", "A host block needs a name, as in host \"mx\" { ... }.")
 	}
+	d.short(b.LabelRanges[0], h.Name, "host name", maxNameBytes)
 	content, ds := b.Body.Content(hostSchema)
 	d.add(ds)
 	attrs := content.Attributes
@@ -280,7 +288,7 @@ func (d *decoder) decodeHost(b *hcl.Block) *Host {
 	h.Tags = d.names(attrs["tags"], "tag")
 	h.From = d.names(attrs["from"], "vantage point")
 	if a := attrs["description"]; a != nil {
-		h.Description, _ = d.str(a)
+		h.Description, _ = d.text(a, "description", maxProseBytes)
 	}
 	h.Metadata = d.metadata(attrs)
 	d.decodeTargets(h, attrs["address"], attrs["addresses"], b, bodyOK)
@@ -425,7 +433,7 @@ func (d *decoder) waiver(blocks hcl.Blocks) *Waiver {
 		content, ds := b.Body.Content(waiverSchema)
 		d.add(ds)
 		if a := content.Attributes["reason"]; a != nil {
-			if s, ok := d.str(a); ok && strings.TrimSpace(s) == "" {
+			if s, ok := d.text(a, "waiver reason", maxProseBytes); ok && strings.TrimSpace(s) == "" {
 				d.errorf(a.Expr.Range(), "Empty waiver reason", "A waiver says why the exception is accepted, such as the ticket that tracks its end.")
 			} else {
 				w.Reason = strings.TrimSpace(s)
@@ -473,7 +481,7 @@ func (d *decoder) decodeExpectation(b *hcl.Block) *Expectation {
 	e.From = d.names(attrs["from"], "vantage point")
 	e.Tags = d.names(attrs["tags"], "tag")
 	if a := attrs["description"]; a != nil {
-		e.Description, _ = d.str(a)
+		e.Description, _ = d.text(a, "description", maxProseBytes)
 	}
 	e.Metadata = d.metadata(attrs)
 	e.Waiver = d.waiver(content.Blocks)
@@ -485,22 +493,24 @@ func (d *decoder) decodeExpectation(b *hcl.Block) *Expectation {
 	d.onlyFor(attrs["community"], e.Protocol, UDP, "the SNMP community of a UDP probe")
 	if a := attrs["banner"]; a != nil && e.Protocol == TCP {
 		if s, ok := d.str(a); ok {
-			re, err := regexp.Compile(s)
+			err := checkPattern(s)
+			if err == nil {
+				e.Banner, err = regexp.Compile(s)
+			}
 			if err != nil {
 				d.errorf(a.Expr.Range(), "Invalid banner pattern", "The banner is a regular expression (Go RE2 syntax): %s.", err)
 			}
-			e.Banner = re
 		}
 	}
 	if a := attrs["payload"]; a != nil && e.Protocol == UDP {
 		e.Payload = d.payload(a)
 	}
 	if a := attrs["community"]; a != nil && e.Protocol == UDP {
-		e.Community, _ = d.str(a)
+		e.Community, _ = d.text(a, "community", maxTextBytes)
 	}
 	if a := attrs["process"]; a != nil {
 		e.ProcessRange = a.Expr.Range()
-		if s, isStr := d.str(a); isStr && strings.TrimSpace(s) == "" {
+		if s, isStr := d.text(a, "process", maxTextBytes); isStr && strings.TrimSpace(s) == "" {
 			d.errorf(a.Expr.Range(), "Empty process", "process names the program that must own the listening sockets, such as \"sshd\".")
 		} else if isStr && ok && state != Listening {
 			d.errorf(a.NameRange, "process on a block that expects no listener",
@@ -523,20 +533,28 @@ func (d *decoder) onlyFor(a *hcl.Attribute, got, want Protocol, meaning string) 
 	}
 }
 
-// payload decodes "0x..." as hex and any other string as its bytes.
+// payload decodes "0x..." as hex and any other string as its bytes, at
+// most what one datagram carries.
 func (d *decoder) payload(a *hcl.Attribute) []byte {
 	s, ok := d.str(a)
 	if !ok {
 		return nil
 	}
+	var b []byte
 	if h, isHex := strings.CutPrefix(s, "0x"); isHex {
-		b, err := hex.DecodeString(h)
-		if err != nil {
+		var err error
+		if b, err = hex.DecodeString(h); err != nil {
 			d.errorf(a.Expr.Range(), "Invalid hex payload",
 				"A payload starting with 0x is hex bytes: %s. To send the text itself, drop the 0x.", err)
 			return nil
 		}
-		return b
+	} else {
+		b = []byte(s)
 	}
-	return []byte(s)
+	if len(b) > maxPayload {
+		d.errorf(a.Expr.Range(), "Payload too long",
+			"A payload is one UDP datagram, at most %d bytes over IPv4, and this one is %d.", maxPayload, len(b))
+		return nil
+	}
+	return b
 }

@@ -50,24 +50,24 @@ func newDecoder(l *Loader, opts Options) *decoder {
 	return &decoder{loader: l, opts: opts, eval: eval, profiles: map[string]*Profile{}, conflicts: map[string]bool{}, addresses: new(big.Int)}
 }
 
-func (d *decoder) add(ds hcl.Diagnostics) { d.diags = append(d.diags, ds...) }
+func (d *decoder) add(ds hcl.Diagnostics) { d.diags = append(d.diags, holdDiagnostics(ds)...) }
 
 func (d *decoder) errorf(subject hcl.Range, summary, detailFormat string, args ...any) {
-	d.diags = append(d.diags, &hcl.Diagnostic{
+	d.add(hcl.Diagnostics{{
 		Severity: hcl.DiagError,
 		Summary:  summary,
 		Detail:   fmt.Sprintf(detailFormat, args...),
 		Subject:  subject.Ptr(),
-	})
+	}})
 }
 
 func (d *decoder) warnf(subject hcl.Range, summary, detailFormat string, args ...any) {
-	d.diags = append(d.diags, &hcl.Diagnostic{
+	d.add(hcl.Diagnostics{{
 		Severity: hcl.DiagWarning,
 		Summary:  summary,
 		Detail:   fmt.Sprintf(detailFormat, args...),
 		Subject:  subject.Ptr(),
-	})
+	}})
 }
 
 // duplicate reports a second definition of something that must be unique.

@@ -28,6 +28,12 @@ const (
 	// printed: more than any of portspec's own, less than a quoted value
 	// of megabytes.
 	maxDetailLine = 1000
+	// maxDetailLines and maxDetailBytes bound a detail as a whole, held
+	// and printed: portspec's own take a few lines and a few hundred
+	// bytes, and an error that repeats a value (regex's repeats its
+	// pattern) can be megabytes of newlines.
+	maxDetailLines = 20
+	maxDetailBytes = 4 << 10
 	// maxValues is how many values of an expression's variables a
 	// diagnostic shows ("with local.a as ...").
 	maxValues = 10
@@ -115,11 +121,11 @@ func (d *DiagnosticWriter) render(b *bytes.Buffer, files map[string]*hcl.File, d
 	r := diag.Subject
 	if r != nil && r.Filename != "" {
 		if r.Start.Line > 0 {
-			fmt.Fprintf(b, "%s:%d:%d: ", escape.Text(r.Filename), r.Start.Line, r.Start.Column)
+			fmt.Fprintf(b, "%s:%d:%d: ", quote(r.Filename, maxDetailLine), r.Start.Line, r.Start.Column)
 		} else {
 			// About a whole file or path, such as one that is not
 			// there: no source line to quote.
-			fmt.Fprintf(b, "%s: ", escape.Text(r.Filename))
+			fmt.Fprintf(b, "%s: ", quote(r.Filename, maxDetailLine))
 			r = nil
 		}
 	}
@@ -129,7 +135,7 @@ func (d *DiagnosticWriter) render(b *bytes.Buffer, files map[string]*hcl.File, d
 		renderValues(b, diag)
 	}
 	if diag.Detail != "" {
-		for _, line := range strings.Split(diag.Detail, "\n") {
+		for line := range strings.SplitSeq(cutDetail(diag.Detail), "\n") {
 			b.WriteString(quote(line, maxDetailLine))
 			b.WriteByte('\n')
 		}
@@ -137,10 +143,43 @@ func (d *DiagnosticWriter) render(b *bytes.Buffer, files map[string]*hcl.File, d
 	}
 }
 
+// cutDetail is detail cut to its first maxDetailLines lines and
+// maxDetailBytes bytes, at a character, with a last line that says how
+// much was left out; detail itself when it is no longer.
+func cutDetail(detail string) string {
+	end, lines := 0, 1
+	for end < len(detail) && end < maxDetailBytes {
+		if detail[end] == '\n' {
+			if lines == maxDetailLines {
+				break
+			}
+			lines++
+		}
+		end++
+	}
+	if end == len(detail) {
+		return detail
+	}
+	for end > 0 && !utf8.RuneStart(detail[end]) {
+		end--
+	}
+	return fmt.Sprintf("%s…\n(%d more bytes of this detail left out)", strings.TrimSuffix(detail[:end], "\n"), len(detail)-end)
+}
+
+// holdDiagnostics cuts the details of ds, as they are collected, to
+// what is printed of them: a spec of a few lines can make thousands of
+// errors whose details each repeat megabytes of a value.
+func holdDiagnostics(ds hcl.Diagnostics) hcl.Diagnostics {
+	for _, diag := range ds {
+		diag.Detail = cutDetail(diag.Detail)
+	}
+	return ds
+}
+
 // renderSource quotes the line where r starts, with r highlighted.
 func (d *DiagnosticWriter) renderSource(b *bytes.Buffer, file *hcl.File, r hcl.Range) {
 	if file == nil || file.Bytes == nil {
-		fmt.Fprintf(b, "  on %s line %d:\n  (source code not available)\n\n", escape.Text(r.Filename), r.Start.Line)
+		fmt.Fprintf(b, "  on %s line %d:\n  (source code not available)\n\n", quote(r.Filename, maxDetailLine), r.Start.Line)
 		return
 	}
 	where := ""
@@ -149,7 +188,7 @@ func (d *DiagnosticWriter) renderSource(b *bytes.Buffer, file *hcl.File, r hcl.R
 			where = ", in " + quote(block, maxQuoted)
 		}
 	}
-	fmt.Fprintf(b, "  on %s line %d%s:\n", escape.Text(r.Filename), r.Start.Line, where)
+	fmt.Fprintf(b, "  on %s line %d%s:\n", quote(r.Filename, maxDetailLine), r.Start.Line, where)
 	src := file.Bytes
 	from := min(max(r.Start.Byte, 0), len(src))
 	start := bytes.LastIndexByte(src[:from], '\n') + 1
@@ -200,8 +239,14 @@ func excerpt(line string, from, to int) (before, marked, after string) {
 	return before, marked, after
 }
 
-// quote is s escaped, cut to at most max characters.
-func quote(s string, max int) string { return escape.Bytes([]byte(s), max) }
+// quote is s escaped, cut to at most max characters. s is cut to the
+// bytes those can take before it is copied: it can be megabytes.
+func quote(s string, max int) string {
+	if len(s) > utf8.UTFMax*max {
+		s = s[:utf8.UTFMax*max]
+	}
+	return escape.Bytes([]byte(s), max)
+}
 
 // renderValues shows the values of the variables of the expression that
 // failed, as HCL does ("with local.a as "x"."), a few, each cut short.

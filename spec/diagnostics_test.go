@@ -3,6 +3,7 @@ package spec
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -153,5 +154,63 @@ func TestDiagnosticsOfOneLongLine(t *testing.T) {
 		if len(out) > 1<<20 || !strings.Contains(out, fmt.Sprintf("and %d more errors", len(diags)-MaxDiagnostics)) {
 			t.Errorf("%s: %d bytes of diagnostics, want at most 1 MB ending with how many more", tc.name, len(out))
 		}
+	}
+}
+
+// A detail is cut to its first 20 lines and 4 KiB, held and printed,
+// with a line that says how much was left out: regex's error repeats its
+// pattern, and a pattern of newlines printed a megabyte a diagnostic
+// (issue #19, B3).
+func TestDiagnosticDetailBounded(t *testing.T) {
+	// 4000 newlines: a pattern within the cap, whose error quotes it.
+	out, diags := loadFailing(t, "locals {\n  p = \"(${join(\"\", [for i in range(1000) : \"\\n\\n\\n\\n\"])}\"\n  x = regex(local.p, \"a\")\n}\n")
+	if len(diags) != 1 {
+		t.Fatalf("%d diagnostics, want 1:\n%s", len(diags), out)
+	}
+	if n := len(diags[0].Detail); n > maxDetailBytes+100 {
+		t.Errorf("the diagnostic holds a detail of %d bytes", n)
+	}
+	_, detail, _ := strings.Cut(out, "missing closing ) in (\n")
+	if lines := strings.Count(detail, "\n"); lines > maxDetailLines+3 || !strings.Contains(detail, "…\n(") || !strings.Contains(detail, " more bytes of this detail left out)\n") {
+		t.Errorf("%d lines printed after the pattern's first:\n%s", lines, out)
+	}
+
+	// A detail of a million lines, and one of a single line of megabytes.
+	l := NewLoader()
+	for _, long := range []string{strings.Repeat("line\n", 1<<20), strings.Repeat("\x1b", 1<<20)} {
+		diag := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Long", Detail: "The detail:\n" + long, Subject: &hcl.Range{Filename: "f.hcl"}}
+		out := render(l, hcl.Diagnostics{diag})
+		if len(out) > 4*maxDetailBytes || strings.Count(out, "\n") > maxDetailLines+5 {
+			t.Errorf("a detail of %d bytes printed %d bytes in %d lines", len(diag.Detail), len(out), strings.Count(out, "\n"))
+		}
+		m := regexp.MustCompile(`\n\((\d+) more bytes of this detail left out\)\n`).FindStringSubmatch(out)
+		if m == nil {
+			t.Errorf("no word of what was left out:\n%s", out)
+		} else if left, _ := strconv.Atoi(m[1]); left < len(diag.Detail)-maxDetailBytes {
+			t.Errorf("said %d bytes were left out of %d", left, len(diag.Detail))
+		}
+	}
+
+	// A short detail is printed whole.
+	if d := "One line.\nTwo lines."; cutDetail(d) != d {
+		t.Errorf("cutDetail(%q) = %q", d, cutDetail(d))
+	}
+}
+
+// regex and regexall refuse a pattern of more than 4 KiB, saying how
+// long it is rather than quoting it: compiling one of a megabyte took a
+// second and its error printed it whole (issue #19, B3).
+func TestRegexPatternBounded(t *testing.T) {
+	for _, fn := range []string{"regex", "regexall"} {
+		out, diags := loadFailing(t, "locals {\n  p = \"(${join(\"\", [for i in range(1024) : \""+strings.Repeat("\\n", 1024)+"\"])}\"\n  x = "+fn+"(local.p, \"a\")\n}\n")
+		if len(diags) != 1 || !strings.Contains(diags[0].Detail, "the pattern is 1048577 bytes, more than the 4096 a regular expression may be") {
+			t.Errorf("%s:\n%s", fn, out)
+		}
+		if len(out) > 2000 {
+			t.Errorf("%s: %d bytes of diagnostics", fn, len(out))
+		}
+	}
+	if _, diags := loadFailing(t, "locals {\n  x = regexall(\""+strings.Repeat("a", MaxPatternBytes)+"\", \"a\")\n  y = nope\n}\n"); len(diags) != 1 {
+		t.Errorf("a pattern of %d bytes is refused: %v", MaxPatternBytes, diags)
 	}
 }

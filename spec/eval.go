@@ -41,7 +41,7 @@ var functions = map[string]function.Function{
 	"min":             stdlib.MinFunc,
 	"parseint":        stdlib.ParseIntFunc,
 	"range":           stdlib.RangeFunc,
-	"regex":           stdlib.RegexFunc,
+	"regex":           boundedRegex,
 	"regexall":        boundedRegexAll,
 	"replace":         boundedReplace,
 	"reverse":         stdlib.ReverseListFunc,
@@ -193,7 +193,7 @@ func (e *evaluator) value(expr hcl.Expression) (cty.Value, bool, hcl.Diagnostics
 		defer e.evaluating.Store(nil)
 	}
 	v, ds := expr.Value(e.contextFor(expr))
-	diags = append(diags, ds...)
+	diags = append(diags, holdDiagnostics(ds)...)
 	if ds.HasErrors() {
 		return cty.NilVal, false, diags
 	}

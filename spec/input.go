@@ -12,8 +12,9 @@ import (
 )
 
 // DefaultMaxFileSize is the largest spec or variable file read unless
-// Options.MaxFileSize raises it: a policy of millions of lines is far
-// below it, and /dev/zero is stopped by it.
+// Options.MaxFileSize raises it: a policy of a hundred thousand lines is
+// far below it (and below maxTokens, which bounds what is parsed), and
+// /dev/zero is stopped by it.
 const DefaultMaxFileSize = 16 << 20
 
 // readSpecFile reads name, a spec or variable file as kind says, which

@@ -182,9 +182,30 @@ var boundedMerge = bounded("merge", stdlib.MergeFunc, func(args []cty.Value) (in
 	return elements(args) * 2 * elementBytes, nil
 })
 
+// MaxPatternBytes is the longest regular expression a spec may have, for
+// regex, regexall and a block's banner: a banner's pattern is a few
+// dozen bytes. One of megabytes takes seconds and hundreds of megabytes
+// to compile, its errors quote it whole ("missing closing ): …"), and a
+// banner's reaches every report row of its block.
+const MaxPatternBytes = 4 << 10
+
+// checkPattern refuses a pattern longer than MaxPatternBytes, saying how
+// long it is rather than quoting it.
+func checkPattern(pattern string) error {
+	if len(pattern) > MaxPatternBytes {
+		return fmt.Errorf("the pattern is %d bytes, more than the %d a regular expression may be", len(pattern), MaxPatternBytes)
+	}
+	return nil
+}
+
+// regex builds the captures of one match: parts of its string.
+var boundedRegex = bounded("regex", stdlib.RegexFunc, func(args []cty.Value) (int64, error) {
+	return int64(len(args[1].AsString())) + elementBytes, checkPattern(args[0].AsString())
+})
+
 // regexall builds a list of its matches, at most one a byte and one more.
 var boundedRegexAll = bounded("regexall", stdlib.RegexAllFunc, func(args []cty.Value) (int64, error) {
-	return (int64(len(args[1].AsString())) + 1) * elementBytes, nil
+	return (int64(len(args[1].AsString())) + 1) * elementBytes, checkPattern(args[0].AsString())
 })
 
 // formatVerb finds a verb's width and precision in a format string.

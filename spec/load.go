@@ -185,11 +185,11 @@ func (l *Loader) parseFile(name, kind string) (*hcl.File, hcl.Diagnostics) {
 }
 
 // parseSource parses src, read from name, once it is known to be UTF-8 and
-// not nested too deeply for the parser.
+// within what the parser can take (checkSource).
 func (l *Loader) parseSource(src []byte, name, kind string) (*hcl.File, hcl.Diagnostics) {
 	diag := checkUTF8(src, name, kind)
 	if diag == nil {
-		diag = checkNesting(src, name, false)
+		diag = checkSource(src, name, false)
 	}
 	if diag != nil {
 		// Registered without a body so the diagnostic can quote the line.
@@ -231,12 +231,16 @@ func checkUTF8(src []byte, name, kind string) *hcl.Diagnostic {
 
 // SpecFiles returns the spec files that path names: the file itself, or a
 // directory's *.hcl files in name order, leaving out hidden files and editor
-// leftovers. A missing path, a directory without spec files, and a link in
-// the directory that leads out of it are errors.
+// leftovers. A missing path, a directory without spec files, a path
+// through a link that leads out of the working directory (see checkNamed)
+// and a link in the directory that leads out of it are errors.
 func SpecFiles(path string) ([]string, hcl.Diagnostics) { return specFiles(osFS{}, path) }
 
 func specFiles(fsys fs.FS, path string) ([]string, hcl.Diagnostics) {
 	subject := &hcl.Range{Filename: path}
+	if diag := checkNamed(fsys, path, "spec file or directory"); diag != nil {
+		return nil, hcl.Diagnostics{diag}
+	}
 	info, err := fs.Stat(fsys, path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -294,6 +298,9 @@ func specFiles(fsys fs.FS, path string) ([]string, hcl.Diagnostics) {
 // and a link must not lead out of the directory given.
 func SpecFilesRecursive(path string) ([]string, hcl.Diagnostics) {
 	fsys := osFS{}
+	if diag := checkNamed(fsys, path, "spec file or directory"); diag != nil {
+		return nil, hcl.Diagnostics{diag}
+	}
 	info, err := fsys.Stat(path)
 	if err != nil || !info.IsDir() {
 		return specFiles(fsys, path)

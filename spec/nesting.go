@@ -1,9 +1,6 @@
 package spec
 
 import (
-	"fmt"
-
-	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
 
@@ -15,60 +12,6 @@ import (
 // thousand levels overflow Go's stack, a fatal error no recover catches,
 // at a gigabyte of memory. Real specs nest a few levels.
 const maxNesting = 256
-
-// checkNesting refuses source that nests deeper than maxNesting, with
-// the place where it gets too deep, before HCL's parser recurses into it.
-// It reads the source as HCL's scanner does (see scanTokens), without
-// holding the tokens, so that what is inside a string or a comment does
-// not count and a file of megabytes costs no memory. An expression, a
-// variable's value, is read as a whole; in a file, a newline ends an
-// attribute's expression.
-//
-// The depth at a token is the number of brackets, braces, quotes,
-// template sequences and template directives open around it, plus every
-// operator, index, attribute and splat since the start of its expression
-// at each of those levels: a chain of them nests as deep as it is long,
-// and counting all of an expression's overestimates a tree no deeper. A
-// comma or an equals sign starts a new expression at its level, and so
-// does a newline where the parser reads newlines: in a block body, an
-// object, and the file.
-func checkNesting(src []byte, name string, expression bool) *hcl.Diagnostic {
-	n := nesting{stack: []nestingLevel{{newlines: !expression}}}
-	at := -1
-	scanTokens(src, func(t hclsyntax.TokenType, text []byte, offset int) bool {
-		if n.step(t, text) > maxNesting {
-			at = offset
-			return false
-		}
-		return true
-	})
-	if at < 0 {
-		return nil
-	}
-	start := positionOf(src, at)
-	end := start
-	end.Byte++
-	end.Column++
-	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Nested too deeply",
-		Detail: fmt.Sprintf("Brackets, braces, templates and chains of operators, indexes, attributes and splats nest more than %d deep here; no policy needs that many, and parsing it could exhaust the stack.",
-			maxNesting),
-		Subject: &hcl.Range{Filename: name, Start: start, End: end}}
-}
-
-// positionOf is the line and column of byte offset in src, counting
-// columns in characters.
-func positionOf(src []byte, offset int) hcl.Pos {
-	pos := hcl.Pos{Line: 1, Column: 1, Byte: offset}
-	for _, c := range src[:offset] {
-		if c == '\n' {
-			pos.Line++
-			pos.Column = 1
-		} else if c&0xC0 != 0x80 { // a character's first byte
-			pos.Column++
-		}
-	}
-	return pos
-}
 
 // nestingLevel is an open bracket, brace, quote, template sequence or
 // template directive, or the outermost level.
@@ -94,6 +37,16 @@ type nestingLevel struct {
 // by an endif or endfor, not by a token of its own.
 const directive = hclsyntax.TokenNil
 
+// nesting follows how deep a source nests, token by token. The depth at a
+// token is the number of brackets, braces, quotes, template sequences and
+// template directives open around it, plus every operator, index,
+// attribute and splat since the start of its expression at each of those
+// levels: a chain of them nests as deep as it is long, and counting all of
+// an expression's overestimates a tree no deeper. A comma or an equals
+// sign starts a new expression at its level, and so does a newline where
+// the parser reads newlines: in a block body, an object, and the file. An
+// expression, a variable's value, is read as a whole; in a file, a
+// newline ends an attribute's expression.
 type nesting struct {
 	stack []nestingLevel
 	// depth is the levels open, all but the outermost, plus the chains of

@@ -130,7 +130,7 @@ func TestNestingAllowsLongSpecs(t *testing.T) {
 	b.WriteString("  l = [" + strings.Repeat("-1, a.b.c, ", 1000) + "]\n")
 	b.WriteString("  o = {\n" + strings.Repeat("    k = -1 + 1\n", 1000) + "  }\n")
 	b.WriteString("}\n")
-	if diags := checkNesting([]byte(b.String()), "long.hcl", false); diags != nil {
+	if diags := checkSource([]byte(b.String()), "long.hcl", false); diags != nil {
 		t.Errorf("refused: %s", diags)
 	}
 }

@@ -42,7 +42,7 @@ func (d *decoder) ports(a *hcl.Attribute) (ports []PortRange, others bool) {
 	for _, it := range items {
 		r, diag := parsePortItem(it)
 		if diag != nil {
-			d.diags = append(d.diags, diag)
+			d.add(hcl.Diagnostics{diag})
 			continue
 		}
 		out = append(out, r)

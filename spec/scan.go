@@ -11,13 +11,12 @@ import (
 
 // scanTokens calls emit with the tokens of src, which must be UTF-8, as
 // HCL's own scanner reads them in its normal mode (hclsyntax's
-// scan_tokens.rl), each with its type,
-// byte offset and, for identifiers and comments, text, until emit returns
-// false. It leaves out the literal text of templates and strings, and
-// holds nothing but the scanner's stacks: HCL's scanner keeps every token,
-// some hundreds of bytes each, so checking a file of megabytes with it
-// cost gigabytes before a byte was parsed. TestScanTokensAsHCL and
-// FuzzScanTokens hold it to HCL's scanner.
+// scan_tokens.rl), each with its type, byte offset and, for identifiers,
+// comments and the pieces of text of templates, text, until emit returns
+// false. It holds nothing but the scanner's stacks: HCL's scanner keeps
+// every token, some hundreds of bytes each, so checking a file of
+// megabytes with it cost gigabytes before a byte was parsed.
+// TestScanTokensAsHCL and FuzzScanTokens hold it to HCL's scanner.
 func scanTokens(src []byte, emit func(t hclsyntax.TokenType, text []byte, offset int) bool) {
 	s := scanner{src: src, emit: emit, frames: []scanFrame{{mode: inCode}}}
 	i := 0
@@ -66,7 +65,8 @@ type scanner struct {
 
 func (s *scanner) token(t hclsyntax.TokenType, from, to int) int {
 	var text []byte
-	if t == hclsyntax.TokenIdent || t == hclsyntax.TokenComment {
+	switch t {
+	case hclsyntax.TokenIdent, hclsyntax.TokenComment, hclsyntax.TokenQuotedLit, hclsyntax.TokenStringLit:
 		text = s.src[from:to]
 	}
 	if !s.emit(t, text, from) {
@@ -362,6 +362,10 @@ func (s *scanner) escapedSequence(i int) int {
 	return i + 3
 }
 
+// quoted reads a quoted template's next token: its end, a template
+// sequence, a newline, or a piece of its text, which is a "$" or "%" that
+// starts no sequence, a "$${" or "%%{", or a run of other characters and
+// escapes, as HCL's scanner cuts them.
 func (s *scanner) quoted(i int) int {
 	c, next := s.src[i], s.at(i+1)
 	switch {
@@ -372,30 +376,56 @@ func (s *scanner) quoted(i int) int {
 		return s.templateSequence(i, c)
 	case c == '$' || c == '%':
 		if end := s.escapedSequence(i); end > i {
-			return end
+			return s.token(hclsyntax.TokenQuotedLit, i, end)
 		}
 		if i+1 < len(s.src) {
-			return i + 1
-		}
-		return s.token(hclsyntax.TokenInvalid, i, i+1)
-	case c == '\\':
-		if i+1 < len(s.src) && next != '\r' && next != '\n' {
-			if size := charSize(s.src, i+1); size > 0 {
-				return i + 1 + size
-			}
+			return s.token(hclsyntax.TokenQuotedLit, i, i+1)
 		}
 		return s.token(hclsyntax.TokenInvalid, i, i+1)
 	case c == '\r' || c == '\n':
-		for i++; s.at(i) == '\r' || s.at(i) == '\n'; i++ {
+		j := i + 1
+		for s.at(j) == '\r' || s.at(j) == '\n' {
+			j++
 		}
-		return i
+		return s.token(hclsyntax.TokenQuotedNewline, i, j)
 	}
-	if size := charSize(s.src, i); size > 0 {
-		return i + size
+	j := i
+	for j < len(s.src) {
+		c := s.src[j]
+		if c == '"' || c == '$' || c == '%' || c == '\r' || c == '\n' {
+			break
+		}
+		if c == '\\' {
+			size := 0
+			if j+1 < len(s.src) && s.src[j+1] != '\r' && s.src[j+1] != '\n' {
+				size = charSize(s.src, j+1)
+			}
+			if size == 0 {
+				break
+			}
+			j += 1 + size
+			continue
+		}
+		size := charSize(s.src, j)
+		if size == 0 {
+			break
+		}
+		j += size
+	}
+	switch {
+	case j > i:
+		return s.token(hclsyntax.TokenQuotedLit, i, j)
+	case c == '\\':
+		return s.token(hclsyntax.TokenInvalid, i, i+1)
 	}
 	return s.token(hclsyntax.TokenBadUTF8, i, i+1)
 }
 
+// heredoc reads a heredoc's next token: its closing marker, a template
+// sequence, or a piece of its text, which is a "$" or "%" that starts no
+// sequence, a "$${" or "%%{", or a run of other characters up to one of
+// those or to the end of the line, the newline included, as HCL's scanner
+// cuts them.
 func (s *scanner) heredoc(i int) int {
 	f := &s.frames[len(s.frames)-1]
 	c, next := s.src[i], s.at(i+1)
@@ -407,6 +437,11 @@ func (s *scanner) heredoc(i int) int {
 		end := s.escapedSequence(i)
 		switch {
 		case end > i:
+			// An escape that ends a line is one piece with its newline.
+			if eol := s.endOfLine(end); eol > end {
+				f.startOfLine = true
+				return s.token(hclsyntax.TokenStringLit, i, eol)
+			}
 		case i+2 < len(s.src) && (s.src[i+2] == '\n' || s.src[i+2] == '\r'):
 			// HCL's scanner takes the byte after a "$" into its text,
 			// whatever it is, when a line may end after it.
@@ -420,7 +455,7 @@ func (s *scanner) heredoc(i int) int {
 			return s.stop(i)
 		}
 		f.startOfLine = false
-		return end
+		return s.token(hclsyntax.TokenStringLit, i, end)
 	}
 	j := i
 	for j < len(s.src) && s.src[j] != '$' && s.src[j] != '%' && s.src[j] != '\r' && s.src[j] != '\n' {
@@ -430,15 +465,9 @@ func (s *scanner) heredoc(i int) int {
 		}
 		j += size
 	}
-	eol := 0
+	eol := s.endOfLine(j)
 	switch {
-	case s.at(j) == '\n':
-		eol = j + 1
-	case s.at(j) == '\r' && s.at(j+1) == '\n':
-		eol = j + 2
-	}
-	switch {
-	case eol > 0 && f.startOfLine && bytes.Equal(bytes.TrimSpace(s.src[i:eol]), f.marker):
+	case eol > j && f.startOfLine && bytes.Equal(bytes.TrimSpace(s.src[i:eol]), f.marker):
 		nl := eol - 1
 		if s.src[nl-1] == '\r' {
 			nl--
@@ -449,17 +478,29 @@ func (s *scanner) heredoc(i int) int {
 			return eol
 		}
 		return s.token(hclsyntax.TokenNewline, nl, eol)
-	case eol > 0:
+	case eol > j:
 		f.startOfLine = true
-		return eol
+		return s.token(hclsyntax.TokenStringLit, i, eol)
 	case j > i:
 		f.startOfLine = false
-		return j
+		return s.token(hclsyntax.TokenStringLit, i, j)
 	case s.at(j) == '\r':
 		// A carriage return alone: HCL's scanner stops.
 		return s.stop(j)
 	}
 	return s.token(hclsyntax.TokenBadUTF8, i, i+1)
+}
+
+// endOfLine returns the end of the newline ("\n" or "\r\n") at i, or i
+// when none is there.
+func (s *scanner) endOfLine(i int) int {
+	switch {
+	case s.at(i) == '\n':
+		return i + 1
+	case s.at(i) == '\r' && s.at(i+1) == '\n':
+		return i + 2
+	}
+	return i
 }
 
 // stop ends the scan where HCL's scanner stops, with the rest of the

@@ -11,7 +11,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
 
-// scanned is a token as the nesting check sees it.
+// scanned is a token as checkSource sees it.
 type scanned struct {
 	t      hclsyntax.TokenType
 	offset int
@@ -20,18 +20,16 @@ type scanned struct {
 
 func (s scanned) String() string { return fmt.Sprintf("%s@%d%q", s.t, s.offset, s.text) }
 
-// hclTokens is what HCL's own scanner makes of src, without the literal
-// text of templates, which scanTokens leaves out.
+// hclTokens is what HCL's own scanner makes of src.
 func hclTokens(src []byte) []scanned {
 	tokens, _ := hclsyntax.LexConfig(src, "x.hcl", hcl.InitialPos)
 	var out []scanned
 	for _, t := range tokens {
-		switch t.Type {
-		case hclsyntax.TokenQuotedLit, hclsyntax.TokenStringLit, hclsyntax.TokenQuotedNewline, hclsyntax.TokenEOF:
-			continue
-		}
 		s := scanned{t: t.Type, offset: t.Range.Start.Byte}
-		if t.Type == hclsyntax.TokenIdent || t.Type == hclsyntax.TokenComment {
+		switch t.Type {
+		case hclsyntax.TokenEOF:
+			continue
+		case hclsyntax.TokenIdent, hclsyntax.TokenComment, hclsyntax.TokenQuotedLit, hclsyntax.TokenStringLit:
 			s.text = string(t.Bytes)
 		}
 		out = append(out, s)

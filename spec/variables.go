@@ -159,7 +159,7 @@ func (d *decoder) assignRaw(v *variable, raw, source string) {
 	}
 	diag := checkUTF8([]byte(raw), source, "variable value")
 	if diag == nil {
-		diag = checkNesting([]byte(raw), source, true)
+		diag = checkSource([]byte(raw), source, true)
 	}
 	if diag != nil {
 		d.add(hcl.Diagnostics{diag})
@@ -208,6 +208,10 @@ func (d *decoder) constant(expr hcl.Expression, v *variable) (cty.Value, bool) {
 // loadVarFile parses a --var-file and returns its assignments of declared
 // variables, reporting the others.
 func (d *decoder) loadVarFile(path string, vars map[string]*variable) []*hcl.Attribute {
+	if diag := checkNamed(d.loader.fsys(), path, "variable file"); diag != nil {
+		d.add(hcl.Diagnostics{diag})
+		return nil
+	}
 	f, ds := d.loader.parseFile(path, "variable file")
 	d.add(ds)
 	if f == nil || ds.HasErrors() {

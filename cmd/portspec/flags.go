@@ -104,8 +104,7 @@ type specFlags struct {
 	maxAddresses         int
 	maxTotalAddresses    int
 	maxFileSize          sizeFlag
-	maxLoadMemory        sizeFlag
-	maxLoadTime          time.Duration
+	load                 loadLimits
 	color                string
 }
 
@@ -154,9 +153,7 @@ func (f *specFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.maxTotalAddresses, "max-total-addresses", spec.DefaultMaxTotalAddresses, "the most addresses the whole spec may expand to, names once resolved included")
 	f.maxFileSize = spec.DefaultMaxFileSize
 	fs.Var(&f.maxFileSize, "max-file-size", "the largest spec or variable file to read, a `size` such as 64MiB")
-	f.maxLoadMemory = defaultLoadMemory
-	fs.Var(&f.maxLoadMemory, "max-load-memory", "the most memory evaluating the spec may use, a `size`")
-	fs.DurationVar(&f.maxLoadTime, "max-load-time", defaultLoadTime, "the longest evaluating the spec may take")
+	f.load.register(fs)
 	colorFlag(fs, &f.color)
 }
 
@@ -189,8 +186,8 @@ func (f *specFlags) selection() (spec.Selection, error) {
 	if f.maxAddresses < 1 {
 		return sel, fmt.Errorf("--max-addresses is the most addresses a host block may have, at least 1; got %d", f.maxAddresses)
 	}
-	if f.maxLoadTime <= 0 {
-		return sel, fmt.Errorf("--max-load-time is how long evaluating the spec may take, above 0; got %s", f.maxLoadTime)
+	if err := f.load.check(); err != nil {
+		return sel, err
 	}
 	if f.maxTotalAddresses < 1 {
 		return sel, fmt.Errorf("--max-total-addresses is the most addresses the whole spec may have, at least 1; got %d", f.maxTotalAddresses)

@@ -14,10 +14,11 @@ import (
 	"github.com/portspec/portspec/spec"
 )
 
-// fmtResult is a spec file, formatted.
+// fmtResult is a spec file, formatted, with the diff of the two for
+// -diff.
 type fmtResult struct {
-	name                string
-	formatted, original []byte
+	name                      string
+	formatted, original, diff []byte
 }
 
 func (r fmtResult) changed() bool { return !bytes.Equal(r.formatted, r.original) }
@@ -34,11 +35,16 @@ func runFmtFrom(stdin io.Reader, args []string, stdout, stderr io.Writer) int {
 	showDiff := fs.Bool("diff", false, "print what would change as a unified diff, and exit 1 if anything would")
 	recursive := fs.Bool("recursive", false, "format the *.hcl files of every directory below a directory too")
 	colorChoice := fs.String("color", "auto", "colour diagnostics: auto, always or never")
+	var limits loadLimits
+	limits.register(fs.FlagSet)
 	paths, err := parse(fs, args)
 	if err != nil {
 		return usageError(stderr, fs, err)
 	}
 	color, err := useColor(*colorChoice, stderr)
+	if err == nil {
+		err = limits.check()
+	}
 	if err != nil {
 		return usageError(stderr, fs, err)
 	}
@@ -63,48 +69,19 @@ func runFmtFrom(stdin io.Reader, args []string, stdout, stderr io.Writer) int {
 	// One bound on the diagnostics of all the files.
 	diagnostics := spec.NewDiagnosticWriter(stderr, color)
 	defer diagnostics.Close()
-	// Every file is parsed before any is written, so one broken file
-	// leaves the whole set untouched.
+	// Parsing is what costs: a file of megabytes of tokens takes
+	// gigabytes, as it does to load.
 	var results []fmtResult
-	failed := false
+	code := exitOK
+	names := paths
 	if paths[0] == "-" {
-		src, err := io.ReadAll(io.LimitReader(stdin, loader.MaxFileSize+1))
-		if err != nil {
-			fmt.Fprintf(stderr, "portspec fmt: reading stdin: %v\n", err)
-			return exitIncomplete
-		}
-		formatted, diags := loader.FormatSource("<stdin>", src)
-		diagnostics.Write(loader.Files(), diags)
-		if diags.HasErrors() {
-			return exitUsage
-		}
-		results = append(results, fmtResult{"-", formatted, src})
-	} else {
-		var files []string
-		for _, p := range paths {
-			find := spec.SpecFiles
-			if *recursive {
-				find = spec.SpecFilesRecursive
-			}
-			found, diags := find(p)
-			if diags.HasErrors() {
-				diagnostics.Write(loader.Files(), diags)
-				return exitUsage
-			}
-			files = append(files, found...)
-		}
-		for _, name := range files {
-			formatted, original, diags := loader.Format(name)
-			diagnostics.Write(loader.Files(), diags)
-			if diags.HasErrors() {
-				failed = true
-				continue
-			}
-			results = append(results, fmtResult{name, formatted, original})
-		}
+		names = []string{"<stdin>"}
 	}
-	if failed {
-		return exitUsage
+	limits.watch(stderr, loader, names, "Formatting the spec", "Format fewer files at once", func() {
+		results, code = formatAll(stdin, paths, *recursive, *showDiff, loader, diagnostics, stderr)
+	})
+	if code != exitOK {
+		return code
 	}
 	if *write {
 		// No file is written when one cannot be: a link the
@@ -119,7 +96,6 @@ func runFmtFrom(stdin io.Reader, args []string, stdout, stderr io.Writer) int {
 		}
 	}
 
-	code := exitOK
 	for _, r := range results {
 		changed := r.changed()
 		switch {
@@ -130,10 +106,7 @@ func runFmtFrom(stdin io.Reader, args []string, stdout, stderr io.Writer) int {
 			}
 		case *showDiff:
 			if changed {
-				// The spec's lines, and its name, are text from outside
-				// on their way to a CI log.
-				name := escape.Text(r.name)
-				io.WriteString(stdout, escape.Lines(string(diff.Diff(name, r.original, name+" (formatted)", r.formatted))))
+				stdout.Write(r.diff)
 				code = exitFailed
 			}
 		case *write:
@@ -150,4 +123,63 @@ func runFmtFrom(stdin io.Reader, args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	return code
+}
+
+// formatAll parses and formats the spec files of paths, or stdin for "-",
+// with their diffs when showDiff is set. Every file is parsed before any
+// is written, so one broken file leaves the whole set untouched: a file
+// with an error makes the code exitUsage.
+func formatAll(stdin io.Reader, paths []string, recursive, showDiff bool, loader *spec.Loader, diagnostics *spec.DiagnosticWriter, stderr io.Writer) ([]fmtResult, int) {
+	var results []fmtResult
+	if paths[0] == "-" {
+		src, err := io.ReadAll(io.LimitReader(stdin, loader.MaxFileSize+1))
+		if err != nil {
+			fmt.Fprintf(stderr, "portspec fmt: reading stdin: %v\n", err)
+			return nil, exitIncomplete
+		}
+		formatted, diags := loader.FormatSource("<stdin>", src)
+		diagnostics.Write(loader.Files(), diags)
+		if diags.HasErrors() {
+			return nil, exitUsage
+		}
+		results = append(results, fmtResult{name: "-", formatted: formatted, original: src})
+	} else {
+		var files []string
+		for _, p := range paths {
+			find := spec.SpecFiles
+			if recursive {
+				find = spec.SpecFilesRecursive
+			}
+			found, diags := find(p)
+			if diags.HasErrors() {
+				diagnostics.Write(loader.Files(), diags)
+				return nil, exitUsage
+			}
+			files = append(files, found...)
+		}
+		failed := false
+		for _, name := range files {
+			formatted, original, diags := loader.Format(name)
+			diagnostics.Write(loader.Files(), diags)
+			if diags.HasErrors() {
+				failed = true
+				continue
+			}
+			results = append(results, fmtResult{name: name, formatted: formatted, original: original})
+		}
+		if failed {
+			return nil, exitUsage
+		}
+	}
+	if showDiff {
+		for i, r := range results {
+			if r.changed() {
+				// The spec's lines, and its name, are text from outside
+				// on their way to a CI log.
+				name := escape.Text(r.name)
+				results[i].diff = []byte(escape.Lines(string(diff.Diff(name, r.original, name+" (formatted)", r.formatted))))
+			}
+		}
+	}
+	return results, exitOK
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -21,31 +22,60 @@ const (
 	defaultLoadTime   = time.Minute
 )
 
-// loadSpec loads the specs at paths, and counts the hosts and checks sel
-// runs, under a watchdog: nested for expressions can build more than any
-// machine holds, or iterate for hours, from a few lines of an untrusted
-// spec, and no function cap bounds their product; planning the shards of
-// a million addresses takes its time too. Past either limit the command
-// stops with the place of the expression being evaluated, if it is
-// evaluating one (exit 2), rather than being killed by the kernel or the CI
-// job's timeout with nothing said.
-func loadSpec(stderr io.Writer, loader *spec.Loader, paths []string, f *specFlags, sel spec.Selection) (s *spec.Spec, hosts, checks int, diags hcl.Diagnostics) {
+// loadLimits are --max-load-memory and --max-load-time, which bound
+// reading a spec, for every command that reads one: nested for
+// expressions can build more than any machine holds, or iterate for hours,
+// from a few lines of an untrusted spec, and no function cap bounds their
+// product; planning the shards of a million addresses takes its time, and
+// parsing a file of megabytes of tokens takes gigabytes.
+type loadLimits struct {
+	memory sizeFlag
+	time   time.Duration
+}
+
+func (l *loadLimits) register(fs *flag.FlagSet) {
+	l.memory = defaultLoadMemory
+	fs.Var(&l.memory, "max-load-memory", "the most memory loading the spec may use, a `size`")
+	fs.DurationVar(&l.time, "max-load-time", defaultLoadTime, "the longest loading the spec may take")
+}
+
+func (l *loadLimits) check() error {
+	if l.time <= 0 {
+		return fmt.Errorf("--max-load-time is how long loading the spec may take, above 0; got %s", l.time)
+	}
+	return nil
+}
+
+// watch runs load under a watchdog. Past either limit the command stops
+// (exit 2) with the place of the expression loader is evaluating, if it
+// is evaluating one, else with what it was doing to paths (doing) and
+// what to do instead (instead), rather than being killed by the kernel or
+// the CI job's timeout with nothing said.
+func (l *loadLimits) watch(stderr io.Writer, loader *spec.Loader, paths []string, doing, instead string, load func()) {
 	done := make(chan struct{})
 	defer close(done)
-	go watchLoad(done, uint64(f.maxLoadMemory), f.maxLoadTime, func(what string) {
+	go watchLoad(done, uint64(l.memory), l.time, func(what string) {
 		if r, ok := loader.Evaluating(); ok {
 			fmt.Fprintf(stderr, "%s:%d:%d: Error: Expression too large\n\nEvaluating the spec %s: an expression here builds or iterates too much (nested for expressions multiply). Build less, split the spec, or raise --max-load-memory or --max-load-time.\n",
 				escape.Text(r.Filename), r.Start.Line, r.Start.Column, what)
 		} else {
-			fmt.Fprintf(stderr, "%s: Error: Spec too large\n\nLoading the spec and counting its checks %s. Check fewer at once (--tag, --control, --shard), or raise --max-load-memory or --max-load-time.\n",
-				escape.Text(strings.Join(paths, ", ")), what)
+			fmt.Fprintf(stderr, "%s: Error: Spec too large\n\n%s %s. %s, or raise --max-load-memory or --max-load-time.\n",
+				escape.Text(strings.Join(paths, ", ")), doing, what, instead)
 		}
 		os.Exit(exitUsage)
 	})
-	s, diags = loader.Load(paths, f.options())
-	if s != nil {
-		hosts, checks = s.Count(sel)
-	}
+	load()
+}
+
+// loadSpec loads the specs at paths, and counts the hosts and checks sel
+// runs, under the watchdog of f's limits.
+func loadSpec(stderr io.Writer, loader *spec.Loader, paths []string, f *specFlags, sel spec.Selection) (s *spec.Spec, hosts, checks int, diags hcl.Diagnostics) {
+	f.load.watch(stderr, loader, paths, "Loading the spec and counting its checks", "Check fewer at once (--tag, --control, --shard)", func() {
+		s, diags = loader.Load(paths, f.options())
+		if s != nil {
+			hosts, checks = s.Count(sel)
+		}
+	})
 	return s, hosts, checks, diags
 }
 

@@ -268,3 +268,127 @@ func TestCountWithinLoadTime(t *testing.T) {
 		}
 	}
 }
+
+// A pattern of a megabyte of newlines, given to regex twenty times,
+// printed a megabyte a diagnostic; at fifteen megabytes, fifty calls
+// reached 2 GB and the watchdog in 28 s (issue #19, B3). regex refuses a
+// pattern of more than 4 KiB, and a detail is cut to 20 lines and 4 KiB.
+func TestDiagnosticBombsBounded(t *testing.T) {
+	dir := t.TempDir()
+	calls := func(pattern string, n int) string {
+		var b strings.Builder
+		b.WriteString("locals {\n  p = \"(${" + pattern + "}\"\n")
+		for i := range n {
+			fmt.Fprintf(&b, "  x%d = regex(local.p, \"a\")\n", i)
+		}
+		b.WriteString("}\n")
+		return b.String()
+	}
+	newlines := `"\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n"`
+	for _, tc := range []struct{ name, src string }{
+		{"1 MiB pattern, 20 calls", calls(`replace(format("%065536d", 0), "0", `+newlines+`)`, 20)},
+		{"15 MiB pattern, 20 calls", calls(`replace(replace(format("%065536d", 0), "0", "000000000000000"), "0", `+newlines[:31]+`")`, 20)},
+		{"4 KiB pattern, 60 calls", calls(`join("", [for i in range(1000) : "\n\n\n\n"])`, 60)},
+	} {
+		if err := os.WriteFile(filepath.Join(dir, "rx.hcl"), []byte(tc.src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		m := runMeasured(t, dir, nil, "validate", "rx.hcl")
+		t.Logf("%s: exit %d in %s, %d bytes of stderr, peak %.0f MiB", tc.name, m.code, m.took.Round(time.Millisecond), len(m.stderr), m.peakMiB)
+		if m.code != exitUsage || !strings.Contains(m.stderr, "rx.hcl:3:") {
+			t.Errorf("%s: exit %d, stderr:\n%.2000s", tc.name, m.code, m.stderr)
+		}
+		if len(m.stderr) > 64<<10 {
+			t.Errorf("%s: %d bytes of diagnostics", tc.name, len(m.stderr))
+		}
+		if m.peakMiB > 128 {
+			t.Errorf("%s: peak RSS %.0f MiB", tc.name, m.peakMiB)
+		}
+	}
+}
+
+// What made HCL's parser take gigabytes or minutes is refused before it is
+// parsed, with its place, by validate, fmt in every mode and a --var-file:
+// fmt -check of 16 MiB of "[1,1,…]" reached 8.8 GB (4 MiB, 2 GB), 8 MiB
+// of "@" 3 GB, 160,000 "$" in a string took 33 s, 1,000,000 "$${" ran
+// into validate's watchdog, a heredoc of 40,000 lines took 58 s (issue
+// #19, B5).
+func TestParseBombsBounded(t *testing.T) {
+	for _, bomb := range []struct{ name, expr, at, summary string }{
+		{"4 MiB list", "[" + strings.Repeat("1,", 2<<20) + "1]", "2:1048578", "Too many tokens"},
+		{"2 MiB of @", strings.Repeat("@", 2<<20), "2:1048578", "Too many tokens"},
+		{"160,000 $", `"` + strings.Repeat("$", 160_000) + `"`, "2:5629", "Templates too costly to parse"},
+		{"1,000,000 $${", `"` + strings.Repeat("$${", 1_000_000) + `"`, "2:15956", "Templates too costly to parse"},
+		{"heredoc of 40,000 lines", "<<EOT\n" + strings.Repeat(strings.Repeat("a", 99)+"\n", 40_000) + "EOT", "2154:1", "Templates too costly to parse"},
+	} {
+		t.Run(bomb.name, func(t *testing.T) {
+			t.Parallel()
+			checkParseBomb(t, bomb.expr, bomb.at, bomb.summary)
+		})
+	}
+}
+
+// checkParseBomb runs validate, fmt in each mode and a --var-file on a
+// spec of expr, which must each refuse, at at as summary says, in little
+// time and memory.
+func checkParseBomb(t *testing.T, expr, at, summary string) {
+	dir := t.TempDir()
+	for name, src := range map[string]string{
+		"bomb.hcl": "locals {\n  x = " + expr + "\n}\n",
+		"vars.hcl": "\nv = " + expr + "\n",
+		"ok.hcl":   "variable \"v\" {\n  default = 1\n}\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, args := range [][]string{
+		{"validate", "bomb.hcl"},
+		{"fmt", "-check", "bomb.hcl"},
+		{"fmt", "-diff", "bomb.hcl"},
+		{"fmt", "bomb.hcl"},
+		{"validate", "--var-file", "vars.hcl", "ok.hcl"},
+	} {
+		m := runMeasured(t, dir, nil, args...)
+		t.Logf("%s: exit %d in %s, peak %.0f MiB", strings.Join(args, " "), m.code, m.took.Round(time.Millisecond), m.peakMiB)
+		want := "bomb.hcl:" + at + ": Error: " + summary + "\n"
+		if args[1] == "--var-file" {
+			// Without "locals {" and the indent, the place differs.
+			want = "vars.hcl:"
+		}
+		if m.code != exitUsage || !strings.Contains(m.stderr, want) || !strings.Contains(m.stderr, ": Error: "+summary+"\n") || m.stdout != "" {
+			t.Errorf("%s: exit %d, want %q; stdout %.200q, stderr:\n%.2000s", args, m.code, want, m.stdout, m.stderr)
+		}
+		if m.took > 5*time.Second || m.peakMiB > 256 {
+			t.Errorf("%s: %s, peak RSS %.0f MiB", args, m.took, m.peakMiB)
+		}
+	}
+}
+
+// fmt runs under --max-load-memory and --max-load-time, as loading does:
+// a file within the caps on tokens still takes hundreds of megabytes to
+// parse and format (issue #19, B5).
+func TestFmtWatched(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "list.hcl"), []byte("locals {\n  x = ["+strings.Repeat("1,", 500_000)+"1]\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"fmt", "-check", "--max-load-memory", "64MiB", "list.hcl"},
+			"list.hcl: Error: Spec too large\n\nFormatting the spec used "},
+		{[]string{"fmt", "--max-load-time", "100ms", "list.hcl"},
+			"list.hcl: Error: Spec too large\n\nFormatting the spec took longer than --max-load-time's 100ms. Format fewer files at once, or raise --max-load-memory or --max-load-time.\n"},
+	} {
+		m := runMeasured(t, dir, nil, tc.args...)
+		t.Logf("%s: exit %d in %s, peak %.0f MiB", strings.Join(tc.args, " "), m.code, m.took.Round(time.Millisecond), m.peakMiB)
+		if m.code != exitUsage || !strings.Contains(m.stderr, tc.want) || m.stdout != "" {
+			t.Errorf("%s: exit %d, stdout %.200q, stderr:\n%.2000s", tc.args, m.code, m.stdout, m.stderr)
+		}
+		if m.peakMiB > 256 {
+			t.Errorf("%s: peak RSS %.0f MiB", tc.args, m.peakMiB)
+		}
+	}
+}
