@@ -29,7 +29,7 @@ const modelBurst = 1.0
 // only in steps at least HZ/50 (20 ms) apart, so once spent it may stay
 // empty that long, and a jiffy more: the model believes no refill for
 // hostWideLag after an error. With one source address the per-destination
-// limit is far tighter; with a prefix of them (Options.SourcePrefix), the
+// limit is far tighter; with a prefix of them (Options.SourcePrefixes), the
 // host-wide one is what they share.
 const (
 	hostWideInterval = 2 * time.Millisecond

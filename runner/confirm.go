@@ -74,11 +74,12 @@ type assignment struct {
 }
 
 // take takes up to n pending ports to try in a round from the addresses
-// ready (each with a token), each from as many of them as it still needs
-// proofs, spreading the ports over the addresses: only from an address
-// where a proof cannot share a lost error with one it has (mayProve).
-// When none may be tried, next is when the first could be, or zero.
-func (c *confirmer) take(n int, ready []netip.Addr, now time.Time) (batch []assignment, next time.Time) {
+// ready of their family (each with a token), each from as many of them as
+// it still needs proofs, spreading the ports over the addresses: only from
+// an address where a proof cannot share a lost error with one it has
+// (mayProve). When none may be tried, next is when the first could be, or
+// zero.
+func (c *confirmer) take(n int, ready4, ready6 []netip.Addr, now time.Time) (batch []assignment, next time.Time) {
 	need, _ := c.r.budget.proofsNeeded(c.group)
 	interval := c.r.budget.interval
 	c.mu.Lock()
@@ -93,6 +94,10 @@ func (c *confirmer) take(n int, ready []netip.Addr, now time.Time) (batch []assi
 		want := 1
 		if p.res.Probe.options().ProveSilence {
 			want = max(need-len(p.proofs), 1)
+		}
+		ready := ready6
+		if p.target.Addr().Unmap().Is4() {
+			ready = ready4
 		}
 		var srcs []netip.Addr
 		for i := 0; i < len(ready) && len(srcs) < want; i++ {
@@ -148,15 +153,18 @@ func (c *confirmer) run(ctx context.Context) {
 				return
 			}
 		}
-		ready, wait := c.r.budget.refilled(c.group, c.r.sources)
-		if len(ready) == 0 {
-			if !sleep(ctx, wait) {
+		ready4, wait4 := c.r.budget.refilled(c.group, c.r.sources4)
+		ready6, wait6 := c.r.budget.refilled(c.group, c.r.sources6)
+		if len(ready4)+len(ready6) == 0 {
+			if !sleep(ctx, min(wait4, wait6)) {
 				return
 			}
 			continue
 		}
+		// Ports of a family with no address ready wait for that family.
+		wait := max(wait4, wait6)
 		now := time.Now()
-		batch, next := c.take(maxRound, ready, now)
+		batch, next := c.take(maxRound, ready4, ready6, now)
 		if len(batch) == 0 {
 			if next.IsZero() {
 				next = now.Add(wait)

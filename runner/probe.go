@@ -71,7 +71,7 @@ func (r *Runner) probe(ctx context.Context, c Probe, h *host, deliver func(Resul
 		deliver = r.withTrace(ctx, deliver)
 	}
 	p := &probing{res: Result{Probe: c, Start: time.Now()}, group: c.budgetGroup(), target: netip.AddrPortFrom(c.Addr, c.Port),
-		udp: c.Proto == verdict.UDP, host: h, deliver: deliver, src: r.sweepSource()}
+		udp: c.Proto == verdict.UDP, host: h, deliver: deliver, src: r.sweepSource(c.Addr)}
 	ev := &p.res.Evidence
 	var sock *udpSocket
 	if p.udp {

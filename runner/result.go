@@ -87,7 +87,7 @@ type Try struct {
 	ICMP     *ICMPError
 	Err      error // for Local
 	// Source is our address the try was sent from, when the run chose
-	// one (Options.SourceAddr, Options.SourcePrefix); unset when the
+	// one (Options.SourceAddr, Options.SourcePrefixes); unset when the
 	// kernel did.
 	Source netip.Addr
 	// Confirm says the try was a confirmation: sent again, once the

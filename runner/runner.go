@@ -43,11 +43,12 @@ type Options struct {
 	MaxTimeout time.Duration
 	// SourceAddr binds every probe's socket to an address.
 	SourceAddr netip.Addr
-	// SourcePrefix, when set, sends the probes from addresses across it,
-	// which this machine must own (Sources checks): a target limits the
-	// ICMP errors it sends to each address on its own, so k addresses
-	// draw, and prove, k times as many. At most maxSources are used.
-	SourcePrefix netip.Prefix
+	// SourcePrefixes, one an address family at most, send the probes to
+	// that family's targets from addresses across the prefix, which this
+	// machine must own (CheckSources): a target limits the ICMP errors it
+	// sends to each address on its own, so k addresses draw, and prove, k
+	// times as many. At most maxSources of each are used.
+	SourcePrefixes []netip.Prefix
 	// ICMPInterval is how often the targets refill their ICMP error budget
 	// (Linux's icmp_ratelimit). A target slower than this can have an
 	// error muted where the model believed it had a token; a faster one
@@ -97,19 +98,26 @@ type Runner struct {
 	traces  atomic.Int64 // traces begun this run
 	traceMu sync.Mutex   // one trace at a time
 
-	// sources are our addresses the probes go from: the prefix's, or
-	// the one SourceAddr names (unset: the kernel's choice).
-	sources    []netip.Addr
-	nextSource atomic.Uint64
+	// sources4 and sources6 are our addresses the probes to each family
+	// go from: a prefix's, or the one SourceAddr names (unset: the
+	// kernel's choice).
+	sources4, sources6 []netip.Addr
+	nextSource         atomic.Uint64
 }
 
 // New returns a runner with opts.
 func New(opts Options) *Runner {
 	opts.fill()
-	r := &Runner{opts: opts, hosts: map[netip.Addr]*host{}, sources: []netip.Addr{opts.SourceAddr}}
-	if srcs := Sources(opts.SourcePrefix); opts.SourcePrefix.IsValid() && len(srcs) > 0 {
-		r.sources = srcs
-		r.opts.Socket = freebind(opts.Socket)
+	r := &Runner{opts: opts, hosts: map[netip.Addr]*host{}, sources4: []netip.Addr{opts.SourceAddr}, sources6: []netip.Addr{opts.SourceAddr}}
+	for _, prefix := range opts.SourcePrefixes {
+		if srcs := Sources(prefix); len(srcs) > 0 {
+			if prefix.Addr().Is4() {
+				r.sources4 = srcs
+			} else {
+				r.sources6 = srcs
+			}
+			r.opts.Socket = freebind(opts.Socket)
+		}
 	}
 	if opts.Rate > 0 {
 		r.limiter = rate.NewLimiter(rate.Limit(opts.Rate), 1)
@@ -233,13 +241,22 @@ func (r *Runner) Run(ctx context.Context, probes iter.Seq[Probe], emit func(Resu
 	return ctx.Err()
 }
 
-// sweepSource is the address a check's sweep tries go from: each check
-// takes the next of the run's addresses.
-func (r *Runner) sweepSource() netip.Addr {
-	if len(r.sources) == 1 {
-		return r.sources[0]
+// sources are our addresses tries to target may go from.
+func (r *Runner) sources(target netip.Addr) []netip.Addr {
+	if target.Unmap().Is4() {
+		return r.sources4
 	}
-	return r.sources[(r.nextSource.Add(1)-1)%uint64(len(r.sources))]
+	return r.sources6
+}
+
+// sweepSource is the address a check's sweep tries to target go from:
+// each check takes the next of the run's addresses of its family.
+func (r *Runner) sweepSource(target netip.Addr) netip.Addr {
+	srcs := r.sources(target)
+	if len(srcs) == 1 {
+		return srcs[0]
+	}
+	return srcs[(r.nextSource.Add(1)-1)%uint64(len(srcs))]
 }
 
 func skipped(p Probe) Result {

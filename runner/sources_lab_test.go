@@ -32,14 +32,14 @@ func TestLabSourcePrefix(t *testing.T) {
 		target netip.Addr
 	}{{lab.ClientPrefix4, lab.Server4}, {lab.ClientPrefix6, lab.Server6}} {
 		t.Run(tc.prefix.String(), func(t *testing.T) {
-			opts := Options{SourcePrefix: tc.prefix, Socket: l.Socket}
+			opts := Options{SourcePrefixes: []netip.Prefix{tc.prefix}, Socket: l.Socket}
 			if err := CheckSources(opts); err != nil {
 				t.Fatal(err)
 			}
 			spendBudget(t, l, tc.target)
 			checks := append(expectRange(tc.target, verdict.UDP, 4000, 4099, verdict.ExpectNotListening), expectRange(tc.target, verdict.TCP, 5000, 5099, verdict.ExpectNotListening)...)
 			start := time.Now()
-			results, stats := runStats(t, l, Options{SourcePrefix: tc.prefix}, checks)
+			results, stats := runStats(t, l, Options{SourcePrefixes: []netip.Prefix{tc.prefix}}, checks)
 			took := time.Since(start)
 			wantVerdicts(t, results)
 			sources := map[netip.Addr]bool{}
@@ -66,7 +66,7 @@ func TestLabSourcePrefix(t *testing.T) {
 // before anything is sent, saying what to route.
 func TestLabSourcePrefixRefused(t *testing.T) {
 	l := lab.New(t)
-	err := CheckSources(Options{SourcePrefix: netip.MustParsePrefix("198.18.8.0/24"), Socket: l.Socket})
+	err := CheckSources(Options{SourcePrefixes: []netip.Prefix{netip.MustParsePrefix("198.18.8.0/24")}, Socket: l.Socket})
 	if err == nil || !strings.Contains(err.Error(), "198.18.8.1 is not this machine's") || !strings.Contains(err.Error(), "ip route add local 198.18.8.0/24 dev lo") {
 		t.Errorf("an unrouted prefix: %v", err)
 	}

@@ -173,7 +173,7 @@ func (r *Runner) hop(ctx context.Context, p Probe, port uint16, ttl int) (Hop, b
 	target := netip.AddrPortFrom(p.Addr, port)
 	group := p.budgetGroup()
 	// One address for the whole trace: its hops are compared.
-	src := r.sources[0]
+	src := r.sources(p.Addr)[0]
 	var hop Hop
 	for attempt := 0; attempt < traceAttempts; attempt++ {
 		// After an unproven silence, wait, within a few refill

@@ -90,6 +90,9 @@ type probeFlags struct {
 	timeout      time.Duration
 	tries        int
 	icmpInterval time.Duration
+	// sourcePrefixes are --source-prefix as given; prefixes, as checked.
+	sourcePrefixes stringsFlag
+	prefixes       []netip.Prefix
 }
 
 // register adds the flags with dash, "--" or "-": query and snapshot
@@ -98,6 +101,7 @@ func (f *probeFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.timeout, "timeout", 0, "a fixed `timeout` per try, for every port (default: adaptive, 100ms to 1s)")
 	fs.IntVar(&f.tries, "tries", 0, "`tries` before silence counts, for every port (default: 3 tcp, 2 udp)")
 	fs.DurationVar(&f.icmpInterval, "icmp-interval", 0, "how often a target may send one ICMP error, Linux's icmp_ratelimit: a slower target needs it to be proven right (default: settings, else 1s)")
+	fs.Var(&f.sourcePrefixes, "source-prefix", "send the probes from addresses across this `prefix`, routed to this machine (an IPv4 /16 to /30, an IPv6 /48 to /126; one a family): each address has its own ICMP budget at a target")
 }
 
 func (f *probeFlags) check() error {
@@ -107,7 +111,45 @@ func (f *probeFlags) check() error {
 	if err := checkTries(f.tries); err != nil {
 		return err
 	}
+	prefixes, err := parseSourcePrefixes(f.sourcePrefixes)
+	if err != nil {
+		return err
+	}
+	f.prefixes = prefixes
 	return checkICMPInterval(f.icmpInterval)
+}
+
+// parseSourcePrefixes reads --source-prefix: one prefix a family, no
+// broader than a probe needs addresses from (runner uses 256 at most),
+// no narrower than a few.
+func parseSourcePrefixes(given []string) ([]netip.Prefix, error) {
+	var prefixes []netip.Prefix
+	seen := map[bool]string{}
+	for _, v := range given {
+		p, err := netip.ParsePrefix(v)
+		if err != nil {
+			return nil, fmt.Errorf("--source-prefix is a prefix such as 198.18.9.0/24 or 2001:db8:9::/64; got %q", v)
+		}
+		p = p.Masked()
+		if p.Addr().Is4() && (p.Bits() < 16 || p.Bits() > 30) || p.Addr().Is6() && (p.Bits() < 48 || p.Bits() > 126) {
+			return nil, fmt.Errorf("--source-prefix %s: an IPv4 prefix is /16 to /30, an IPv6 one /48 to /126", p)
+		}
+		if other, ok := seen[p.Addr().Is4()]; ok {
+			return nil, fmt.Errorf("--source-prefix %s and %s are of one family: give one for IPv4 and one for IPv6 at most", other, p)
+		}
+		seen[p.Addr().Is4()] = v
+		prefixes = append(prefixes, p)
+	}
+	return prefixes, nil
+}
+
+// sourcesReady makes sure, before the first probe, that this machine
+// owns the addresses --source-prefix names (runner.CheckSources).
+func (f *probeFlags) sourcesReady() error {
+	if len(f.prefixes) == 0 {
+		return nil
+	}
+	return runner.CheckSources(runner.Options{SourcePrefixes: f.prefixes})
 }
 
 func (f *checkFlags) register(fs *flag.FlagSet) {
@@ -162,7 +204,7 @@ func (f *checkFlags) check() error {
 func (f *checkFlags) planFlags() plan.Flags {
 	today, _ := f.day()
 	return plan.Flags{Timeout: f.probe.timeout, Tries: f.probe.tries, ICMPInterval: f.probe.icmpInterval,
-		Concurrency: f.concurrency, PerHost: f.perHost, Rate: f.rate, Today: today}
+		Concurrency: f.concurrency, PerHost: f.perHost, Rate: f.rate, Today: today, SourcePrefixes: f.probe.prefixes}
 }
 
 func runCheck(args []string, stdout, stderr io.Writer) int {
@@ -202,6 +244,10 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "portspec check: shard %s holds no checks\n", sel.Shard)
 	} else if total == 0 {
 		fmt.Fprintln(stderr, "portspec check: "+noChecks(s))
+		return exitUsage
+	}
+	if err := f.probe.sourcesReady(); err != nil {
+		fmt.Fprintf(stderr, "portspec check: %v\n", err)
 		return exitUsage
 	}
 

@@ -69,6 +69,7 @@ func TestScripts(t *testing.T) {
 //
 //	lab up                        build it; sets $CLIENT_NS, $SERVER_NS, $SERVER4, $SERVER6, $ROUTER4
 //	lab vantage                   add a second client; sets $CLIENT2_NS
+//	lab prefixes                  route lab.ClientPrefix4 and ClientPrefix6 to the client
 //	lab nft server|router FILE    load an nftables ruleset
 //	lab tcp ADDR:PORT [BANNER]    a TCP listener on the server; BANNER hostile sends lab.Hostile
 //	lab udp ADDR:PORT KIND        a UDP service: dns, ntp, snmp, echo or silent, or
@@ -97,6 +98,8 @@ func labCmd(ts *testscript.TestScript, neg bool, args []string) {
 		ns, err := l.AddVantage()
 		ts.Check(err)
 		ts.Setenv("CLIENT2_NS", ns.Name)
+	case "prefixes":
+		ts.Check(l.AddClientPrefixes())
 	case "nft":
 		ns := l.Server
 		if args[1] == "router" {

@@ -89,6 +89,10 @@ func runQuery(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return usageError(stderr, fs, err)
 	}
+	if err := f.probe.sourcesReady(); err != nil {
+		fmt.Fprintf(stderr, "portspec query: %v\n", err)
+		return exitUsage
+	}
 
 	// Everything goes to stdout (unless -q) and to the log, as it comes.
 	run := &session{stderr: stderr}
@@ -127,7 +131,7 @@ func runQuery(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(out, "querying...\n\n")
 		opts := runner.ProbeOptions{Tries: f.probe.tries, Timeout: f.probe.timeout, SourcePort: uint16(f.sourcePort),
 			Community: f.community, ProveSilence: true}
-		r := runner.New(runner.Options{ICMPInterval: f.probe.icmpInterval})
+		r := runner.New(runner.Options{ICMPInterval: f.probe.icmpInterval, SourcePrefixes: f.probe.prefixes})
 		run.begin(report.Meta{})
 		// PortQry's order: for each port, TCP then UDP.
 		err := r.Run(ctx, adHocProbes(f.name, addrs, protos, ports, true, opts), func(res runner.Result) {

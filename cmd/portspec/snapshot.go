@@ -69,6 +69,10 @@ func runSnapshot(args []string, stdout, stderr io.Writer) int {
 	if f.name == "" {
 		f.name = f.target
 	}
+	if err := f.probe.sourcesReady(); err != nil {
+		fmt.Fprintf(stderr, "portspec snapshot: %v\n", err)
+		return exitUsage
+	}
 
 	ctx, stop := stoppable()
 	defer stop()
@@ -90,7 +94,7 @@ func runSnapshot(args []string, stdout, stderr io.Writer) int {
 	var failures []string
 	opts := runner.ProbeOptions{Tries: f.probe.tries, Timeout: f.probe.timeout, ProveSilence: true}
 	probes := adHocProbes(f.name, addrs, protos, ports, false, opts)
-	err = runner.New(runner.Options{ICMPInterval: f.probe.icmpInterval}).Run(ctx, probes, func(r runner.Result) {
+	err = runner.New(runner.Options{ICMPInterval: f.probe.icmpInterval, SourcePrefixes: f.probe.prefixes}).Run(ctx, probes, func(r runner.Result) {
 		p := r.Probe
 		state, ok := r.Status.Expected()
 		if !ok {

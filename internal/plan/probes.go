@@ -26,17 +26,20 @@ type Flags struct {
 	// TraceLimit is how many failed checks to trace (--trace-limit; 0
 	// with --no-trace).
 	TraceLimit int
+	// SourcePrefixes are --source-prefix.
+	SourcePrefixes []netip.Prefix
 }
 
 // RunnerOptions are the run-wide options: each flag, else the settings
 // block's, else the runner's default (a zero field).
 func RunnerOptions(f Flags, s spec.Settings) runner.Options {
 	return runner.Options{
-		Concurrency:  cmp.Or(f.Concurrency, s.Concurrency),
-		PerHost:      cmp.Or(f.PerHost, s.PerHost),
-		Rate:         cmp.Or(f.Rate, s.Rate),
-		ICMPInterval: cmp.Or(f.ICMPInterval, s.ICMPInterval),
-		TraceLimit:   f.TraceLimit,
+		Concurrency:    cmp.Or(f.Concurrency, s.Concurrency),
+		PerHost:        cmp.Or(f.PerHost, s.PerHost),
+		Rate:           cmp.Or(f.Rate, s.Rate),
+		ICMPInterval:   cmp.Or(f.ICMPInterval, s.ICMPInterval),
+		TraceLimit:     f.TraceLimit,
+		SourcePrefixes: f.SourcePrefixes,
 	}
 }
 
