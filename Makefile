@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin/portspec
 GOFILES := $(shell find . -name '*.go' -not -path './.git/*')
 
-.PHONY: build test vet fmt-check demo lab bench clean screenshot
+.PHONY: build test vet staticcheck fmt-check demo lab bench clean screenshot
 
 build:
 	$(GO) build -o $(BIN) ./cmd/portspec
@@ -11,10 +11,14 @@ build:
 vet:
 	$(GO) vet ./...
 
+# Pinned in go.mod as a tool: the same checks on every machine.
+staticcheck:
+	$(GO) tool staticcheck ./...
+
 fmt-check:
 	@out=$$(gofmt -l $(GOFILES)); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
-test: vet fmt-check
+test: vet staticcheck fmt-check
 	$(GO) test -count=1 ./...
 	# A few seconds of fuzzing the loader with untrusted specs; its seeds
 	# are the spec fixtures and spec/testdata/fuzz. A count, not a

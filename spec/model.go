@@ -226,8 +226,6 @@ type PortRange struct {
 // Len is the number of ports in the range.
 func (r PortRange) Len() int { return int(r.High) - int(r.Low) + 1 }
 
-func (r PortRange) overlaps(o PortRange) bool { return r.Low <= o.High && o.Low <= r.High }
-
 func (r PortRange) String() string {
 	if r.Low == r.High {
 		return fmt.Sprint(r.Low)

@@ -65,7 +65,7 @@ func (f *checkFlags) runWaiting(ctx context.Context, stderr io.Writer, progress 
 		if !f.quiet {
 			fmt.Fprintf(stderr, "portspec check: round %d in %s: %d %s still failing, %s of --wait %s left\n",
 				waiter.Round(), human.Duration(delay), waiter.Failing(), human.Plural(waiter.Failing(), "check", "checks"),
-				human.Duration(max(0, start.Add(f.wait).Sub(time.Now()))), human.Duration(f.wait))
+				human.Duration(max(0, time.Until(start.Add(f.wait)))), human.Duration(f.wait))
 		}
 		select {
 		case <-time.After(delay):
