@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	gojunit "github.com/jstemmer/go-junit-report/v2/junit"
-	"github.com/portspec/portspec/internal/lab"
+	"github.com/portspec/portspec/internal/needs"
 	"github.com/portspec/portspec/internal/reporttest"
 	"github.com/portspec/portspec/junit"
 	"github.com/portspec/portspec/verdict"
@@ -124,13 +124,7 @@ func TestStructure(t *testing.T) {
 // xmllint; elsewhere it may skip.
 func TestSchema(t *testing.T) {
 	xsd := filepath.Join("testdata", "junit-10.xsd") // shared/junit's, unchanged
-	xmllint, err := exec.LookPath("xmllint")
-	if err != nil {
-		if lab.Required() {
-			t.Fatal("xmllint is required in CI (Debian package libxml2-utils)")
-		}
-		t.Skip("xmllint not installed (Debian package libxml2-utils)")
-	}
+	xmllint := needs.Tool(t, "xmllint", "Debian's libxml2-utils")
 	for _, vantage := range []string{"", "app"} {
 		doc := write(t, vantage)
 		if !bytes.Contains(doc, []byte(`errors="1" skipped="2">`)) {
@@ -151,12 +145,7 @@ func TestSchema(t *testing.T) {
 // skipped and waived check skipped, none read as passed. CI must have it.
 func TestJunitparser(t *testing.T) {
 	python := "/usr/bin/python3"
-	if err := exec.Command(python, "-c", "import junitparser").Run(); err != nil {
-		if lab.Required() {
-			t.Fatal("python3-junitparser is required in CI (.ci/run installs it)")
-		}
-		t.Skip("python3-junitparser not installed")
-	}
+	needs.That(t, exec.Command(python, "-c", "import junitparser").Run() == nil, "python3-junitparser is not installed (.ci/run installs it)")
 	path := filepath.Join(t.TempDir(), "junit.xml")
 	if err := os.WriteFile(path, write(t, "app"), 0o644); err != nil {
 		t.Fatal(err)

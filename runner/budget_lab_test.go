@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/portspec/portspec/internal/lab"
+	"github.com/portspec/portspec/internal/needs"
 	"github.com/portspec/portspec/verdict"
 )
 
@@ -272,13 +273,7 @@ func TestLabICMPRateLimits(t *testing.T) {
 // both families at once) has spent the target's budget, as in a pipeline
 // where a scanner ran just before. Every verdict must be right.
 func TestLabRightAfterNmap(t *testing.T) {
-	nmap, err := exec.LookPath("nmap")
-	if err != nil {
-		if lab.Required() {
-			t.Fatal("nmap is required in CI (.ci/run installs it)")
-		}
-		t.Skip("nmap is not installed")
-	}
+	nmap := needs.Tool(t, "nmap", ".ci/run installs it")
 	l := lab.New(t)
 	checks := budgetTruth(t, l, 2, 2)
 	var wg sync.WaitGroup

@@ -18,6 +18,7 @@ import (
 
 	"github.com/portspec/portspec/internal/escape/escapetest"
 	"github.com/portspec/portspec/internal/lab"
+	"github.com/portspec/portspec/internal/needs"
 	"github.com/portspec/portspec/junit"
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -47,11 +48,11 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Condition: func(cond string) (bool, error) {
-			switch cond {
-			case "root":
-				// Mounting a full filesystem for write-error tests.
-				return os.Geteuid() == 0, nil
-			case "lab":
+			switch {
+			case cond == "root", strings.HasPrefix(cond, "tool:"):
+				// A missing need skips a script outside CI, fails it in.
+				return needs.Condition(cond)
+			case cond == "lab":
 			default:
 				return false, fmt.Errorf("unknown condition %q", cond)
 			}

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/portspec/portspec/internal/needs"
 )
 
 func TestWriteReplacesWhole(t *testing.T) {
@@ -86,9 +88,7 @@ func TestNewFilesHonourUmask(t *testing.T) {
 }
 
 func TestWriteKeepsOwner(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("giving a file to another user needs root")
-	}
+	needs.Root(t, "give a file to another user")
 	path := filepath.Join(t.TempDir(), "spec.hcl")
 	if err := os.WriteFile(path, []byte("old"), 0o640); err != nil {
 		t.Fatal(err)
@@ -155,12 +155,10 @@ func TestWriteThroughSymlink(t *testing.T) {
 // turned the system's /dev/null into a file. The test makes a null device
 // of its own rather than risk the real one.
 func TestWriteDeviceInPlace(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("mknod needs root")
-	}
+	needs.Root(t, "mknod a device")
 	null := filepath.Join(t.TempDir(), "null")
 	if err := syscall.Mknod(null, syscall.S_IFCHR|0o666, int(unix.Mkdev(1, 3))); err != nil {
-		t.Skipf("mknod: %v", err)
+		t.Fatalf("mknod: %v", err)
 	}
 	if err := Write(null, []byte("discarded")); err != nil {
 		t.Fatal(err)
@@ -277,9 +275,7 @@ func TestCreateFailsEarly(t *testing.T) {
 // could make them.
 func stickyDir(t *testing.T) (shared, secret string) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("a link owned by another user needs root to make")
-	}
+	needs.Root(t, "make a link owned by another user")
 	dir := t.TempDir()
 	shared = filepath.Join(dir, "tmp")
 	secret = filepath.Join(dir, "shadow")

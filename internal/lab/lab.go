@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/portspec/portspec/internal/needs"
 )
 
 // The lab's fixed addresses.
@@ -43,10 +45,8 @@ type Lab struct {
 var serial atomic.Int64
 
 // Required reports whether the environment demands the lab: in CI, or
-// when PORTSPEC_LAB=required.
-func Required() bool {
-	return os.Getenv("CI") == "true" || os.Getenv("PORTSPEC_LAB") == "required"
-}
+// when PORTSPEC_LAB=required (needs.Strict).
+func Required() bool { return needs.Strict() }
 
 // Unavailable says why a lab cannot be built here, or "" if it can.
 func Unavailable() string {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/portspec/portspec/internal/lab"
+	"github.com/portspec/portspec/internal/needs"
 )
 
 // TestDemoReportInBrowser runs the demo, as make demo does, and renders its
@@ -17,19 +19,10 @@ import (
 // must hold the counts and a failure's evidence, and a screenshot of it
 // must not be blank (issue #12).
 func TestDemoReportInBrowser(t *testing.T) {
-	if why := lab.Unavailable(); why != "" {
-		if lab.Required() {
-			t.Fatalf("the lab is required in CI: %s", why)
-		}
-		t.Skipf("the demo's lab is unavailable: %s", why)
-	}
+	why := lab.Unavailable()
+	needs.That(t, why == "", "the demo's lab is unavailable: "+why)
 	chromium, err := browser()
-	if err != nil {
-		if lab.Required() {
-			t.Fatalf("%v: .ci/run installs it", err)
-		}
-		t.Skip(err)
-	}
+	needs.That(t, err == nil, fmt.Sprintf("%v: .ci/run installs it", err))
 	dir := sourceDir()
 	portspec := buildPortspec(t, t.TempDir())
 	t.Chdir(t.TempDir())

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/portspec/portspec/internal/lab"
+	"github.com/portspec/portspec/internal/needs"
 )
 
 // TestTraceUnprivileged runs portspec check in the chain lab as nobody,
@@ -16,13 +17,7 @@ import (
 // sockets, and the trace names r2 as the last hop that answered.
 func TestTraceUnprivileged(t *testing.T) {
 	l := lab.NewChain(t)
-	setpriv, err := exec.LookPath("setpriv")
-	if err != nil {
-		if lab.Required() {
-			t.Fatal("setpriv (util-linux) is needed to drop privileges")
-		}
-		t.Skip("setpriv (util-linux) is needed to drop privileges")
-	}
+	setpriv := needs.Tool(t, "setpriv", "util-linux")
 	if err := l.Nft(l.Router2, "table inet lab {\n  chain forward {\n    type filter hook forward priority 0; policy accept;\n    ip daddr "+lab.CutServer4.String()+" drop\n  }\n}"); err != nil {
 		t.Fatal(err)
 	}
