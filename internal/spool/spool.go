@@ -10,10 +10,12 @@ import (
 	"os"
 )
 
-// Spool is a temporary file to append to and later copy out once.
+// Spool is a temporary file to append to and later copy out, once, or
+// more than once with a Reset between.
 type Spool struct {
 	f *os.File
 	w *bufio.Writer
+	n int64 // bytes spooled since the last Reset
 }
 
 // New creates a spool in the system's temporary directory.
@@ -27,7 +29,26 @@ func New() (*Spool, error) {
 	return &Spool{f: f, w: bufio.NewWriterSize(f, 64<<10)}, nil
 }
 
-func (s *Spool) Write(p []byte) (int, error) { return s.w.Write(p) }
+func (s *Spool) Write(p []byte) (int, error) {
+	n, err := s.w.Write(p)
+	s.n += int64(n)
+	return n, err
+}
+
+// Len is how many bytes are spooled.
+func (s *Spool) Len() int64 { return s.n }
+
+// Reset discards everything spooled, to spool again from the start: the
+// file's space is freed, not only its end moved.
+func (s *Spool) Reset() error {
+	s.w.Reset(s.f)
+	s.n = 0
+	if err := s.f.Truncate(0); err != nil {
+		return err
+	}
+	_, err := s.f.Seek(0, io.SeekStart)
+	return err
+}
 
 // CopyTo writes everything spooled to w.
 func (s *Spool) CopyTo(w io.Writer) error {
