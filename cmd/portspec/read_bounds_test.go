@@ -204,3 +204,25 @@ func TestReportsHoldNoRun(t *testing.T) {
 		}
 	}
 }
+
+// TestDiffSortsInBoundedMemory: diff sorts a report in chunks of 16 MiB
+// of checks, not of 100,000 whatever their size, so 20 MB of failure
+// messages of DEL bytes, 80 MB once escaped, cost it a chunk (issue #19,
+// item 9). Before, a chunk held them all: 500 MB of DEL host names cost
+// diff 3.85 GB.
+func TestDiffSortsInBoundedMemory(t *testing.T) {
+	dir := t.TempDir()
+	baseline := smallMergePeak(t, dir)
+	writeReport(t, filepath.Join(dir, "dels.json"), "", 80, func(i int, r *report.Record) {
+		r.Expected, r.Verdict, r.Message = "not_listening", verdict.Fail, fmt.Sprintf("m%d%s", i, strings.Repeat("\x7f", 250_000))
+	})
+	m := runMeasured(t, dir, nil, "diff", "dels.json", "small.json")
+	t.Logf("diff of 80 results of 250,000 DEL bytes: exit %d in %s, peak RSS %.1f MiB", m.code, m.took.Round(time.Millisecond), m.peakMiB)
+	if m.code != exitOK || !strings.HasSuffix(m.stdout, "\n3 fixed, 77 removed\n") || !strings.Contains(m.stdout, "  h (198.18.0.1) tcp/80 not_listening: was LISTENING fail\n") {
+		t.Errorf("exit %d, stdout:\n%.2000s\nstderr: %s", m.code, m.stdout, m.stderr)
+	}
+	// A chunk, twice over as the garbage collector lets the heap grow.
+	if m.peakMiB > baseline+48 {
+		t.Errorf("peak RSS %.0f MiB, %.0f MiB for a small merge", m.peakMiB, baseline)
+	}
+}
