@@ -130,7 +130,9 @@ func (jr *JSONReader) readMeta() error {
 		return jr.objectError("the meta", err)
 	}
 	var m jsonMeta
-	if err := jr.decoder.decode(raw, &m); err != nil {
+	err = jr.decoder.decode(raw, &m)
+	jr.src.release()
+	if err != nil {
 		return fmt.Errorf("reading meta: %v", err)
 	}
 	if m.Schema != JSONSchema {
@@ -180,19 +182,26 @@ type objectDecoder struct {
 // decode decodes raw, a whole object, into v.
 func (d *objectDecoder) decode(raw []byte, v any) error {
 	if d.dec == nil {
-		d.dec = json.NewDecoder(d)
+		d.dec, d.fed = json.NewDecoder(d), 0
 	}
 	d.next = raw
 	d.fed += int64(len(raw))
-	if err := d.dec.Decode(v); err != nil {
-		return decodeError{err}
-	}
-	if d.dec.InputOffset() != d.fed {
+	err := d.dec.Decode(v)
+	// Emptied, not kept: raw is the reader's buffer, which may be let go.
+	d.next = nil
+	if err != nil {
+		err = decodeError{err}
+	} else if d.dec.InputOffset() != d.fed {
 		// Where jsonSource found the end is not where JSON has it: the
 		// rest must not be read as the next result's start.
-		return errors.New("an object that does not end where its brackets do")
+		err = errors.New("an object that does not end where its brackets do")
 	}
-	return nil
+	if len(raw) > sourceBuffer {
+		// The decoder keeps a buffer as large as the largest object it
+		// read: after a large one, the next gets a new decoder.
+		d.dec = nil
+	}
+	return err
 }
 
 // decodeError is the decoder's error, whose text may quote a whole value
@@ -236,7 +245,9 @@ func (jr *JSONReader) Next() (r Record, ok bool, err error) {
 	if err != nil {
 		return r, false, jr.objectError(jr.result(), err)
 	}
-	if err := jr.decoder.decode(raw, &r); err != nil {
+	err = jr.decoder.decode(raw, &r)
+	jr.src.release()
+	if err != nil {
 		var syntax *json.SyntaxError
 		if errors.As(err, &syntax) {
 			return r, false, truncated(err)

@@ -162,22 +162,23 @@ func TestJSONRefusesUnknownTopKeys(t *testing.T) {
 	}
 }
 
-// TestJSONReadsAcrossItsBuffer: the reader takes a report 256 KiB at a
-// time; a key or a result split between two reads is read whole.
+// TestJSONReadsAcrossItsBuffer: the reader takes a report
+// report.SourceBuffer bytes at a time; a key or a result split between two
+// reads is read whole.
 func TestJSONReadsAcrossItsBuffer(t *testing.T) {
 	base := reporttest.Records()
-	records := make([]report.Record, 400) // more than 256 KiB
+	records := make([]report.Record, 12)
 	for i := range records {
 		records[i] = base[i%(len(base)-1)]
 		records[i].Order = [3]int{i, 0, 0}
 	}
 	doc := string(reporttest.JSON(t, records...))
 	at := strings.Index(doc, `"summary"`)
-	if at > 256<<10-8 {
+	if at > report.SourceBuffer-8 {
 		t.Fatalf("the summary starts at byte %d, past the first read", at)
 	}
 	for shift := range 12 {
-		padded := doc[:at] + strings.Repeat(" ", 256<<10-8+shift-at) + doc[at:]
+		padded := doc[:at] + strings.Repeat(" ", report.SourceBuffer-8+shift-at) + doc[at:]
 		if _, err := readAll(padded); err != nil {
 			t.Errorf("the summary's key %d bytes into the second read: %v", shift-8, err)
 		}
