@@ -2,6 +2,7 @@ package main
 
 import (
 	"container/heap"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/portspec/portspec/internal/spool"
 	"github.com/portspec/portspec/report"
 	"github.com/portspec/portspec/spec"
 )
@@ -164,8 +166,10 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 		meta.Vantage = vantages[0].name
 	}
 	run.begin(meta)
+	var park parking
+	defer park.close()
 	for _, v := range vantages {
-		err := mergeVantage(v, func(r report.Record) {
+		err := mergeVantage(v, &park, func(r report.Record) {
 			if r.Evidence != nil {
 				for _, t := range r.Evidence.Tries {
 					run.reporters.Try(report.Attempt{Host: r.Host, Address: r.Address, Protocol: r.Protocol, Port: r.Port, Try: t})
@@ -302,34 +306,42 @@ func groupInputs(inputs []*input) ([]*vantageGroup, error) {
 
 // mergeVantage merges one vantage's shards back into the order of one
 // run, reading each report as a stream, and refuses a check that two
-// reports both hold.
-func mergeVantage(g *vantageGroup, emit func(report.Record)) error {
+// reports both hold. It holds the next result of each input, the large
+// ones parked on disk.
+func mergeVantage(g *vantageGroup, park *parking, emit func(report.Record)) error {
 	h := &outcomeHeap{}
 	for i, in := range g.inputs {
-		if err := h.pull(in, i); err != nil {
+		if err := h.pull(in, i, park); err != nil {
 			return err
 		}
 	}
-	var last *report.Record
+	var last [3]int
 	var lastFrom string
 	for h.Len() > 0 {
 		head := heap.Pop(h).(headItem)
-		r := head.record
-		if last != nil && !orderLess(last.Order, r.Order) {
+		r, err := park.take(head)
+		if err != nil {
+			return err
+		}
+		if lastFrom != "" && !orderLess(last, r.Order) {
 			return fmt.Errorf("%s %s/%d (%s) is in both %s and %s", report.GroupName(r), r.Protocol, r.Port,
 				r.Source, lastFrom, head.in.path)
 		}
 		emit(r)
-		last, lastFrom = &r, head.in.path
-		if err := h.pull(head.in, head.index); err != nil {
+		last, lastFrom = r.Order, head.in.path
+		if err := h.pull(head.in, head.index, park); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// headItem is an input's next result: the record, or, for a large one,
+// its order and where it is parked.
 type headItem struct {
+	order  [3]int
 	record report.Record
+	parked *spool.Place
 	in     *input
 	index  int
 }
@@ -343,7 +355,7 @@ type outcomeHeap []headItem
 
 func (h outcomeHeap) Len() int { return len(h) }
 func (h outcomeHeap) Less(i, j int) bool {
-	a, b := h[i].record.Order, h[j].record.Order
+	a, b := h[i].order, h[j].order
 	if a == b {
 		return h[i].index < h[j].index
 	}
@@ -359,13 +371,72 @@ func (h *outcomeHeap) Pop() any {
 }
 
 // pull reads the next result of in onto the heap.
-func (h *outcomeHeap) pull(in *input, index int) error {
+func (h *outcomeHeap) pull(in *input, index int, park *parking) error {
 	r, ok, err := in.reader.Next()
 	if err != nil {
 		return fmt.Errorf("%s: %v", in.path, err)
 	}
-	if ok {
-		heap.Push(h, headItem{r, in, index})
+	if !ok {
+		return nil
 	}
+	item := headItem{order: r.Order, in: in, index: index}
+	if r.Size() > parkAbove {
+		if item.parked, err = park.put(r); err != nil {
+			return err
+		}
+	} else {
+		item.record = r
+	}
+	heap.Push(h, item)
 	return nil
+}
+
+// parkAbove is the size (report.Record.Size) above which a result waits
+// its turn on disk: a merge holds the next result of every input, and
+// the results of hundreds of inputs may each take up to
+// --max-record-size. A result of a check takes a few KB.
+const parkAbove = 16 << 10
+
+// parking holds large results on a shelf, as JSON, while they wait in the
+// merge's heap: a merge holds one of them at a time.
+type parking struct{ shelf *spool.Shelf }
+
+func (p *parking) put(r report.Record) (*spool.Place, error) {
+	if p.shelf == nil {
+		var err error
+		if p.shelf, err = spool.NewShelf(); err != nil {
+			return nil, fmt.Errorf("parking a large result: %v", err)
+		}
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		return nil, err
+	}
+	place, err := p.shelf.Put(b)
+	if err != nil {
+		return nil, fmt.Errorf("parking a large result: %v", err)
+	}
+	return &place, nil
+}
+
+// take returns the record of a head, read back if it was parked.
+func (p *parking) take(head headItem) (report.Record, error) {
+	if head.parked == nil {
+		return head.record, nil
+	}
+	b, err := p.shelf.Take(*head.parked)
+	if err != nil {
+		return report.Record{}, fmt.Errorf("reading back a large result: %v", err)
+	}
+	var r report.Record
+	if err := json.Unmarshal(b, &r); err != nil {
+		return report.Record{}, fmt.Errorf("reading back a large result: %v", err)
+	}
+	return r, nil
+}
+
+func (p *parking) close() {
+	if p.shelf != nil {
+		p.shelf.Close()
+	}
 }

@@ -226,3 +226,53 @@ func TestDiffSortsInBoundedMemory(t *testing.T) {
 		t.Errorf("peak RSS %.0f MiB, %.0f MiB for a small merge", m.peakMiB, baseline)
 	}
 }
+
+// TestMergeManyInputs: merge holds a small buffer an input and a large
+// result at a time, the others waiting on disk: 32 shards of a result of
+// 600 KB each, or 300 shards of 3 small results, cost it a few MiB (issue
+// #19, item 9). Before, each input held a buffer of 256 KiB, and after a
+// large result a buffer, a decoder and the result, about 3 MiB: 500
+// shards of a result of 1 MB cost 1.7 GB.
+func TestMergeManyInputs(t *testing.T) {
+	dir := t.TempDir()
+	baseline := smallMergePeak(t, dir)
+	description := strings.Repeat("d", 600_000)
+	shards := func(name string, n, results int, edit func(r *report.Record)) []string {
+		var args []string
+		for k := range n {
+			path := fmt.Sprintf("%s-%d.json", name, k+1)
+			writeReport(t, filepath.Join(dir, path), fmt.Sprintf("%d/%d", k+1, n), results, func(i int, r *report.Record) {
+				r.Port, r.Order = uint16(1+k*results+i), [3]int{k, 0, i}
+				edit(r)
+			})
+			args = append(args, path)
+		}
+		return args
+	}
+	for _, tc := range []struct {
+		name  string
+		paths []string
+		total int
+	}{
+		{"32 shards of a 600 KB result", shards("large", 32, 1, func(r *report.Record) { r.Description = description }), 32},
+		{"300 shards of 3 results", shards("small", 300, 3, func(*report.Record) {}), 900},
+	} {
+		m := runMeasured(t, dir, nil, append([]string{"merge", "--json", "merged.json"}, tc.paths...)...)
+		t.Logf("%s: exit %d in %s, peak RSS %.1f MiB", tc.name, m.code, m.took.Round(time.Millisecond), m.peakMiB)
+		if m.code != exitOK || !strings.Contains(m.stdout, fmt.Sprintf("\n%d passed, 0 failed\n", tc.total)) {
+			t.Errorf("%s: exit %d, stdout ending %q, stderr %s", tc.name, m.code, m.stdout[max(0, len(m.stdout)-200):], m.stderr)
+			continue
+		}
+		merged, err := os.ReadFile(filepath.Join(dir, "merged.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := fmt.Sprintf(`"port":%d,`, tc.total)
+		if n := strings.Count(string(merged), `"description":"`+description+`"`); tc.total == 32 && n != 32 || !strings.Contains(string(merged), last) {
+			t.Errorf("%s: %d results of the description in the merged report, or none of port %d", tc.name, n, tc.total)
+		}
+		if m.peakMiB > baseline+16 {
+			t.Errorf("%s: peak RSS %.0f MiB, %.0f MiB for a small report", tc.name, m.peakMiB, baseline)
+		}
+	}
+}

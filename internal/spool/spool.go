@@ -1,7 +1,8 @@
 // Package spool holds part of a report on disk until the report can be
 // finished: a JUnit document needs its totals before its suites, and a log
 // its tries before its verdicts, yet neither may hold a million checks in
-// memory.
+// memory. A Shelf holds what waits its turn, such as the large results
+// that merge reads from hundreds of inputs at once.
 package spool
 
 import (
