@@ -340,9 +340,10 @@ func (h *HTML) flushRow() {
 		return
 	}
 	if h.cells.Len() > 0 {
-		if h.err = h.cells.CopyTo(h.rows); h.err == nil {
-			h.err = h.cells.Reset()
-		}
+		h.err = h.cells.CopyTo(h.rows)
+	}
+	if h.err == nil {
+		h.err = h.cells.Reset()
 	}
 	if h.err == nil {
 		h.err = htmlTemplates.ExecuteTemplate(h.rows, "cell", row.last)

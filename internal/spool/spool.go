@@ -42,6 +42,9 @@ func (s *Spool) Len() int64 { return s.n }
 // Reset discards everything spooled, to spool again from the start: the
 // file's space is freed, not only its end moved.
 func (s *Spool) Reset() error {
+	if s.n == 0 {
+		return nil
+	}
 	s.w.Reset(s.f)
 	s.n = 0
 	if err := s.f.Truncate(0); err != nil {
