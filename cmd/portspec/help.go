@@ -43,9 +43,9 @@ is a result larger than --max-record-size or a key the layout does not have.
 Each verdict is judged again from the result's states and waiver (on the
 day its run started, or --today): one more lenient than that is refused, as
 is a time outside its run. The merged run took from the earliest start of
-an input to the latest end of one. A merge holds about 30 KiB an input, a
-large result at a time (the others wait on disk) and each input's meta: at
-worst, inputs × --max-record-size.`,
+an input to the latest end of one. A merge holds about 30 KiB an input,
+at most 2 MiB of large results (the others wait on disk) and each input's
+meta: at worst, inputs × --max-record-size.`,
 		examples: `portspec merge out/shard-*.json --junit out/junit.xml
 portspec merge app.json dmz.json --json out/all.json`,
 		exitCodes: `0    every check passed

@@ -341,6 +341,7 @@ func mergeVantage(g *vantageGroup, park *parking, emit func(report.Record)) erro
 type headItem struct {
 	order  [3]int
 	record report.Record
+	size   int // the record's, while it is held
 	parked *spool.Place
 	in     *input
 	index  int
@@ -380,26 +381,43 @@ func (h *outcomeHeap) pull(in *input, index int, park *parking) error {
 		return nil
 	}
 	item := headItem{order: r.Order, in: in, index: index}
-	if r.Size() > parkAbove {
-		if item.parked, err = park.put(r); err != nil {
-			return err
-		}
-	} else {
-		item.record = r
+	if err := park.hold(&item, r); err != nil {
+		return err
 	}
 	heap.Push(h, item)
 	return nil
 }
 
-// parkAbove is the size (report.Record.Size) above which a result waits
-// its turn on disk: a merge holds the next result of every input, and
-// the results of hundreds of inputs may each take up to
-// --max-record-size. A result of a check takes a few KB.
-const parkAbove = 16 << 10
+// A merge holds the next result of each input: in memory if it takes at
+// most parkAbove (a result of a check takes a few KB), or while the heads
+// in memory take at most headsHeld; on disk otherwise. A merge may read
+// hundreds of inputs, each of whose next result may be as large as
+// --max-record-size.
+const (
+	parkAbove = 16 << 10
+	headsHeld = 2 << 20
+)
 
 // parking holds large results on a shelf, as JSON, while they wait in the
-// merge's heap: a merge holds one of them at a time.
-type parking struct{ shelf *spool.Shelf }
+// merge's heap, and counts the heads held in memory.
+type parking struct {
+	shelf *spool.Shelf
+	held  int // bytes of the heads in memory
+}
+
+// hold makes r the record of head, held in memory, or parked if it is
+// large and the heads held are too many.
+func (p *parking) hold(head *headItem, r report.Record) error {
+	size := r.Size()
+	if size <= parkAbove || p.held+size <= headsHeld {
+		head.record, head.size = r, size
+		p.held += size
+		return nil
+	}
+	var err error
+	head.parked, err = p.put(r)
+	return err
+}
 
 func (p *parking) put(r report.Record) (*spool.Place, error) {
 	if p.shelf == nil {
@@ -422,6 +440,7 @@ func (p *parking) put(r report.Record) (*spool.Place, error) {
 // take returns the record of a head, read back if it was parked.
 func (p *parking) take(head headItem) (report.Record, error) {
 	if head.parked == nil {
+		p.held -= head.size
 		return head.record, nil
 	}
 	b, err := p.shelf.Take(*head.parked)
