@@ -147,8 +147,8 @@ func (jr *JSONReader) readMeta() error {
 	jr.Meta = Meta{Version: m.Portspec, Hostname: m.Hostname, Command: m.Command, Vantage: m.Vantage,
 		Tags: m.Tags, Controls: m.Controls, Shard: m.Shard, Files: m.Spec.Files, Digest: m.Spec.Digest, Start: m.Started}
 	jr.Meta.Escape()
-	if err := jr.heldError("the meta", jr.Meta.Size()); err != nil {
-		return err
+	if size := jr.Meta.Size(); size > jr.opts.maxRecordSize() {
+		return jr.heldError("the meta", size)
 	}
 	jr.day = m.Started
 	if !jr.opts.Today.IsZero() {
@@ -281,22 +281,20 @@ func (jr *JSONReader) Next() (r Record, ok bool, err error) {
 	// A result file is outside text, as a target's reply is: what merge
 	// and diff print of it is escaped as a run's own records are.
 	r.Escape()
-	if err := jr.heldError(jr.ref(r).String(), r.Size()); err != nil {
-		return r, false, err
+	if size := r.Size(); size > jr.opts.maxRecordSize() {
+		return r, false, jr.heldError(jr.ref(r).String(), size)
 	}
 	jr.read++
 	return r, true, nil
 }
 
-// heldError refuses what, read and escaped, for holding more than the
-// limit: escaping makes a control character's byte four ("\x7f"), so a
-// result within the limit as read may not be once it can be printed.
+// heldError refuses what, read and escaped, for taking size bytes, more
+// than the limit: escaping makes a control character's byte four
+// ("\x7f"), so a result within the limit as read may not be once it can
+// be printed.
 func (jr *JSONReader) heldError(what string, size int) error {
-	if max := jr.opts.maxRecordSize(); size > max {
-		return fmt.Errorf("%s takes %d bytes of memory once read and escaped (a control character takes 4), more than %d, the most a result, meta or summary may take; --max-record-size raises the limit",
-			what, size, max)
-	}
-	return nil
+	return fmt.Errorf("%s takes %d bytes of memory once read and escaped (a control character takes 4), more than %d, the most a result, meta or summary may take; --max-record-size raises the limit",
+		what, size, jr.opts.maxRecordSize())
 }
 
 // result names the result being read: "result 3".
