@@ -585,9 +585,9 @@ func TestHTMLFilterOptionsCapped(t *testing.T) {
 		t.Errorf("%d controls listed … %q", len(controls), controls[len(controls)-1])
 	}
 	for _, want := range []string{
-		`</select></label><span class="note">and 2000 more not listed: the search box finds them</span>`, // hosts h1001 to h2999, and the long one
-		`</select></label><span class="note">and 2001 more not listed: the search box finds them</span>`, // tags t999 to t2999
-		`</select></label><span class="note">and over 100000 more not listed: the search box finds them</span>`,
+		`</select> <span class="note">and 2000 more, not listed: search for them</span></label>`, // hosts h1001 to h2999, and the long one
+		`</select> <span class="note">and 2001 more, not listed: search for them</span></label>`, // tags t999 to t2999
+		`</select> <span class="note">and over 100000 more, not listed: search for them</span></label>`,
 		`data-host="` + long + `"`,
 		`data-host="h2999"`,
 	} {
