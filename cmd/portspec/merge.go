@@ -177,7 +177,13 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 			}
 			run.add(r)
 		})
-		if err != nil {
+		var parked parkError
+		switch {
+		case errors.As(err, &parked):
+			// The disk failed, not an input: nothing is written.
+			fmt.Fprintf(stderr, "portspec merge: %v\n", err)
+			return exitIncomplete
+		case err != nil:
 			fmt.Fprintf(stderr, "portspec merge: refusing to merge: %v\n", err)
 			return exitUsage
 		}
@@ -423,16 +429,16 @@ func (p *parking) put(r report.Record) (*spool.Place, error) {
 	if p.shelf == nil {
 		var err error
 		if p.shelf, err = spool.NewShelf(); err != nil {
-			return nil, fmt.Errorf("parking a large result: %v", err)
+			return nil, parkError{err}
 		}
 	}
 	b, err := json.Marshal(r)
 	if err != nil {
-		return nil, err
+		return nil, parkError{err}
 	}
 	place, err := p.shelf.Put(b)
 	if err != nil {
-		return nil, fmt.Errorf("parking a large result: %v", err)
+		return nil, parkError{err}
 	}
 	return &place, nil
 }
@@ -443,16 +449,22 @@ func (p *parking) take(head headItem) (report.Record, error) {
 		p.held -= head.size
 		return head.record, nil
 	}
-	b, err := p.shelf.Take(*head.parked)
-	if err != nil {
-		return report.Record{}, fmt.Errorf("reading back a large result: %v", err)
-	}
 	var r report.Record
-	if err := json.Unmarshal(b, &r); err != nil {
-		return report.Record{}, fmt.Errorf("reading back a large result: %v", err)
+	b, err := p.shelf.Take(*head.parked)
+	if err == nil {
+		err = json.Unmarshal(b, &r)
+	}
+	if err != nil {
+		return r, parkError{err}
 	}
 	return r, nil
 }
+
+// parkError is a large result that could not wait on disk, or be read
+// back: the merge fails, but no input is at fault.
+type parkError struct{ err error }
+
+func (e parkError) Error() string { return "holding a large result on disk: " + e.err.Error() }
 
 func (p *parking) close() {
 	if p.shelf != nil {

@@ -276,3 +276,26 @@ func TestMergeManyInputs(t *testing.T) {
 		}
 	}
 }
+
+// TestMergeParkingFailsClearly: a large result that cannot wait on disk
+// (the temporary directory is gone) ends the merge with exit 3 and the
+// cause, not as a fault of the inputs, and nothing written.
+func TestMergeParkingFailsClearly(t *testing.T) {
+	dir := t.TempDir()
+	description := strings.Repeat("d", 1_000_000)
+	var args []string
+	for k := range 3 {
+		path := fmt.Sprintf("%d.json", k+1)
+		writeReport(t, filepath.Join(dir, path), fmt.Sprintf("%d/3", k+1), 1, func(i int, r *report.Record) {
+			r.Port, r.Order, r.Description = uint16(k+1), [3]int{k, 0, 0}, description
+		})
+		args = append(args, path)
+	}
+	m := runMeasured(t, dir, []string{"TMPDIR=" + filepath.Join(dir, "gone")}, append([]string{"merge", "--json", "merged.json"}, args...)...)
+	if m.code != exitIncomplete || !strings.HasPrefix(m.stderr, "portspec merge: holding a large result on disk: open "+filepath.Join(dir, "gone")) || m.stdout != "" {
+		t.Errorf("exit %d, stdout %q, stderr %q", m.code, m.stdout, m.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "merged.json")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("merged.json is there: %v", err)
+	}
+}
