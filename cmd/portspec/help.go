@@ -51,7 +51,7 @@ portspec merge app.json dmz.json --json out/all.json`,
 		exitCodes: `0    every check passed
 1    a check failed or could not be probed
 2    bad flags, or inputs that cannot be merged truthfully: nothing written
-3    a report cannot be written
+3    a report cannot be written, or a large result kept on disk
 130  an input comes from an interrupted run`,
 	},
 	"diff": {
