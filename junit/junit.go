@@ -1,7 +1,9 @@
 package junit
 
 import (
+	"bytes"
 	"encoding/xml"
+	"fmt"
 	"io"
 	"net/netip"
 	"strconv"
@@ -10,34 +12,51 @@ import (
 
 	gojunit "github.com/jstemmer/go-junit-report/v2/junit"
 	"github.com/portspec/portspec/internal/spool"
+	"github.com/portspec/portspec/internal/sticky"
 	"github.com/portspec/portspec/report"
 	"github.com/portspec/portspec/verdict"
 )
 
-// Writer is a report.Reporter that writes JUnit XML to w.
+// Writer is a report.Reporter that writes JUnit XML to w. A suite's
+// attributes count its testcases, so they wait in a spool until the suite
+// ends, as the suites wait for the totals the root's attributes give:
+// the writer holds one testcase, not a host's million, however long.
 type Writer struct {
-	w     io.Writer
-	spool *spool.Spool
-	enc   *xml.Encoder
-	meta  report.Meta
+	w      io.Writer
+	suites *spool.Spool // the suites written
+	cases  *spool.Spool // the suite's testcases
+	enc    *xml.Encoder // encodes testcases into cases
+	meta   report.Meta
 
 	suite      *gojunit.Testsuite
 	suiteStart time.Time
 	suiteEnd   time.Time
-	suites     int
+	count      int // suites begun
 	totals     gojunit.Testsuites
 	err        error
 }
 
+// Indentation: a suite is a level below the root, a testcase two.
+const (
+	suitePrefix = "\t"
+	casePrefix  = "\t\t"
+	indent      = "\t"
+)
+
 // New returns a JUnit writer for w.
 func New(w io.Writer) (*Writer, error) {
-	s, err := spool.New()
+	suites, err := spool.New()
 	if err != nil {
 		return nil, err
 	}
-	enc := xml.NewEncoder(s)
-	enc.Indent("\t", "\t")
-	return &Writer{w: w, spool: s, enc: enc}, nil
+	cases, err := spool.New()
+	if err != nil {
+		suites.Close()
+		return nil, err
+	}
+	enc := xml.NewEncoder(cases)
+	enc.Indent(casePrefix, indent)
+	return &Writer{w: w, suites: suites, cases: cases, enc: enc}, nil
 }
 
 func (jw *Writer) Begin(m report.Meta) error {
@@ -57,8 +76,8 @@ func (jw *Writer) Result(r report.Record) error {
 	name := report.GroupName(r)
 	if jw.suite == nil || jw.suite.Name != xmlSafe(name) {
 		jw.flush()
-		jw.suite = &gojunit.Testsuite{Name: xmlSafe(name), ID: jw.suites, Hostname: xmlSafe(jw.meta.Hostname), Package: xmlSafe(r.Host)}
-		jw.suites++
+		jw.suite = &gojunit.Testsuite{Name: xmlSafe(name), ID: jw.count, Hostname: xmlSafe(jw.meta.Hostname), Package: xmlSafe(r.Host)}
+		jw.count++
 		jw.suite.AddProperty("portspec.version", xmlSafe(jw.meta.Version))
 		jw.suite.AddProperty("portspec.vantage", xmlSafe(r.Vantage))
 		jw.suite.AddProperty("portspec.spec_files", xmlSafe(strings.Join(jw.meta.Files, " ")))
@@ -99,7 +118,9 @@ func (jw *Writer) Result(r report.Record) error {
 		jw.suite.Errors++
 	}
 	jw.suite.Tests++
-	jw.suite.Testcases = append(jw.suite.Testcases, tc)
+	if jw.err == nil {
+		jw.err = jw.enc.EncodeElement(tc, xml.StartElement{Name: xml.Name{Local: "testcase"}})
+	}
 	if !r.Started.IsZero() {
 		if jw.suiteStart.IsZero() || r.Started.Before(jw.suiteStart) {
 			jw.suiteStart = r.Started
@@ -111,7 +132,8 @@ func (jw *Writer) Result(r report.Record) error {
 	return jw.err
 }
 
-// flush writes the finished suite to the spool and counts it.
+// flush writes the finished suite to the spool, its testcases after its
+// head, and counts it.
 func (jw *Writer) flush() {
 	s := jw.suite
 	if s == nil {
@@ -129,16 +151,52 @@ func (jw *Writer) flush() {
 	jw.totals.Errors += s.Errors
 	jw.totals.Skipped += s.Skipped
 	if jw.err == nil {
-		jw.err = jw.enc.EncodeElement(s, xml.StartElement{Name: xml.Name{Local: "testsuite"}})
+		jw.err = jw.writeSuite(s)
 	}
 }
 
-func (jw *Writer) End(s report.Summary) error {
-	defer jw.spool.Close()
-	jw.flush()
-	if jw.err == nil {
-		jw.err = jw.enc.Flush()
+// writeSuite writes the suite's head, as encoding/xml writes the suite
+// without its testcases, then the testcases, then its end.
+func (jw *Writer) writeSuite(s *gojunit.Testsuite) error {
+	var head bytes.Buffer
+	enc := xml.NewEncoder(&head)
+	enc.Indent(suitePrefix, indent)
+	if err := enc.EncodeElement(s, xml.StartElement{Name: xml.Name{Local: "testsuite"}}); err != nil {
+		return err
 	}
+	if err := enc.Flush(); err != nil {
+		return err
+	}
+	end := "\n" + suitePrefix + "</testsuite>"
+	open, ok := bytes.CutSuffix(head.Bytes(), []byte(end))
+	if !ok {
+		return fmt.Errorf("a testsuite that does not end in %q", end)
+	}
+	if err := jw.enc.Flush(); err != nil {
+		return err
+	}
+	w := sticky.New(jw.suites)
+	if jw.count > 1 {
+		w.Printf("\n")
+	}
+	w.Write(open)
+	// The testcases' encoder puts a line break before each testcase but
+	// its first.
+	if jw.count == 1 {
+		w.Printf("\n")
+	}
+	w.Keep(jw.cases.CopyTo(w))
+	w.Printf("%s", end)
+	if err := w.Err(); err != nil {
+		return err
+	}
+	return jw.cases.Reset()
+}
+
+func (jw *Writer) End(s report.Summary) error {
+	defer jw.suites.Close()
+	defer jw.cases.Close()
+	jw.flush()
 	if jw.err != nil {
 		return jw.err
 	}
@@ -167,7 +225,7 @@ func (jw *Writer) End(s report.Summary) error {
 	if _, err := io.WriteString(jw.w, "\n"); err != nil {
 		return err
 	}
-	if err := jw.spool.CopyTo(jw.w); err != nil {
+	if err := jw.suites.CopyTo(jw.w); err != nil {
 		return err
 	}
 	if _, err := io.WriteString(jw.w, "\n"); err != nil {

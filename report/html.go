@@ -3,9 +3,11 @@ package report
 import (
 	_ "embed"
 	"fmt"
+	"hash/maphash"
 	"html/template"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,6 +23,15 @@ import (
 const (
 	htmlMaxFailures = 500
 	htmlMaxCells    = 20_000
+)
+
+// The filters' caps: a list of a million hosts, or of tags a megabyte
+// long, is no filter, and holding it would make the report's memory grow
+// with the run. What the lists leave out, the search box finds.
+const (
+	htmlMaxOptions     = 1000    // values listed, of each kind
+	htmlMaxOptionBytes = 256     // the longest value listed
+	htmlMaxUnlisted    = 100_000 // values counted, of each kind, past the list
 )
 
 //go:embed html.tmpl
@@ -53,32 +64,43 @@ func htmlSymbol(v string) string {
 // HTML is one self-contained page: the failures first, with their
 // evidence, then every check in a matrix of hosts and port ranges, with
 // filters that a few lines of inline script drive and that the page does
-// without. It holds one host address's row at a time; the failures and
-// rows wait in spools until the summary, which heads the page, is known.
+// without. Its memory does not grow with the run: it holds one check, the
+// filters' capped lists, and the counts of a row; the failures, the rows
+// and the cells of the row being built wait in spools until the summary,
+// which heads the page, and the row's counts, which head its row, are
+// known.
 type HTML struct {
 	ignoreEvents
 	w                      io.Writer
 	meta                   Meta
-	failures, rows         *spool.Spool
+	failures, rows, cells  *spool.Spool
 	failureCount, detailed int
-	cells                  int // cells written so far
+	shown                  int // cells of the rows written so far
 	row                    *htmlRow
-	hosts, tags, controls  distinct
+	hosts, tags, controls  htmlOptions
 	err                    error
 }
 
 // NewHTML returns an HTML reporter writing to w.
 func NewHTML(w io.Writer) (*HTML, error) {
-	failures, err := spool.New()
-	if err != nil {
-		return nil, err
+	h := &HTML{w: w}
+	for _, s := range []**spool.Spool{&h.failures, &h.rows, &h.cells} {
+		var err error
+		if *s, err = spool.New(); err != nil {
+			h.close()
+			return nil, err
+		}
 	}
-	rows, err := spool.New()
-	if err != nil {
-		failures.Close()
-		return nil, err
+	return h, nil
+}
+
+// close discards the spools.
+func (h *HTML) close() {
+	for _, s := range []*spool.Spool{h.failures, h.rows, h.cells} {
+		if s != nil {
+			s.Close()
+		}
 	}
-	return &HTML{w: w, failures: failures, rows: rows}, nil
 }
 
 func (h *HTML) Begin(m Meta) error {
@@ -137,12 +159,15 @@ func (i *htmlItem) extends(r Record, v string) bool {
 		i.Actual == r.Actual && i.Message == "" && r.Message == "" && slices.Equal(i.Tags, r.Tags) && slices.Equal(i.Controls, r.Controls)
 }
 
+// htmlRow is the row being built: a host address's checks. Its cells
+// wait in HTML.cells but the last, which the next check may extend.
 type htmlRow struct {
 	Group, Host string
-	Cells       []htmlItem
 	counts      map[string]int
 	Capped      bool
 	Cap         int
+	cells       int // the row's cells, the last included
+	last        *htmlItem
 }
 
 // Counts says the row's verdicts: "65535 checks: 65534 pass, 1 fail".
@@ -158,24 +183,60 @@ func (r *htmlRow) Counts() string {
 	return fmt.Sprintf("%d %s: %s", total, human.Plural(total, "check", "checks"), strings.Join(parts, ", "))
 }
 
-// distinct is the values seen, each once, in the order first seen: the
-// filters' options. A map, not a search of the list, since every record
-// adds to it and a spec may have thousands of hosts.
-type distinct struct {
-	list []string
-	seen map[string]bool
+// htmlOptions are a filter's options: the values seen, each once, in the
+// order first seen, the first htmlMaxOptions of those no longer than
+// htmlMaxOptionBytes. The others are counted by their hashes, up to
+// htmlMaxUnlisted, for the page to say how many it leaves out. Maps, not
+// searches of the list, since every record adds to them.
+type htmlOptions struct {
+	List     []string
+	listed   map[string]bool
+	unlisted map[uint64]bool
+	seed     maphash.Seed
+	// over says more than htmlMaxUnlisted values went unlisted.
+	over bool
 }
 
-func (d *distinct) add(values ...string) {
+func (o *htmlOptions) add(values ...string) {
 	for _, v := range values {
-		if !d.seen[v] {
-			if d.seen == nil {
-				d.seen = map[string]bool{}
+		switch {
+		case o.listed[v]:
+		case len(o.List) < htmlMaxOptions && len(v) <= htmlMaxOptionBytes:
+			if o.listed == nil {
+				o.listed = map[string]bool{}
 			}
-			d.seen[v] = true
-			d.list = append(d.list, v)
+			o.listed[v] = true
+			o.List = append(o.List, v)
+		case o.unlisted == nil:
+			o.unlisted, o.seed = map[uint64]bool{}, maphash.MakeSeed()
+			fallthrough
+		default:
+			// Two values of one 64-bit hash are one: among 100,000
+			// values, one chance in a billion.
+			hash := maphash.String(o.seed, v)
+			switch {
+			case o.unlisted[hash]:
+			case len(o.unlisted) < htmlMaxUnlisted:
+				o.unlisted[hash] = true
+			default:
+				o.over = true
+			}
 		}
 	}
+}
+
+// Any reports whether a value was seen, listed or not.
+func (o *htmlOptions) Any() bool { return len(o.List) > 0 || len(o.unlisted) > 0 }
+
+// More says how many values are not listed: "", "12", or "over 100000".
+func (o *htmlOptions) More() string {
+	switch {
+	case o.over:
+		return "over " + strconv.Itoa(htmlMaxUnlisted)
+	case len(o.unlisted) > 0:
+		return strconv.Itoa(len(o.unlisted))
+	}
+	return ""
 }
 
 func (h *HTML) Result(r Record) error {
@@ -210,12 +271,17 @@ func (h *HTML) Result(r Record) error {
 	row.counts[v]++
 	switch {
 	case row.Capped:
-	case len(row.Cells) > 0 && row.Cells[len(row.Cells)-1].extends(r, v):
-		row.Cells[len(row.Cells)-1].High = r.Port
-	case h.cells+len(row.Cells) >= htmlMaxCells:
-		row.Capped, row.Cells = true, nil
+	case row.last != nil && row.last.extends(r, v):
+		row.last.High = r.Port
+	case h.shown+row.cells >= htmlMaxCells:
+		row.Capped, row.last, row.cells = true, nil, 0
+		h.err = h.cells.Reset()
 	default:
-		row.Cells = append(row.Cells, item)
+		if row.last != nil {
+			h.err = htmlTemplates.ExecuteTemplate(h.cells, "cell", row.last)
+		}
+		row.last = &item
+		row.cells++
 	}
 	return h.err
 }
@@ -260,31 +326,48 @@ func htmlFacts(r Record) []htmlFact {
 	return facts
 }
 
-// flushRow writes the finished row.
+// flushRow writes the finished row: its head, with its counts, then its
+// cells, the spooled ones and the last.
 func (h *HTML) flushRow() {
-	if h.row == nil || h.err != nil {
+	row := h.row
+	if row == nil || h.err != nil {
 		return
 	}
-	h.cells += len(h.row.Cells)
-	h.err = htmlTemplates.ExecuteTemplate(h.rows, "row", h.row)
 	h.row = nil
+	h.shown += row.cells
+	h.err = htmlTemplates.ExecuteTemplate(h.rows, "row", row)
+	if row.Capped || h.err != nil {
+		return
+	}
+	if h.cells.Len() > 0 {
+		h.err = h.cells.CopyTo(h.rows)
+	}
+	if h.err == nil {
+		h.err = h.cells.Reset()
+	}
+	if h.err == nil {
+		h.err = htmlTemplates.ExecuteTemplate(h.rows, "cell", row.last)
+	}
+	if h.err == nil {
+		h.err = htmlTemplates.ExecuteTemplate(h.rows, "row-end", nil)
+	}
 }
 
 func (h *HTML) End(s Summary) error {
-	defer h.failures.Close()
-	defer h.rows.Close()
+	defer h.close()
 	h.flushRow()
 	if h.err != nil {
 		return h.err
 	}
 	head := struct {
-		Meta                            Meta
-		Line, Took, Started             string
-		Failing                         bool
-		Failures                        int
-		Verdicts, Hosts, Tags, Controls []string
+		Meta                  Meta
+		Line, Took, Started   string
+		Failing               bool
+		Failures              int
+		Verdicts              []string
+		Hosts, Tags, Controls *htmlOptions
 	}{h.meta, s.Line(), s.Took(), h.meta.Start.UTC().Format(time.RFC3339), s.Failed+s.Errors > 0 || s.Interrupted, h.failureCount,
-		[]string{"pass", "fail", "error", "waived", "skipped"}, h.hosts.list, h.tags.list, h.controls.list}
+		[]string{"pass", "fail", "error", "waived", "skipped"}, &h.hosts, &h.tags, &h.controls}
 	if s.Interrupted {
 		head.Line += " (interrupted)"
 	}

@@ -130,7 +130,9 @@ func (jr *JSONReader) readMeta() error {
 		return jr.objectError("the meta", err)
 	}
 	var m jsonMeta
-	if err := jr.decoder.decode(raw, &m); err != nil {
+	err = jr.decoder.decode(raw, &m)
+	jr.src.release()
+	if err != nil {
 		return fmt.Errorf("reading meta: %v", err)
 	}
 	if m.Schema != JSONSchema {
@@ -145,6 +147,9 @@ func (jr *JSONReader) readMeta() error {
 	jr.Meta = Meta{Version: m.Portspec, Hostname: m.Hostname, Command: m.Command, Vantage: m.Vantage,
 		Tags: m.Tags, Controls: m.Controls, Shard: m.Shard, Files: m.Spec.Files, Digest: m.Spec.Digest, Start: m.Started}
 	jr.Meta.Escape()
+	if size := jr.Meta.Size(); size > jr.opts.maxRecordSize() {
+		return jr.heldError("the meta", size)
+	}
 	jr.day = m.Started
 	if !jr.opts.Today.IsZero() {
 		jr.day = jr.opts.Today
@@ -177,19 +182,26 @@ type objectDecoder struct {
 // decode decodes raw, a whole object, into v.
 func (d *objectDecoder) decode(raw []byte, v any) error {
 	if d.dec == nil {
-		d.dec = json.NewDecoder(d)
+		d.dec, d.fed = json.NewDecoder(d), 0
 	}
 	d.next = raw
 	d.fed += int64(len(raw))
-	if err := d.dec.Decode(v); err != nil {
-		return decodeError{err}
-	}
-	if d.dec.InputOffset() != d.fed {
+	err := d.dec.Decode(v)
+	// Emptied, not kept: raw is the reader's buffer, which may be let go.
+	d.next = nil
+	if err != nil {
+		err = decodeError{err}
+	} else if d.dec.InputOffset() != d.fed {
 		// Where jsonSource found the end is not where JSON has it: the
 		// rest must not be read as the next result's start.
-		return errors.New("an object that does not end where its brackets do")
+		err = errors.New("an object that does not end where its brackets do")
 	}
-	return nil
+	if len(raw) > sourceBuffer {
+		// The decoder keeps a buffer as large as the largest object it
+		// read: after a large one, the next gets a new decoder.
+		d.dec = nil
+	}
+	return err
 }
 
 // decodeError is the decoder's error, whose text may quote a whole value
@@ -233,7 +245,9 @@ func (jr *JSONReader) Next() (r Record, ok bool, err error) {
 	if err != nil {
 		return r, false, jr.objectError(jr.result(), err)
 	}
-	if err := jr.decoder.decode(raw, &r); err != nil {
+	err = jr.decoder.decode(raw, &r)
+	jr.src.release()
+	if err != nil {
 		var syntax *json.SyntaxError
 		if errors.As(err, &syntax) {
 			return r, false, truncated(err)
@@ -267,8 +281,20 @@ func (jr *JSONReader) Next() (r Record, ok bool, err error) {
 	// A result file is outside text, as a target's reply is: what merge
 	// and diff print of it is escaped as a run's own records are.
 	r.Escape()
+	if size := r.Size(); size > jr.opts.maxRecordSize() {
+		return r, false, jr.heldError(jr.ref(r).String(), size)
+	}
 	jr.read++
 	return r, true, nil
+}
+
+// heldError refuses what, read and escaped, for taking size bytes, more
+// than the limit: escaping makes a control character's byte four
+// ("\x7f"), so a result within the limit as read may not be once it can
+// be printed.
+func (jr *JSONReader) heldError(what string, size int) error {
+	return fmt.Errorf("%s takes %d bytes of memory once read and escaped (a control character takes 4), more than %d, the most a result, meta or summary may take; --max-record-size raises the limit",
+		what, size, jr.opts.maxRecordSize())
 }
 
 // result names the result being read: "result 3".

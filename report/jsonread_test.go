@@ -87,6 +87,54 @@ func TestJSONReadIsBounded(t *testing.T) {
 	}
 }
 
+// TestJSONHoldsEscapedWithinLimit: a result, or a meta, within
+// --max-record-size as read but not once escaped (a DEL byte becomes the
+// four of "\x7f"), or held (a list of one-byte tags takes a string's
+// words for each), is refused, naming it, the limit and the flag: the
+// limit bounds what merge and diff hold, not only what they read.
+func TestJSONHoldsEscapedWithinLimit(t *testing.T) {
+	const limit = 1 << 20
+	dels := strings.Repeat("\x7f", 300<<10)
+	withMessage := func(message string) string {
+		rs := reporttest.Records()
+		rs[1].Message = message
+		return string(reporttest.JSON(t, rs...))
+	}
+	withTags := func(n int) string {
+		rs := reporttest.Records()
+		rs[1].Tags = make([]string, n)
+		for i := range rs[1].Tags {
+			rs[1].Tags[i] = "t"
+		}
+		return string(reporttest.JSON(t, rs...))
+	}
+	whole := string(reporttest.JSON(t, reporttest.Records()...))
+	for _, tc := range []struct{ name, doc, want string }{
+		{"a result's DEL bytes", withMessage(dels), "result 2 (mx tcp/587) takes 12"},
+		{"a result's one-byte tags", withTags(200_000), "result 2 (mx tcp/587) takes 3"},
+		{"the meta's DEL bytes", strings.Replace(whole, `"hostname":"ci-runner-1"`, `"hostname":"`+dels+`"`, 1), "the meta takes 12"},
+	} {
+		if len(tc.doc) > limit+64<<10 {
+			t.Fatalf("%s: a report of %d bytes does not test what is held", tc.name, len(tc.doc))
+		}
+		_, err := readWith(tc.doc, report.ReadOptions{MaxRecordSize: limit})
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "bytes of memory once read and escaped") ||
+			!strings.Contains(err.Error(), "more than 1048576") || !strings.Contains(err.Error(), "--max-record-size raises the limit") {
+			t.Errorf("%s: %v, want %q, the limit and the flag", tc.name, err, tc.want)
+		}
+		if _, err := readWith(tc.doc, report.ReadOptions{MaxRecordSize: 8 << 20}); err != nil {
+			t.Errorf("%s, under a limit of 8 MiB: %v", tc.name, err)
+		}
+	}
+	// A report portspec wrote holds its text escaped already: read back,
+	// it takes no more than it did.
+	rs := reporttest.Records()
+	rs[1].Message = strings.Repeat("x", 900<<10)
+	if _, err := readWith(string(reporttest.JSON(t, rs...)), report.ReadOptions{MaxRecordSize: limit}); err != nil {
+		t.Errorf("a 900 KB message under the default limit: %v", err)
+	}
+}
+
 // TestJSONRefusesUnknownTopKeys: a key the report's object does not have
 // is an error naming it, wherever it stands, never skipped; a long one is
 // quoted cut, after reading a little of it (issue #19, item 9).
@@ -114,22 +162,23 @@ func TestJSONRefusesUnknownTopKeys(t *testing.T) {
 	}
 }
 
-// TestJSONReadsAcrossItsBuffer: the reader takes a report 256 KiB at a
-// time; a key or a result split between two reads is read whole.
+// TestJSONReadsAcrossItsBuffer: the reader takes a report
+// report.SourceBuffer bytes at a time; a key or a result split between two
+// reads is read whole.
 func TestJSONReadsAcrossItsBuffer(t *testing.T) {
 	base := reporttest.Records()
-	records := make([]report.Record, 400) // more than 256 KiB
+	records := make([]report.Record, 12)
 	for i := range records {
 		records[i] = base[i%(len(base)-1)]
 		records[i].Order = [3]int{i, 0, 0}
 	}
 	doc := string(reporttest.JSON(t, records...))
 	at := strings.Index(doc, `"summary"`)
-	if at > 256<<10-8 {
+	if at > report.SourceBuffer-8 {
 		t.Fatalf("the summary starts at byte %d, past the first read", at)
 	}
 	for shift := range 12 {
-		padded := doc[:at] + strings.Repeat(" ", 256<<10-8+shift-at) + doc[at:]
+		padded := doc[:at] + strings.Repeat(" ", report.SourceBuffer-8+shift-at) + doc[at:]
 		if _, err := readAll(padded); err != nil {
 			t.Errorf("the summary's key %d bytes into the second read: %v", shift-8, err)
 		}

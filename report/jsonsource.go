@@ -23,8 +23,12 @@ type jsonSource struct {
 	err error // the reader's, once it has none to give
 }
 
-// sourceBuffer is how much of a report is read at once.
-const sourceBuffer = 256 << 10
+// sourceBuffer is how much of a report is read at once: a result takes a
+// few hundred bytes, and merge reads hundreds of reports at once. The
+// buffer grows for a larger value, up to the caller's limit, and shrinks
+// back once the value is decoded (release): a merge holds a small buffer
+// an input, not a large one.
+const sourceBuffer = 16 << 10
 
 func newJSONSource(r io.Reader) *jsonSource {
 	return &jsonSource{r: r, buf: make([]byte, sourceBuffer)}
@@ -54,7 +58,10 @@ func (s *jsonSource) more(max int) bool {
 		s.buf = grown
 	}
 	for {
-		n, err := s.r.Read(s.buf[s.end:])
+		// At most sourceBuffer at a time, even into a grown buffer: what
+		// is read past a large value is then little enough for release
+		// to keep in a buffer of the usual size.
+		n, err := s.r.Read(s.buf[s.end:min(len(s.buf), s.end+sourceBuffer)])
 		s.end += n
 		if err != nil {
 			s.err = err
@@ -62,6 +69,17 @@ func (s *jsonSource) more(max int) bool {
 		if n > 0 || err != nil {
 			return n > 0
 		}
+	}
+}
+
+// release lets go of a buffer grown for a large value, once the value is
+// no longer needed: the next value is read into a buffer of the usual
+// size.
+func (s *jsonSource) release() {
+	if len(s.buf) > sourceBuffer {
+		buf := make([]byte, max(sourceBuffer, s.end-s.pos))
+		s.off += int64(s.pos)
+		s.buf, s.pos, s.end = buf, 0, copy(buf, s.buf[s.pos:s.end])
 	}
 }
 

@@ -539,6 +539,67 @@ func TestHTMLCaps(t *testing.T) {
 	t.Logf("100,000 checks that never collapse: a %.1f MB page", float64(len(page))/(1<<20))
 }
 
+// TestHTMLFilterOptionsCapped: the filters list the first 1,000 hosts,
+// tags and controls, in the order first seen and none longer than 256
+// bytes, and say how many more they leave out, up to 100,000 counted;
+// every check is still in the matrix. Before, every value was held and
+// listed: unique tags of 200 MB of results made a page of 400 MB and held
+// as much.
+func TestHTMLFilterOptionsCapped(t *testing.T) {
+	long := "h" + strings.Repeat("x", 256)
+	page := htmlPage(t, func(add func(report.Record)) {
+		for i := range 3000 {
+			host := fmt.Sprintf("h%d", i)
+			if i == 10 {
+				host = long // not listed, and takes no place in the list
+			}
+			r := report.Record{Host: host, Address: "198.18.0.1", Protocol: "tcp", Port: 25, Expected: "listening", Actual: "LISTENING",
+				Verdict: verdict.Pass, Source: "big.hcl:3:3", Tags: []string{fmt.Sprintf("t%d", i), "shared"}, Controls: []string{fmt.Sprintf("c%d", i%1500)}}
+			add(r)
+			add(r) // seen again: counted once
+		}
+		many := make([]string, 101_000)
+		for i := range many {
+			many[i] = fmt.Sprintf("many%d", i)
+		}
+		add(report.Record{Host: "h0", Address: "198.18.0.2", Protocol: "tcp", Port: 25, Expected: "listening", Actual: "LISTENING",
+			Verdict: verdict.Pass, Source: "big.hcl:3:3", Controls: many})
+	})
+	options := func(id string) []string {
+		_, rest, ok := strings.Cut(page, `<select id="`+id+`"><option value="">all</option>`)
+		if !ok {
+			t.Fatalf("no %s filter", id)
+		}
+		list, _, _ := strings.Cut(rest, "</select>")
+		list = strings.TrimPrefix(strings.TrimSuffix(list, "</option>"), "<option>")
+		return strings.Split(list, "</option><option>")
+	}
+	hosts, tags, controls := options("f-host"), options("f-tag"), options("f-control")
+	if len(hosts) != 1000 || hosts[0] != "h0" || hosts[10] != "h11" || hosts[999] != "h1000" {
+		t.Errorf("%d hosts listed, %q … %q, want h0 to h1000 without the long one", len(hosts), hosts[0], hosts[len(hosts)-1])
+	}
+	if len(tags) != 1000 || tags[0] != "t0" || tags[1] != "shared" || tags[999] != "t998" {
+		t.Errorf("%d tags listed, %q, %q … %q", len(tags), tags[0], tags[1], tags[len(tags)-1])
+	}
+	if len(controls) != 1000 || controls[999] != "c999" {
+		t.Errorf("%d controls listed … %q", len(controls), controls[len(controls)-1])
+	}
+	for _, want := range []string{
+		`</select> <span class="note">and 2000 more, not listed: search for them</span></label>`, // hosts h1001 to h2999, and the long one
+		`</select> <span class="note">and 2001 more, not listed: search for them</span></label>`, // tags t999 to t2999
+		`</select> <span class="note">and over 100000 more, not listed: search for them</span></label>`,
+		`data-host="` + long + `"`,
+		`data-host="h2999"`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page does not say %q", want)
+		}
+	}
+	if n := strings.Count(page, "<tr data-host="); n != 3001 {
+		t.Errorf("%d rows, want one for each of 3000 hosts, and h0's second address", n)
+	}
+}
+
 // TestHTMLMillion is bench scenario P5's shape, 254 addresses × 4096
 // ports, a million checks: 4 listening, 4 filtered and the rest closed an
 // address, with two addresses whose listener went away. The page must stay

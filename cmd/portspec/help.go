@@ -43,13 +43,15 @@ is a result larger than --max-record-size or a key the layout does not have.
 Each verdict is judged again from the result's states and waiver (on the
 day its run started, or --today): one more lenient than that is refused, as
 is a time outside its run. The merged run took from the earliest start of
-an input to the latest end of one.`,
+an input to the latest end of one. A merge holds about 30 KiB an input,
+at most 2 MiB of large results (the others wait on disk) and each input's
+meta: at worst, inputs × --max-record-size.`,
 		examples: `portspec merge out/shard-*.json --junit out/junit.xml
 portspec merge app.json dmz.json --json out/all.json`,
 		exitCodes: `0    every check passed
 1    a check failed or could not be probed
 2    bad flags, or inputs that cannot be merged truthfully: nothing written
-3    a report cannot be written
+3    a report cannot be written, or a large result kept on disk
 130  an input comes from an interrupted run`,
 	},
 	"diff": {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"container/heap"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/portspec/portspec/internal/spool"
 	"github.com/portspec/portspec/report"
 	"github.com/portspec/portspec/spec"
 )
@@ -164,8 +166,10 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 		meta.Vantage = vantages[0].name
 	}
 	run.begin(meta)
+	var park parking
+	defer park.close()
 	for _, v := range vantages {
-		err := mergeVantage(v, func(r report.Record) {
+		err := mergeVantage(v, &park, func(r report.Record) {
 			if r.Evidence != nil {
 				for _, t := range r.Evidence.Tries {
 					run.reporters.Try(report.Attempt{Host: r.Host, Address: r.Address, Protocol: r.Protocol, Port: r.Port, Try: t})
@@ -173,7 +177,13 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 			}
 			run.add(r)
 		})
-		if err != nil {
+		var parked parkError
+		switch {
+		case errors.As(err, &parked):
+			// The disk failed, not an input: nothing is written.
+			fmt.Fprintf(stderr, "portspec merge: %v\n", err)
+			return exitIncomplete
+		case err != nil:
 			fmt.Fprintf(stderr, "portspec merge: refusing to merge: %v\n", err)
 			return exitUsage
 		}
@@ -302,34 +312,43 @@ func groupInputs(inputs []*input) ([]*vantageGroup, error) {
 
 // mergeVantage merges one vantage's shards back into the order of one
 // run, reading each report as a stream, and refuses a check that two
-// reports both hold.
-func mergeVantage(g *vantageGroup, emit func(report.Record)) error {
+// reports both hold. It holds the next result of each input, the large
+// ones parked on disk.
+func mergeVantage(g *vantageGroup, park *parking, emit func(report.Record)) error {
 	h := &outcomeHeap{}
 	for i, in := range g.inputs {
-		if err := h.pull(in, i); err != nil {
+		if err := h.pull(in, i, park); err != nil {
 			return err
 		}
 	}
-	var last *report.Record
+	var last [3]int
 	var lastFrom string
 	for h.Len() > 0 {
 		head := heap.Pop(h).(headItem)
-		r := head.record
-		if last != nil && !orderLess(last.Order, r.Order) {
+		r, err := park.take(head)
+		if err != nil {
+			return err
+		}
+		if lastFrom != "" && !orderLess(last, r.Order) {
 			return fmt.Errorf("%s %s/%d (%s) is in both %s and %s", report.GroupName(r), r.Protocol, r.Port,
 				r.Source, lastFrom, head.in.path)
 		}
 		emit(r)
-		last, lastFrom = &r, head.in.path
-		if err := h.pull(head.in, head.index); err != nil {
+		last, lastFrom = r.Order, head.in.path
+		if err := h.pull(head.in, head.index, park); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// headItem is an input's next result: the record, or, for a large one,
+// its order and where it is parked.
 type headItem struct {
+	order  [3]int
 	record report.Record
+	size   int // the record's, while it is held
+	parked *spool.Place
 	in     *input
 	index  int
 }
@@ -343,7 +362,7 @@ type outcomeHeap []headItem
 
 func (h outcomeHeap) Len() int { return len(h) }
 func (h outcomeHeap) Less(i, j int) bool {
-	a, b := h[i].record.Order, h[j].record.Order
+	a, b := h[i].order, h[j].order
 	if a == b {
 		return h[i].index < h[j].index
 	}
@@ -359,13 +378,96 @@ func (h *outcomeHeap) Pop() any {
 }
 
 // pull reads the next result of in onto the heap.
-func (h *outcomeHeap) pull(in *input, index int) error {
+func (h *outcomeHeap) pull(in *input, index int, park *parking) error {
 	r, ok, err := in.reader.Next()
 	if err != nil {
 		return fmt.Errorf("%s: %v", in.path, err)
 	}
-	if ok {
-		heap.Push(h, headItem{r, in, index})
+	if !ok {
+		return nil
 	}
+	item := headItem{order: r.Order, in: in, index: index}
+	if err := park.hold(&item, r); err != nil {
+		return err
+	}
+	heap.Push(h, item)
 	return nil
+}
+
+// A merge holds the next result of each input: in memory if it takes at
+// most parkAbove (a result of a check takes a few KB), or while the heads
+// in memory take at most headsHeld; on disk otherwise. A merge may read
+// hundreds of inputs, each of whose next result may be as large as
+// --max-record-size.
+const (
+	parkAbove = 16 << 10
+	headsHeld = 2 << 20
+)
+
+// parking holds large results on a shelf, as JSON, while they wait in the
+// merge's heap, and counts the heads held in memory.
+type parking struct {
+	shelf *spool.Shelf
+	held  int // bytes of the heads in memory
+}
+
+// hold makes r the record of head, held in memory, or parked if it is
+// large and the heads held are too many.
+func (p *parking) hold(head *headItem, r report.Record) error {
+	size := r.Size()
+	if size <= parkAbove || p.held+size <= headsHeld {
+		head.record, head.size = r, size
+		p.held += size
+		return nil
+	}
+	var err error
+	head.parked, err = p.put(r)
+	return err
+}
+
+func (p *parking) put(r report.Record) (*spool.Place, error) {
+	if p.shelf == nil {
+		var err error
+		if p.shelf, err = spool.NewShelf(); err != nil {
+			return nil, parkError{err}
+		}
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		return nil, parkError{err}
+	}
+	place, err := p.shelf.Put(b)
+	if err != nil {
+		return nil, parkError{err}
+	}
+	return &place, nil
+}
+
+// take returns the record of a head, read back if it was parked.
+func (p *parking) take(head headItem) (report.Record, error) {
+	if head.parked == nil {
+		p.held -= head.size
+		return head.record, nil
+	}
+	var r report.Record
+	b, err := p.shelf.Take(*head.parked)
+	if err == nil {
+		err = json.Unmarshal(b, &r)
+	}
+	if err != nil {
+		return r, parkError{err}
+	}
+	return r, nil
+}
+
+// parkError is a large result that could not wait on disk, or be read
+// back: the merge fails, but no input is at fault.
+type parkError struct{ err error }
+
+func (e parkError) Error() string { return "holding a large result on disk: " + e.err.Error() }
+
+func (p *parking) close() {
+	if p.shelf != nil {
+		p.shelf.Close()
+	}
 }

@@ -159,24 +159,34 @@ func write(b *strings.Builder, s string) {
 }
 
 func writeRunes(b *strings.Builder, s string) {
+	done := 0 // s[:done] is written
 	for i := 0; i < len(s); {
+		if c := s[i]; c >= 0x20 && c < 0x7f && c != '#' {
+			i++ // printable ASCII: written with the rest of its run
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
 		case r == utf8.RuneError && size == 1:
-			b.WriteString(`\x`)
-			b.WriteString(hex2(s[i]))
+			b.WriteString(s[done:i])
+			writeHex(b, `\x`, rune(s[i]), 2)
 		case r == '#' && legacyCommandAt(s, i):
 			// "##[" becomes "#\x23[", "##vso[" "#\x23vso[": the first '#'
 			// stays, the second is escaped.
+			b.WriteString(s[done:i])
 			b.WriteString(`#\x23`)
 			size = 2
 		case needsEscape(r):
-			b.WriteString(quoteRune(r))
+			b.WriteString(s[done:i])
+			writeQuoted(b, r)
 		default:
-			b.WriteString(s[i : i+size])
+			i += size
+			continue
 		}
 		i += size
+		done = i
 	}
+	b.WriteString(s[done:])
 }
 
 // legacyCommandAt reports whether a CI system's in-line command starts
@@ -206,31 +216,33 @@ func needsEscape(r rune) bool {
 	return false
 }
 
-// quoteRune escapes r as Go would in a string literal: "\n", "\x1b",
-// "\u202e".
-func quoteRune(r rune) string {
-	switch r {
-	case '\n':
-		return `\n`
-	case '\r':
-		return `\r`
-	case '\t':
-		return `\t`
+// writeQuoted writes r escaped as Go would in a string literal: "\n",
+// "\x1b", "\u202e". It writes to b, digit by digit: a field of a million
+// control bytes from a result file must not cost two strings each.
+func writeQuoted(b *strings.Builder, r rune) {
+	switch {
+	case r == '\n':
+		b.WriteString(`\n`)
+	case r == '\r':
+		b.WriteString(`\r`)
+	case r == '\t':
+		b.WriteString(`\t`)
+	case r < 0x80:
+		writeHex(b, `\x`, r, 2)
+	case r <= 0xffff:
+		writeHex(b, `\u`, r, 4)
+	default:
+		writeHex(b, `\U`, r, 8)
 	}
-	if r < 0x80 {
-		return `\x` + hex2(byte(r))
-	}
-	if r <= 0xffff {
-		return `\u` + pad(strconv.FormatInt(int64(r), 16), 4)
-	}
-	return `\U` + pad(strconv.FormatInt(int64(r), 16), 8)
 }
 
-func hex2(c byte) string {
+// writeHex writes prefix, then v in n hex digits, at most 8.
+func writeHex(b *strings.Builder, prefix string, v rune, n int) {
 	const digits = "0123456789abcdef"
-	return string([]byte{digits[c>>4], digits[c&0xf]})
-}
-
-func pad(s string, n int) string {
-	return strings.Repeat("0", n-len(s)) + s
+	var buf [10]byte
+	out := append(buf[:0], prefix...)
+	for shift := 4 * (n - 1); shift >= 0; shift -= 4 {
+		out = append(out, digits[v>>shift&0xf])
+	}
+	b.Write(out)
 }

@@ -24,6 +24,7 @@ func TestText(t *testing.T) {
 		{"bom\ufeff", `bom\ufeff`},
 		{"non\ufffe\uffff\ufdd0", `non\ufffe\uffff\ufdd0`},
 		{"bad\xff\xfe", `bad\xff\xfe`},
+		{"tag\U000e0001, private\U000f0000", `tag\U000e0001, private\U000f0000`},
 		{"::add-mask::secret", `\x3a:add-mask::secret`},
 		{"  ::warning::x", `  \x3a:warning::x`},
 		{"\u00a0\u3000::error::x", "\u00a0\u3000" + `\x3a:error::x`},

@@ -27,12 +27,13 @@ func doc(t *testing.T, records ...report.Record) *report.JSONReader {
 	return jr
 }
 
-// TestDiff covers every kind of change, with chunks of three results so
-// that the reports are sorted on disk and merged back, out of report
-// order, and with two checks of one port told apart by their order.
+// TestDiff covers every kind of change, with chunks of about three
+// results, merged two runs at a time, so that the reports are sorted on
+// disk and merged back, out of report order, and with two checks of one
+// port told apart by their order.
 func TestDiff(t *testing.T) {
-	defer func(n int) { chunkSize = n }(chunkSize)
-	chunkSize = 3
+	defer func(n, runs int) { chunkBytes, maxRuns = n, runs }(chunkBytes, maxRuns)
+	chunkBytes, maxRuns = 3*fromRecord(rec("mx", 25, "listening", "LISTENING", verdict.Pass)).size(), 2
 	old := doc(t,
 		rec("web", 443, "listening", "LISTENING", verdict.Pass),
 		rec("mx", 25, "listening", "LISTENING", verdict.Pass),    // newly failing
@@ -121,11 +122,12 @@ func TestDiffFormats(t *testing.T) {
 	}
 }
 
-// TestDiffLarge diffs two runs of 120,000 results in chunks of 40,000,
+// TestDiffLarge diffs two runs of 120,000 results in chunks of about
+// 10,000, merged four at a time and then the three runs that makes,
 // reversed in one, to hold the external sort to the same answer.
 func TestDiffLarge(t *testing.T) {
-	defer func(n int) { chunkSize = n }(chunkSize)
-	chunkSize = 40_000
+	defer func(n, runs int) { chunkBytes, maxRuns = n, runs }(chunkBytes, maxRuns)
+	chunkBytes, maxRuns = 10_000*fromRecord(rec("h0", 1, "blocked", "FILTERED", verdict.Pass)).size(), 4
 	const n = 120_000
 	var a, b []report.Record
 	for i := range n {

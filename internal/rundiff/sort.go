@@ -1,13 +1,16 @@
 package rundiff
 
 import (
+	"bufio"
 	"cmp"
 	"container/heap"
-	"encoding/gob"
+	"encoding/binary"
 	"errors"
 	"io"
 	"os"
 	"slices"
+	"strings"
+	"unsafe"
 
 	"github.com/portspec/portspec/report"
 	"github.com/portspec/portspec/verdict"
@@ -32,6 +35,20 @@ func fromRecord(r report.Record) Check {
 		Expected: r.Expected, Actual: r.Actual, Verdict: r.Verdict, Message: r.Message, Source: r.Source}
 }
 
+// texts are the check's text fields, in the order a run holds them.
+func (c *Check) texts() [8]*string {
+	return [...]*string{&c.Vantage, &c.Host, &c.Address, &c.Protocol, &c.Expected, &c.Actual, &c.Message, &c.Source}
+}
+
+// size is about the bytes the check holds in memory.
+func (c Check) size() int {
+	n := int(unsafe.Sizeof(c))
+	for _, s := range c.texts() {
+		n += len(*s)
+	}
+	return n
+}
+
 func compareKey(a, b Check) int {
 	return cmp.Or(cmp.Compare(a.Vantage, b.Vantage), cmp.Compare(a.Host, b.Host), cmp.Compare(a.Address, b.Address),
 		cmp.Compare(a.Protocol, b.Protocol), cmp.Compare(a.Port, b.Port))
@@ -39,77 +56,248 @@ func compareKey(a, b Check) int {
 
 func sameKey(a, b Check) bool { return compareKey(a, b) == 0 }
 
-// chunkSize is how many results are sorted in memory before they go to
-// disk: about 20 MB.
-var chunkSize = 100_000
+// The external sort's bounds, which hold diff's memory whatever the
+// reports: chunkBytes of checks are sorted in memory before they go to
+// disk as a sorted run (a million ordinary results make about 15 runs),
+// and at most maxRuns runs are merged at once, each holding its next
+// check. A check is at most --max-record-size, so a report of large
+// results, or of text that escaping makes four times longer, makes more
+// runs, not larger ones; past maxRuns, runs are merged into longer ones
+// first.
+var (
+	chunkBytes = 16 << 20
+	maxRuns    = 16
+)
+
+// runBuffer is how much of a run is written or read at once.
+const runBuffer = 32 << 10
 
 // sorted reads a report's records and returns them sorted by key, equal
-// keys in report order and numbered by N. Chunks wait in temporary files,
+// keys in report order and numbered by N. Runs wait in temporary files,
 // unlinked at once so that they vanish with the process however it ends.
-func sorted(next func() (report.Record, bool, error)) (*mergedRun, error) {
-	m := &mergedRun{}
+func sorted(next func() (report.Record, bool, error)) (m *mergedRun, err error) {
+	var runs []*os.File
+	defer func() {
+		if err != nil {
+			closeFiles(runs)
+		}
+	}()
 	var chunk []Check
+	held := 0
 	spill := func() error {
 		if len(chunk) == 0 {
 			return nil
 		}
 		slices.SortStableFunc(chunk, compareKey)
-		f, err := os.CreateTemp("", "portspec-diff-*")
+		f, err := writeRun(func(w *runWriter) error {
+			for _, c := range chunk {
+				if err := w.write(c); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
 		if err != nil {
 			return err
 		}
-		os.Remove(f.Name())
-		m.files = append(m.files, f)
-		enc := gob.NewEncoder(f)
-		for _, c := range chunk {
-			if err := enc.Encode(c); err != nil {
-				return err
-			}
-		}
-		chunk = chunk[:0]
-		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			return err
-		}
-		m.readers = append(m.readers, &chunkReader{dec: gob.NewDecoder(f), index: len(m.readers)})
+		runs = append(runs, f)
+		// Cleared, so that the checks' text goes with them.
+		clear(chunk)
+		chunk, held = chunk[:0], 0
 		return nil
 	}
 	for {
 		r, ok, err := next()
 		if err != nil {
-			m.close()
 			return nil, err
 		}
 		if !ok {
 			break
 		}
-		chunk = append(chunk, fromRecord(r))
-		if len(chunk) == chunkSize {
+		c := fromRecord(r)
+		chunk = append(chunk, c)
+		if held += c.size(); held >= chunkBytes {
 			if err := spill(); err != nil {
-				m.close()
 				return nil, err
 			}
 		}
 	}
 	if err := spill(); err != nil {
-		m.close()
 		return nil, err
 	}
-	for _, r := range m.readers {
-		if err := r.advance(); err != nil {
-			m.close()
+	for len(runs) > maxRuns {
+		if runs, err = mergeRuns(runs); err != nil {
 			return nil, err
 		}
-		if r.ok {
-			heap.Push(&m.heads, r)
-		}
 	}
+	m = &mergedRun{}
+	m.heads, err = openRuns(runs)
+	if err != nil {
+		return nil, err
+	}
+	m.files = runs
 	return m, nil
 }
 
-// mergedRun merges a run's sorted chunks into one sorted stream.
+// writeRun writes a sorted run, as write writes it, to a new temporary
+// file, and returns the file at its start.
+func writeRun(write func(*runWriter) error) (*os.File, error) {
+	f, err := os.CreateTemp("", "portspec-diff-*")
+	if err != nil {
+		return nil, err
+	}
+	os.Remove(f.Name())
+	w := &runWriter{w: bufio.NewWriterSize(f, runBuffer)}
+	err = write(w)
+	if err == nil {
+		err = w.w.Flush()
+	}
+	if err == nil {
+		_, err = f.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// A run holds its checks one after another: the port, the verdict, and
+// each text field's length and bytes, the numbers as uvarints. Unlike
+// gob, reading one holds the check read and a buffer of runBuffer bytes,
+// not the largest check of the run besides.
+type runWriter struct {
+	w       *bufio.Writer
+	numbers []byte
+}
+
+func (rw *runWriter) write(c Check) error {
+	rw.numbers = binary.AppendUvarint(rw.numbers[:0], uint64(c.Port))
+	rw.numbers = binary.AppendUvarint(rw.numbers, uint64(c.Verdict))
+	rw.w.Write(rw.numbers)
+	for _, s := range c.texts() {
+		rw.numbers = binary.AppendUvarint(rw.numbers[:0], uint64(len(*s)))
+		rw.w.Write(rw.numbers)
+		if _, err := rw.w.WriteString(*s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readCheck reads a check of a run; io.EOF at the end of the run.
+func readCheck(r *bufio.Reader) (Check, error) {
+	var c Check
+	port, err := binary.ReadUvarint(r)
+	if err != nil {
+		return c, err // io.EOF where the run ends
+	}
+	v, err := binary.ReadUvarint(r)
+	if err != nil {
+		return c, unexpected(err)
+	}
+	c.Port, c.Verdict = uint16(port), verdict.Verdict(v)
+	for _, s := range c.texts() {
+		if *s, err = readText(r); err != nil {
+			return c, unexpected(err)
+		}
+	}
+	return c, nil
+}
+
+// readText reads a text field of a run, straight from r's buffer into
+// its string.
+func readText(r *bufio.Reader) (string, error) {
+	n, err := binary.ReadUvarint(r)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	b.Grow(int(n))
+	for b.Len() < int(n) {
+		p, err := r.Peek(min(int(n)-b.Len(), r.Size()))
+		b.Write(p)
+		r.Discard(len(p))
+		if err != nil {
+			return "", err
+		}
+	}
+	return b.String(), nil
+}
+
+// unexpected is an error amid a check: the run was cut.
+func unexpected(err error) error {
+	if errors.Is(err, io.EOF) {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+// mergeRuns merges each maxRuns runs in a row into one, in their order,
+// and closes them: fewer, longer runs, in report order still.
+func mergeRuns(runs []*os.File) ([]*os.File, error) {
+	var merged []*os.File
+	for len(runs) > 0 {
+		group := runs[:min(maxRuns, len(runs))]
+		runs = runs[len(group):]
+		if len(group) == 1 {
+			merged = append(merged, group[0])
+			continue
+		}
+		heads, err := openRuns(group)
+		var f *os.File
+		if err == nil {
+			f, err = writeRun(func(w *runWriter) error {
+				for heads.Len() > 0 {
+					c, err := heads.pop()
+					if err != nil {
+						return err
+					}
+					if err := w.write(c); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		}
+		closeFiles(group)
+		if err != nil {
+			closeFiles(merged)
+			closeFiles(runs)
+			return nil, err
+		}
+		merged = append(merged, f)
+	}
+	return merged, nil
+}
+
+// openRuns reads the first check of each run, in a heap of the runs by
+// their next check.
+func openRuns(runs []*os.File) (chunkHeap, error) {
+	var h chunkHeap
+	for i, f := range runs {
+		r := &chunkReader{r: bufio.NewReaderSize(f, runBuffer), index: i}
+		if err := r.advance(); err != nil {
+			return nil, err
+		}
+		if r.ok {
+			heap.Push(&h, r)
+		}
+	}
+	return h, nil
+}
+
+func closeFiles(files []*os.File) {
+	for _, f := range files {
+		if f != nil {
+			f.Close()
+		}
+	}
+}
+
+// mergedRun merges a run's sorted runs into one sorted stream.
 type mergedRun struct {
 	files   []*os.File
-	readers []*chunkReader
 	heads   chunkHeap
 	last    Check
 	started bool
@@ -120,15 +308,9 @@ func (m *mergedRun) next() (Check, bool, error) {
 	if m.heads.Len() == 0 {
 		return Check{}, false, nil
 	}
-	r := m.heads[0]
-	c := r.head
-	if err := r.advance(); err != nil {
+	c, err := m.heads.pop()
+	if err != nil {
 		return Check{}, false, err
-	}
-	if r.ok {
-		heap.Fix(&m.heads, 0)
-	} else {
-		heap.Pop(&m.heads)
 	}
 	if m.started && sameKey(m.last, c) {
 		c.N = m.last.N + 1
@@ -137,22 +319,18 @@ func (m *mergedRun) next() (Check, bool, error) {
 	return c, true, nil
 }
 
-func (m *mergedRun) close() {
-	for _, f := range m.files {
-		f.Close()
-	}
-}
+func (m *mergedRun) close() { closeFiles(m.files) }
 
 type chunkReader struct {
-	dec   *gob.Decoder
+	r     *bufio.Reader
 	head  Check
 	ok    bool
-	index int // the chunk's place in the report, which breaks ties
+	index int // the run's place in the report, which breaks ties
 }
 
 func (r *chunkReader) advance() error {
-	r.head = Check{}
-	err := r.dec.Decode(&r.head)
+	var err error
+	r.head, err = readCheck(r.r)
 	r.ok = err == nil
 	if errors.Is(err, io.EOF) {
 		return nil
@@ -161,6 +339,21 @@ func (r *chunkReader) advance() error {
 }
 
 type chunkHeap []*chunkReader
+
+// pop takes the least check of the runs, and reads the next of its run.
+func (h *chunkHeap) pop() (Check, error) {
+	r := (*h)[0]
+	c := r.head
+	if err := r.advance(); err != nil {
+		return Check{}, err
+	}
+	if r.ok {
+		heap.Fix(h, 0)
+	} else {
+		heap.Pop(h)
+	}
+	return c, nil
+}
 
 func (h chunkHeap) Len() int { return len(h) }
 func (h chunkHeap) Less(i, j int) bool {
