@@ -280,7 +280,8 @@ func (h *HTML) Result(r Record) error {
 		if row.last != nil {
 			h.err = htmlTemplates.ExecuteTemplate(h.cells, "cell", row.last)
 		}
-		row.last = &item
+		cell := item // a copy, so that only a new cell is allocated
+		row.last = &cell
 		row.cells++
 	}
 	return h.err
