@@ -71,6 +71,7 @@ func (r *Record) texts(text func(*string), list func(*[]string)) {
 			t := &e.Tries[i]
 			text(&t.Signal)
 			text(&t.Error)
+			text(&t.Source)
 			t.ICMP.texts(text)
 		}
 	}
@@ -133,7 +134,7 @@ func escapeList(l *[]string) { *l = escape.Strings(*l) }
 // shows it.
 func (a *Attempt) Escape() {
 	a.Host, a.Address, a.Protocol = escape.Text(a.Host), escape.Text(a.Address), escape.Text(a.Protocol)
-	a.Try.Signal, a.Try.Error = escape.Text(a.Try.Signal), escape.Text(a.Try.Error)
+	a.Try.Signal, a.Try.Error, a.Try.Source = escape.Text(a.Try.Signal), escape.Text(a.Try.Error), escape.Text(a.Try.Source)
 	a.Try.ICMP.texts(escapeText)
 }
 

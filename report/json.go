@@ -219,6 +219,7 @@ func appendTry(b []byte, t *Try) []byte {
 	if t.Proven {
 		b = append(b, `,"proven":true`...)
 	}
+	b = appendOptional(b, "source", t.Source)
 	return append(b, '}')
 }
 

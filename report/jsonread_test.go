@@ -412,8 +412,8 @@ func timedRun(t *testing.T, records []report.Record) string {
 // it, within its limit, and never panics; what it returns is escaped.
 func FuzzJSONReader(f *testing.F) {
 	f.Add(reporttest.JSON(f, reporttest.Records()...))
-	f.Add([]byte(`{"meta":{"schema":3,"spec":{"digest":"d"}},"results":[{"order":[0,[{"a":[}]]}],"summary":{}}`))
-	f.Add([]byte(`{"meta":{"schema":3,"spec":{"digest":"d","Digest":"e"}},"results":[],"summary":{"total":0}}`))
+	f.Add([]byte(`{"meta":{"schema":4,"spec":{"digest":"d"}},"results":[{"order":[0,[{"a":[}]]}],"summary":{}}`))
+	f.Add([]byte(`{"meta":{"schema":4,"spec":{"digest":"d","Digest":"e"}},"results":[],"summary":{"total":0}}`))
 	f.Fuzz(func(t *testing.T, doc []byte) {
 		jr, err := report.OpenJSONWith(bytes.NewReader(doc), report.ReadOptions{MaxRecordSize: 4096})
 		if err != nil {

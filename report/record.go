@@ -10,7 +10,7 @@ import (
 )
 
 // JSONSchema is the version of the JSON report's layout; see the README.
-const JSONSchema = 3
+const JSONSchema = 4
 
 // Record is one check's outcome as every reporter sees it, and as the JSON
 // report holds it: each field is a JSON field, in this order, so this type
@@ -123,6 +123,9 @@ type Try struct {
 	Tokens *float64 `json:"tokens,omitempty"`
 	// Proven says the try's silence proves the port's.
 	Proven bool `json:"proven,omitempty"`
+	// Source is the address the try was sent from, when the run chose
+	// one (--source-prefix).
+	Source string `json:"source,omitempty"`
 }
 
 // Words of the JSON layout, as the runner's signals and proofs spell them.
@@ -211,6 +214,9 @@ func (t Try) Line() string {
 	}
 	if t.Proven {
 		line += ", silence proven"
+	}
+	if t.Source != "" {
+		line += ", from " + t.Source
 	}
 	return line
 }

@@ -156,6 +156,9 @@ func (e *Evidence) check() error {
 		if err := checkSignal(t.Signal, t.ICMP); err != nil {
 			return fmt.Errorf("try %d: %v", i+1, err)
 		}
+		if _, err := netip.ParseAddr(t.Source); t.Source != "" && err != nil {
+			return fmt.Errorf("try %d: source %s is not an IP address", i+1, quoteCut(t.Source))
+		}
 	}
 	return nil
 }

@@ -195,7 +195,7 @@ func everyField() report.Record {
 		Evidence: &report.Evidence{Signal: "ICMP", ICMP: icmp, Probe: "NetBIOS node status request", ReplyHex: "5053",
 			App: "an app", TimeoutMS: 212.5, Silence: "proven",
 			Tries: []report.Try{
-				{Started: start, DurationMS: 212.5, TimeoutMS: 212.5, Signal: "silence", ICMP: icmp, Error: "a try's error", Confirm: true, Tokens: &tokens, Proven: true},
+				{Started: start, DurationMS: 212.5, TimeoutMS: 212.5, Signal: "silence", ICMP: icmp, Error: "a try's error", Confirm: true, Tokens: &tokens, Proven: true, Source: "198.18.9.7"},
 				{Started: start.Add(time.Second), DurationMS: 0.3, TimeoutMS: 212.5, Signal: "ICMP", ICMP: icmp},
 			}},
 		Trace: &report.Trace{Summary: "dropped after hop 1 (r1.example.net (2001:db8::fe)): hop 2 never answered",

@@ -177,6 +177,9 @@ func reportTry(t runner.Try) report.Try {
 	if t.Err != nil {
 		rt.Error = t.Err.Error()
 	}
+	if t.Source.IsValid() && !t.Source.IsUnspecified() {
+		rt.Source = t.Source.String()
+	}
 	if t.Confirm || t.Signal == runner.Silence {
 		// Two decimals say enough of a budget's bound.
 		tokens := math.Round(t.Tokens*100) / 100
