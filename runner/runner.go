@@ -146,7 +146,8 @@ func (r *Runner) Stats() Stats {
 
 // Run probes every probe and calls emit with each result in the order of
 // the probes, whatever order they finish in. At most Concurrency
-// probes run at once and a few blocks of results wait for their turn, so
+// probes run at once and the results of at most 64 a slot wait for their
+// turn (window), so
 // memory stays flat however many checks there are. When ctx ends, probing
 // stops promptly and every probe not finished is emitted with Skipped set;
 // Run then returns ctx's error.
@@ -164,16 +165,11 @@ func (r *Runner) Run(ctx context.Context, probes iter.Seq[Probe], emit func(Resu
 	r.traces.Store(0)
 	type job struct {
 		probe Probe
-		done  chan Result
+		n     uint64 // its place in the window
 	}
 	block := 8 * r.opts.Concurrency
 	jobs := make(chan job)
-	// order carries each check's result channel in check order; its
-	// capacity bounds how far probing runs ahead of the oldest unfinished
-	// check. A dropped port holds the head of the line for all its tries
-	// (a third of a second at the least), and a near host answers tens of
-	// thousands of probes in that time: the window must let them run.
-	order := make(chan chan Result, 4*block)
+	results := newWindow(64 * r.opts.Concurrency)
 
 	var workers sync.WaitGroup
 	for range r.opts.Concurrency {
@@ -181,15 +177,19 @@ func (r *Runner) Run(ctx context.Context, probes iter.Seq[Probe], emit func(Resu
 		go func() {
 			defer workers.Done()
 			for j := range jobs {
-				r.check(ctx, j.probe, func(res Result) { j.done <- res })
+				r.check(ctx, j.probe, func(res Result) { results.put(j.n, res) })
 			}
 		}()
 	}
 	emitted := make(chan struct{})
 	go func() {
 		defer close(emitted)
-		for done := range order {
-			emit(<-done)
+		for {
+			res, ok := results.take()
+			if !ok {
+				return
+			}
+			emit(res)
 		}
 	}()
 
@@ -200,40 +200,39 @@ func (r *Runner) Run(ctx context.Context, probes iter.Seq[Probe], emit func(Resu
 		shuffle.Shuffle(len(pending), func(i, j int) { pending[i], pending[j] = pending[j], pending[i] })
 		for _, j := range pending {
 			if ctx.Err() != nil {
-				j.done <- skipped(j.probe)
+				results.put(j.n, skipped(j.probe))
 				continue
 			}
 			select {
 			case jobs <- j:
 			case <-ctx.Done():
-				j.done <- skipped(j.probe)
+				results.put(j.n, skipped(j.probe))
 			}
 		}
 		pending = pending[:0]
 	}
 	for p := range probes {
-		done := make(chan Result, 1)
+		n := results.enter()
 		switch {
 		case ctx.Err() != nil:
-			done <- skipped(p)
+			results.put(n, skipped(p))
 		case p.Unresolved != nil:
-			done <- Result{Probe: p, Status: verdict.Error, Err: p.Unresolved, Start: time.Now()}
+			results.put(n, Result{Probe: p, Status: verdict.Error, Err: p.Unresolved, Start: time.Now()})
 		case p.Local:
 			if local == nil {
 				local = readSocketTable(r.opts.LocalSockets)
 			}
-			done <- local.result(p)
+			results.put(n, local.result(p))
 		default:
-			pending = append(pending, job{p, done})
+			pending = append(pending, job{p, n})
 		}
-		order <- done
 		if len(pending) == block {
 			dispatch()
 		}
 	}
 	dispatch()
 	close(jobs)
-	close(order)
+	results.close()
 	<-emitted
 	close(r.done)
 	workers.Wait()
