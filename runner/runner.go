@@ -145,10 +145,10 @@ func (r *Runner) Stats() Stats {
 }
 
 // Run probes every probe and calls emit with each result in the order of
-// the probes, whatever order they finish in. At most Concurrency
-// probes run at once and the results of at most 64 a slot wait for their
-// turn (window), so
-// memory stays flat however many checks there are. When ctx ends, probing
+// the probes, whatever order they finish in. At most Concurrency probes
+// run at once and the results of at most 64 a slot wait for their turn
+// (window), so memory stays flat however many checks there are. When ctx
+// ends, probing
 // stops promptly and every probe not finished is emitted with Skipped set;
 // Run then returns ctx's error.
 //
