@@ -148,9 +148,8 @@ func (r *Runner) Stats() Stats {
 // the probes, whatever order they finish in. At most Concurrency probes
 // run at once and the results of at most 64 a slot wait for their turn
 // (window), so memory stays flat however many checks there are. When ctx
-// ends, probing
-// stops promptly and every probe not finished is emitted with Skipped set;
-// Run then returns ctx's error.
+// ends, probing stops promptly and every probe not finished is emitted
+// with Skipped set; Run then returns ctx's error.
 //
 // Probes are read a block at a time and each block is probed in a shuffled
 // order, as nmap shuffles ports: a run of dropped ports, each of which
