@@ -63,9 +63,10 @@ func TestRead(t *testing.T) {
 	}
 }
 
-// TestReadSelf finds a listener of this process in the real /proc, with
-// this process as its owner.
-func TestReadSelf(t *testing.T) {
+// ownListener listens on a loopback port and finds that socket in the
+// real /proc.
+func ownListener(t *testing.T) Socket {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -77,13 +78,19 @@ func TestReadSelf(t *testing.T) {
 	}
 	for _, s := range sockets {
 		if s.Local.String() == ln.Addr().String() && s.Listening() {
-			if s.PID != os.Getpid() {
-				t.Errorf("%s is owned by %d, want this process, %d", s.Local, s.PID, os.Getpid())
-			}
-			return
+			return s
 		}
 	}
-	t.Errorf("no listening socket %s", ln.Addr())
+	t.Fatalf("no listening socket %s", ln.Addr())
+	return Socket{}
+}
+
+// TestReadSelf finds a listener of this process in the real /proc, with
+// this process as its owner.
+func TestReadSelf(t *testing.T) {
+	if s := ownListener(t); s.PID != os.Getpid() {
+		t.Errorf("%s is owned by %d, want this process, %d", s.Local, s.PID, os.Getpid())
+	}
 }
 
 // TestReadHostileName: a local user may name a process anything the
@@ -102,28 +109,14 @@ func TestReadHostileName(t *testing.T) {
 		t.Fatalf("cannot rename this process: %v", err)
 	}
 	defer os.WriteFile(comm, was, 0)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	s := ownListener(t)
+	if want := "\x1b[2J\n::x\u202e"; s.Process != want {
+		t.Errorf("process %q, want %q", s.Process, want)
 	}
-	defer ln.Close()
-	sockets, err := Read("/proc")
-	if err != nil {
-		t.Fatal(err)
+	line := Change{Kind: Added, Socket: s}.String()
+	if strings.ContainsAny(line, "\x1b\n\u202e") {
+		t.Errorf("watch line %q is not escaped", line)
 	}
-	for _, s := range sockets {
-		if s.Local.String() == ln.Addr().String() && s.Listening() {
-			if want := "\x1b[2J\n::x\u202e"; s.Process != want {
-				t.Errorf("process %q, want %q", s.Process, want)
-			}
-			line := Change{Kind: Added, Socket: s}.String()
-			if strings.ContainsAny(line, "\x1b\n\u202e") {
-				t.Errorf("watch line %q is not escaped", line)
-			}
-			return
-		}
-	}
-	t.Errorf("no listening socket %s", ln.Addr())
 }
 
 // TestChanges: a watch logs what came, what went and what changed state,
