@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/netip"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -79,4 +80,17 @@ func (r *Resolver) lookup(name string) lookup {
 		return 0
 	})
 	return lookup{slices.Compact(addrs), err}
+}
+
+// PTRName is the first name a PTR lookup of a gives within timeout,
+// without its final dot, or "" when there is none. The name is the
+// address owner's to write: whoever prints it escapes it.
+func PTRName(ctx context.Context, a netip.Addr, timeout time.Duration) string {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	names, err := net.DefaultResolver.LookupAddr(ctx, a.String())
+	if err != nil || len(names) == 0 {
+		return ""
+	}
+	return strings.TrimSuffix(names[0], ".")
 }

@@ -7,11 +7,9 @@ import (
 	"fmt"
 	"io"
 	"iter"
-	"net"
 	"net/netip"
 	"os"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -74,12 +72,7 @@ func (f *traceFlags) reverseName() func(netip.Addr) string {
 		if name, ok := cache.Load(a); ok {
 			return name.(string)
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		name := ""
-		if names, err := net.DefaultResolver.LookupAddr(ctx, a.String()); err == nil && len(names) > 0 {
-			name = strings.TrimSuffix(names[0], ".")
-		}
+		name := runner.PTRName(context.Background(), a, time.Second)
 		cache.Store(a, name)
 		return name
 	}

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"iter"
-	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -362,14 +361,11 @@ func queryResolve(ctx context.Context, out io.Writer, name string, reverse bool)
 	if addr, err := netip.ParseAddr(name); err == nil {
 		if reverse {
 			fmt.Fprint(out, "Attempting to resolve IP address to a name...\n\n")
-			lctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-			names, err := net.DefaultResolver.LookupAddr(lctx, addr.String())
-			cancel()
-			if err != nil || len(names) == 0 {
+			if name := runner.PTRName(ctx, addr, 3*time.Second); name == "" {
 				fmt.Fprint(out, "Failed to resolve IP address to name\n\n")
 			} else {
 				// A PTR record is the target's network's to write.
-				fmt.Fprintf(out, "IP address resolved to %s\n\n", escape.Text(strings.TrimSuffix(names[0], ".")))
+				fmt.Fprintf(out, "IP address resolved to %s\n\n", escape.Text(name))
 			}
 		}
 		return []netip.Addr{addr}, true
