@@ -60,6 +60,17 @@ func (h *host) acquire(ctx context.Context) error {
 	}
 }
 
+// tryAcquire takes a slot if one is free at once, leaving acquire
+// nothing to wait for.
+func (h *host) tryAcquire() bool {
+	select {
+	case h.slots <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+
 func (h *host) release() { <-h.slots }
 
 // observe records what a try saw. afterSilence says an earlier try of the

@@ -30,6 +30,9 @@ type probing struct {
 	describe func([]byte) string
 	host     *host
 	deliver  func(Result)
+	// waits is called whenever a try is about to wait on the network: the
+	// first call lets Run start another probe (see Run's maxRunning).
+	waits func()
 	// src is our address the sweep's tries are sent from.
 	src netip.Addr
 	// mu guards the evidence while a confirmation round tries the port
@@ -66,12 +69,12 @@ func (p *probing) mayProve(src netip.Addr, now time.Time, interval time.Duration
 // target's confirmer try again once its ICMP budget allows; the
 // result is delivered when that is done. Every other result is delivered
 // before probe returns.
-func (r *Runner) probe(ctx context.Context, c Probe, h *host, deliver func(Result)) {
+func (r *Runner) probe(ctx context.Context, c Probe, h *host, waits func(), deliver func(Result)) {
 	if r.opts.TraceLimit > 0 {
 		deliver = r.withTrace(ctx, deliver)
 	}
 	p := &probing{res: Result{Probe: c, Start: time.Now()}, group: c.budgetGroup(), target: netip.AddrPortFrom(c.Addr, c.Port),
-		udp: c.Proto == verdict.UDP, host: h, deliver: deliver, src: r.sweepSource(c.Addr)}
+		udp: c.Proto == verdict.UDP, host: h, deliver: deliver, waits: waits, src: r.sweepSource(c.Addr)}
 	ev := &p.res.Evidence
 	var sock *udpSocket
 	if p.udp {
@@ -196,9 +199,12 @@ func (r *Runner) try(ctx context.Context, p *probing, sock *udpSocket, src netip
 	t := Try{Start: tk.start, Timeout: timeout, Confirm: confirm, Tokens: tk.tokens, Source: src}
 	// A try sent before the host's first answer waits for the ceiling,
 	// unless that answer comes and shortens it.
-	var watch func(*probeSocket) func()
-	if early {
-		watch = func(s *probeSocket) func() { return h.watchEarly(s, t.Start) }
+	watch := func(s *probeSocket) func() {
+		p.waits()
+		if early {
+			return h.watchEarly(s, t.Start)
+		}
+		return func() {}
 	}
 	var out outcome
 	if p.udp {

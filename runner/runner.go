@@ -18,14 +18,18 @@ import (
 
 // Defaults, after PortQry's.
 const (
-	DefaultTCPTries    = 3
-	DefaultUDPTries    = 2
-	DefaultConcurrency = 1024
-	// DefaultPerHost lets one target use every slot: a drop-by-default
-	// host's silent ports each hold one for all their tries, and halving
-	// the slots doubles its sweep (issue #9's I1 took 52 s at 512).
-	DefaultPerHost    = 1024
-	DefaultMinTimeout = 100 * time.Millisecond
+	DefaultTCPTries = 3
+	DefaultUDPTries = 2
+	// MaxDefaultConcurrency is the most probes in flight when nothing
+	// says how many (DefaultConcurrency). One target may use every slot:
+	// a drop-by-default or reject-by-default host's silent ports each
+	// hold one for all their tries, and the slots divide its sweep (issue
+	// #23's I2, 65,535 muted ports: 19.6 s at 1,024 slots, 6.6 s at 4,096).
+	MaxDefaultConcurrency = 4096
+	// maxRunning is how many probes may have started and not yet waited
+	// on the network (see Run).
+	maxRunning = 64
+	DefaultMinTimeout     = 100 * time.Millisecond
 	DefaultMaxTimeout = time.Second
 	// lossyTries is how many tries silence needs on a host that has been
 	// seen to drop packets: at 10% loss, three lost tries in a row happen
@@ -69,8 +73,8 @@ type Options struct {
 }
 
 func (o *Options) fill() {
-	o.Concurrency = cmp.Or(o.Concurrency, DefaultConcurrency)
-	o.PerHost = cmp.Or(o.PerHost, DefaultPerHost)
+	o.Concurrency = cmp.Or(o.Concurrency, DefaultConcurrency())
+	o.PerHost = cmp.Or(o.PerHost, o.Concurrency)
 	o.MinTimeout = cmp.Or(o.MinTimeout, DefaultMinTimeout)
 	o.MaxTimeout = max(cmp.Or(o.MaxTimeout, DefaultMaxTimeout), o.MinTimeout)
 	o.ICMPInterval = cmp.Or(o.ICMPInterval, DefaultICMPInterval)
@@ -166,19 +170,44 @@ func (r *Runner) Run(ctx context.Context, probes iter.Seq[Probe], emit func(Resu
 		probe Probe
 		n     uint64 // its place in the window
 	}
-	block := 8 * r.opts.Concurrency
-	jobs := make(chan job)
-	results := newWindow(64 * r.opts.Concurrency)
-
+	// The block and the window are sized from the slots up to 1,024:
+	// more slots than that serve silent ports, which need no more spread
+	// or run-ahead, and would only hold more results in memory.
+	scale := min(r.opts.Concurrency, 1024)
+	block := 8 * scale
+	results := newWindow(64 * scale)
+	// A probe is a goroutine of its own, started when a slot is free, so
+	// slots that nothing uses cost nothing. Of the probes started, at most
+	// maxRunning have not yet waited on the network: ports that answer at
+	// once keep the CPUs busy with that many, and the slots are left to
+	// ports that make their probes wait, which cost little while they do.
+	// Without it, a sweep of closed ports queued thousands of goroutines
+	// for two CPUs, each with its stack.
+	slots := make(chan struct{}, r.opts.Concurrency)
+	running := make(chan struct{}, maxRunning)
 	var workers sync.WaitGroup
-	for range r.opts.Concurrency {
-		workers.Add(1)
-		go func() {
-			defer workers.Done()
-			for j := range jobs {
-				r.check(ctx, j.probe, func(res Result) { results.put(j.n, res) })
-			}
-		}()
+	start := func(j job) bool {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			return false
+		}
+		select {
+		case running <- struct{}{}:
+		case <-ctx.Done():
+			<-slots
+			return false
+		}
+		workers.Go(func() {
+			var once sync.Once
+			waits := func() { once.Do(func() { <-running }) }
+			defer func() {
+				waits()
+				<-slots
+			}()
+			r.check(ctx, j.probe, waits, func(res Result) { results.put(j.n, res) })
+		})
+		return true
 	}
 	emitted := make(chan struct{})
 	go func() {
@@ -202,9 +231,7 @@ func (r *Runner) Run(ctx context.Context, probes iter.Seq[Probe], emit func(Resu
 				results.put(j.n, skipped(j.probe))
 				continue
 			}
-			select {
-			case jobs <- j:
-			case <-ctx.Done():
+			if !start(j) {
 				results.put(j.n, skipped(j.probe))
 			}
 		}
@@ -230,7 +257,6 @@ func (r *Runner) Run(ctx context.Context, probes iter.Seq[Probe], emit func(Resu
 		}
 	}
 	dispatch()
-	close(jobs)
 	results.close()
 	<-emitted
 	close(r.done)
@@ -263,12 +289,32 @@ func skipped(p Probe) Result {
 
 // check probes one probe under the per-host cap, and delivers its result
 // once: at once, or when the host's confirmer has proven its silence.
-func (r *Runner) check(ctx context.Context, c Probe, deliver func(Result)) {
+// waits is called when the probe first waits, for a slot of its host or
+// on the network.
+func (r *Runner) check(ctx context.Context, c Probe, waits func(), deliver func(Result)) {
 	h := r.host(c.Addr)
-	if err := h.acquire(ctx); err != nil {
-		deliver(skipped(c))
-		return
+	if !h.tryAcquire() {
+		waits()
+		if err := h.acquire(ctx); err != nil {
+			deliver(skipped(c))
+			return
+		}
 	}
 	defer h.release()
-	r.probe(ctx, c, h, deliver)
+	r.probe(ctx, c, h, waits, deliver)
+}
+
+// DefaultConcurrency is how many probes may be in flight when neither
+// the command line nor the spec says: a socket each, from half of the
+// open-file limit left after a reserve for everything else (Go raises the
+// limit to the hard one at start), between 64 and MaxDefaultConcurrency.
+// A machine whose limit is 1,024 gets 448 rather than failing with
+// EMFILE.
+func DefaultConcurrency() int {
+	const reserve = 128
+	var lim unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil || lim.Cur < 2*64+reserve {
+		return 64
+	}
+	return int(min((lim.Cur-reserve)/2, MaxDefaultConcurrency))
 }
