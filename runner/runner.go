@@ -28,8 +28,8 @@ const (
 	MaxDefaultConcurrency = 4096
 	// maxRunning is how many probes may have started and not yet waited
 	// on the network (see Run).
-	maxRunning = 64
-	DefaultMinTimeout     = 100 * time.Millisecond
+	maxRunning        = 64
+	DefaultMinTimeout = 100 * time.Millisecond
 	DefaultMaxTimeout = time.Second
 	// lossyTries is how many tries silence needs on a host that has been
 	// seen to drop packets: at 10% loss, three lost tries in a row happen
