@@ -16,7 +16,7 @@ type socketTable struct {
 	read      time.Time
 	took      time.Duration
 	err       error
-	listeners map[localKey][]localports.Socket
+	listeners map[localKey][]Listener
 }
 
 type localKey struct {
@@ -25,7 +25,7 @@ type localKey struct {
 }
 
 func readSocketTable(list func() ([]localports.Socket, error)) *socketTable {
-	t := &socketTable{read: time.Now(), listeners: map[localKey][]localports.Socket{}}
+	t := &socketTable{read: time.Now(), listeners: map[localKey][]Listener{}}
 	sockets, err := list()
 	t.took = time.Since(t.read)
 	if err != nil {
@@ -35,7 +35,7 @@ func readSocketTable(list func() ([]localports.Socket, error)) *socketTable {
 	for _, s := range sockets {
 		if s.Listening() {
 			k := localKey{s.Proto, s.Local.Port()}
-			t.listeners[k] = append(t.listeners[k], s)
+			t.listeners[k] = append(t.listeners[k], Listener{Local: s.Local, PID: s.PID, Process: s.Process, Hidden: s.Hidden})
 		}
 	}
 	return t
@@ -62,7 +62,7 @@ func (t *socketTable) result(p Probe) Result {
 
 // describeListeners says who listens, for the evidence: "listening on
 // 0.0.0.0:22 (sshd, pid 812), [::]:22 (sshd, pid 812)".
-func describeListeners(p Probe, listeners []localports.Socket) string {
+func describeListeners(p Probe, listeners []Listener) string {
 	if len(listeners) == 0 {
 		return fmt.Sprintf("no socket listens on %s/%d", p.Proto, p.Port)
 	}
@@ -74,7 +74,7 @@ func describeListeners(p Probe, listeners []localports.Socket) string {
 }
 
 // owner names a socket's process: "sshd, pid 812", or why it cannot.
-func owner(s localports.Socket) string {
+func owner(s Listener) string {
 	switch {
 	case s.Hidden:
 		return "owner hidden: run as root to see other users' processes"

@@ -22,7 +22,7 @@ func TestLocalProbes(t *testing.T) {
 		{Proto: verdict.UDP, Local: netip.MustParseAddrPort("[::]:53"), State: "LISTENING", Hidden: true},
 	}
 	run := func(list func() ([]localports.Socket, error)) []Result {
-		r := New(Options{LocalSockets: list, Socket: func(int, int, int) (int, error) {
+		r := New(Options{localSockets: list, Socket: func(int, int, int) (int, error) {
 			t.Fatal("a local probe opened a socket")
 			return -1, nil
 		}})

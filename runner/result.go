@@ -5,7 +5,6 @@ import (
 	"net/netip"
 	"time"
 
-	"github.com/portspec/portspec/internal/localports"
 	"github.com/portspec/portspec/verdict"
 )
 
@@ -160,9 +159,21 @@ type Result struct {
 	// Trace places where a failed probe dies, when it was traced.
 	Trace *Trace
 	// Listeners are the sockets listening on the port, for a Local
-	// probe: a pointer, since tens of thousands of results wait in the
-	// run's window and few are local.
-	Listeners *[]localports.Socket
+	// probe: a pointer, since few results are local.
+	Listeners *[]Listener
+}
+
+// Listener is a socket of this machine listening on a local probe's port,
+// and the process that owns it.
+type Listener struct {
+	Local netip.AddrPort
+	// PID and Process own the socket; Hidden says the owner could not be
+	// seen (another user's process, without root). Process is the
+	// kernel's name for it (comm), as any local user may have set it:
+	// whoever prints it escapes it.
+	PID     int
+	Process string
+	Hidden  bool
 }
 
 // LossError is a silence that cannot be trusted on a path that loses too

@@ -62,9 +62,9 @@ type Options struct {
 	Socket SocketFunc
 	// OnTry, when set, is called after every try, from many goroutines.
 	OnTry func(Probe, Try)
-	// LocalSockets lists this machine's sockets for Local probes; nil
-	// reads /proc. It is called once a Run, when the first comes.
-	LocalSockets func() ([]localports.Socket, error)
+	// localSockets lists this machine's sockets for Local probes: /proc,
+	// or a test's table. It is called once a Run, when the first comes.
+	localSockets func() ([]localports.Socket, error)
 	// TraceLimit is how many results a Run traces, of those whose
 	// ProbeOptions ask for it; 0 traces none.
 	TraceLimit int
@@ -81,8 +81,8 @@ func (o *Options) fill() {
 	if o.Socket == nil {
 		o.Socket = unix.Socket
 	}
-	if o.LocalSockets == nil {
-		o.LocalSockets = func() ([]localports.Socket, error) { return localports.Read("/proc") }
+	if o.localSockets == nil {
+		o.localSockets = func() ([]localports.Socket, error) { return localports.Read("/proc") }
 	}
 }
 
@@ -246,7 +246,7 @@ func (r *Runner) Run(ctx context.Context, probes iter.Seq[Probe], emit func(Resu
 			results.put(n, Result{Probe: p, Status: verdict.Error, Err: p.Unresolved, Start: time.Now()})
 		case p.Local:
 			if local == nil {
-				local = readSocketTable(r.opts.LocalSockets)
+				local = readSocketTable(r.opts.localSockets)
 			}
 			results.put(n, local.result(p))
 		default:

@@ -63,8 +63,8 @@ var functions = map[string]function.Function{
 	"zipmap":          boundedZipmap,
 }
 
-// FunctionNames lists the functions a spec can call, sorted.
-func FunctionNames() []string {
+// functionNames lists the functions a spec can call, sorted.
+func functionNames() []string {
 	names := make([]string, 0, len(functions))
 	for n := range functions {
 		names = append(names, n)

@@ -9,7 +9,7 @@ import (
 )
 
 // TestREADMEFunctionList holds the README's list of functions to the
-// functions a spec can really call, FunctionNames.
+// functions a spec can really call, functionNames.
 func TestREADMEFunctionList(t *testing.T) {
 	readme, err := os.ReadFile("../README.md")
 	if err != nil {
@@ -27,7 +27,7 @@ func TestREADMEFunctionList(t *testing.T) {
 	for _, m := range regexp.MustCompile("`([a-z]+)`").FindAllStringSubmatch(list, -1) {
 		listed = append(listed, m[1])
 	}
-	if !slices.Equal(listed, FunctionNames()) {
-		t.Errorf("the README lists\n%v\nbut a spec can call\n%v", listed, FunctionNames())
+	if !slices.Equal(listed, functionNames()) {
+		t.Errorf("the README lists\n%v\nbut a spec can call\n%v", listed, functionNames())
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -17,9 +16,9 @@ import (
 	"time"
 
 	"github.com/portspec/portspec/internal/escape/escapetest"
+	"github.com/portspec/portspec/internal/junitschema"
 	"github.com/portspec/portspec/internal/lab"
 	"github.com/portspec/portspec/internal/needs"
-	"github.com/portspec/portspec/junit"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -37,13 +36,6 @@ func TestScripts(t *testing.T) {
 		Setup: func(env *testscript.Env) error {
 			// The examples are part of the contract: scripts can use them.
 			env.Setenv("EXAMPLES", examplesDir())
-			schema, err := os.ReadFile(junitSchema())
-			if err != nil {
-				return err
-			}
-			if err := os.WriteFile(env.WorkDir+"/junit-10.xsd", schema, 0o644); err != nil {
-				return err
-			}
 			env.Values[labKey{}] = &labHolder{}
 			return nil
 		},
@@ -174,9 +166,10 @@ func waitForCmd(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Fatalf("waitfor: no line of %s matched %q in 30s; it holds:\n%s", args[0], args[1], b)
 }
 
-// junitXSDCmd validates JUnit reports against the junit-10 schema with
-// xmllint, all but the root's skipped count, which the schema has no
-// place for (junit.WithoutRootSkipped):
+// junitXSDCmd validates JUnit reports with xmllint against
+// junit-consumers.xsd as written, and against the junit-10 schema without
+// the root's skipped count, which that schema has no place for
+// (junitschema):
 //
 //	junitxsd FILE...
 func junitXSDCmd(ts *testscript.TestScript, neg bool, args []string) {
@@ -186,12 +179,8 @@ func junitXSDCmd(ts *testscript.TestScript, neg bool, args []string) {
 	for _, name := range args {
 		doc, err := os.ReadFile(ts.MkAbs(name))
 		ts.Check(err)
-		view := ts.MkAbs(name + ".schema-view.xml")
-		ts.Check(os.WriteFile(view, junit.WithoutRootSkipped(doc), 0o644))
-		out, err := exec.Command("xmllint", "--noout", "--schema", ts.MkAbs("junit-10.xsd"), view).CombinedOutput()
-		os.Remove(view)
-		if err != nil {
-			ts.Fatalf("%s does not validate against junit-10.xsd: %v\n%s", name, err, out)
+		if err := junitschema.Validate("xmllint", doc, ts.MkAbs(".")); err != nil {
+			ts.Fatalf("%s %v", name, err)
 		}
 	}
 }
@@ -278,13 +267,6 @@ func xmlFieldProblems(ts *testscript.TestScript, doc string) []string {
 
 // labHolder carries a script's lab between its lab commands.
 type labHolder struct{ lab *lab.Lab }
-
-// junitSchema is the Jenkins xUnit junit-10 schema, the copy in
-// junit/testdata: inside the module, so the tests read nothing beside it.
-func junitSchema() string {
-	wd, _ := os.Getwd()
-	return wd + "/../../junit/testdata/junit-10.xsd"
-}
 
 func examplesDir() string {
 	wd, _ := os.Getwd()
