@@ -226,7 +226,10 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	}
 
 	loader := spec.NewLoader()
-	s, _, total, diags := loadSpec(stderr, loader, paths, &f.specFlags, sel)
+	s, _, total, diags, ok := loadSpec(stderr, loader, paths, &f.specFlags, sel)
+	if !ok {
+		return exitUsage
+	}
 	spec.WriteDiagnostics(stderr, loader.Files(), diags, diagColor)
 	if diags.HasErrors() {
 		return exitUsage

@@ -77,9 +77,11 @@ func runFmtFrom(stdin io.Reader, args []string, stdout, stderr io.Writer) int {
 	if paths[0] == "-" {
 		names = []string{"<stdin>"}
 	}
-	limits.watch(stderr, loader, names, "Formatting the spec", "Format fewer files at once", func() {
+	if !limits.watch(stderr, loader, names, "Formatting the spec", "Format fewer files at once", func() {
 		results, code = formatAll(stdin, paths, *recursive, *showDiff, loader, diagnostics, stderr)
-	})
+	}) {
+		return exitUsage
+	}
 	if code != exitOK {
 		return code
 	}

@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"runtime/metrics"
 	"strings"
 	"time"
@@ -46,15 +45,26 @@ func (l *loadLimits) check() error {
 	return nil
 }
 
-// watch runs load under a watchdog. Past either limit the command stops
-// (exit 2) with the place of the expression loader is evaluating, if it
-// is evaluating one, else with what it was doing to paths (doing) and
-// what to do instead (instead), rather than being killed by the kernel or
-// the CI job's timeout with nothing said.
-func (l *loadLimits) watch(stderr io.Writer, loader *spec.Loader, paths []string, doing, instead string, load func()) {
-	done := make(chan struct{})
-	defer close(done)
-	go watchLoad(done, uint64(l.memory), l.time, func(what string) {
+// watch runs load under a watchdog. Past either limit it returns false
+// at once, having said so: with the place of the expression loader is
+// evaluating, if it is evaluating one, else with what it was doing to
+// paths (doing) and what to do instead (instead), rather than being killed
+// by the kernel or the CI job's timeout with nothing said. The load, which
+// nothing can stop in the middle of an expression, is left running: the
+// command returns exit 2 and main ends the process.
+func (l *loadLimits) watch(stderr io.Writer, loader *spec.Loader, paths []string, doing, instead string, load func()) bool {
+	done, over := make(chan struct{}), make(chan string, 1)
+	stop := make(chan struct{})
+	defer close(stop)
+	go watchLoad(stop, uint64(l.memory), l.time, func(what string) { over <- what })
+	go func() {
+		defer close(done)
+		load()
+	}()
+	select {
+	case <-done:
+		return true
+	case what := <-over:
 		if r, ok := loader.Evaluating(); ok {
 			fmt.Fprintf(stderr, "%s:%d:%d: Error: Expression too large\n\nEvaluating the spec %s: an expression here builds or iterates too much (nested for expressions multiply). Build less, split the spec, or raise --max-load-memory or --max-load-time.\n",
 				escape.Text(r.Filename), r.Start.Line, r.Start.Column, what)
@@ -62,21 +72,24 @@ func (l *loadLimits) watch(stderr io.Writer, loader *spec.Loader, paths []string
 			fmt.Fprintf(stderr, "%s: Error: Spec too large\n\n%s %s. %s, or raise --max-load-memory or --max-load-time.\n",
 				escape.Text(strings.Join(paths, ", ")), doing, what, instead)
 		}
-		os.Exit(exitUsage)
-	})
-	load()
+		return false
+	}
 }
 
 // loadSpec loads the specs at paths, and counts the hosts and checks sel
-// runs, under the watchdog of f's limits.
-func loadSpec(stderr io.Writer, loader *spec.Loader, paths []string, f *specFlags, sel spec.Selection) (s *spec.Spec, hosts, checks int, diags hcl.Diagnostics) {
-	f.load.watch(stderr, loader, paths, "Loading the spec and counting its checks", "Check fewer at once (--tag, --control, --shard)", func() {
+// runs, under the watchdog of f's limits; ok is false when the watchdog
+// stopped it, having said why.
+func loadSpec(stderr io.Writer, loader *spec.Loader, paths []string, f *specFlags, sel spec.Selection) (s *spec.Spec, hosts, checks int, diags hcl.Diagnostics, ok bool) {
+	ok = f.load.watch(stderr, loader, paths, "Loading the spec and counting its checks", "Check fewer at once (--tag, --control, --shard)", func() {
 		s, diags = loader.Load(paths, f.options())
 		if s != nil {
 			hosts, checks = s.Count(sel)
 		}
 	})
-	return s, hosts, checks, diags
+	if !ok {
+		return nil, 0, 0, nil, false
+	}
+	return s, hosts, checks, diags, true
 }
 
 // watchLoad calls over once the memory in use passes limit or the load

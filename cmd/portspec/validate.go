@@ -28,7 +28,10 @@ func runValidate(args []string, stdout, stderr io.Writer) int {
 		return usageError(stderr, fs, err)
 	}
 	loader := spec.NewLoader()
-	_, hosts, checks, diags := loadSpec(stderr, loader, paths, &sf, sel)
+	_, hosts, checks, diags, ok := loadSpec(stderr, loader, paths, &sf, sel)
+	if !ok {
+		return exitUsage
+	}
 	spec.WriteDiagnostics(stderr, loader.Files(), diags, color)
 	if diags.HasErrors() {
 		return exitUsage
