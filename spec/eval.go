@@ -84,16 +84,44 @@ type evaluator struct {
 	// evaluating is where the loader publishes the expression being
 	// evaluated; nil for an evaluator of no loader.
 	evaluating *atomic.Pointer[hcl.Range]
+	// limit bounds evaluation's steps, memory and time; fns are the
+	// functions, its step among them.
+	limit *stepLimit
+	fns   map[string]function.Function
+	// stopped says the limit's error was reported: later expressions
+	// fail quietly.
+	stopped bool
 }
 
-func newEvaluator() *evaluator {
+func newEvaluator(opts Options) *evaluator {
+	limit := newStepLimit(opts)
 	e := &evaluator{
 		vars:           map[string]cty.Value{},
 		locals:         map[string]cty.Value{},
 		declaredVars:   map[string]bool{},
 		declaredLocals: map[string]bool{},
+		limit:          limit,
+		fns:            limit.functions(),
 	}
 	return e
+}
+
+// evaluate evaluates expr in ctx within the limit. ok is false when the
+// limit stopped it, or had already: the first time, diags says so at
+// expr, and the value is not to be used.
+func (e *evaluator) evaluate(expr hcl.Expression, ctx *hcl.EvalContext) (v cty.Value, diags hcl.Diagnostics, ok bool) {
+	if !e.limit.before() {
+		e.limit.guardFors(expr)
+		v, diags = expr.Value(ctx)
+	}
+	if e.limit.over == "" {
+		return v, diags, true
+	}
+	if !e.stopped {
+		e.stopped = true
+		return cty.NilVal, hcl.Diagnostics{e.limit.diagnostic(expr)}, false
+	}
+	return cty.NilVal, nil, false
 }
 
 func (e *evaluator) setVar(name string, v cty.Value)   { e.vars[name] = v }
@@ -120,7 +148,7 @@ func (e *evaluator) contextFor(expr hcl.Expression) *hcl.EvalContext {
 			locals[a.Name] = e.locals[a.Name]
 		}
 	}
-	return &hcl.EvalContext{Functions: functions, Variables: map[string]cty.Value{
+	return &hcl.EvalContext{Functions: e.fns, Variables: map[string]cty.Value{
 		"var": cty.ObjectVal(vars), "local": cty.ObjectVal(locals),
 	}}
 }
@@ -192,9 +220,9 @@ func (e *evaluator) value(expr hcl.Expression) (cty.Value, bool, hcl.Diagnostics
 		e.evaluating.Store(&rng)
 		defer e.evaluating.Store(nil)
 	}
-	v, ds := expr.Value(e.contextFor(expr))
+	v, ds, ok := e.evaluate(expr, e.contextFor(expr))
 	diags = append(diags, holdDiagnostics(ds)...)
-	if ds.HasErrors() {
+	if !ok || ds.HasErrors() {
 		return cty.NilVal, false, diags
 	}
 	return v, true, diags

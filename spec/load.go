@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync/atomic"
+	"time"
 	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
@@ -46,6 +47,15 @@ type Options struct {
 	// MaxFileSize caps a spec or variable file, and a variable's value,
 	// in bytes; 0 means DefaultMaxFileSize.
 	MaxFileSize int64
+	// MaxLoadSteps, MaxLoadMemory and MaxLoadTime bound evaluating the
+	// spec: its steps (an expression, a turn of a for expression; 0 means
+	// DefaultMaxLoadSteps), the memory in use (heap and stacks, in bytes)
+	// and the time from the start of the load (0: no bound). Past any of
+	// them the load ends with an "Expression too large" error at the
+	// expression it was evaluating.
+	MaxLoadSteps  int64
+	MaxLoadMemory uint64
+	MaxLoadTime   time.Duration
 }
 
 // Loader loads spec files. It keeps one parser for all of them, so that

@@ -191,9 +191,9 @@ func (d *decoder) constant(expr hcl.Expression, v *variable) (cty.Value, bool) {
 			"The value of variable %q must be a constant; it cannot refer to other values.", v.name)
 		return cty.NilVal, false
 	}
-	val, ds := expr.Value(&hcl.EvalContext{Functions: functions})
+	val, ds, ok := d.eval.evaluate(expr, &hcl.EvalContext{Functions: d.eval.fns})
 	d.add(ds)
-	if ds.HasErrors() {
+	if !ok || ds.HasErrors() {
 		return cty.NilVal, false
 	}
 	converted, err := convert.Convert(val, v.ty)

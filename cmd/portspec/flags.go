@@ -170,6 +170,8 @@ func (f *specFlags) options() spec.Options {
 		MaxAddresses:      f.maxAddresses,
 		MaxTotalAddresses: f.maxTotalAddresses,
 		MaxFileSize:       int64(f.maxFileSize),
+		MaxLoadMemory:     uint64(f.load.memory),
+		MaxLoadTime:       f.load.time,
 	}
 }
 

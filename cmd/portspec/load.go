@@ -119,10 +119,10 @@ func watchLoad(done <-chan struct{}, limit uint64, timeout time.Duration, over f
 		}
 		switch {
 		case used > limit:
-			over(fmt.Sprintf("used %d MiB of memory, more than --max-load-memory's %d MiB", used>>20, limit>>20))
+			over(fmt.Sprintf("used %d MiB of memory, more than its limit of %d MiB (--max-load-memory)", used>>20, limit>>20))
 			return
 		case time.Now().After(deadline):
-			over(fmt.Sprintf("took longer than --max-load-time's %s", timeout))
+			over(fmt.Sprintf("took longer than its limit of %s (--max-load-time)", timeout))
 			return
 		}
 	}

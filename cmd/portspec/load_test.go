@@ -168,7 +168,7 @@ func TestWatchLoadCountsStacks(t *testing.T) {
 	select {
 	case what := <-stopped:
 		t.Logf("stopped: %s", what)
-		if !strings.Contains(what, "more than --max-load-memory") {
+		if !strings.Contains(what, "MiB (--max-load-memory)") {
 			t.Errorf("stopped for %q", what)
 		}
 	case <-time.After(5 * time.Second):
@@ -256,7 +256,7 @@ func TestCountWithinLoadTime(t *testing.T) {
 		{[]string{"validate", "--max-load-time", "5s", "one.hcl"}, exitOK, "ok: 1 host, 8589541380 checks\n"},
 		{[]string{"validate", "--max-load-time", "5s", "sixteen.hcl"}, exitOK, "ok: 16 hosts, 137432662080 checks\n"},
 		{[]string{"validate", "--max-load-time", "100ms", "--shard", "1/3", "sixteen.hcl"}, exitUsage,
-			"sixteen.hcl: Error: Spec too large\n\nLoading the spec and counting its checks took longer than --max-load-time's 100ms."},
+			"sixteen.hcl: Error: Spec too large\n\nLoading the spec and counting its checks took longer than its limit of 100ms (--max-load-time)."},
 	} {
 		m := runMeasured(t, dir, nil, tc.args...)
 		t.Logf("%s: exit %d in %s, peak %.0f MiB", strings.Join(tc.args, " "), m.code, m.took.Round(time.Millisecond), m.peakMiB)
@@ -380,7 +380,7 @@ func TestFmtWatched(t *testing.T) {
 		{[]string{"fmt", "-check", "--max-load-memory", "64MiB", "list.hcl"},
 			"list.hcl: Error: Spec too large\n\nFormatting the spec used "},
 		{[]string{"fmt", "--max-load-time", "100ms", "list.hcl"},
-			"list.hcl: Error: Spec too large\n\nFormatting the spec took longer than --max-load-time's 100ms. Format fewer files at once, or raise --max-load-memory or --max-load-time.\n"},
+			"list.hcl: Error: Spec too large\n\nFormatting the spec took longer than its limit of 100ms (--max-load-time). Format fewer files at once, or raise --max-load-memory or --max-load-time.\n"},
 	} {
 		m := runMeasured(t, dir, nil, tc.args...)
 		t.Logf("%s: exit %d in %s, peak %.0f MiB", strings.Join(tc.args, " "), m.code, m.took.Round(time.Millisecond), m.peakMiB)
