@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -50,9 +51,10 @@ type GitHub struct {
 	stepSummary string
 	commands    *spool.Spool
 	failures    *spool.Spool
-	failed      int
-	meta        Meta
-	err         error
+	// spooled write to the spools and keep their first errors.
+	spooledCommands, spooledFailures *sticky.Writer
+	failed                           int
+	meta                             Meta
 }
 
 // NewGitHub returns a GitHub reporter writing commands to w and, when
@@ -67,7 +69,8 @@ func NewGitHub(w io.Writer, stepSummary string) (*GitHub, error) {
 		commands.Close()
 		return nil, err
 	}
-	return &GitHub{w: w, stepSummary: stepSummary, commands: commands, failures: failures}, nil
+	return &GitHub{w: w, stepSummary: stepSummary, commands: commands, failures: failures,
+		spooledCommands: sticky.New(commands), spooledFailures: sticky.New(failures)}, nil
 }
 
 func (g *GitHub) Begin(m Meta) error {
@@ -76,8 +79,8 @@ func (g *GitHub) Begin(m Meta) error {
 }
 
 func (g *GitHub) Result(r Record) error {
-	if !r.Verdict.Failing() || g.err != nil {
-		return g.err
+	if !r.Verdict.Failing() || g.spoolErr() != nil {
+		return g.spoolErr()
 	}
 	g.failed++
 	title := GroupName(r) + " " + CheckName(r)
@@ -89,18 +92,19 @@ func (g *GitHub) Result(r Record) error {
 	if message == "" {
 		message = "no verdict: the result was never judged"
 	}
-	_, g.err = fmt.Fprintf(g.commands, "::error %s::%s\n", props, escapeData(message))
-	if g.err == nil {
-		_, g.err = fmt.Fprintf(g.failures, "| %s | %s | %s | %s |\n", escape.Markdown(GroupName(r)), escape.Markdown(ControlledName(r)), escape.Markdown(r.Message), escape.Markdown(r.Source))
-	}
-	return g.err
+	g.spooledCommands.Printf("::error %s::%s\n", props, escapeData(message))
+	g.spooledFailures.Printf("| %s | %s | %s | %s |\n", escape.Markdown(GroupName(r)), escape.Markdown(ControlledName(r)), escape.Markdown(r.Message), escape.Markdown(r.Source))
+	return g.spoolErr()
 }
+
+// spoolErr is the first error of writing the spools.
+func (g *GitHub) spoolErr() error { return cmp.Or(g.spooledCommands.Err(), g.spooledFailures.Err()) }
 
 func (g *GitHub) End(s Summary) error {
 	defer g.commands.Close()
 	defer g.failures.Close()
-	if g.err != nil {
-		return g.err
+	if err := g.spoolErr(); err != nil {
+		return err
 	}
 	if err := g.commands.CopyTo(g.w); err != nil {
 		return err
@@ -121,15 +125,17 @@ func (g *GitHub) End(s Summary) error {
 	if s.Failed+s.Errors > 0 || s.Interrupted {
 		mark = "❌"
 	}
-	fmt.Fprintf(f, "### %s portspec%s: %s\n\ntook %s\n", mark, vantage, s.Line(), s.Took())
+	// A write that fails is the step summary's error, not lost.
+	sw := sticky.New(f)
+	sw.Printf("### %s portspec%s: %s\n\ntook %s\n", mark, vantage, s.Line(), s.Took())
 	if g.failed > 0 {
-		fmt.Fprint(f, "\n| host | check | what happened | block |\n|---|---|---|---|\n")
-		err = g.failures.CopyTo(f)
+		sw.Printf("\n| host | check | what happened | block |\n|---|---|---|---|\n")
+		if sw.Err() == nil {
+			sw.Keep(g.failures.CopyTo(sw))
+		}
 	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	sw.Keep(f.Close())
+	return sw.Err()
 }
 
 // escapeData escapes a workflow command's message, as the actions

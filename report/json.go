@@ -8,21 +8,23 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
+
+	"github.com/portspec/portspec/internal/sticky"
 )
 
 // JSON writes the machine-readable report: the run's metadata, then a
 // result a check, streamed as they come, then the summary.
 type JSON struct {
 	ignoreEvents
-	w     io.Writer
+	// w keeps the first error, a write's or a marshal's.
+	w     *sticky.Writer
 	buf   []byte
 	first bool
-	err   error
 	meta  Meta
 }
 
 // NewJSON returns a JSON reporter writing to w.
-func NewJSON(w io.Writer) *JSON { return &JSON{w: w, first: true} }
+func NewJSON(w io.Writer) *JSON { return &JSON{w: sticky.New(w), first: true} }
 
 type jsonMeta struct {
 	Schema   int       `json:"schema"`
@@ -58,17 +60,11 @@ type jsonSummary struct {
 	ICMPWaitTargets int     `json:"icmp_wait_targets"`
 }
 
-func (j *JSON) write(s string) {
-	if j.err == nil {
-		_, j.err = io.WriteString(j.w, s)
-	}
-}
+func (j *JSON) write(s string) { io.WriteString(j.w, s) }
 
 func (j *JSON) marshal(v any) string {
 	b, err := json.Marshal(v)
-	if err != nil && j.err == nil {
-		j.err = err
-	}
+	j.w.Keep(err)
 	return string(b)
 }
 
@@ -81,7 +77,7 @@ func (j *JSON) Begin(m Meta) error {
 	meta := jsonMeta{Schema: JSONSchema, Portspec: m.Version, Started: m.Start, Hostname: m.Hostname,
 		Command: m.Command, Vantage: m.Vantage, Tags: tags, Controls: m.Controls, Shard: m.Shard, Spec: jsonSpec{Files: m.Files, Digest: m.Digest}}
 	j.write(fmt.Sprintf("{\n\"meta\": %s,\n\"results\": [", j.marshal(meta)))
-	return j.err
+	return j.w.Err()
 }
 
 // Result appends one result. It builds the JSON by hand, field for field
@@ -97,10 +93,8 @@ func (j *JSON) Result(r Record) error {
 	j.first = false
 	b = appendRecord(b, &r)
 	j.buf = b
-	if j.err == nil {
-		_, j.err = j.w.Write(b)
-	}
-	return j.err
+	j.w.Write(b)
+	return j.w.Err()
 }
 
 // appendRecord writes r as encoding/json would.
@@ -326,7 +320,7 @@ func (j *JSON) End(s Summary) error {
 		Interrupted: s.Interrupted, ElapsedMS: MS(s.Elapsed),
 		ICMPWaitMS: MS(s.ICMPWait), ICMPWaitTargets: s.ICMPWaitTargets}
 	j.write(fmt.Sprintf("\n],\n\"summary\": %s\n}\n", j.marshal(sum)))
-	return j.err
+	return j.w.Err()
 }
 
 var _ Reporter = (*JSON)(nil)

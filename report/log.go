@@ -9,17 +9,18 @@ import (
 	"time"
 
 	"github.com/portspec/portspec/internal/spool"
+	"github.com/portspec/portspec/internal/sticky"
 )
 
 // Log is the run's log file, in the spirit of PortQry's -l: a header, then
 // every name resolution and every try as it happens, timestamped, then the
 // verdicts in check order and the summary.
 type Log struct {
-	mu       sync.Mutex
-	w        io.Writer
+	mu sync.Mutex
+	// w keeps the first error, the log's or the spool's.
+	w        *sticky.Writer
 	verdicts *spool.Spool
 	meta     Meta
-	err      error
 }
 
 // NewLog returns a log reporter writing to w. The verdicts wait in a spool
@@ -29,16 +30,12 @@ func NewLog(w io.Writer) (*Log, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Log{w: w, verdicts: s}, nil
+	return &Log{w: sticky.New(w), verdicts: s}, nil
 }
 
 const logTime = "2006-01-02T15:04:05.000000Z07:00"
 
-func (l *Log) printf(format string, args ...any) {
-	if l.err == nil {
-		_, l.err = fmt.Fprintf(l.w, format, args...)
-	}
-}
+func (l *Log) printf(format string, args ...any) { l.w.Printf(format, args...) }
 
 func (l *Log) Begin(m Meta) error {
 	l.mu.Lock()
@@ -64,7 +61,7 @@ func (l *Log) Begin(m Meta) error {
 	}
 	l.printf("spec files: %s\n", strings.Join(m.Files, ", "))
 	l.printf("spec:       %s\n\n", m.Digest)
-	return l.err
+	return l.w.Err()
 }
 
 func (l *Log) Resolved(name string, addrs []netip.Addr, err error, took time.Duration) {
@@ -95,10 +92,8 @@ func (l *Log) Result(r Record) error {
 	for _, line := range Explain(r) {
 		fmt.Fprintf(l.verdicts, "        %s\n", line)
 	}
-	if err != nil && l.err == nil {
-		l.err = err
-	}
-	return l.err
+	l.w.Keep(err)
+	return l.w.Err()
 }
 
 func (l *Log) End(s Summary) error {
@@ -106,15 +101,15 @@ func (l *Log) End(s Summary) error {
 	defer l.mu.Unlock()
 	defer l.verdicts.Close()
 	l.printf("\nverdicts:\n")
-	if l.err == nil {
-		l.err = l.verdicts.CopyTo(l.w)
+	if l.w.Err() == nil {
+		l.w.Keep(l.verdicts.CopyTo(l.w))
 	}
 	l.printf("\n%s\n", s.Line())
 	if s.Interrupted {
 		l.printf("interrupted: the checks not finished are counted as skipped\n")
 	}
 	l.printf("took %s\n", s.Took())
-	return l.err
+	return l.w.Err()
 }
 
 var _ Reporter = (*Log)(nil)

@@ -685,3 +685,19 @@ func fakeTerminal() (io.Writer, func() string) {
 		return term.String()
 	}
 }
+
+// TestStepSummaryWriteFails: a step summary that cannot be written is the
+// GitHub reporter's error, even when no check failed and only its heading
+// is written (the heading's write error was dropped before).
+func TestStepSummaryWriteFails(t *testing.T) {
+	gh, err := report.NewGitHub(io.Discard, "/dev/full")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := gh.Begin(reporttest.Meta()); err != nil {
+		t.Fatal(err)
+	}
+	if err := gh.End(report.Summary{Passed: 1}); err == nil {
+		t.Error("the step summary went to /dev/full without an error")
+	}
+}

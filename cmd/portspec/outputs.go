@@ -14,21 +14,27 @@ import (
 	"github.com/portspec/portspec/report"
 )
 
-// reportKind is what a report file holds.
-type reportKind uint8
+// reportFormat is a report file that check and merge can write: its flag,
+// the help line the flag shows, and its reporter.
+type reportFormat struct {
+	flag, usage string
+	open        func(io.Writer) (report.Reporter, error)
+}
 
-const (
-	junitReport reportKind = iota + 1
-	logReport
-	jsonReport
-	codeQualityReport
-	htmlReport
-)
+// reportFormats are every report file, in the order their reporters hear
+// a run, after the text report. The flags and their help come from here.
+var reportFormats = []reportFormat{
+	{"junit", "write a JUnit XML report to `file`", func(w io.Writer) (report.Reporter, error) { return junit.New(w) }},
+	{"log", "write a log of every resolution, try and verdict to `file`", func(w io.Writer) (report.Reporter, error) { return report.NewLog(w) }},
+	{"json", "write a JSON report to `file`", func(w io.Writer) (report.Reporter, error) { return report.NewJSON(w), nil }},
+	{"html", "write a self-contained HTML report to `file`", func(w io.Writer) (report.Reporter, error) { return report.NewHTML(w) }},
+	{"codequality", "write a GitLab Code Quality report of the failures to `file`", func(w io.Writer) (report.Reporter, error) { return report.NewCodeQuality(w), nil }},
+}
 
 // output is a report being written: to a file, whole or not at all, or to
 // stdout when its path is "-" or /dev/stdout.
 type output struct {
-	kind       reportKind
+	format     reportFormat
 	flag, path string
 	file       *atomicfile.File // nil on stdout
 	buf        *bufio.Writer
@@ -36,19 +42,17 @@ type output struct {
 
 // reportFlags are the report flags of check and merge.
 type reportFlags struct {
-	junit, log, json string
-	html             string
-	codeQuality      string
-	annotations      string
-	quiet, verbose   bool
+	// paths are the report files asked for, by reportFormats' flag.
+	paths          map[string]*string
+	annotations    string
+	quiet, verbose bool
 }
 
 func (f *reportFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.junit, "junit", "", "write a JUnit XML report to `file`")
-	fs.StringVar(&f.log, "log", "", "write a log of every resolution, try and verdict to `file`")
-	fs.StringVar(&f.json, "json", "", "write a JSON report to `file`")
-	fs.StringVar(&f.html, "html", "", "write a self-contained HTML report to `file`")
-	fs.StringVar(&f.codeQuality, "codequality", "", "write a GitLab Code Quality report of the failures to `file`")
+	f.paths = map[string]*string{}
+	for _, rf := range reportFormats {
+		f.paths[rf.flag] = fs.String(rf.flag, "", rf.usage)
+	}
 	fs.StringVar(&f.annotations, "annotations", "auto", "CI annotations of the failures: github, gitlab, none, or auto (github under GITHUB_ACTIONS=true, gitlab under GITLAB_CI=true)")
 	fs.BoolVar(&f.quiet, "q", false, "print only failures and the summary")
 	fs.BoolVar(&f.verbose, "v", false, "print the evidence for passes too")
@@ -98,17 +102,14 @@ func toStdout(path string) bool { return path == "-" || path == "/dev/stdout" }
 // report clears its line before each write.
 func (f *reportFlags) openReports(stdout, stderr io.Writer, color string, protected []string, progress *report.Progress) (*session, int) {
 	mode := f.annotationMode()
-	codeQuality := f.codeQuality
-	if mode == "gitlab" && codeQuality == "" {
-		codeQuality = gitlabCodeQuality
-	}
-	wanted := []*output{{kind: junitReport, flag: "--junit", path: f.junit}, {kind: logReport, flag: "--log", path: f.log},
-		{kind: jsonReport, flag: "--json", path: f.json}, {kind: htmlReport, flag: "--html", path: f.html},
-		{kind: codeQualityReport, flag: "--codequality", path: codeQuality}}
 	var asked []*output
-	for _, o := range wanted {
-		if o.path != "" {
-			asked = append(asked, o)
+	for _, rf := range reportFormats {
+		path := *f.paths[rf.flag]
+		if rf.flag == "codequality" && mode == "gitlab" && path == "" {
+			path = gitlabCodeQuality
+		}
+		if path != "" {
+			asked = append(asked, &output{format: rf, flag: "--" + rf.flag, path: path})
 		}
 	}
 	if err := checkOutputPaths(asked, protected); err != nil {
@@ -254,20 +255,7 @@ func writeErrorCode(err error) int {
 func newReporters(stderr, textOut io.Writer, text report.TextOptions, outputs []*output) (report.Multi, int) {
 	reporters := report.Multi{report.NewText(textOut, text)}
 	for _, o := range outputs {
-		var r report.Reporter
-		var err error
-		switch o.kind {
-		case junitReport:
-			r, err = junit.New(o.buf)
-		case logReport:
-			r, err = report.NewLog(o.buf)
-		case jsonReport:
-			r = report.NewJSON(o.buf)
-		case codeQualityReport:
-			r = report.NewCodeQuality(o.buf)
-		case htmlReport:
-			r, err = report.NewHTML(o.buf)
-		}
+		r, err := o.format.open(o.buf)
 		if err != nil {
 			fmt.Fprintf(stderr, "portspec: %v\n", err)
 			return nil, exitIncomplete

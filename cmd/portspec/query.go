@@ -105,7 +105,7 @@ func runQuery(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "portspec query: %s exists; use -y to overwrite it\n", f.logFile)
 			return exitIncomplete
 		}
-		log := &output{kind: logReport, flag: "-l", path: f.logFile}
+		log := &output{flag: "-l", path: f.logFile}
 		var code int
 		if run.outputs, code = openOutputs(stderr, stdout, []*output{log}); code != exitOK {
 			return code
