@@ -11,6 +11,7 @@ import (
 	"time"
 
 	gojunit "github.com/jstemmer/go-junit-report/v2/junit"
+
 	"github.com/portspec/portspec/internal/spool"
 	"github.com/portspec/portspec/internal/sticky"
 	"github.com/portspec/portspec/report"

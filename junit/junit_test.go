@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	gojunit "github.com/jstemmer/go-junit-report/v2/junit"
+
 	"github.com/portspec/portspec/internal/junitschema"
 	"github.com/portspec/portspec/internal/needs"
 	"github.com/portspec/portspec/internal/reporttest"

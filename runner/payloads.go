@@ -6,10 +6,11 @@ import (
 	"fmt"
 	"strings"
 
+	"golang.org/x/net/dns/dnsmessage"
+
 	"github.com/portspec/portspec/internal/ber"
 	"github.com/portspec/portspec/internal/escape"
 	"github.com/portspec/portspec/internal/human"
-	"golang.org/x/net/dns/dnsmessage"
 )
 
 // appProbe is a real request for a well-known UDP service. A listener must

@@ -7,10 +7,11 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/net/dns/dnsmessage"
+
 	"github.com/portspec/portspec/internal/ber"
 	"github.com/portspec/portspec/internal/escape/escapetest"
 	"github.com/portspec/portspec/internal/lab"
-	"golang.org/x/net/dns/dnsmessage"
 )
 
 func TestUDPPayloadChoice(t *testing.T) {

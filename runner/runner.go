@@ -10,10 +10,11 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/portspec/portspec/internal/localports"
-	"github.com/portspec/portspec/verdict"
 	"golang.org/x/sys/unix"
 	"golang.org/x/time/rate"
+
+	"github.com/portspec/portspec/internal/localports"
+	"github.com/portspec/portspec/verdict"
 )
 
 // Defaults, after PortQry's.

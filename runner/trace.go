@@ -5,8 +5,9 @@ import (
 	"net/netip"
 	"time"
 
-	"github.com/portspec/portspec/verdict"
 	"golang.org/x/sys/unix"
+
+	"github.com/portspec/portspec/verdict"
 )
 
 // Trace limits.

@@ -7,9 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/portspec/portspec/internal/lab"
 	"github.com/portspec/portspec/verdict"
-	"golang.org/x/sys/unix"
 )
 
 // hopsText is a trace as one line a hop: "1 ICMP 11/0 198.18.0.254",

@@ -3,7 +3,6 @@ package spec
 import (
 	"encoding/hex"
 	"fmt"
-	"github.com/portspec/portspec/verdict"
 	"math/big"
 	"net/url"
 	"regexp"
@@ -12,6 +11,8 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/portspec/portspec/verdict"
 )
 
 var settingsSchema = &hcl.BodySchema{

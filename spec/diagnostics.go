@@ -9,9 +9,10 @@ import (
 	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+
 	"github.com/portspec/portspec/internal/escape"
 	"github.com/portspec/portspec/internal/human"
-	"github.com/zclconf/go-cty/cty"
 )
 
 // Bounds on what diagnostics print. A spec from a pull request can make

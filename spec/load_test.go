@@ -3,7 +3,6 @@ package spec
 import (
 	"flag"
 	"fmt"
-	golden_ "github.com/portspec/portspec/internal/golden"
 	"iter"
 	"os"
 	"path/filepath"
@@ -14,6 +13,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+
+	golden_ "github.com/portspec/portspec/internal/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")

@@ -2,7 +2,6 @@ package spec
 
 import (
 	"fmt"
-	"github.com/portspec/portspec/internal/services"
 	"math/big"
 	"regexp"
 	"strconv"
@@ -10,6 +9,8 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/portspec/portspec/internal/services"
 )
 
 // othersPorts is the ports item that means every port no other block

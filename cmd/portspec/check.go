@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/mattn/go-isatty"
+
 	"github.com/portspec/portspec/internal/plan"
 	"github.com/portspec/portspec/report"
 	"github.com/portspec/portspec/runner"

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mattn/go-isatty"
+
 	"github.com/portspec/portspec/internal/atomicfile"
 	"github.com/portspec/portspec/internal/escape"
 	"github.com/portspec/portspec/spec"

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+
 	"github.com/portspec/portspec/internal/escape"
 	"github.com/portspec/portspec/spec"
 )

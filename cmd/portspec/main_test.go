@@ -15,11 +15,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rogpeppe/go-internal/testscript"
+
 	"github.com/portspec/portspec/internal/escape/escapetest"
 	"github.com/portspec/portspec/internal/junitschema"
 	"github.com/portspec/portspec/internal/lab"
 	"github.com/portspec/portspec/internal/needs"
-	"github.com/rogpeppe/go-internal/testscript"
 )
 
 func TestMain(m *testing.M) {

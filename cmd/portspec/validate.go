@@ -2,9 +2,9 @@ package main
 
 import (
 	"fmt"
-	"github.com/portspec/portspec/internal/human"
 	"io"
 
+	"github.com/portspec/portspec/internal/human"
 	"github.com/portspec/portspec/spec"
 )
 

@@ -7,8 +7,9 @@ import (
 	"net/netip"
 	"time"
 
-	"github.com/portspec/portspec/internal/ber"
 	"golang.org/x/net/dns/dnsmessage"
+
+	"github.com/portspec/portspec/internal/ber"
 )
 
 // ServeTCP listens on addr in the server namespace. Each connection gets

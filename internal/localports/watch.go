@@ -2,10 +2,10 @@ package localports
 
 import (
 	"fmt"
-	"github.com/portspec/portspec/internal/escape"
 	"net/netip"
 	"strings"
 
+	"github.com/portspec/portspec/internal/escape"
 	"github.com/portspec/portspec/verdict"
 )
 

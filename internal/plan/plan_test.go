@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+
 	"github.com/portspec/portspec/report"
 	"github.com/portspec/portspec/runner"
 	"github.com/portspec/portspec/spec"

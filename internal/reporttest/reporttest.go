@@ -5,13 +5,14 @@ package reporttest
 import (
 	"bytes"
 	"errors"
-	"github.com/portspec/portspec/internal/golden"
 	"net/netip"
 	"regexp"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+
+	"github.com/portspec/portspec/internal/golden"
 	"github.com/portspec/portspec/internal/plan"
 	"github.com/portspec/portspec/report"
 	"github.com/portspec/portspec/runner"
