@@ -85,14 +85,9 @@ type Evidence struct {
 	Tries   []Try  `json:"tries"`
 }
 
-// Waiver is a tracked exception to a block's expectation.
-type Waiver struct {
-	Reason string `json:"reason"`
-	// Until is the last day it holds, YYYY-MM-DD.
-	Until string `json:"until"`
-	// Expired says the run was past Until.
-	Expired bool `json:"expired,omitempty"`
-}
+// Waiver is a tracked exception to a block's expectation: the verdict's,
+// which the JSON report holds as it is.
+type Waiver = verdict.Waiver
 
 // ICMP is an ICMP or ICMPv6 error.
 type ICMP struct {

@@ -15,10 +15,6 @@ import (
 // beside the runner's conversion holds the two lists to each other.
 var signals = []string{SignalSilence, "SYN-ACK", SignalReply, "RST", "ICMP", SignalLocal, SignalSocketTable}
 
-// LocalAddress is the address of a local host's records: the machine's
-// own sockets, read rather than probed.
-const LocalAddress = "local"
-
 // check refuses a record that does not say what a report can mean: a
 // word of the layout it does not know, an address that is none.
 func (r *Record) check() error {
@@ -34,7 +30,7 @@ func (r *Record) check() error {
 	case r.Actual != "" && !ok:
 		return fmt.Errorf("unknown actual state %s", quoteCut(r.Actual))
 	}
-	if _, err := netip.ParseAddr(r.Address); err != nil && (r.Name == "" || r.Address != r.Name) && r.Address != LocalAddress {
+	if _, err := netip.ParseAddr(r.Address); err != nil && (r.Name == "" || r.Address != r.Name) && r.Address != verdict.LocalAddress {
 		return fmt.Errorf("address %s is not an IP address", quoteCut(r.Address))
 	}
 	for _, c := range r.Controls {

@@ -8,6 +8,8 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/portspec/portspec/verdict"
 )
 
 // decodeTargets reads a host's address or addresses and enforces the cap on
@@ -43,7 +45,7 @@ func (d *decoder) decodeTargets(h *Host, address, addresses *hcl.Attribute, b *h
 		if !ok {
 			continue
 		}
-		if s == LocalAddress {
+		if s == verdict.LocalAddress {
 			switch {
 			case addresses != nil:
 				d.errorf(it.rng, "local in a list of addresses",

@@ -23,7 +23,9 @@ var settingsSchema = &hcl.BodySchema{
 	},
 }
 
-const maxTries = 100
+// MaxTries bounds a block's and the settings' tries, and --tries: a
+// million tries of a dropped port is a run that never ends.
+const MaxTries = 100
 
 // MaxICMPInterval bounds icmp_interval: a target slower than one ICMP error
 // a minute would take a day to confirm a thousand ports.
@@ -47,8 +49,8 @@ func (d *decoder) decodeSettings(blocks hcl.Blocks, s *Settings) {
 		attrs := content.Attributes
 		s.Timeout = d.duration(attrs["timeout"], MaxTimeout, "a try's timeout")
 		s.ICMPInterval = d.duration(attrs["icmp_interval"], MaxICMPInterval, "how often a target may send one ICMP error (Linux's icmp_ratelimit, 1s by default)")
-		s.TCPTries = d.integer(attrs["tcp_tries"], 1, maxTries)
-		s.UDPTries = d.integer(attrs["udp_tries"], 1, maxTries)
+		s.TCPTries = d.integer(attrs["tcp_tries"], 1, MaxTries)
+		s.UDPTries = d.integer(attrs["udp_tries"], 1, MaxTries)
 		s.Concurrency = d.integer(attrs["concurrency"], 1, 1<<20)
 		s.PerHost = d.integer(attrs["per_host"], 1, 1<<20)
 		if a := attrs["rate"]; a != nil {
@@ -478,7 +480,7 @@ func (d *decoder) decodeExpectation(b *hcl.Block) *Expectation {
 		e.Ports, e.Others = d.ports(a)
 	}
 	e.Timeout = d.duration(attrs["timeout"], MaxTimeout, "a try's timeout")
-	e.Tries = d.integer(attrs["tries"], 1, maxTries)
+	e.Tries = d.integer(attrs["tries"], 1, MaxTries)
 	e.From = d.names(attrs["from"], "vantage point")
 	e.Tags = d.names(attrs["tags"], "tag")
 	if a := attrs["description"]; a != nil {

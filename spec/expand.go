@@ -8,6 +8,8 @@ import (
 	"slices"
 
 	"github.com/hashicorp/hcl/v2"
+
+	"github.com/portspec/portspec/verdict"
 )
 
 // Selection chooses which blocks a run performs.
@@ -91,7 +93,7 @@ func (o Order) Less(p Order) bool {
 // the address.
 func (c Check) Target() string {
 	if c.Local {
-		return LocalAddress
+		return verdict.LocalAddress
 	}
 	if c.Name != "" {
 		return c.Name

@@ -127,9 +127,6 @@ type Host struct {
 	Expectations []*Expectation
 }
 
-// LocalAddress is the address of a host whose own sockets are checked.
-const LocalAddress = "local"
-
 // Local reports whether the host is the machine portspec runs on
 // (address = "local"): its checks read its sockets, and send nothing.
 func (h *Host) Local() bool { return len(h.Targets) == 1 && h.Targets[0].Local }
@@ -160,7 +157,7 @@ type Target struct {
 func (t Target) String() string {
 	switch {
 	case t.Local:
-		return LocalAddress
+		return verdict.LocalAddress
 	case t.Name != "":
 		return t.Name
 	case t.Prefix.IsValid():

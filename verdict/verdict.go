@@ -86,13 +86,18 @@ type Expectation struct {
 	Process string
 }
 
-// Waiver is a tracked exception to an expectation.
+// LocalAddress is the address of a host whose own sockets are checked,
+// read rather than probed: in a spec and in a report.
+const LocalAddress = "local"
+
+// Waiver is a tracked exception to an expectation, as judged and as the
+// JSON report holds it.
 type Waiver struct {
-	Reason string
+	Reason string `json:"reason"`
 	// Until is the last day it holds, as YYYY-MM-DD.
-	Until string
+	Until string `json:"until"`
 	// Expired says the run is past Until.
-	Expired bool
+	Expired bool `json:"expired,omitempty"`
 }
 
 // NewWaiver is the waiver that accepts a failure, for reason, through the

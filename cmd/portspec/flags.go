@@ -256,14 +256,10 @@ func inCI() bool {
 	return true
 }
 
-// maxTries bounds --tries as the spec bounds tries: a million tries of a
-// dropped port is a run that never ends.
-const maxTries = 100
-
 // checkTries refuses a --tries no run can finish; 0 means the default.
 func checkTries(n int) error {
-	if n < 0 || n > maxTries {
-		return fmt.Errorf("--tries is the tries before silence counts, from 1 to %d; got %d", maxTries, n)
+	if n < 0 || n > spec.MaxTries {
+		return fmt.Errorf("--tries is the tries before silence counts, from 1 to %d; got %d", spec.MaxTries, n)
 	}
 	return nil
 }

@@ -83,7 +83,8 @@ func (r *recorder) record(c spec.Check, res runner.Result) report.Record {
 	want := verdict.Expectation{State: c.Expect.State, Banner: c.Expect.Banner, Process: c.Expect.Process}
 	if w := c.Expect.Waiver; w != nil {
 		want.Waiver = verdict.NewWaiver(w.Reason, w.Until, r.today)
-		rec.Waiver = &report.Waiver{Reason: w.Reason, Until: want.Waiver.Until, Expired: want.Waiver.Expired}
+		held := *want.Waiver // the record's own, which escaping rewrites
+		rec.Waiver = &held
 	}
 	meta := c.Metadata()
 	rec.Controls, rec.Owner, rec.Link = meta.Controls, meta.Owner, meta.Link
