@@ -239,12 +239,12 @@ func checkUTF8(src []byte, name, kind string) *hcl.Diagnostic {
 	return nil
 }
 
-// SpecFiles returns the spec files that path names: the file itself, or a
+// Files returns the spec files that path names: the file itself, or a
 // directory's *.hcl files in name order, leaving out hidden files and editor
 // leftovers. A missing path, a directory without spec files, a path
 // through a link that leads out of the working directory (see checkNamed)
 // and a link in the directory that leads out of it are errors.
-func SpecFiles(path string) ([]string, hcl.Diagnostics) { return specFiles(osFS{}, path) }
+func Files(path string) ([]string, hcl.Diagnostics) { return specFiles(osFS{}, path) }
 
 func specFiles(fsys fs.FS, path string) ([]string, hcl.Diagnostics) {
 	subject := &hcl.Range{Filename: path}
@@ -303,10 +303,10 @@ func specFiles(fsys fs.FS, path string) ([]string, hcl.Diagnostics) {
 	return names, nil
 }
 
-// SpecFilesRecursive is SpecFiles, with the spec files of every directory
+// FilesRecursive is Files, with the spec files of every directory
 // below a directory too, in name order; hidden directories are left out,
 // and a link must not lead out of the directory given.
-func SpecFilesRecursive(path string) ([]string, hcl.Diagnostics) {
+func FilesRecursive(path string) ([]string, hcl.Diagnostics) {
 	fsys := osFS{}
 	if diag := checkNamed(fsys, path, "spec file or directory"); diag != nil {
 		return nil, hcl.Diagnostics{diag}

@@ -57,7 +57,7 @@ func TestInvalid(t *testing.T) {
 	t.Chdir("testdata/invalid")
 	for _, e := range entries {
 		t.Run(e.Name(), func(t *testing.T) {
-			files, ds := SpecFiles(e.Name())
+			files, ds := Files(e.Name())
 			if ds.HasErrors() {
 				t.Fatal(ds)
 			}

@@ -148,9 +148,9 @@ func formatAll(stdin io.Reader, paths []string, recursive, showDiff bool, loader
 	} else {
 		var files []string
 		for _, p := range paths {
-			find := spec.SpecFiles
+			find := spec.Files
 			if recursive {
-				find = spec.SpecFilesRecursive
+				find = spec.FilesRecursive
 			}
 			found, diags := find(p)
 			if diags.HasErrors() {

@@ -27,18 +27,18 @@ type Input struct {
 	Reader *report.JSONReader
 }
 
-// Run diffs old against new, writes the changes grouped by kind in
+// Run diffs before against after, writes the changes grouped by kind in
 // format to w, and returns how many of each there were. Nothing is
 // written before both inputs have been read whole: an input that is not a
 // whole report is an error naming it.
-func Run(old, new Input, w io.Writer, format Format) (Summary, error) {
+func Run(before, after Input, w io.Writer, format Format) (Summary, error) {
 	var sum Summary
-	sortedOld, err := sortInput(old)
+	sortedOld, err := sortInput(before)
 	if err != nil {
 		return sum, err
 	}
 	defer sortedOld.close()
-	sortedNew, err := sortInput(new)
+	sortedNew, err := sortInput(after)
 	if err != nil {
 		return sum, err
 	}
@@ -65,7 +65,7 @@ func Run(old, new Input, w io.Writer, format Format) (Summary, error) {
 	if err != nil {
 		return sum, err
 	}
-	writeErr = writeGroups(w, format, old, new, sum, groups)
+	writeErr = writeGroups(w, format, before, after, sum, groups)
 	return sum, writeErr
 }
 
@@ -141,11 +141,11 @@ func jsonChange(c Change) any {
 }
 
 // writeGroups writes the header, each kind's changes, and the summary.
-func writeGroups(w io.Writer, format Format, old, new Input, sum Summary, groups [kinds]*spool.Spool) error {
+func writeGroups(w io.Writer, format Format, before, after Input, sum Summary, groups [kinds]*spool.Spool) error {
 	ew := sticky.New(w)
 	switch format {
 	case JSON:
-		ew.Printf("{\n\"old\": %s,\n\"new\": %s,\n\"summary\": {", quote(old.Name), quote(new.Name))
+		ew.Printf("{\n\"old\": %s,\n\"new\": %s,\n\"summary\": {", quote(before.Name), quote(after.Name))
 		for k := range kinds {
 			if k > 0 {
 				ew.Printf(",")
@@ -166,7 +166,7 @@ func writeGroups(w io.Writer, format Format, old, new Input, sum Summary, groups
 		}
 		ew.Printf("\n}\n}\n")
 	case Markdown:
-		ew.Printf("## portspec diff\n\n`%s` → `%s`: %s\n", old.Name, new.Name, sum.Line())
+		ew.Printf("## portspec diff\n\n`%s` → `%s`: %s\n", before.Name, after.Name, sum.Line())
 		for k := range kinds {
 			if sum[k] == 0 {
 				continue
@@ -175,7 +175,7 @@ func writeGroups(w io.Writer, format Format, old, new Input, sum Summary, groups
 			ew.Keep(groups[k].CopyTo(ew))
 		}
 	default:
-		ew.Printf("%s → %s\n", old.Name, new.Name)
+		ew.Printf("%s → %s\n", before.Name, after.Name)
 		for k := range kinds {
 			if sum[k] == 0 {
 				continue
