@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"iter"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -134,7 +133,7 @@ func runQuery(args []string, stdout, stderr io.Writer) int {
 		r := runner.New(runner.Options{ICMPInterval: f.probe.icmpInterval, SourcePrefixes: f.probe.prefixes})
 		run.begin(report.Meta{})
 		// PortQry's order: for each port, TCP then UDP.
-		err := r.Run(ctx, adHocProbes(f.name, addrs, protos, ports, true, opts), func(res runner.Result) {
+		err := r.Run(ctx, plan.AdHocProbes(f.name, addrs, protos, ports, true, opts), func(res runner.Result) {
 			code := res.Status.PortQryCode()
 			if code < 0 || res.Skipped {
 				code = exitIncomplete
@@ -263,39 +262,6 @@ func (u *untilGone) Write(b []byte) (int, error) {
 		return len(b), nil
 	}
 	return n, err
-}
-
-// adHocProbes are the probes of a command line rather than a spec, for
-// query and snapshot: every protocol of every port of every address, the
-// addresses of one name sharing one ICMP budget. portMajor puts a port's
-// protocols together, as PortQry does; otherwise each protocol's ports
-// come together.
-func adHocProbes(name string, addrs []netip.Addr, protos []verdict.Protocol, ports []uint16, portMajor bool, opts runner.ProbeOptions) iter.Seq[runner.Probe] {
-	group := "host " + name
-	return func(yield func(runner.Probe) bool) {
-		probe := func(a netip.Addr, p verdict.Protocol, port uint16) bool {
-			return yield(runner.Probe{Addr: a, Proto: p, Port: port, Opts: &opts, Group: group})
-		}
-		for _, a := range addrs {
-			if portMajor {
-				for _, port := range ports {
-					for _, p := range protos {
-						if !probe(a, p, port) {
-							return
-						}
-					}
-				}
-				continue
-			}
-			for _, p := range protos {
-				for _, port := range ports {
-					if !probe(a, p, port) {
-						return
-					}
-				}
-			}
-		}
-	}
 }
 
 // queryTargets checks the flags and returns the protocols and ports to

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/portspec/portspec/internal/atomicfile"
+	"github.com/portspec/portspec/internal/plan"
 	"github.com/portspec/portspec/runner"
 	"github.com/portspec/portspec/spec"
 	"github.com/portspec/portspec/verdict"
@@ -93,7 +94,7 @@ func runSnapshot(args []string, stdout, stderr io.Writer) int {
 	found := map[netip.Addr]map[verdict.Protocol]map[uint16]verdict.State{}
 	var failures []string
 	opts := runner.ProbeOptions{Tries: f.probe.tries, Timeout: f.probe.timeout, ProveSilence: true}
-	probes := adHocProbes(f.name, addrs, protos, ports, false, opts)
+	probes := plan.AdHocProbes(f.name, addrs, protos, ports, false, opts)
 	err = runner.New(runner.Options{ICMPInterval: f.probe.icmpInterval, SourcePrefixes: f.probe.prefixes}).Run(ctx, probes, func(r runner.Result) {
 		p := r.Probe
 		state, ok := r.Status.Expected()

@@ -10,6 +10,7 @@ import (
 
 	"github.com/portspec/portspec/runner"
 	"github.com/portspec/portspec/spec"
+	"github.com/portspec/portspec/verdict"
 )
 
 // Flags are the command line's options, which beat the blocks' and the
@@ -75,7 +76,43 @@ func budgetGroup(c spec.Check) string {
 			return "address " + c.Addr.String()
 		}
 	}
-	return "host " + c.Host.Name
+	return hostGroup(c.Host.Name)
+}
+
+// hostGroup is the budget group of a named host's addresses.
+func hostGroup(name string) string { return "host " + name }
+
+// AdHocProbes are the probes of a command line rather than a spec, for
+// query and snapshot: every protocol of every port of every address, the
+// addresses of one name sharing one ICMP budget. portMajor puts a port's
+// protocols together, as PortQry does; otherwise each protocol's ports
+// come together.
+func AdHocProbes(name string, addrs []netip.Addr, protos []verdict.Protocol, ports []uint16, portMajor bool, opts runner.ProbeOptions) iter.Seq[runner.Probe] {
+	group := hostGroup(name)
+	return func(yield func(runner.Probe) bool) {
+		probe := func(a netip.Addr, p verdict.Protocol, port uint16) bool {
+			return yield(runner.Probe{Addr: a, Proto: p, Port: port, Opts: &opts, Group: group})
+		}
+		for _, a := range addrs {
+			if portMajor {
+				for _, port := range ports {
+					for _, p := range protos {
+						if !probe(a, p, port) {
+							return
+						}
+					}
+				}
+				continue
+			}
+			for _, p := range protos {
+				for _, port := range ports {
+					if !probe(a, p, port) {
+						return
+					}
+				}
+			}
+		}
+	}
 }
 
 // Plan is one run of a spec's checks: it hands the runner a probe a
