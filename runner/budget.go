@@ -1,10 +1,11 @@
 package runner
 
 import (
-	"container/heap"
 	"net/netip"
 	"sync"
 	"time"
+
+	"github.com/portspec/portspec/internal/heapof"
 )
 
 // DefaultICMPInterval is Linux's icmp_ratelimit (and icmpv6 ratelimit): a
@@ -75,7 +76,7 @@ type budget struct {
 	inflight map[uint64]time.Time
 	next     uint64
 	oldest   uint64
-	proofs   proofQueue
+	proofs   *heapof.Heap[*proof] // by the end of their latest try
 
 	// The run waits on the budget while checks are held for a proof or a
 	// confirmation and no try of the sweep is in flight: the time the
@@ -147,6 +148,7 @@ func newBudget(interval time.Duration, start time.Time) *budget {
 		paths:       map[string]*pathStats{},
 		inflight:    map[uint64]time.Time{},
 		waitTargets: map[string]bool{},
+		proofs:      heapof.New(func(a, b *proof) bool { return a.last.Before(b.last) }),
 	}
 }
 
@@ -348,7 +350,7 @@ func (b *budget) prove(tries []ticket, decide func(int)) []func() {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	heap.Push(&b.proofs, p)
+	b.proofs.Push(p)
 	return b.ready()
 }
 
@@ -369,11 +371,11 @@ func (b *budget) watermark() (time.Time, bool) {
 func (b *budget) ready() []func() {
 	var calls []func()
 	for b.proofs.Len() > 0 {
-		p := b.proofs[0]
+		p := b.proofs.Peek()
 		if w, busy := b.watermark(); busy && !w.After(p.last) {
 			break
 		}
-		heap.Pop(&b.proofs)
+		b.proofs.Pop()
 		index := -1
 		for i, t := range p.tries {
 			if b.proven(t) {
@@ -477,7 +479,7 @@ func (b *budget) prune() {
 	if !busy {
 		horizon = time.Now()
 	}
-	for _, p := range b.proofs {
+	for _, p := range b.proofs.All() {
 		for _, t := range p.tries {
 			if t.start.Before(horizon) {
 				horizon = t.start
@@ -551,18 +553,4 @@ func (b *budget) stats() Stats {
 		waited += now.Sub(b.waitSince)
 	}
 	return Stats{ICMPWait: waited, ICMPWaitTargets: len(b.waitTargets)}
-}
-
-// proofQueue orders proofs by the end of their latest try.
-type proofQueue []*proof
-
-func (q proofQueue) Len() int           { return len(q) }
-func (q proofQueue) Less(i, j int) bool { return q[i].last.Before(q[j].last) }
-func (q proofQueue) Swap(i, j int)      { q[i], q[j] = q[j], q[i] }
-func (q *proofQueue) Push(x any)        { *q = append(*q, x.(*proof)) }
-func (q *proofQueue) Pop() any {
-	old := *q
-	p := old[len(old)-1]
-	*q = old[:len(old)-1]
-	return p
 }

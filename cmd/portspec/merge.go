@@ -1,7 +1,6 @@
 package main
 
 import (
-	"container/heap"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -12,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/portspec/portspec/internal/heapof"
 	"github.com/portspec/portspec/internal/spool"
 	"github.com/portspec/portspec/report"
 	"github.com/portspec/portspec/spec"
@@ -315,16 +315,16 @@ func groupInputs(inputs []*input) ([]*vantageGroup, error) {
 // reports both hold. It holds the next result of each input, the large
 // ones parked on disk.
 func mergeVantage(g *vantageGroup, park *parking, emit func(report.Record)) error {
-	h := &outcomeHeap{}
+	h := heapof.New(headFirst)
 	for i, in := range g.inputs {
-		if err := h.pull(in, i, park); err != nil {
+		if err := pull(h, in, i, park); err != nil {
 			return err
 		}
 	}
 	var last [3]int
 	var lastFrom string
 	for h.Len() > 0 {
-		head := heap.Pop(h).(headItem)
+		head := h.Pop()
 		r, err := park.take(head)
 		if err != nil {
 			return err
@@ -335,7 +335,7 @@ func mergeVantage(g *vantageGroup, park *parking, emit func(report.Record)) erro
 		}
 		emit(r)
 		last, lastFrom = r.Order, head.in.path
-		if err := h.pull(head.in, head.index, park); err != nil {
+		if err := pull(h, head.in, head.index, park); err != nil {
 			return err
 		}
 	}
@@ -358,27 +358,17 @@ func orderLess(a, b [3]int) bool {
 	return spec.Order{Unit: a[0], Address: a[1], Seq: a[2]}.Less(spec.Order{Unit: b[0], Address: b[1], Seq: b[2]})
 }
 
-type outcomeHeap []headItem
-
-func (h outcomeHeap) Len() int { return len(h) }
-func (h outcomeHeap) Less(i, j int) bool {
-	a, b := h[i].order, h[j].order
-	if a == b {
-		return h[i].index < h[j].index
+// headFirst orders the inputs' heads as one run yields them, ties by the
+// inputs' order.
+func headFirst(a, b headItem) bool {
+	if a.order == b.order {
+		return a.index < b.index
 	}
-	return orderLess(a, b)
-}
-func (h outcomeHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *outcomeHeap) Push(x any)   { *h = append(*h, x.(headItem)) }
-func (h *outcomeHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
+	return orderLess(a.order, b.order)
 }
 
 // pull reads the next result of in onto the heap.
-func (h *outcomeHeap) pull(in *input, index int, park *parking) error {
+func pull(h *heapof.Heap[headItem], in *input, index int, park *parking) error {
 	r, ok, err := in.reader.Next()
 	if err != nil {
 		return fmt.Errorf("%s: %v", in.path, err)
@@ -390,7 +380,7 @@ func (h *outcomeHeap) pull(in *input, index int, park *parking) error {
 	if err := park.hold(&item, r); err != nil {
 		return err
 	}
-	heap.Push(h, item)
+	h.Push(item)
 	return nil
 }
 

@@ -3,7 +3,6 @@ package rundiff
 import (
 	"bufio"
 	"cmp"
-	"container/heap"
 	"encoding/binary"
 	"errors"
 	"io"
@@ -12,6 +11,7 @@ import (
 	"strings"
 	"unsafe"
 
+	"github.com/portspec/portspec/internal/heapof"
 	"github.com/portspec/portspec/report"
 	"github.com/portspec/portspec/verdict"
 )
@@ -249,7 +249,7 @@ func mergeRuns(runs []*os.File) ([]*os.File, error) {
 		if err == nil {
 			f, err = writeRun(func(w *runWriter) error {
 				for heads.Len() > 0 {
-					c, err := heads.pop()
+					c, err := popCheck(heads)
 					if err != nil {
 						return err
 					}
@@ -273,15 +273,15 @@ func mergeRuns(runs []*os.File) ([]*os.File, error) {
 
 // openRuns reads the first check of each run, in a heap of the runs by
 // their next check.
-func openRuns(runs []*os.File) (chunkHeap, error) {
-	var h chunkHeap
+func openRuns(runs []*os.File) (*heapof.Heap[*chunkReader], error) {
+	h := heapof.New(chunkFirst)
 	for i, f := range runs {
 		r := &chunkReader{r: bufio.NewReaderSize(f, runBuffer), index: i}
 		if err := r.advance(); err != nil {
 			return nil, err
 		}
 		if r.ok {
-			heap.Push(&h, r)
+			h.Push(r)
 		}
 	}
 	return h, nil
@@ -298,7 +298,7 @@ func closeFiles(files []*os.File) {
 // mergedRun merges a run's sorted runs into one sorted stream.
 type mergedRun struct {
 	files   []*os.File
-	heads   chunkHeap
+	heads   *heapof.Heap[*chunkReader]
 	last    Check
 	started bool
 }
@@ -308,7 +308,7 @@ func (m *mergedRun) next() (Check, bool, error) {
 	if m.heads.Len() == 0 {
 		return Check{}, false, nil
 	}
-	c, err := m.heads.pop()
+	c, err := popCheck(m.heads)
 	if err != nil {
 		return Check{}, false, err
 	}
@@ -338,35 +338,26 @@ func (r *chunkReader) advance() error {
 	return err
 }
 
-type chunkHeap []*chunkReader
-
-// pop takes the least check of the runs, and reads the next of its run.
-func (h *chunkHeap) pop() (Check, error) {
-	r := (*h)[0]
+// popCheck takes the least check of the runs, and reads the next of its
+// run.
+func popCheck(h *heapof.Heap[*chunkReader]) (Check, error) {
+	r := h.Peek()
 	c := r.head
 	if err := r.advance(); err != nil {
 		return Check{}, err
 	}
 	if r.ok {
-		heap.Fix(h, 0)
+		h.FixFirst()
 	} else {
-		heap.Pop(h)
+		h.Pop()
 	}
 	return c, nil
 }
 
-func (h chunkHeap) Len() int { return len(h) }
-func (h chunkHeap) Less(i, j int) bool {
-	if c := compareKey(h[i].head, h[j].head); c != 0 {
+// chunkFirst orders runs by their next check, ties by the runs' order.
+func chunkFirst(a, b *chunkReader) bool {
+	if c := compareKey(a.head, b.head); c != 0 {
 		return c < 0
 	}
-	return h[i].index < h[j].index
-}
-func (h chunkHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *chunkHeap) Push(x any)   { *h = append(*h, x.(*chunkReader)) }
-func (h *chunkHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
+	return a.index < b.index
 }
