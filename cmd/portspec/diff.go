@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/portspec/portspec/internal/merge"
 	"github.com/portspec/portspec/internal/rundiff"
 	"github.com/portspec/portspec/report"
 )
@@ -46,18 +47,18 @@ func runDiff(args []string, stdout, stderr io.Writer) int {
 	}
 	var inputs [2]rundiff.Input
 	for i, p := range paths {
-		file, err := os.Open(p)
-		if err != nil {
+		in, err := merge.Open(p, opts)
+		var notOpened *os.PathError
+		switch {
+		case errors.As(err, &notOpened) && notOpened.Op == "open":
 			fmt.Fprintf(stderr, "portspec diff: %v\n", err)
 			return exitUsage
-		}
-		defer file.Close()
-		in := &input{path: p, file: file, opts: opts}
-		if err := in.open(); err != nil {
+		case err != nil:
 			fmt.Fprintf(stderr, "portspec diff: refusing %s: %v\n", p, err)
 			return exitUsage
 		}
-		inputs[i] = rundiff.Input{Name: p, Reader: in.reader}
+		defer in.Close()
+		inputs[i] = rundiff.Input{Name: p, Reader: in.Reader}
 	}
 	format := rundiff.Text
 	switch {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -71,37 +70,5 @@ func TestMergedElapsed(t *testing.T) {
 	if code := run([]string{"merge", whole, late}, &stdout, &stderr); code != exitUsage || stdout.Len() > 0 ||
 		!strings.Contains(stderr.String(), "refusing to merge: "+whole+" started at 2026-11-26T12:00:00Z and "+late+" ended at 2027-12-31T12:00:01Z: one run lasts less than 366 days") {
 		t.Errorf("merge exit %d, stderr %s", code, stderr.String())
-	}
-}
-
-// TestParkedResultsComeBackWhole: a large result, which waits its turn in
-// the merge on disk, comes back as it was read, every kind of result with
-// every field it has.
-func TestParkedResultsComeBackWhole(t *testing.T) {
-	records := reporttest.Records()
-	for i := range records {
-		records[i].Description = strings.Repeat("d", parkAbove) + "<&>\\x7f\u00e9"
-	}
-	read, _, err := reporttest.ReadAll(reporttest.JSON(t, records...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var park parking
-	defer park.close()
-	for _, r := range read {
-		if r.Size() <= parkAbove {
-			t.Fatalf("%s/%d takes %d bytes: it is not parked", r.Protocol, r.Port, r.Size())
-		}
-		place, err := park.put(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		back, err := park.take(headItem{parked: place})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !reflect.DeepEqual(back, r) {
-			t.Errorf("%s/%d parked and read back:\n%+v\nwant\n%+v", r.Protocol, r.Port, back, r)
-		}
 	}
 }
