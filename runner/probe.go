@@ -222,6 +222,7 @@ func (r *Runner) try(ctx context.Context, p *probing, sock *udpSocket, src netip
 		var conn *probeSocket
 		out, conn = tcpTry(ctx, r.opts.Socket, p.target, bind(c, src), timeout, c.options().ReadBanner, watch)
 		if conn != nil {
+			p.waits() // a banner may be a timeout away
 			banner := readBanner(ctx, conn, timeout)
 			conn.closeWithReset()
 			p.mu.Lock()
