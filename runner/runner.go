@@ -239,6 +239,13 @@ func (r *Runner) Run(ctx context.Context, probes iter.Seq[Probe], emit func(Resu
 		pending = pending[:0]
 	}
 	for p := range probes {
+		// The jobs not yet dispatched hold places in the window, and the
+		// oldest may be among them: dispatched now, before a full window
+		// or a cancelled run (whose probes only fill it) could wait on
+		// them for ever.
+		if len(pending) > 0 && (ctx.Err() != nil || results.full()) {
+			dispatch()
+		}
 		n := results.enter()
 		switch {
 		case ctx.Err() != nil:

@@ -63,6 +63,13 @@ func (w *window) enter() uint64 {
 	return n
 }
 
+// full reports whether the next check must wait to enter.
+func (w *window) full() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.next-w.head >= w.size
+}
+
 // put stores check n's result.
 func (w *window) put(n uint64, res Result) {
 	w.mu.Lock()

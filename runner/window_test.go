@@ -1,14 +1,17 @@
 package runner
 
 import (
+	"context"
 	"errors"
 	"math/rand/v2"
+	"net"
 	"net/netip"
 	"reflect"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/portspec/portspec/internal/localports"
 	"github.com/portspec/portspec/verdict"
 )
 
@@ -101,5 +104,58 @@ func TestWindowOrder(t *testing.T) {
 	}
 	if n != checks {
 		t.Errorf("%d results taken, want %d", n, checks)
+	}
+}
+
+// TestRunDoesNotStallBehindUndispatched: probes that go straight into the
+// window (an unresolved name, a local host's, every one after the run is
+// cancelled) used to fill it while an older probe still waited to be
+// dispatched, and Run waited for ever (found in review). A probe to a
+// closed loopback port is followed by a window's worth of each kind.
+func TestRunDoesNotStallBehindUndispatched(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := netip.MustParseAddrPort(ln.Addr().String())
+	ln.Close()
+	tcp := Probe{Addr: closed.Addr(), Port: closed.Port(), Proto: verdict.TCP}
+	for _, tc := range []struct {
+		name   string
+		follow Probe
+		cancel bool
+	}{
+		{"unresolved names", Probe{Proto: verdict.TCP, Port: 1, Unresolved: errors.New("no such host")}, false},
+		{"a local host", Probe{Proto: verdict.TCP, Port: 1, Local: true}, false},
+		{"a cancelled run", tcp, true},
+	} {
+		r := New(Options{Concurrency: 1, localSockets: func() ([]localports.Socket, error) { return nil, nil }})
+		ctx, cancel := context.WithCancel(context.Background())
+		emitted, done := 0, make(chan error, 1)
+		go func() {
+			done <- r.Run(ctx, func(yield func(Probe) bool) {
+				if !yield(tcp) {
+					return
+				}
+				for range 200 {
+					if !yield(tc.follow) {
+						return
+					}
+				}
+			}, func(Result) {
+				if emitted++; tc.cancel {
+					cancel() // as --fail-fast does from its first failure
+				}
+			})
+		}()
+		select {
+		case <-done:
+			if emitted != 201 {
+				t.Errorf("%s: %d results of 201", tc.name, emitted)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: Run still running after 10 s: it waits on a probe it never dispatched", tc.name)
+		}
+		cancel()
 	}
 }
