@@ -27,9 +27,10 @@ func (d *decoder) decodeTargets(h *Host, address, addresses *hcl.Attribute, b *h
 		}
 	case addresses != nil:
 		var ds hcl.Diagnostics
-		items, _, ds = d.eval.items(addresses.Expr, false)
+		var ok bool
+		items, ok, ds = d.eval.items(addresses.Expr, false)
 		d.add(ds)
-		if len(items) == 0 && !ds.HasErrors() {
+		if len(items) == 0 && ok && !ds.HasErrors() {
 			d.errorf(addresses.Expr.Range(), "Empty addresses", "Host %q lists no addresses.", h.Name)
 		}
 	case bodyOK:

@@ -45,7 +45,7 @@ func newDecoder(l *Loader, opts Options) *decoder {
 	if opts.MaxTotalAddresses <= 0 {
 		opts.MaxTotalAddresses = DefaultMaxTotalAddresses
 	}
-	eval := newEvaluator(opts)
+	eval := newEvaluator(opts, l.guardedFors())
 	eval.evaluating = &l.evaluating
 	return &decoder{loader: l, opts: opts, eval: eval, profiles: map[string]*Profile{}, conflicts: map[string]bool{}, addresses: new(big.Int)}
 }

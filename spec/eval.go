@@ -93,8 +93,8 @@ type evaluator struct {
 	stopped bool
 }
 
-func newEvaluator(opts Options) *evaluator {
-	limit := newStepLimit(opts)
+func newEvaluator(opts Options, guarded map[*hclsyntax.ForExpr]bool) *evaluator {
+	limit := newStepLimit(opts, guarded)
 	e := &evaluator{
 		vars:           map[string]cty.Value{},
 		locals:         map[string]cty.Value{},
@@ -113,6 +113,7 @@ func (e *evaluator) evaluate(expr hcl.Expression, ctx *hcl.EvalContext) (v cty.V
 	if !e.limit.before() {
 		e.limit.guardFors(expr)
 		v, diags = expr.Value(ctx)
+		diags = withoutStepName(diags)
 	}
 	if e.limit.over == "" {
 		return v, diags, true

@@ -15,6 +15,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 )
@@ -72,6 +73,17 @@ type Loader struct {
 	// evaluating is the expression being evaluated, for a watchdog that
 	// stops a load whose expressions build too much (see Evaluating).
 	evaluating atomic.Pointer[hcl.Range]
+	// guarded are the for expressions of the parsed files that count
+	// their turns already (stepLimit.guardFors): each is rewritten once,
+	// however many loads evaluate it.
+	guarded map[*hclsyntax.ForExpr]bool
+}
+
+func (l *Loader) guardedFors() map[*hclsyntax.ForExpr]bool {
+	if l.guarded == nil {
+		l.guarded = map[*hclsyntax.ForExpr]bool{}
+	}
+	return l.guarded
 }
 
 // Evaluating returns the place of the expression the load is evaluating

@@ -3,6 +3,7 @@ package spec
 import (
 	"fmt"
 	"runtime/metrics"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -30,13 +31,14 @@ type stepLimit struct {
 	deadline        time.Time
 	// over says why evaluation stopped, once it has.
 	over string
-	// guarded are the for expressions already counting.
+	// guarded are the for expressions already counting: the loader's,
+	// since its parser keeps a file's syntax for the next load.
 	guarded map[*hclsyntax.ForExpr]bool
 	sample  []metrics.Sample
 }
 
-func newStepLimit(opts Options) *stepLimit {
-	l := &stepLimit{maxSteps: opts.MaxLoadSteps, maxMemory: opts.MaxLoadMemory, guarded: map[*hclsyntax.ForExpr]bool{},
+func newStepLimit(opts Options, guarded map[*hclsyntax.ForExpr]bool) *stepLimit {
+	l := &stepLimit{maxSteps: opts.MaxLoadSteps, maxMemory: opts.MaxLoadMemory, guarded: guarded,
 		sample: []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/memory/classes/heap/stacks:bytes"}}}
 	if l.maxSteps <= 0 {
 		l.maxSteps = DefaultMaxLoadSteps
@@ -100,11 +102,19 @@ func (l *stepLimit) diagnostic(expr hcl.Expression) *hcl.Diagnostic {
 	}
 }
 
-// The functions the rewritten for expressions call. Their names hold a
-// character no spec can write in a call, so only the rewrite calls them.
-const (
-	stepFunction = "portspec step"
-)
+// stepFunction is the function the rewritten for expressions call. Its
+// name holds a character no spec can write in a call, so only the rewrite
+// calls it, and no diagnostic offers it (withoutStepName).
+const stepFunction = "portspec step"
+
+// withoutStepName drops the step function from the names HCL suggests
+// for a misspelt function: a spec cannot call it.
+func withoutStepName(diags hcl.Diagnostics) hcl.Diagnostics {
+	for _, d := range diags {
+		d.Detail = strings.ReplaceAll(d.Detail, ` Did you mean "`+stepFunction+`"?`, "")
+	}
+	return diags
+}
 
 // functions returns the evaluation's functions: the spec's, each of which
 // yields an unknown value at once after the limit (range(1000) costs
