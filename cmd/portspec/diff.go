@@ -6,9 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 
-	"github.com/portspec/portspec/internal/merge"
 	"github.com/portspec/portspec/internal/rundiff"
 	"github.com/portspec/portspec/report"
 )
@@ -47,14 +45,8 @@ func runDiff(args []string, stdout, stderr io.Writer) int {
 	}
 	var inputs [2]rundiff.Input
 	for i, p := range paths {
-		in, err := merge.Open(p, opts)
-		var notOpened *os.PathError
-		switch {
-		case errors.As(err, &notOpened) && notOpened.Op == "open":
-			fmt.Fprintf(stderr, "portspec diff: %v\n", err)
-			return exitUsage
-		case err != nil:
-			fmt.Fprintf(stderr, "portspec diff: refusing %s: %v\n", p, err)
+		in, ok := openResults(stderr, "diff", p, opts)
+		if !ok {
 			return exitUsage
 		}
 		defer in.Close()

@@ -77,17 +77,12 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 		}
 	}()
 	for _, p := range paths {
-		in, err := merge.Open(p, opts)
-		var notOpened *os.PathError
-		if errors.As(err, &notOpened) && notOpened.Op == "open" {
-			fmt.Fprintf(stderr, "portspec merge: %v\n", err)
+		in, ok := openResults(stderr, "merge", p, opts)
+		if !ok {
 			return exitUsage
 		}
-		if err == nil {
-			inputs = append(inputs, in)
-			err = in.Check()
-		}
-		if err != nil {
+		inputs = append(inputs, in)
+		if err := in.Check(); err != nil {
 			fmt.Fprintf(stderr, "portspec merge: refusing %s: %v\n", p, err)
 			return exitUsage
 		}
@@ -153,4 +148,21 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	return run.verdictCode()
+}
+
+// openResults opens the JSON report at path for merge or diff (command),
+// saying on stderr why it cannot: a file that does not open, as the
+// system says it, or a report refused, with its name.
+func openResults(stderr io.Writer, command, path string, opts report.ReadOptions) (*merge.Input, bool) {
+	in, err := merge.Open(path, opts)
+	var notOpened *os.PathError
+	switch {
+	case errors.As(err, &notOpened) && notOpened.Op == "open":
+		fmt.Fprintf(stderr, "portspec %s: %v\n", command, err)
+		return nil, false
+	case err != nil:
+		fmt.Fprintf(stderr, "portspec %s: refusing %s: %v\n", command, path, err)
+		return nil, false
+	}
+	return in, true
 }
