@@ -1,10 +1,14 @@
 package spec
 
 import (
+	"bytes"
 	"fmt"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclwrite"
+	"github.com/rogpeppe/go-internal/diff"
+
+	"github.com/portspec/portspec/internal/escape"
 )
 
 // Format returns the file in canonical layout, with its original bytes. It
@@ -31,4 +35,25 @@ func (l *Loader) FormatSource(name string, src []byte) (formatted []byte, diags 
 		return nil, diags
 	}
 	return hclwrite.Format(f.Bytes), diags
+}
+
+// Formatted is a spec file, as it is and in canonical layout.
+type Formatted struct {
+	Name                string
+	Formatted, Original []byte
+	// Diff is what formatting changes, once Diffed has made it.
+	Diff []byte
+}
+
+// Changed reports whether formatting changes the file.
+func (f *Formatted) Changed() bool { return !bytes.Equal(f.Formatted, f.Original) }
+
+// Diffed makes Diff: a unified diff of the change, if any, with the
+// spec's lines and its name escaped, for they are text from outside on
+// their way to a CI log.
+func (f *Formatted) Diffed() {
+	if f.Changed() {
+		name := escape.Text(f.Name)
+		f.Diff = []byte(escape.Lines(string(diff.Diff(name, f.Original, name+" (formatted)", f.Formatted))))
+	}
 }

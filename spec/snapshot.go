@@ -2,6 +2,8 @@ package spec
 
 import (
 	"fmt"
+	"maps"
+	"net/netip"
 	"sort"
 
 	"github.com/hashicorp/hcl/v2/hclwrite"
@@ -111,4 +113,52 @@ func coalesce(ports []uint16) []cty.Value {
 		i = j + 1
 	}
 	return out
+}
+
+// SnapshotFindings are the states a snapshot found, address by address,
+// as its probes answer.
+type SnapshotFindings map[netip.Addr]map[Protocol]map[uint16]State
+
+// Add records that port of proto on addr was found in state.
+func (f SnapshotFindings) Add(addr netip.Addr, proto Protocol, port uint16, state State) {
+	if f[addr] == nil {
+		f[addr] = map[Protocol]map[uint16]State{}
+	}
+	if f[addr][proto] == nil {
+		f[addr][proto] = map[uint16]State{}
+	}
+	f[addr][proto][port] = state
+}
+
+// Hosts are the host blocks of a snapshot of target, whose addresses
+// were addrs: one block, called name, when all the addresses agree, and
+// one block an address when they do not. With fold, the ports in state
+// others (0: each protocol's most common) are folded into an "others"
+// block.
+func (f SnapshotFindings) Hosts(name, target string, addrs []netip.Addr, fold bool, others State) []SnapshotHost {
+	agree := true
+	for _, a := range addrs[1:] {
+		agree = agree && maps.EqualFunc(f[a], f[addrs[0]], maps.Equal)
+	}
+	var hosts []SnapshotHost
+	if agree {
+		hosts = []SnapshotHost{{Name: name, Address: target, States: f[addrs[0]]}}
+	} else {
+		for _, a := range addrs {
+			hosts = append(hosts, SnapshotHost{Name: name + " " + a.String(), Address: a.String(), States: f[a]})
+		}
+	}
+	if !fold {
+		return hosts
+	}
+	for i, h := range hosts {
+		hosts[i].Others = map[Protocol]State{}
+		for proto, states := range h.States {
+			hosts[i].Others[proto] = others
+			if others == 0 {
+				hosts[i].Others[proto] = MostCommon(states)
+			}
+		}
+	}
+	return hosts
 }

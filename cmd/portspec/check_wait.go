@@ -25,82 +25,107 @@ import (
 //
 // progress, on a terminal, counts each round's checks as they come; the
 // reports get them only at the end.
-func (f *checkFlags) runWaiting(ctx context.Context, stderr io.Writer, progress *report.Progress, run *session, settings spec.Settings, checks iter.Seq[spec.Check], start time.Time) runner.Stats {
-	count := func(report.Record) {}
+func (c *checkRun) runWaiting(ctx context.Context, stderr io.Writer, progress *report.Progress, settings spec.Settings, checks iter.Seq[spec.Check], start time.Time) runner.Stats {
+	w := &waitRun{checkRun: c, stderr: stderr, progress: progress, settings: settings, waiter: plan.NewWaiter(start, c.Wait), start: start}
 	if progress != nil {
-		stderr = progress.Guard(stderr)
-		count = func(r report.Record) { progress.Result(r) }
-	}
-	var stats runner.Stats
-	add := func(s runner.Stats) {
-		stats.ICMPWait += s.ICMPWait
-		stats.ICMPWaitTargets = max(stats.ICMPWaitTargets, s.ICMPWaitTargets)
+		w.stderr = progress.Guard(stderr)
 	}
 	held, err := spool.New()
 	if err != nil {
-		run.keep(fmt.Errorf("--wait: holding the first round's results: %w", err))
-		return stats
+		c.reports.Keep(fmt.Errorf("--wait: holding the first round's results: %w", err))
+		return w.stats
 	}
 	defer held.Close()
 	enc := gob.NewEncoder(held)
-	waiter := plan.NewWaiter(start, f.wait)
-
-	current := plan.New(f.planFlags(), settings, f.from)
-	r := f.runner(run, settings, func() *plan.Plan { return current }, 0)
 	n := 0
-	r.Run(ctx, current.Probes(checks), func(res runner.Result) {
-		rec, c := current.RecordOf(res)
-		count(rec)
-		waiter.First(n, c, rec)
+	w.round(ctx, checks, 0, func(current *plan.Plan, res runner.Result) {
+		rec, check := current.RecordOf(res)
+		w.count(rec)
+		w.waiter.First(n, check, rec)
 		n++
-		run.keep(enc.Encode(&rec))
+		c.reports.Keep(enc.Encode(&rec))
 	})
-	add(r.Stats())
+	w.rounds(ctx)
+	if !c.Quiet && w.waiter.Round() > 1 {
+		fmt.Fprintf(w.stderr, "portspec check: after %d rounds, %d %s still failing\n", w.waiter.Round(), w.waiter.Failing(), human.Plural(w.waiter.Failing(), "check", "checks"))
+	}
+	c.reports.Keep(w.replay(held, n))
+	return w.stats
+}
 
+// waitRun is a run of check --wait, round after round.
+type waitRun struct {
+	*checkRun
+	stderr   io.Writer
+	progress *report.Progress
+	settings spec.Settings
+	waiter   *plan.Waiter
+	start    time.Time
+	stats    runner.Stats
+}
+
+// count counts a record on the terminal's progress line, if there is one.
+func (w *waitRun) count(r report.Record) {
+	if w.progress != nil {
+		w.progress.Result(r)
+	}
+}
+
+// round probes checks with a plan of their own, traced up to traces,
+// and gives each result to take with that plan.
+func (w *waitRun) round(ctx context.Context, checks iter.Seq[spec.Check], traces int, take func(*plan.Plan, runner.Result)) {
+	current := plan.New(w.planFlags(), w.settings, w.From)
+	r := w.runner(w.settings, func() *plan.Plan { return current }, traces)
+	r.Run(ctx, current.Probes(checks), func(res runner.Result) { take(current, res) })
+	s := r.Stats()
+	w.stats.ICMPWait += s.ICMPWait
+	w.stats.ICMPWaitTargets = max(w.stats.ICMPWaitTargets, s.ICMPWaitTargets)
+}
+
+// rounds probes the failed checks again, after the waiter's backoff,
+// until they pass, the wait is over, or ctx ends.
+func (w *waitRun) rounds(ctx context.Context) {
 	for ctx.Err() == nil {
-		delay, ok := waiter.Next(time.Now())
+		delay, ok := w.waiter.Next(time.Now())
 		if !ok {
-			break
+			return
 		}
-		if !f.quiet {
-			fmt.Fprintf(stderr, "portspec check: round %d in %s: %d %s still failing, %s of --wait %s left\n",
-				waiter.Round(), human.Duration(delay), waiter.Failing(), human.Plural(waiter.Failing(), "check", "checks"),
-				human.Duration(max(0, time.Until(start.Add(f.wait)))), human.Duration(f.wait))
+		if !w.Quiet {
+			fmt.Fprintf(w.stderr, "portspec check: round %d in %s: %d %s still failing, %s of --wait %s left\n",
+				w.waiter.Round(), human.Duration(delay), w.waiter.Failing(), human.Plural(w.waiter.Failing(), "check", "checks"),
+				human.Duration(max(0, time.Until(w.start.Add(w.Wait)))), human.Duration(w.Wait))
 		}
 		select {
 		case <-time.After(delay):
 		case <-ctx.Done():
 		}
 		if ctx.Err() != nil {
-			break
+			return
 		}
 		traces := 0
-		if waiter.Last() {
-			traces = f.trace.runnerLimit()
+		if w.waiter.Last() {
+			traces = w.Trace.RunnerLimit()
 		}
-		current = plan.New(f.planFlags(), settings, f.from)
-		r := f.runner(run, settings, func() *plan.Plan { return current }, traces)
-		retry, take := waiter.Checks()
-		progress.Round(waiter.Round(), waiter.Probing())
-		r.Run(ctx, current.Probes(retry), func(res runner.Result) {
+		retry, take := w.waiter.Checks()
+		w.progress.Round(w.waiter.Round(), w.waiter.Probing())
+		w.round(ctx, retry, traces, func(current *plan.Plan, res runner.Result) {
 			rec := current.Record(res)
-			count(rec)
+			w.count(rec)
 			take(rec)
 		})
-		add(r.Stats())
 	}
-	if !f.quiet && waiter.Round() > 1 {
-		fmt.Fprintf(stderr, "portspec check: after %d rounds, %d %s still failing\n", waiter.Round(), waiter.Failing(), human.Plural(waiter.Failing(), "check", "checks"))
-	}
+}
 
+// replay reports the first round's n records, held on disk, each as its
+// last round left it.
+func (w *waitRun) replay(held *spool.Spool, n int) error {
 	in, err := held.Rewind()
 	if err != nil {
-		run.keep(err)
-		return stats
+		return err
 	}
 	// The reports' records go through the counter too: it counts them
 	// afresh.
-	progress.Round(0, n)
+	w.progress.Round(0, n)
 	dec := gob.NewDecoder(in)
 	for i := range n {
 		var rec report.Record
@@ -108,10 +133,9 @@ func (f *checkFlags) runWaiting(ctx context.Context, stderr io.Writer, progress 
 			if errors.Is(err, io.EOF) {
 				err = io.ErrUnexpectedEOF
 			}
-			run.keep(fmt.Errorf("--wait: reading the first round's results back: %w", err))
-			return stats
+			return fmt.Errorf("--wait: reading the first round's results back: %w", err)
 		}
-		run.add(waiter.Final(i, rec))
+		w.reports.Add(w.waiter.Final(i, rec))
 	}
-	return stats
+	return nil
 }

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/portspec/portspec/internal/arguments"
 )
 
 func readYAML(t *testing.T, name string, v any) string {
@@ -34,14 +36,7 @@ func checkCommands(t *testing.T, name, text string) {
 	}
 	for _, cmd := range found {
 		fields := strings.Fields(strings.NewReplacer(`"`, "", "\n", " ").Replace(cmd))
-		fs := newFlagSet(fields[1], os.Stdout, os.Stderr)
-		switch fields[1] {
-		case "check":
-			new(checkFlags).register(fs.FlagSet)
-		case "merge":
-			new(mergeFlags).register(fs.FlagSet)
-		}
-		if _, err := parseFlags(fs.FlagSet, fields[2:]); err != nil {
+		if _, err := arguments.Flags(fields[1], fields[2:]); err != nil {
 			t.Errorf("%s: %q: %v", name, cmd, err)
 		}
 	}

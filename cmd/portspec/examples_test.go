@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/portspec/portspec/internal/exit"
 )
 
 // TestExamples keeps every example valid and fmt-clean, one file at a time,
@@ -22,7 +24,7 @@ func TestExamples(t *testing.T) {
 	// examples/` is the first command people type.
 	t.Run("examples/", func(t *testing.T) {
 		var stdout, stderr bytes.Buffer
-		if code := run([]string{"validate", examplesDir()}, &stdout, &stderr); code != exitOK || stderr.Len() > 0 {
+		if code := run([]string{"validate", examplesDir()}, &stdout, &stderr); code != exit.OK || stderr.Len() > 0 {
 			t.Errorf("validate examples/ exit %d:\n%s", code, stderr.String())
 		}
 	})
@@ -30,14 +32,14 @@ func TestExamples(t *testing.T) {
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
-			if code := run([]string{"validate", f}, &stdout, &stderr); code != exitOK || stderr.Len() > 0 {
+			if code := run([]string{"validate", f}, &stdout, &stderr); code != exit.OK || stderr.Len() > 0 {
 				t.Errorf("validate exit %d:\n%s", code, stderr.String())
 			}
 			if !strings.HasPrefix(stdout.String(), "ok: 1 host") {
 				t.Errorf("validate said %q", stdout.String())
 			}
 			stdout.Reset()
-			if code := run([]string{"fmt", "-check", f}, &stdout, &stderr); code != exitOK {
+			if code := run([]string{"fmt", "-check", f}, &stdout, &stderr); code != exit.OK {
 				t.Errorf("not fmt-clean (exit %d): %s%s", code, stdout.String(), stderr.String())
 			}
 		})

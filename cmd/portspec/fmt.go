@@ -1,187 +1,136 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"io"
-	"os"
-	"slices"
 
-	"github.com/rogpeppe/go-internal/diff"
-
+	"github.com/portspec/portspec/internal/arguments"
 	"github.com/portspec/portspec/internal/atomicfile"
 	"github.com/portspec/portspec/internal/escape"
+	"github.com/portspec/portspec/internal/exit"
+	"github.com/portspec/portspec/internal/outputs"
+	"github.com/portspec/portspec/internal/watchdog"
 	"github.com/portspec/portspec/spec"
 )
 
-// fmtResult is a spec file, formatted, with the diff of the two for
-// -diff.
-type fmtResult struct {
-	name                      string
-	formatted, original, diff []byte
-}
-
-func (r fmtResult) changed() bool { return !bytes.Equal(r.formatted, r.original) }
-
-func runFmt(args []string, stdout, stderr io.Writer) int {
-	return runFmtFrom(os.Stdin, args, stdout, stderr)
-}
-
-// runFmtFrom is fmt, reading "-" from stdin.
-func runFmtFrom(stdin io.Reader, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("fmt", stdout, stderr)
-	check := fs.Bool("check", false, "list files whose format would change, and exit 1 if any would")
-	write := fs.Bool("w", false, "rewrite files in place (default: print the formatted files)")
-	showDiff := fs.Bool("diff", false, "print what would change as a unified diff, and exit 1 if anything would")
-	recursive := fs.Bool("recursive", false, "format the *.hcl files of every directory below a directory too")
-	colorChoice := fs.String("color", "auto", "colour diagnostics: auto, always or never")
-	var limits loadLimits
-	limits.register(fs.FlagSet)
-	paths, err := parse(fs, args)
+func runFmt(std streams, args []string) error {
+	f, err := arguments.ParseFmt(args)
 	if err != nil {
-		return usageError(stderr, fs, err)
+		return err
 	}
-	color, err := useColor(*colorChoice, stderr)
-	if err == nil {
-		err = limits.check()
-	}
-	if err != nil {
-		return usageError(stderr, fs, err)
-	}
-	modes := 0
-	for _, on := range []bool{*check, *write, *showDiff} {
-		if on {
-			modes++
-		}
-	}
-	switch {
-	case len(paths) == 0:
-		return usageError(stderr, fs, fmt.Errorf("name at least one spec file or directory, or - for stdin"))
-	case modes > 1:
-		return usageError(stderr, fs, fmt.Errorf("-check, -w and -diff exclude each other: -check and -diff never write"))
-	case slices.Contains(paths, "-") && len(paths) > 1:
-		return usageError(stderr, fs, fmt.Errorf("- (stdin) is the only path when given"))
-	case slices.Contains(paths, "-") && *write:
-		return usageError(stderr, fs, fmt.Errorf("-w rewrites files: stdin has none to rewrite"))
-	}
-
+	color, _ := outputs.UseColor(string(f.Color), std.stderr)
 	loader := spec.NewLoader()
 	// One bound on the diagnostics of all the files.
-	diagnostics := spec.NewDiagnosticWriter(stderr, color)
+	diagnostics := spec.NewDiagnosticWriter(std.stderr, color)
 	defer diagnostics.Close()
 	// Parsing is what costs: a file of megabytes of tokens takes
 	// gigabytes, as it does to load.
-	var results []fmtResult
-	code := exitOK
-	names := paths
-	if paths[0] == "-" {
+	var results []spec.Formatted
+	names := f.Paths
+	if f.Stdin() {
 		names = []string{"<stdin>"}
 	}
-	if !limits.watch(stderr, loader, names, "Formatting the spec", "Format fewer files at once", func() {
-		results, code = formatAll(stdin, paths, *recursive, *showDiff, loader, diagnostics, stderr)
-	}) {
-		return exitUsage
+	if err := watchdog.Load(f.Load, loader, names, "Formatting the spec", "Format fewer files at once", func() {
+		results, err = formatAll(std.stdin, f, loader, diagnostics)
+	}); err != nil {
+		return err
 	}
-	if code != exitOK {
-		return code
+	if err != nil {
+		return err
 	}
-	if *write {
+	if f.Write {
 		// No file is written when one cannot be: a link the
 		// sticky-directory rule refuses stops -w before it writes any.
 		for _, r := range results {
-			if r.changed() {
-				if err := atomicfile.Check(r.name); err != nil {
-					fmt.Fprintf(stderr, "portspec fmt: %v\n", err)
-					return writeErrorCode(err)
+			if r.Changed() {
+				if err := atomicfile.Check(r.Name); err != nil {
+					return outputs.WriteError(err, "portspec fmt: %v", err)
 				}
 			}
 		}
 	}
+	return writeFormatted(std.stdout, f, results)
+}
 
+// writeFormatted writes what fmt's mode asks of the formatted files.
+func writeFormatted(stdout io.Writer, f *arguments.Fmt, results []spec.Formatted) error {
+	var status error
 	for _, r := range results {
-		changed := r.changed()
+		changed := r.Changed()
 		switch {
-		case *check:
+		case f.Check:
 			if changed {
-				fmt.Fprintln(stdout, escape.Text(r.name))
-				code = exitFailed
+				fmt.Fprintln(stdout, escape.Text(r.Name))
+				status = exit.Status(exit.Failed)
 			}
-		case *showDiff:
+		case f.Diff:
 			if changed {
-				stdout.Write(r.diff)
-				code = exitFailed
+				stdout.Write(r.Diff)
+				status = exit.Status(exit.Failed)
 			}
-		case *write:
+		case f.Write:
 			if !changed {
 				continue
 			}
-			if err := atomicfile.Write(r.name, r.formatted); err != nil {
-				fmt.Fprintf(stderr, "portspec fmt: %v\n", err)
-				return exitIncomplete
+			if err := atomicfile.Write(r.Name, r.Formatted); err != nil {
+				return exit.Errorf(exit.Incomplete, "portspec fmt: %v", err)
 			}
-			fmt.Fprintln(stdout, escape.Text(r.name))
+			fmt.Fprintln(stdout, escape.Text(r.Name))
 		default:
-			stdout.Write(r.formatted)
+			stdout.Write(r.Formatted)
 		}
 	}
-	return code
+	return status
 }
 
-// formatAll parses and formats the spec files of paths, or stdin for "-",
-// with their diffs when showDiff is set. Every file is parsed before any
-// is written, so one broken file leaves the whole set untouched: a file
-// with an error makes the code exitUsage.
-func formatAll(stdin io.Reader, paths []string, recursive, showDiff bool, loader *spec.Loader, diagnostics *spec.DiagnosticWriter, stderr io.Writer) ([]fmtResult, int) {
-	var results []fmtResult
-	if paths[0] == "-" {
+// formatAll parses and formats the spec files of f's paths, or stdin for
+// "-". Every file is parsed before any is written, so one broken file
+// leaves the whole set untouched: a file with an error is exit 2, its
+// diagnostics written.
+func formatAll(stdin io.Reader, f *arguments.Fmt, loader *spec.Loader, diagnostics *spec.DiagnosticWriter) ([]spec.Formatted, error) {
+	if f.Stdin() {
 		src, err := io.ReadAll(io.LimitReader(stdin, loader.MaxFileSize+1))
 		if err != nil {
-			fmt.Fprintf(stderr, "portspec fmt: reading stdin: %v\n", err)
-			return nil, exitIncomplete
+			return nil, exit.Errorf(exit.Incomplete, "portspec fmt: reading stdin: %v", err)
 		}
 		formatted, diags := loader.FormatSource("<stdin>", src)
 		diagnostics.Write(loader.Files(), diags)
 		if diags.HasErrors() {
-			return nil, exitUsage
+			return nil, exit.Status(exit.Usage)
 		}
-		results = append(results, fmtResult{name: "-", formatted: formatted, original: src})
-	} else {
-		var files []string
-		for _, p := range paths {
-			find := spec.Files
-			if recursive {
-				find = spec.FilesRecursive
-			}
-			found, diags := find(p)
-			if diags.HasErrors() {
-				diagnostics.Write(loader.Files(), diags)
-				return nil, exitUsage
-			}
-			files = append(files, found...)
+		return []spec.Formatted{{Name: "-", Formatted: formatted, Original: src}}, nil
+	}
+	var files []string
+	for _, p := range f.Paths {
+		find := spec.Files
+		if f.Recursive {
+			find = spec.FilesRecursive
 		}
-		failed := false
-		for _, name := range files {
-			formatted, original, diags := loader.Format(name)
+		found, diags := find(p)
+		if diags.HasErrors() {
 			diagnostics.Write(loader.Files(), diags)
-			if diags.HasErrors() {
-				failed = true
-				continue
-			}
-			results = append(results, fmtResult{name: name, formatted: formatted, original: original})
+			return nil, exit.Status(exit.Usage)
 		}
-		if failed {
-			return nil, exitUsage
+		files = append(files, found...)
+	}
+	var results []spec.Formatted
+	failed := false
+	for _, name := range files {
+		formatted, original, diags := loader.Format(name)
+		diagnostics.Write(loader.Files(), diags)
+		if diags.HasErrors() {
+			failed = true
+			continue
+		}
+		results = append(results, spec.Formatted{Name: name, Formatted: formatted, Original: original})
+	}
+	if failed {
+		return nil, exit.Status(exit.Usage)
+	}
+	if f.Diff {
+		for i := range results {
+			results[i].Diffed()
 		}
 	}
-	if showDiff {
-		for i, r := range results {
-			if r.changed() {
-				// The spec's lines, and its name, are text from outside
-				// on their way to a CI log.
-				name := escape.Text(r.name)
-				results[i].diff = []byte(escape.Lines(string(diff.Diff(name, r.original, name+" (formatted)", r.formatted))))
-			}
-		}
-	}
-	return results, exitOK
+	return results, nil
 }

@@ -1,9 +1,13 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/portspec/portspec/internal/arguments"
+	"github.com/portspec/portspec/internal/exit"
 )
 
 // help is what 'portspec COMMAND --help' and 'portspec help COMMAND' say of
@@ -70,7 +74,7 @@ portspec diff --markdown main.json pr.json > comment.md`,
 2    bad flags, or a report that is not whole`,
 	},
 	"query": {
-		synopsis: querySynopsis,
+		synopsis: arguments.QuerySynopsis,
 		description: `Queries ports of one host as Microsoft's PortQry does, with its flags:
 LISTENING, NOT LISTENING, FILTERED or LISTENING or FILTERED, with the
 evidence. Every silence is proven against the target's ICMP rate limit.
@@ -146,26 +150,25 @@ portspec profiles builtin/domain_controller > policy/dc.hcl`,
 }
 
 // writeHelp writes a command's whole help.
-func writeHelp(w io.Writer, fs *cmdFlags) {
-	h := helps[fs.command]
-	fmt.Fprintf(w, "Usage: portspec %s\n\n%s\n", strings.TrimSpace(fs.command+" "+h.synopsis), indent(h.description))
-	if hasFlags(fs) {
+func writeHelp(w io.Writer, command string) {
+	h := helps[command]
+	fmt.Fprintf(w, "Usage: portspec %s\n\n%s\n", strings.TrimSpace(command+" "+h.synopsis), indent(h.description))
+	if fs := arguments.FlagSet(command); hasFlags(fs) {
 		fmt.Fprint(w, "\nFlags:\n")
 		fs.SetOutput(w)
 		fs.PrintDefaults()
-		fs.SetOutput(fs.stderr)
 	}
 	fmt.Fprintf(w, "\nExamples:\n%s\n\nExit codes:\n%s\n", indent(h.examples), indent(h.exitCodes))
 }
 
 // writeShortUsage is what a usage error is followed by.
-func writeShortUsage(w io.Writer, fs *cmdFlags) {
-	fmt.Fprintf(w, "Usage: portspec %s\nRun 'portspec help %s' for its flags, examples and exit codes.\n", strings.TrimSpace(fs.command+" "+helps[fs.command].synopsis), fs.command)
+func writeShortUsage(w io.Writer, command string) {
+	fmt.Fprintf(w, "Usage: portspec %s\nRun 'portspec help %s' for its flags, examples and exit codes.\n", strings.TrimSpace(command+" "+helps[command].synopsis), command)
 }
 
-func hasFlags(fs *cmdFlags) bool {
+func hasFlags(fs *flag.FlagSet) bool {
 	n := 0
-	fs.VisitAll(func(*flagT) { n++ })
+	fs.VisitAll(func(*flag.Flag) { n++ })
 	return n > 0
 }
 
@@ -174,19 +177,17 @@ func indent(text string) string {
 }
 
 // runHelp is 'portspec help [COMMAND]'.
-func runHelp(args []string, stdout, stderr io.Writer) int {
+func runHelp(std streams, args []string) error {
 	switch {
 	case len(args) == 0:
-		fmt.Fprint(stdout, usage)
-		return exitOK
+		fmt.Fprint(std.stdout, usage)
+		return nil
 	case len(args) > 1:
-		fmt.Fprintf(stderr, "portspec help: name one command\n\n%s", usage)
-		return exitUsage
+		return exit.Errorf(exit.Usage, "portspec help: name one command\n\n%s", strings.TrimSuffix(usage, "\n"))
 	}
 	cmd, ok := commands[args[0]]
 	if !ok || args[0] == "help" {
-		fmt.Fprintf(stderr, "portspec help: unknown command %q\n\n%s", args[0], usage)
-		return exitUsage
+		return exit.Errorf(exit.Usage, "portspec help: unknown command %q\n\n%s", args[0], strings.TrimSuffix(usage, "\n"))
 	}
-	return cmd([]string{"--help"}, stdout, stderr)
+	return cmd(std, []string{"--help"})
 }

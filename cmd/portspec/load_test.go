@@ -7,12 +7,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime/metrics"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/portspec/portspec/internal/exit"
 )
 
 // measured is how a portspec command ended.
@@ -135,7 +136,7 @@ func TestNestingBombsBounded(t *testing.T) {
 			if args[len(args)-2] == "vars.hcl" {
 				at = "vars.hcl:2:"
 			}
-			if m.code != exitUsage || !strings.Contains(m.stderr, at) || !strings.Contains(m.stderr, ": Error: Nested too deeply\n") || strings.Contains(m.stderr, "goroutine") {
+			if m.code != exit.Usage || !strings.Contains(m.stderr, at) || !strings.Contains(m.stderr, ": Error: Nested too deeply\n") || strings.Contains(m.stderr, "goroutine") {
 				t.Errorf("%s: %s: exit %d, stderr:\n%.2000s", shape.name, args, m.code, m.stderr)
 			}
 			if m.peakMiB > 256 {
@@ -145,54 +146,6 @@ func TestNestingBombsBounded(t *testing.T) {
 	}
 }
 
-// The watchdog counts the goroutines' stacks, not only the heap: 100,000
-// "[*]" once recursed to a stack of 900 MB under --max-load-memory
-// 128MiB and exited 0 (issue #19, item 6).
-func TestWatchLoadCountsStacks(t *testing.T) {
-	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/memory/classes/heap/stacks:bytes"}}
-	metrics.Read(sample)
-	limit := sample[0].Value.Uint64() + sample[1].Value.Uint64() + 32<<20
-
-	release := make(chan struct{})
-	deep := make(chan struct{})
-	go func() {
-		deepStack(64<<10, deep, release) // 64 MiB of stack
-	}()
-	defer close(release)
-	<-deep
-
-	done := make(chan struct{})
-	defer close(done)
-	stopped := make(chan string, 1)
-	go watchLoad(done, limit, time.Minute, func(what string) { stopped <- what })
-	select {
-	case what := <-stopped:
-		t.Logf("stopped: %s", what)
-		if !strings.Contains(what, "MiB (--max-load-memory)") {
-			t.Errorf("stopped for %q", what)
-		}
-	case <-time.After(5 * time.Second):
-		metrics.Read(sample)
-		t.Fatalf("a stack of 64 MiB over a limit of %d MiB was not stopped (heap %d MiB, stacks %d MiB)",
-			limit>>20, sample[0].Value.Uint64()>>20, sample[1].Value.Uint64()>>20)
-	}
-}
-
-// deepStack recurses n times with a frame of a kilobyte, says so on deep,
-// and holds its stack until release is closed.
-func deepStack(n int, deep chan<- struct{}, release <-chan struct{}) byte {
-	var frame [1 << 10]byte
-	frame[n%len(frame)] = byte(n)
-	if n == 0 {
-		close(deep)
-		<-release
-		return frame[0]
-	}
-	return deepStack(n-1, deep, release) + frame[(n+1)%len(frame)]
-}
-
-// doublings is a locals block of a string of 16 bytes doubled n times by
-// templates, "a0" to "a<n>": 20 doublings are 16 MiB.
 func doublings(n int) string {
 	var b strings.Builder
 	b.WriteString("locals {\n  a0 = \"0123456789abcdef\"\n")
@@ -223,7 +176,7 @@ func TestBuildBombsBounded(t *testing.T) {
 		}
 		m := runMeasured(t, dir, nil, "validate", "--max-load-memory", "256MiB", "bomb.hcl")
 		t.Logf("%s: exit %d in %s, peak %.0f MiB", tc.name, m.code, m.took.Round(time.Millisecond), m.peakMiB)
-		if m.code != exitUsage || !strings.Contains(m.stderr, tc.want) {
+		if m.code != exit.Usage || !strings.Contains(m.stderr, tc.want) {
 			t.Errorf("%s: exit %d, stderr:\n%.3000s", tc.name, m.code, m.stderr)
 		}
 		if m.peakMiB > 768 {
@@ -253,9 +206,9 @@ func TestCountWithinLoadTime(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"validate", "--max-load-time", "5s", "one.hcl"}, exitOK, "ok: 1 host, 8589541380 checks\n"},
-		{[]string{"validate", "--max-load-time", "5s", "sixteen.hcl"}, exitOK, "ok: 16 hosts, 137432662080 checks\n"},
-		{[]string{"validate", "--max-load-time", "100ms", "--shard", "1/3", "sixteen.hcl"}, exitUsage,
+		{[]string{"validate", "--max-load-time", "5s", "one.hcl"}, exit.OK, "ok: 1 host, 8589541380 checks\n"},
+		{[]string{"validate", "--max-load-time", "5s", "sixteen.hcl"}, exit.OK, "ok: 16 hosts, 137432662080 checks\n"},
+		{[]string{"validate", "--max-load-time", "100ms", "--shard", "1/3", "sixteen.hcl"}, exit.Usage,
 			"sixteen.hcl: Error: Spec too large\n\nLoading the spec and counting its checks took longer than its limit of 100ms (--max-load-time)."},
 	} {
 		m := runMeasured(t, dir, nil, tc.args...)
@@ -295,7 +248,7 @@ func TestDiagnosticBombsBounded(t *testing.T) {
 		}
 		m := runMeasured(t, dir, nil, "validate", "rx.hcl")
 		t.Logf("%s: exit %d in %s, %d bytes of stderr, peak %.0f MiB", tc.name, m.code, m.took.Round(time.Millisecond), len(m.stderr), m.peakMiB)
-		if m.code != exitUsage || !strings.Contains(m.stderr, "rx.hcl:3:") {
+		if m.code != exit.Usage || !strings.Contains(m.stderr, "rx.hcl:3:") {
 			t.Errorf("%s: exit %d, stderr:\n%.2000s", tc.name, m.code, m.stderr)
 		}
 		if len(m.stderr) > 64<<10 {
@@ -356,7 +309,7 @@ func checkParseBomb(t *testing.T, expr, at, summary string) {
 			// Without "locals {" and the indent, the place differs.
 			want = "vars.hcl:"
 		}
-		if m.code != exitUsage || !strings.Contains(m.stderr, want) || !strings.Contains(m.stderr, ": Error: "+summary+"\n") || m.stdout != "" {
+		if m.code != exit.Usage || !strings.Contains(m.stderr, want) || !strings.Contains(m.stderr, ": Error: "+summary+"\n") || m.stdout != "" {
 			t.Errorf("%s: exit %d, want %q; stdout %.200q, stderr:\n%.2000s", args, m.code, want, m.stdout, m.stderr)
 		}
 		if m.took > 5*time.Second || m.peakMiB > 256 {
@@ -384,7 +337,7 @@ func TestFmtWatched(t *testing.T) {
 	} {
 		m := runMeasured(t, dir, nil, tc.args...)
 		t.Logf("%s: exit %d in %s, peak %.0f MiB", strings.Join(tc.args, " "), m.code, m.took.Round(time.Millisecond), m.peakMiB)
-		if m.code != exitUsage || !strings.Contains(m.stderr, tc.want) || m.stdout != "" {
+		if m.code != exit.Usage || !strings.Contains(m.stderr, tc.want) || m.stdout != "" {
 			t.Errorf("%s: exit %d, stdout %.200q, stderr:\n%.2000s", tc.args, m.code, m.stdout, m.stderr)
 		}
 		if m.peakMiB > 256 {

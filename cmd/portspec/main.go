@@ -4,11 +4,15 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/portspec/portspec/internal/arguments"
+	"github.com/portspec/portspec/internal/exit"
 )
 
 func main() {
@@ -33,16 +37,6 @@ func stoppable() (context.Context, context.CancelFunc) {
 	return signal.NotifyContext(context.Background(), stopSignals...)
 }
 
-// Exit codes, shared by every command.
-const (
-	exitOK         = 0
-	exitFailed     = 1 // a check failed, or fmt -check found a change
-	exitUsage      = 2 // bad flags or a spec error; nothing was probed
-	exitIncomplete = 3 // the run could not complete, e.g. an unwritable output
-	// exitInterrupted is the shell's code for a run ended by SIGINT.
-	exitInterrupted = 130
-)
-
 const usage = `portspec checks that ports on hosts are in the states a spec says.
 
 Usage:
@@ -59,7 +53,14 @@ Usage:
 Run 'portspec help COMMAND' for a command's flags, examples and exit codes.
 `
 
-type command func(args []string, stdout, stderr io.Writer) int
+// streams are where a command reads and writes.
+type streams struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+}
+
+// A command runs with its arguments, and ends as its error says (exitCode).
+type command func(std streams, args []string) error
 
 var commands = map[string]command{
 	"check":    runCheck,
@@ -74,23 +75,41 @@ var commands = map[string]command{
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
+	std := streams{stdin: os.Stdin, stdout: stdout, stderr: stderr}
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
-		return exitUsage
+		return exit.Usage
 	}
 	switch args[0] {
 	case "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
-		return exitOK
+		return exit.OK
 	case "help":
-		return runHelp(args[1:], stdout, stderr)
+		return exitCode(std, runHelp(std, args[1:]))
 	case "-version", "--version":
-		return runVersion(nil, stdout, stderr)
+		return exitCode(std, runVersion(std, nil))
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {
 		fmt.Fprintf(stderr, "portspec: unknown command %q\n\n%s", args[0], usage)
-		return exitUsage
+		return exit.Usage
 	}
-	return cmd(args[1:], stdout, stderr)
+	return exitCode(std, cmd(std, args[1:]))
+}
+
+// exitCode is the one place an error becomes an exit code, having said
+// what it has to say: the help asked for, on stdout; a usage error with
+// the command's short usage; any other error's message.
+func exitCode(std streams, err error) int {
+	var usageErr *arguments.Error
+	switch {
+	case errors.As(err, &usageErr) && usageErr.Help:
+		writeHelp(std.stdout, usageErr.Command)
+	case errors.As(err, &usageErr):
+		fmt.Fprintln(std.stderr, usageErr)
+		writeShortUsage(std.stderr, usageErr.Command)
+	case err != nil && err.Error() != "":
+		fmt.Fprintln(std.stderr, err)
+	}
+	return exit.Code(err)
 }

@@ -2,112 +2,75 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"time"
 
+	"github.com/portspec/portspec/internal/arguments"
+	"github.com/portspec/portspec/internal/exit"
 	"github.com/portspec/portspec/internal/merge"
+	"github.com/portspec/portspec/internal/outputs"
 	"github.com/portspec/portspec/report"
 )
 
-// readFlags say how merge and diff read reports.
-type readFlags struct {
-	maxRecordSize sizeFlag
-	today         string
-}
-
-func (f *readFlags) register(fs *flag.FlagSet) {
-	f.maxRecordSize = report.DefaultMaxRecordSize
-	fs.Var(&f.maxRecordSize, "max-record-size", "the largest result (or meta, or summary) of a report to read, a `size` such as 4MiB")
-	fs.StringVar(&f.today, "today", "", "judge the reports' waivers as on this `date`, YYYY-MM-DD, as check --today did (default: the day each run started)")
-}
-
-func (f *readFlags) readOptions() (report.ReadOptions, error) {
-	opts := report.ReadOptions{MaxRecordSize: int(f.maxRecordSize)}
-	if f.today == "" {
-		return opts, nil
-	}
-	var err error
-	opts.Today, err = parseDay(f.today)
-	return opts, err
-}
-
-type mergeFlags struct {
-	reportFlags
-	readFlags
-	color string
-}
-
-func (f *mergeFlags) register(fs *flag.FlagSet) {
-	f.reportFlags.register(fs)
-	f.readFlags.register(fs)
-	colorFlag(fs, &f.color)
-}
-
-func runMerge(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("merge", stdout, stderr)
-	var f mergeFlags
-	f.register(fs.FlagSet)
-	paths, err := parse(fs, args)
+func runMerge(std streams, args []string) error {
+	f, err := arguments.ParseMerge(args)
 	if err != nil {
-		return usageError(stderr, fs, err)
+		return err
 	}
-	_, err = useColor(f.color, stdout)
-	if err == nil && len(paths) == 0 {
-		err = errors.New("name the JSON results to merge")
-	}
-	if err == nil {
-		err = f.reportFlags.check()
-	}
-	var opts report.ReadOptions
-	if err == nil {
-		opts, err = f.readOptions()
-	}
-	if err != nil {
-		return usageError(stderr, fs, err)
-	}
-
 	var inputs []*merge.Input
 	defer func() {
 		for _, in := range inputs {
 			in.Close()
 		}
 	}()
-	for _, p := range paths {
-		in, ok := openResults(stderr, "merge", p, opts)
-		if !ok {
-			return exitUsage
+	for _, p := range f.Paths {
+		in, err := openResults("merge", p, f.ReadOptions())
+		if err != nil {
+			return err
 		}
 		inputs = append(inputs, in)
 		if err := in.Check(); err != nil {
-			fmt.Fprintf(stderr, "portspec merge: refusing %s: %v\n", p, err)
-			return exitUsage
+			return exit.Errorf(exit.Usage, "portspec merge: refusing %s: %v", p, err)
 		}
 	}
 	if versions := merge.Versions(inputs); len(versions) > 1 {
-		fmt.Fprintf(stderr, "portspec merge: warning: the results come from portspec %s; merged, they may not mean the same\n", strings.Join(versions, ", "))
+		fmt.Fprintf(std.stderr, "portspec merge: warning: the results come from portspec %s; merged, they may not mean the same\n", strings.Join(versions, ", "))
 	}
 	vantages, err := merge.Group(inputs)
-	var start time.Time
-	var elapsed time.Duration
-	if err == nil {
-		start, elapsed, err = merge.Span(inputs)
-	}
 	if err != nil {
-		fmt.Fprintf(stderr, "portspec merge: refusing to merge: %v\n", err)
-		return exitUsage
+		return exit.Errorf(exit.Usage, "portspec merge: refusing to merge: %v", err)
+	}
+	start, elapsed, err := merge.Span(inputs)
+	if err != nil {
+		return exit.Errorf(exit.Usage, "portspec merge: refusing to merge: %v", err)
 	}
 
-	run, code := f.openReports(stdout, stderr, f.color, paths, nil)
-	if code != exitOK {
-		return code
+	reports, err := outputs.Open(f.Outputs(f.Color), std.stdout, std.stderr, f.Paths, nil)
+	if err != nil {
+		return err
 	}
-	defer run.abort()
+	defer reports.Abort()
+	reports.Begin(mergedMeta(inputs[0].Reader.Meta, start, vantages, args))
+	if err := mergeVantages(reports, vantages); err != nil {
+		return err
+	}
+	reports.Sum.Elapsed = elapsed
+	for _, in := range inputs {
+		// A shard that did not finish makes the whole run unfinished:
+		// never a pass.
+		reports.Sum.Interrupted = reports.Sum.Interrupted || in.Tail.Interrupted
+	}
+	if err := reports.End(); err != nil {
+		return err
+	}
+	return reports.Verdict()
+}
 
-	first := inputs[0].Reader.Meta
+// mergedMeta is the merged run's meta: the first input's, this command's,
+// and the one vantage, if one.
+func mergedMeta(first report.Meta, start time.Time, vantages []*merge.Vantage, args []string) report.Meta {
 	meta := report.Meta{
 		Version: portspecVersion(), Hostname: first.Hostname, Command: append([]string{"portspec", "merge"}, args...),
 		Tags: first.Tags, Controls: first.Controls, Files: first.Files, Digest: first.Digest, Start: start,
@@ -115,54 +78,45 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 	if len(vantages) == 1 {
 		meta.Vantage = vantages[0].Name
 	}
-	run.begin(meta)
+	return meta
+}
+
+// mergeVantages reports every vantage's records, merged, with their tries.
+func mergeVantages(reports *outputs.Session, vantages []*merge.Vantage) error {
 	var merger merge.Merger
 	defer merger.Close()
 	for _, v := range vantages {
 		err := merger.Vantage(v, func(r report.Record) {
 			if r.Evidence != nil {
 				for _, t := range r.Evidence.Tries {
-					run.reporters.Try(report.Attempt{Host: r.Host, Address: r.Address, Protocol: r.Protocol, Port: r.Port, Try: t})
+					reports.Reporters.Try(report.Attempt{Host: r.Host, Address: r.Address, Protocol: r.Protocol, Port: r.Port, Try: t})
 				}
 			}
-			run.add(r)
+			reports.Add(r)
 		})
 		var disk merge.DiskError
 		switch {
 		case errors.As(err, &disk):
 			// The disk failed, not an input: nothing is written.
-			fmt.Fprintf(stderr, "portspec merge: %v\n", err)
-			return exitIncomplete
+			return exit.Errorf(exit.Incomplete, "portspec merge: %v", err)
 		case err != nil:
-			fmt.Fprintf(stderr, "portspec merge: refusing to merge: %v\n", err)
-			return exitUsage
+			return exit.Errorf(exit.Usage, "portspec merge: refusing to merge: %v", err)
 		}
 	}
-	run.sum.Elapsed = elapsed
-	for _, in := range inputs {
-		// A shard that did not finish makes the whole run unfinished:
-		// never a pass.
-		run.sum.Interrupted = run.sum.Interrupted || in.Tail.Interrupted
-	}
-	if code := run.end(); code != exitOK {
-		return code
-	}
-	return run.verdictCode()
+	return nil
 }
 
 // openResults opens the JSON report at path for merge or diff (command),
-// saying on stderr why it cannot: a file that does not open, as the
-// system says it, or a report refused, with its name.
-func openResults(stderr io.Writer, command, path string, opts report.ReadOptions) (*merge.Input, bool) {
+// or says why it cannot: a file that does not open, as the system says
+// it, or a report refused, with its name.
+func openResults(command, path string, opts report.ReadOptions) (*merge.Input, error) {
 	in, err := merge.Open(path, opts)
 	var notOpened *os.PathError
 	switch {
 	case errors.As(err, &notOpened) && notOpened.Op == "open":
-		fmt.Fprintf(stderr, "portspec %s: %v\n", command, err)
-		return nil, false
+		return nil, exit.Errorf(exit.Usage, "portspec %s: %v", command, err)
 	case err != nil:
-		fmt.Fprintf(stderr, "portspec %s: refusing %s: %v\n", command, path, err)
-		return nil, false
+		return nil, exit.Errorf(exit.Usage, "portspec %s: refusing %s: %v", command, path, err)
 	}
-	return in, true
+	return in, nil
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portspec/portspec/internal/exit"
 	"github.com/portspec/portspec/internal/reporttest"
 	"github.com/portspec/portspec/report"
 )
@@ -45,8 +46,8 @@ func TestMergedElapsed(t *testing.T) {
 	two := shard("2.json", "2/2", reporttest.Start.Add(-3*time.Second), 4500*time.Millisecond, records[5:])
 	merged, junit := filepath.Join(dir, "merged.json"), filepath.Join(dir, "junit.xml")
 	var stdout, stderr bytes.Buffer
-	if code := run([]string{"merge", "--json", merged, "--junit", junit, one, two}, &stdout, &stderr); code != exitFailed {
-		t.Fatalf("merge exit %d, want %d:\n%s", code, exitFailed, stderr.String())
+	if code := run([]string{"merge", "--json", merged, "--junit", junit, one, two}, &stdout, &stderr); code != exit.Failed {
+		t.Fatalf("merge exit %d, want %d:\n%s", code, exit.Failed, stderr.String())
 	}
 	if !strings.Contains(stdout.String(), "\ntook 8s") {
 		t.Errorf("the text says\n%s\nwant took 8s", stdout.String())
@@ -67,7 +68,7 @@ func TestMergedElapsed(t *testing.T) {
 	late := shard("late.json", "2/2", reporttest.Start.Add(400*24*time.Hour), time.Second, nil)
 	stdout.Reset()
 	stderr.Reset()
-	if code := run([]string{"merge", whole, late}, &stdout, &stderr); code != exitUsage || stdout.Len() > 0 ||
+	if code := run([]string{"merge", whole, late}, &stdout, &stderr); code != exit.Usage || stdout.Len() > 0 ||
 		!strings.Contains(stderr.String(), "refusing to merge: "+whole+" started at 2026-11-26T12:00:00Z and "+late+" ended at 2027-12-31T12:00:01Z: one run lasts less than 366 days") {
 		t.Errorf("merge exit %d, stderr %s", code, stderr.String())
 	}

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/netip"
@@ -17,198 +16,142 @@ import (
 
 	"github.com/mattn/go-isatty"
 
+	"github.com/portspec/portspec/internal/arguments"
 	"github.com/portspec/portspec/internal/atomicfile"
 	"github.com/portspec/portspec/internal/escape"
+	"github.com/portspec/portspec/internal/exit"
 	"github.com/portspec/portspec/internal/localports"
+	"github.com/portspec/portspec/internal/outputs"
 	"github.com/portspec/portspec/internal/plan"
 	"github.com/portspec/portspec/report"
 	"github.com/portspec/portspec/runner"
-	"github.com/portspec/portspec/spec"
-	"github.com/portspec/portspec/verdict"
 )
 
-const querySynopsis = "-local | -wport PORT | -wpid PID [-wt SECONDS] [-l LOG [-y]] | -n NAME [-p tcp|udp|both] [-e PORT | -o LIST | -r FROM:TO] [-l LOG [-y]] [-sp PORT] [-nr] [-q] [-cn COMMUNITY] [-timeout D] [-tries N] [-icmp-interval D]"
-
-type queryFlags struct {
-	name, proto, endpoint, list, portRange string
-	logFile                                string
-	overwrite, noReverse, quiet, local     bool
-	sourcePort                             int
-	watchPort, watchPID, watchEvery        int
-	community                              string
-	probe                                  probeFlags
-}
-
-func (f *queryFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.name, "n", "", "the `name` or IP address to query (required)")
-	fs.StringVar(&f.proto, "p", "tcp", "the `protocol`: tcp, udp or both")
-	fs.StringVar(&f.endpoint, "e", "", "one `port` (default 80)")
-	fs.StringVar(&f.list, "o", "", "a comma-separated `list` of ports, such as 143,110,25")
-	fs.StringVar(&f.portRange, "r", "", "a `range` of ports, such as 135:139")
-	fs.StringVar(&f.logFile, "l", "", "also write the output to this log `file`")
-	fs.BoolVar(&f.overwrite, "y", false, "overwrite the log file without asking")
-	fs.IntVar(&f.sourcePort, "sp", 0, "the source `port` to send from")
-	fs.BoolVar(&f.noReverse, "nr", false, "do not resolve the IP address to a name")
-	fs.BoolVar(&f.quiet, "q", false, "print nothing; exit 0 if LISTENING, 1 if NOT LISTENING, 2 if FILTERED or LISTENING or FILTERED")
-	fs.StringVar(&f.community, "cn", "public", "the SNMP `community` for udp/161")
-	fs.BoolVar(&f.local, "local", false, "list this machine's TCP and UDP sockets with their state and owning process, as PortQry's -local")
-	fs.IntVar(&f.watchPort, "wport", 0, "watch this machine's sockets on this `port`, logging each change, until interrupted")
-	fs.IntVar(&f.watchPID, "wpid", 0, "watch the sockets of the process with this `PID`, logging each change, until interrupted or it exits")
-	fs.IntVar(&f.watchEvery, "wt", 60, "for -wport and -wpid, how often to look, in `seconds`")
-	f.probe.register(fs)
-}
-
-func runQuery(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("query", stdout, stderr)
-	var f queryFlags
-	f.register(fs.FlagSet)
-	rest, err := parse(fs, args)
+func runQuery(std streams, args []string) error {
+	f, err := arguments.ParseQuery(args)
 	if err != nil {
-		return usageError(stderr, fs, err)
+		return err
 	}
-	if len(rest) > 0 {
-		return usageError(stderr, fs, fmt.Errorf("unexpected argument %q", rest[0]))
+	switch f.Mode {
+	case arguments.QueryLocal:
+		return queryLocal(std.stdout, std.stderr)
+	case arguments.QueryWatch:
+		return queryWatch(std, f)
 	}
-	if f.local {
-		if f.name != "" || f.endpoint != "" || f.list != "" || f.portRange != "" || f.logFile != "" {
-			return usageError(stderr, fs, errors.New("-local lists this machine's sockets on stdout: give it without -n, -e, -o, -r or -l"))
-		}
-		return queryLocal(stdout, stderr)
+	if err := sourcesReady(f.Probe); err != nil {
+		return exit.Errorf(exit.Usage, "portspec query: %v", err)
 	}
-	if f.watchPort != 0 || f.watchPID != 0 {
-		return queryWatch(fs, &f, stdout, stderr)
-	}
-	protos, ports, err := queryTargets("query", f.name, f.proto, f.endpoint, f.list, f.portRange)
-	if err == nil && (f.sourcePort < 0 || f.sourcePort > 65535) {
-		err = fmt.Errorf("-sp must be a port from 1 to 65535")
-	}
-	if err == nil {
-		err = f.probe.check()
-	}
-	if err != nil {
-		return usageError(stderr, fs, err)
-	}
-	if err := f.probe.sourcesReady(); err != nil {
-		fmt.Fprintf(stderr, "portspec query: %v\n", err)
-		return exitUsage
-	}
-
 	// Everything goes to stdout (unless -q) and to the log, as it comes.
-	run := &session{stderr: stderr}
-	defer run.abort()
 	var out io.Writer = io.Discard
-	if !f.quiet {
-		out = &untilGone{w: stdout}
+	if !f.Quiet {
+		out = &untilGone{w: std.stdout}
 	}
-	if f.logFile != "" {
-		if !f.overwrite && exists(f.logFile) && !confirmOverwrite(f.logFile, stderr) {
-			fmt.Fprintf(stderr, "portspec query: %s exists; use -y to overwrite it\n", f.logFile)
-			return exitIncomplete
+	reports := outputs.NewSession(nil)
+	if f.LogFile != "" {
+		if reports, out, err = openQueryLog(std, f, args, out); err != nil {
+			return err
 		}
-		log := &output{flag: "-l", path: f.logFile}
-		var code int
-		if run.outputs, code = openOutputs(stderr, stdout, []*output{log}); code != exitOK {
-			return code
-		}
-		fmt.Fprintf(log.buf, "portspec %s query log\ncommand: portspec query %s\nstarted: %s\n\n",
-			portspecVersion(), escape.Text(strings.Join(args, " ")), time.Now().Format(time.RFC3339))
-		out = io.MultiWriter(out, log.buf)
-		tries, err := report.NewTryList(log.buf)
-		if err != nil {
-			fmt.Fprintf(stderr, "portspec query: %v\n", err)
-			return exitIncomplete
-		}
-		run.reporters = append(run.reporters, tries)
 	}
+	defer reports.Abort()
 	ctx, stop := stoppable()
 	defer stop()
-
-	addrs, ok := queryResolve(ctx, out, f.name, !f.noReverse)
-	run.reporters = append(report.Multi{report.NewPortQry(out, len(addrs) > 1)}, run.reporters...)
-	worst := exitOK
+	addrs, ok := queryResolve(ctx, out, f.Name, !f.NoReverse)
+	reports.Reporters = append(report.Multi{report.NewPortQry(out, len(addrs) > 1)}, reports.Reporters...)
+	worst := exit.OK
 	if ok {
 		fmt.Fprint(out, "querying...\n\n")
-		opts := runner.ProbeOptions{Tries: f.probe.tries, Timeout: f.probe.timeout, SourcePort: uint16(f.sourcePort),
-			Community: f.community, ProveSilence: true}
-		r := runner.New(runner.Options{ICMPInterval: f.probe.icmpInterval, SourcePrefixes: f.probe.prefixes})
-		run.begin(report.Meta{})
+		opts := f.Probe.ProbeOptions()
+		opts.SourcePort, opts.Community = f.SourcePort, f.Community
+		reports.Begin(report.Meta{})
 		// PortQry's order: for each port, TCP then UDP.
-		err := r.Run(ctx, plan.AdHocProbes(f.name, addrs, protos, ports, true, opts), func(res runner.Result) {
+		err := runner.New(f.Probe.RunnerOptions()).Run(ctx, plan.AdHocProbes(f.Name, addrs, f.Protocols, f.Ports, true, opts), func(res runner.Result) {
 			code := res.Status.PortQryCode()
 			if code < 0 || res.Skipped {
-				code = exitIncomplete
+				code = exit.Incomplete
 			}
 			worst = max(worst, code)
-			run.add(plan.Found(f.name, res))
+			reports.Add(plan.Found(f.Name, res))
 		})
-		run.sum.Interrupted = errors.Is(err, context.Canceled)
+		reports.Sum.Interrupted = errors.Is(err, context.Canceled)
 	}
-	if code := run.end(); code != exitOK {
-		return code
+	if err := reports.End(); err != nil {
+		return err
 	}
 	switch {
-	case run.sum.Interrupted:
-		return exitInterrupted
+	case reports.Sum.Interrupted:
+		return exit.Status(exit.Interrupted)
 	case !ok:
-		return exitIncomplete
-	case f.quiet:
-		return worst
+		return exit.Status(exit.Incomplete)
+	case f.Quiet:
+		return exit.Status(worst)
 	}
-	return exitOK
+	return nil
+}
+
+// openQueryLog opens -l, with its header and a line a try, and returns
+// the session that puts it in place and where the query's text goes: out
+// and the log.
+func openQueryLog(std streams, f *arguments.Query, args []string, out io.Writer) (*outputs.Session, io.Writer, error) {
+	if err := mayOverwrite(f.LogFile, f.Overwrite, std.stderr); err != nil {
+		return nil, nil, err
+	}
+	reports, log, err := outputs.OpenFile(std.stdout, "-l", f.LogFile)
+	if err != nil {
+		return nil, nil, err
+	}
+	fmt.Fprintf(log, "portspec %s query log\ncommand: portspec query %s\nstarted: %s\n\n",
+		portspecVersion(), escape.Text(strings.Join(args, " ")), time.Now().Format(time.RFC3339))
+	tries, err := report.NewTryList(log)
+	if err != nil {
+		reports.Abort()
+		return nil, nil, exit.Errorf(exit.Incomplete, "portspec query: %v", err)
+	}
+	reports.Reporters = append(reports.Reporters, tries)
+	return reports, io.MultiWriter(out, log), nil
+}
+
+// mayOverwrite refuses to overwrite a log file without -y, unless someone
+// at the terminal says yes, as PortQry asks.
+func mayOverwrite(path string, overwrite bool, stderr io.Writer) error {
+	if !overwrite && exists(path) && !confirmOverwrite(path, stderr) {
+		return exit.Errorf(exit.Incomplete, "portspec query: %s exists; use -y to overwrite it", path)
+	}
+	return nil
 }
 
 // queryWatch is -wport or -wpid.
-func queryWatch(fs *cmdFlags, f *queryFlags, stdout, stderr io.Writer) int {
-	var err error
-	switch {
-	case f.watchPort != 0 && f.watchPID != 0:
-		err = errors.New("-wport and -wpid each start a watch: give one")
-	case f.name != "" || f.endpoint != "" || f.list != "" || f.portRange != "" || f.local:
-		err = errors.New("-wport and -wpid watch this machine's sockets: give them without -n, -e, -o, -r or -local")
-	case f.watchPort < 0 || f.watchPort > 65535:
-		err = errors.New("-wport must be a port from 1 to 65535")
-	case f.watchPID < 0:
-		err = errors.New("-wpid must be a process ID")
-	case f.watchEvery < 1:
-		err = errors.New("-wt is the polling interval in whole seconds, at least 1")
-	}
-	if err != nil {
-		return usageError(stderr, fs, err)
-	}
+func queryWatch(std streams, f *arguments.Query) error {
 	var log *os.File
-	if f.logFile != "" {
-		if !f.overwrite && exists(f.logFile) && !confirmOverwrite(f.logFile, stderr) {
-			fmt.Fprintf(stderr, "portspec query: %s exists; use -y to overwrite it\n", f.logFile)
-			return exitIncomplete
+	if f.LogFile != "" {
+		if err := mayOverwrite(f.LogFile, f.Overwrite, std.stderr); err != nil {
+			return err
 		}
 		// Written in place, a line at a time, for tail -f.
-		if err = atomicfile.MkdirAll(filepath.Dir(f.logFile)); err == nil {
-			log, err = atomicfile.Open(f.logFile, os.O_TRUNC)
+		err := atomicfile.MkdirAll(filepath.Dir(f.LogFile))
+		if err == nil {
+			log, err = atomicfile.Open(f.LogFile, os.O_TRUNC)
 		}
 		if err != nil {
-			fmt.Fprintf(stderr, "portspec query: cannot write -l %s: %v\n", f.logFile, err)
-			return writeErrorCode(err)
+			return outputs.WriteError(err, "portspec query: cannot write -l %s: %v", f.LogFile, err)
 		}
 	}
 	ctx, stop := stoppable()
 	defer stop()
-	w := watch{port: f.watchPort, pid: f.watchPID, every: time.Duration(f.watchEvery) * time.Second, procRoot: "/proc", now: time.Now}
-	code := w.run(ctx, stdout, log, stderr)
+	w := localports.Watch{Port: f.WatchPort, PID: f.WatchPID, Every: f.WatchEvery, ProcRoot: "/proc", Now: time.Now}
+	err := w.Run(ctx, &untilGone{w: std.stdout}, log, std.stderr)
 	if log != nil {
-		if err := log.Close(); err != nil && code == exitOK {
-			fmt.Fprintf(stderr, "portspec query: writing -l %s: %v\n", f.logFile, err)
-			code = exitIncomplete
+		if cerr := log.Close(); cerr != nil && err == nil {
+			return exit.Errorf(exit.Incomplete, "portspec query: writing -l %s: %v", f.LogFile, cerr)
 		}
 	}
-	return code
+	return err
 }
 
 // queryLocal lists the machine's sockets, as PortQry's -local does.
-func queryLocal(stdout, stderr io.Writer) int {
+func queryLocal(stdout, stderr io.Writer) error {
 	sockets, err := localports.Read("/proc")
 	if err != nil {
-		fmt.Fprintf(stderr, "portspec query: %v\n", err)
-		return exitIncomplete
+		return exit.Errorf(exit.Incomplete, "portspec query: %v", err)
 	}
 	tw := tabwriter.NewWriter(&untilGone{w: stdout}, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "PROTO\tLOCAL\tREMOTE\tSTATE\tPID\tPROCESS")
@@ -223,26 +166,8 @@ func queryLocal(stdout, stderr io.Writer) int {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", strings.ToUpper(s.Proto.String()), s.Local, s.Remote, s.State, pid, process)
 	}
 	tw.Flush()
-	noteHiddenOwners(stderr, sockets)
-	return exitOK
-}
-
-// noteHiddenOwners says, on stderr, why some of the sockets show
-// "(hidden)" rather than their owner, and reports whether any did.
-func noteHiddenOwners(stderr io.Writer, sockets []localports.Socket) bool {
-	n := 0
-	for _, s := range sockets {
-		if s.Hidden {
-			n++
-		}
-	}
-	switch {
-	case n == 1:
-		fmt.Fprintln(stderr, "portspec query: the owner of 1 socket belongs to another user; run as root to see it")
-	case n > 1:
-		fmt.Fprintf(stderr, "portspec query: the owners of %d sockets belong to other users; run as root to see them\n", n)
-	}
-	return n > 0
+	localports.NoteHiddenOwners(stderr, sockets)
+	return nil
 }
 
 // untilGone writes to w until its reader goes away (query | head), then
@@ -262,63 +187,6 @@ func (u *untilGone) Write(b []byte) (int, error) {
 		return len(b), nil
 	}
 	return n, err
-}
-
-// queryTargets checks the flags and returns the protocols and ports to
-// probe; command is query or snapshot, whose flags differ.
-func queryTargets(command, name, proto, endpoint, list, portRange string) ([]verdict.Protocol, []uint16, error) {
-	if name == "" {
-		return nil, nil, fmt.Errorf("-n is required: the name or address to %s", command)
-	}
-	var protos []verdict.Protocol
-	switch proto {
-	case "tcp":
-		protos = []verdict.Protocol{verdict.TCP}
-	case "udp":
-		protos = []verdict.Protocol{verdict.UDP}
-	case "both":
-		protos = []verdict.Protocol{verdict.TCP, verdict.UDP}
-	default:
-		return nil, nil, fmt.Errorf("-p is tcp, udp or both; got %q", proto)
-	}
-	given := 0
-	for _, s := range []string{endpoint, list, portRange} {
-		if s != "" {
-			given++
-		}
-	}
-	if given > 1 {
-		if command == "snapshot" {
-			return nil, nil, fmt.Errorf("give one of -o and -r")
-		}
-		return nil, nil, fmt.Errorf("give one of -e, -o and -r")
-	}
-	var items []string
-	switch {
-	case list != "":
-		items = strings.Split(list, ",")
-	case portRange != "":
-		from, to, ok := strings.Cut(portRange, ":")
-		if !ok {
-			return nil, nil, fmt.Errorf("-r takes FROM:TO, such as 135:139; got %q", portRange)
-		}
-		items = []string{from + "-" + to}
-	case endpoint != "":
-		items = []string{endpoint}
-	default:
-		items = []string{"80"}
-	}
-	var ports []uint16
-	for _, it := range items {
-		r, err := spec.ParsePort(strings.TrimSpace(it))
-		if err != nil {
-			return nil, nil, err
-		}
-		for p := int(r.Low); p <= int(r.High); p++ {
-			ports = append(ports, uint16(p))
-		}
-	}
-	return protos, ports, nil
 }
 
 // queryResolve prints PortQry's name-resolution lines and returns the

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portspec/portspec/internal/exit"
 	"github.com/portspec/portspec/internal/reporttest"
 	"github.com/portspec/portspec/report"
 	"github.com/portspec/portspec/verdict"
@@ -70,8 +71,8 @@ func TestHugeFieldsStayOnDisk(t *testing.T) {
 		{[]string{"diff", "key.json", "whole.json"}, `portspec diff: refusing key.json: not a portspec JSON report: unknown key "kkkk`},
 	} {
 		stderr, code, rss := run(tc.args...)
-		if code != exitUsage || !strings.Contains(stderr, tc.want) {
-			t.Errorf("%s: exit %d, stderr %q; want exit %d, %q", tc.args, code, stderr, exitUsage, tc.want)
+		if code != exit.Usage || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%s: exit %d, stderr %q; want exit %d, %q", tc.args, code, stderr, exit.Usage, tc.want)
 		}
 		t.Logf("%s: peak RSS %.1f MB", tc.args, float64(rss)/(1<<20))
 		if rss > baseline+8<<20 {
@@ -120,7 +121,7 @@ func smallMergePeak(t *testing.T, dir string) float64 {
 	t.Helper()
 	writeReport(t, filepath.Join(dir, "small.json"), "", 3, func(int, *report.Record) {})
 	m := runMeasured(t, dir, nil, "merge", "small.json")
-	if m.code != exitOK {
+	if m.code != exit.OK {
 		t.Fatalf("merge of a small report: exit %d, %s", m.code, m.stderr)
 	}
 	t.Logf("merge of a small report: peak RSS %.1f MiB", m.peakMiB)
@@ -154,7 +155,7 @@ func TestReportsHoldNoRun(t *testing.T) {
 		code  int
 		check func(out string) error
 	}{
-		{[]string{"merge", "--html", "tags.html", "tags.json"}, exitOK, func(page string) error {
+		{[]string{"merge", "--html", "tags.html", "tags.json"}, exit.OK, func(page string) error {
 			// One host, 150 cells; the tags are longer than an option.
 			if n := strings.Count(page, `<li class="cell v-pass"`); n != 150 {
 				return fmt.Errorf("%d cells, want 150", n)
@@ -164,7 +165,7 @@ func TestReportsHoldNoRun(t *testing.T) {
 			}
 			return nil
 		}},
-		{[]string{"merge", "--html", "dels.html", "dels.json"}, exitOK, func(page string) error {
+		{[]string{"merge", "--html", "dels.html", "dels.json"}, exit.OK, func(page string) error {
 			if n := strings.Count(page, "<tr data-host="); n != 1500 {
 				return fmt.Errorf("%d rows, want 1500", n)
 			}
@@ -176,7 +177,7 @@ func TestReportsHoldNoRun(t *testing.T) {
 			}
 			return nil
 		}},
-		{[]string{"merge", "--junit", "messages.xml", "messages.json"}, exitFailed, func(doc string) error {
+		{[]string{"merge", "--junit", "messages.xml", "messages.json"}, exit.Failed, func(doc string) error {
 			if n := strings.Count(doc, "<testcase "); n != 120 || !strings.Contains(doc, `<testsuite name="h (198.18.0.1)" tests="120" failures="120"`) {
 				return fmt.Errorf("%d testcases, or the suite does not count them", n)
 			}
@@ -218,7 +219,7 @@ func TestDiffSortsInBoundedMemory(t *testing.T) {
 	})
 	m := runMeasured(t, dir, nil, "diff", "dels.json", "small.json")
 	t.Logf("diff of 80 results of 250,000 DEL bytes: exit %d in %s, peak RSS %.1f MiB", m.code, m.took.Round(time.Millisecond), m.peakMiB)
-	if m.code != exitOK || !strings.HasSuffix(m.stdout, "\n3 fixed, 77 removed\n") || !strings.Contains(m.stdout, "  h (198.18.0.1) tcp/80 not_listening: was LISTENING fail\n") {
+	if m.code != exit.OK || !strings.HasSuffix(m.stdout, "\n3 fixed, 77 removed\n") || !strings.Contains(m.stdout, "  h (198.18.0.1) tcp/80 not_listening: was LISTENING fail\n") {
 		t.Errorf("exit %d, stdout:\n%.2000s\nstderr: %s", m.code, m.stdout, m.stderr)
 	}
 	// A chunk, twice over as the garbage collector lets the heap grow.
@@ -259,7 +260,7 @@ func TestMergeManyInputs(t *testing.T) {
 	} {
 		m := runMeasured(t, dir, nil, append([]string{"merge", "--json", "merged.json"}, tc.paths...)...)
 		t.Logf("%s: exit %d in %s, peak RSS %.1f MiB", tc.name, m.code, m.took.Round(time.Millisecond), m.peakMiB)
-		if m.code != exitOK || !strings.Contains(m.stdout, fmt.Sprintf("\n%d passed, 0 failed\n", tc.total)) {
+		if m.code != exit.OK || !strings.Contains(m.stdout, fmt.Sprintf("\n%d passed, 0 failed\n", tc.total)) {
 			t.Errorf("%s: exit %d, stdout ending %q, stderr %s", tc.name, m.code, m.stdout[max(0, len(m.stdout)-200):], m.stderr)
 			continue
 		}
@@ -295,7 +296,7 @@ func TestMergeParkingFailsClearly(t *testing.T) {
 		args = append(args, path)
 	}
 	m := runMeasured(t, dir, []string{"TMPDIR=" + filepath.Join(dir, "gone")}, append([]string{"merge", "--json", "merged.json"}, args...)...)
-	if m.code != exitIncomplete || !strings.HasPrefix(m.stderr, "portspec merge: holding a large result on disk: open "+filepath.Join(dir, "gone")) || m.stdout != "" {
+	if m.code != exit.Incomplete || !strings.HasPrefix(m.stderr, "portspec merge: holding a large result on disk: open "+filepath.Join(dir, "gone")) || m.stdout != "" {
 		t.Errorf("exit %d, stdout %q, stderr %q", m.code, m.stdout, m.stderr)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "merged.json")); !errors.Is(err, os.ErrNotExist) {

@@ -2,40 +2,20 @@ package main
 
 import (
 	"fmt"
-	"io"
 
+	"github.com/portspec/portspec/internal/arguments"
 	"github.com/portspec/portspec/internal/human"
-	"github.com/portspec/portspec/spec"
 )
 
-func runValidate(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("validate", stdout, stderr)
-	var sf specFlags
-	sf.register(fs.FlagSet)
-	paths, err := parse(fs, args)
+func runValidate(std streams, args []string) error {
+	f, err := arguments.ParseValidate(args)
 	if err != nil {
-		return usageError(stderr, fs, err)
+		return err
 	}
-	color, err := useColor(sf.color, stderr)
+	l, err := loadSpec(std.stderr, f.Paths, &f.Spec)
 	if err != nil {
-		return usageError(stderr, fs, err)
+		return err
 	}
-	if len(paths) == 0 {
-		return usageError(stderr, fs, fmt.Errorf("name at least one spec file or directory"))
-	}
-	sel, err := sf.selection()
-	if err != nil {
-		return usageError(stderr, fs, err)
-	}
-	loader := spec.NewLoader()
-	_, hosts, checks, diags, ok := loadSpec(stderr, loader, paths, &sf, sel)
-	if !ok {
-		return exitUsage
-	}
-	spec.WriteDiagnostics(stderr, loader.Files(), diags, color)
-	if diags.HasErrors() {
-		return exitUsage
-	}
-	fmt.Fprintf(stdout, "ok: %d %s, %d %s\n", hosts, human.Plural(hosts, "host", "hosts"), checks, human.Plural(checks, "check", "checks"))
-	return exitOK
+	fmt.Fprintf(std.stdout, "ok: %d %s, %d %s\n", l.hosts, human.Plural(l.hosts, "host", "hosts"), l.checks, human.Plural(l.checks, "check", "checks"))
+	return nil
 }

@@ -1,10 +1,10 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"io"
 	"runtime/debug"
+
+	"github.com/portspec/portspec/internal/arguments"
 )
 
 // version is set at release time with -ldflags "-X main.version=v1.2.3";
@@ -30,15 +30,10 @@ func portspecVersion() string {
 	return "devel"
 }
 
-func runVersion(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("version", stdout, stderr)
-	rest, err := parse(fs, args)
-	if err == nil && len(rest) > 0 {
-		err = errors.New("takes no arguments")
+func runVersion(std streams, args []string) error {
+	if err := arguments.ParseVersion(args); err != nil {
+		return err
 	}
-	if err != nil {
-		return usageError(stderr, fs, err)
-	}
-	fmt.Fprintf(stdout, "portspec %s\n", portspecVersion())
-	return exitOK
+	fmt.Fprintf(std.stdout, "portspec %s\n", portspecVersion())
+	return nil
 }

@@ -1,14 +1,16 @@
-package main
+package localports
 
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/portspec/portspec/internal/exit"
 	"github.com/portspec/portspec/internal/localports/proctest"
 )
 
@@ -38,9 +40,9 @@ func TestWatchPID(t *testing.T) {
 		func() { os.RemoveAll(filepath.Join(root, "812")); write("net/tcp", header+other) },
 	}
 	clock := time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)
-	w := watch{pid: 812, every: time.Minute, procRoot: root,
-		now: func() time.Time { return clock },
-		next: func(context.Context) bool {
+	w := Watch{PID: 812, Every: time.Minute, ProcRoot: root,
+		Now: func() time.Time { return clock },
+		Next: func(context.Context) bool {
 			if len(steps) == 0 {
 				t.Fatal("the watch went on after its process exited")
 			}
@@ -54,8 +56,8 @@ func TestWatchPID(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if code := w.run(context.Background(), &stdout, log, &stderr); code != exitOK {
-		t.Fatalf("exit %d, stderr %q", code, stderr.String())
+	if err := w.Run(context.Background(), &stdout, log, &stderr); err != nil {
+		t.Fatalf("%v, stderr %q", err, stderr.String())
 	}
 	want := `2026-11-27T03:00:00Z  watching process 812 every 1m0s; Ctrl-C stops
 2026-11-27T03:00:00Z  = TCP 0.0.0.0:443 0.0.0.0:0 LISTENING pid 812 nginx
@@ -75,8 +77,8 @@ func TestWatchPID(t *testing.T) {
 
 	// A process that is not there is an error at once.
 	stdout.Reset()
-	w.pid = 4242
-	if code := w.run(context.Background(), &stdout, nil, &stderr); code != exitIncomplete || !strings.Contains(stderr.String(), "-wpid 4242: no such process") {
-		t.Errorf("no such process: exit %d, stderr %q", code, stderr.String())
+	w.PID = 4242
+	if err := w.Run(context.Background(), &stdout, nil, &stderr); exit.Code(err) != exit.Incomplete || !strings.Contains(fmt.Sprint(err), "-wpid 4242: no such process") {
+		t.Errorf("no such process: exit %d (%v)", exit.Code(err), err)
 	}
 }

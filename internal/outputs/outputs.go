@@ -1,29 +1,29 @@
-package main
+package outputs
 
 import (
 	"bufio"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 
 	"github.com/portspec/portspec/internal/atomicfile"
+	"github.com/portspec/portspec/internal/exit"
 	"github.com/portspec/portspec/junit"
 	"github.com/portspec/portspec/report"
 )
 
-// reportFormat is a report file that check and merge can write: its flag,
-// the help line the flag shows, and its reporter.
-type reportFormat struct {
-	flag, usage string
+// Format is a report file that check and merge can write: its flag, the
+// help line the flag shows, and its reporter.
+type Format struct {
+	Flag, Usage string
 	open        func(io.Writer) (report.Reporter, error)
 }
 
-// reportFormats are every report file, in the order their reporters hear
-// a run, after the text report. The flags and their help come from here.
-var reportFormats = []reportFormat{
+// Formats are every report file, in the order their reporters hear a
+// run, after the text report. The flags and their help come from here.
+var Formats = []Format{
 	{"junit", "write a JUnit XML report to `file`", func(w io.Writer) (report.Reporter, error) { return junit.New(w) }},
 	{"log", "write a log of every resolution, try and verdict to `file`", func(w io.Writer) (report.Reporter, error) { return report.NewLog(w) }},
 	{"json", "write a JSON report to `file`", func(w io.Writer) (report.Reporter, error) { return report.NewJSON(w), nil }},
@@ -31,44 +31,22 @@ var reportFormats = []reportFormat{
 	{"codequality", "write a GitLab Code Quality report of the failures to `file`", func(w io.Writer) (report.Reporter, error) { return report.NewCodeQuality(w), nil }},
 }
 
+// Flags are the report flags of check and merge, as parsed.
+type Flags struct {
+	// Paths are the report files asked for, by Formats' flag.
+	Paths          map[string]string
+	Annotations    string
+	Quiet, Verbose bool
+	Color          string
+}
+
 // output is a report being written: to a file, whole or not at all, or to
 // stdout when its path is "-" or /dev/stdout.
 type output struct {
-	format     reportFormat
+	format     Format
 	flag, path string
 	file       *atomicfile.File // nil on stdout
 	buf        *bufio.Writer
-}
-
-// reportFlags are the report flags of check and merge.
-type reportFlags struct {
-	// paths are the report files asked for, by reportFormats' flag.
-	paths          map[string]*string
-	annotations    string
-	quiet, verbose bool
-}
-
-func (f *reportFlags) register(fs *flag.FlagSet) {
-	f.paths = map[string]*string{}
-	for _, rf := range reportFormats {
-		f.paths[rf.flag] = fs.String(rf.flag, "", rf.usage)
-	}
-	fs.StringVar(&f.annotations, "annotations", "auto", "CI annotations of the failures: github, gitlab, none, or auto (github under GITHUB_ACTIONS=true, gitlab under GITLAB_CI=true)")
-	fs.BoolVar(&f.quiet, "q", false, "print only failures and the summary")
-	fs.BoolVar(&f.verbose, "v", false, "print the evidence for passes too")
-}
-
-// check refuses flags that contradict each other.
-func (f *reportFlags) check() error {
-	if f.quiet && f.verbose {
-		return errors.New("-q and -v exclude each other")
-	}
-	switch f.annotations {
-	case "auto", "github", "gitlab", "none":
-	default:
-		return fmt.Errorf("--annotations is github, gitlab, none or auto; got %q", f.annotations)
-	}
-	return nil
 }
 
 // gitlabCodeQuality is where the Code Quality report goes under GitLab
@@ -78,9 +56,9 @@ const gitlabCodeQuality = "gl-code-quality-report.json"
 
 // annotationMode is --annotations, with auto decided by the environment
 // the CI system sets.
-func (f *reportFlags) annotationMode() string {
-	if f.annotations != "auto" {
-		return f.annotations
+func (f Flags) annotationMode() string {
+	if f.Annotations != "auto" {
+		return f.Annotations
 	}
 	switch {
 	case os.Getenv("GITHUB_ACTIONS") == "true":
@@ -94,27 +72,26 @@ func (f *reportFlags) annotationMode() string {
 // toStdout reports whether a report path means the standard output.
 func toStdout(path string) bool { return path == "-" || path == "/dev/stdout" }
 
-// openReports checks the report paths the flags ask for, opens them, and
-// makes their reporters, the text report first: on stdout, or on stderr
-// when a report takes stdout. protected are the files the command reads
-// (check's spec files and --var-files, or merge's inputs), which no
-// report may replace. With a progress counter on the terminal, the text
-// report clears its line before each write.
-func (f *reportFlags) openReports(stdout, stderr io.Writer, color string, protected []string, progress *report.Progress) (*session, int) {
+// Open checks the report paths the flags ask for, opens them, and makes
+// their reporters, the text report first: on stdout, or on stderr when a
+// report takes stdout. protected are the files the command reads (check's
+// spec files and --var-files, or merge's inputs), which no report may
+// replace. With a progress counter on the terminal, the text report
+// clears its line before each write.
+func Open(f Flags, stdout, stderr io.Writer, protected []string, progress *report.Progress) (*Session, error) {
 	mode := f.annotationMode()
 	var asked []*output
-	for _, rf := range reportFormats {
-		path := *f.paths[rf.flag]
-		if rf.flag == "codequality" && mode == "gitlab" && path == "" {
+	for _, rf := range Formats {
+		path := f.Paths[rf.Flag]
+		if rf.Flag == "codequality" && mode == "gitlab" && path == "" {
 			path = gitlabCodeQuality
 		}
 		if path != "" {
-			asked = append(asked, &output{format: rf, flag: "--" + rf.flag, path: path})
+			asked = append(asked, &output{format: rf, flag: "--" + rf.Flag, path: path})
 		}
 	}
-	if err := checkOutputPaths(asked, protected); err != nil {
-		fmt.Fprintf(stderr, "portspec: %v\n", err)
-		return nil, exitUsage
+	if err := checkPaths(asked, protected); err != nil {
+		return nil, exit.Errorf(exit.Usage, "portspec: %v", err)
 	}
 	stepSummary := ""
 	if mode == "github" {
@@ -123,8 +100,7 @@ func (f *reportFlags) openReports(stdout, stderr io.Writer, color string, protec
 		stepSummary = os.Getenv("GITHUB_STEP_SUMMARY")
 		if stepSummary != "" {
 			if err := atomicfile.Check(stepSummary); err != nil {
-				fmt.Fprintf(stderr, "portspec: cannot write GITHUB_STEP_SUMMARY %s: %v\n", stepSummary, err)
-				return nil, writeErrorCode(err)
+				return nil, WriteError(err, "portspec: cannot write GITHUB_STEP_SUMMARY %s: %v", stepSummary, err)
 			}
 		}
 	}
@@ -134,41 +110,29 @@ func (f *reportFlags) openReports(stdout, stderr io.Writer, color string, protec
 			textOut = stderr
 		}
 	}
-	textColor, _ := useColor(color, textOut)
+	textColor, _ := UseColor(f.Color, textOut)
 	if progress != nil {
 		textOut = progress.Guard(textOut)
 	}
-	outputs, code := openOutputs(stderr, stdout, asked)
-	if code != exitOK {
-		return nil, code
+	outputs, err := openAll(stdout, asked)
+	if err != nil {
+		return nil, err
 	}
-	reporters, code := newReporters(stderr, textOut, report.TextOptions{Color: textColor, Quiet: f.quiet, Verbose: f.verbose}, outputs)
-	if code != exitOK {
+	reporters, err := newReporters(textOut, report.TextOptions{Color: textColor, Quiet: f.Quiet, Verbose: f.Verbose}, outputs, mode, stepSummary)
+	if err != nil {
 		abortAll(outputs)
-		return nil, code
-	}
-	if mode == "github" {
-		// After the text, on its stream: the commands are read from the
-		// job's log.
-		gh, err := report.NewGitHub(textOut, stepSummary)
-		if err != nil {
-			fmt.Fprintf(stderr, "portspec: %v\n", err)
-			abortAll(outputs)
-			return nil, exitIncomplete
-		}
-		reporters = append(reporters, gh)
+		return nil, err
 	}
 	if progress != nil {
 		reporters = append(reporters, progress)
 	}
-	return &session{stderr: stderr, outputs: outputs, reporters: reporters}, exitOK
+	return &Session{outputs: outputs, Reporters: reporters}, nil
 }
 
-// checkOutputPaths refuses, before anything is probed or written, report
-// paths that would lose data: two reports on one file (or both on
-// stdout), a report over a file the command reads, a report on a
-// directory.
-func checkOutputPaths(outputs []*output, protected []string) error {
+// checkPaths refuses, before anything is probed or written, report paths
+// that would lose data: two reports on one file (or both on stdout), a
+// report over a file the command reads, a report on a directory.
+func checkPaths(outputs []*output, protected []string) error {
 	read := map[string]string{}
 	for _, p := range protected {
 		read[pathKey(p)] = p
@@ -212,10 +176,10 @@ func pathKey(path string) string {
 	return path
 }
 
-// openOutputs opens the reports that were asked for, making their
-// directories, and returns exit 3 when one cannot be written, or 2 when
-// its path is refused (writeErrorCode).
-func openOutputs(stderr, stdout io.Writer, asked []*output) ([]*output, int) {
+// openAll opens the reports that were asked for, making their
+// directories: a report that cannot be written ends the command with 3,
+// or 2 when its path is refused (WriteError).
+func openAll(stdout io.Writer, asked []*output) ([]*output, error) {
 	var outputs []*output
 	for _, o := range asked {
 		if toStdout(o.path) {
@@ -230,44 +194,53 @@ func openOutputs(stderr, stdout io.Writer, asked []*output) ([]*output, int) {
 			o.file, err = atomicfile.Create(o.path)
 		}
 		if err != nil {
-			fmt.Fprintf(stderr, "portspec: cannot write %s %s: %v\n", o.flag, o.path, err)
 			abortAll(outputs)
-			return nil, writeErrorCode(err)
+			return nil, WriteError(err, "portspec: cannot write %s %s: %v", o.flag, o.path, err)
 		}
 		o.buf = bufio.NewWriterSize(o.file, 256<<10)
 		outputs = append(outputs, o)
 	}
-	return outputs, exitOK
+	return outputs, nil
 }
 
-// writeErrorCode is the exit code of a file that cannot be written: 2 for
-// a path refused under the sticky-directory rule (a link it goes through, another user's file it would write over), which is the command
-// line's fault like any other usage error, else 3.
-func writeErrorCode(err error) int {
+// WriteError says, in format, that a file cannot be written: exit 2 for a
+// path refused under the sticky-directory rule (a link it goes through,
+// another user's file it would write over), which is the command line's
+// fault like any other usage error, else 3.
+func WriteError(err error, format string, args ...any) error {
 	var refused *atomicfile.StickyError
 	if errors.As(err, &refused) {
-		return exitUsage
+		return exit.Errorf(exit.Usage, format, args...)
 	}
-	return exitIncomplete
+	return exit.Errorf(exit.Incomplete, format, args...)
 }
 
-// newReporters is the text report and one reporter an output.
-func newReporters(stderr, textOut io.Writer, text report.TextOptions, outputs []*output) (report.Multi, int) {
+// newReporters is the text report, one reporter an output, and the
+// GitHub annotations when asked for.
+func newReporters(textOut io.Writer, text report.TextOptions, outputs []*output, mode, stepSummary string) (report.Multi, error) {
 	reporters := report.Multi{report.NewText(textOut, text)}
 	for _, o := range outputs {
 		r, err := o.format.open(o.buf)
 		if err != nil {
-			fmt.Fprintf(stderr, "portspec: %v\n", err)
-			return nil, exitIncomplete
+			return nil, exit.Errorf(exit.Incomplete, "portspec: %v", err)
 		}
 		reporters = append(reporters, r)
 	}
-	return reporters, exitOK
+	if mode == "github" {
+		// After the text, on its stream: the commands are read from the
+		// job's log.
+		gh, err := report.NewGitHub(textOut, stepSummary)
+		if err != nil {
+			return nil, exit.Errorf(exit.Incomplete, "portspec: %v", err)
+		}
+		reporters = append(reporters, gh)
+	}
+	return reporters, nil
 }
 
 // commitAll puts every report in place, unless writing one failed: then
 // no file is, and the run exits 3. A report on stdout is only flushed.
-func commitAll(stderr io.Writer, outputs []*output, writeErr error) int {
+func commitAll(outputs []*output, writeErr error) error {
 	for _, o := range outputs {
 		if writeErr != nil {
 			break
@@ -281,10 +254,9 @@ func commitAll(stderr io.Writer, outputs []*output, writeErr error) int {
 		}
 	}
 	if writeErr != nil {
-		fmt.Fprintf(stderr, "portspec: writing the reports: %v\n", writeErr)
-		return exitIncomplete
+		return exit.Errorf(exit.Incomplete, "portspec: writing the reports: %v", writeErr)
 	}
-	return exitOK
+	return nil
 }
 
 func abortAll(outputs []*output) {
@@ -293,4 +265,15 @@ func abortAll(outputs []*output) {
 			o.file.Abort()
 		}
 	}
+}
+
+// OpenFile opens one report file at path for flag, making its directory,
+// into a session of its own, as query's -l log; w is where the report's
+// text goes, buffered.
+func OpenFile(stdout io.Writer, flag, path string) (s *Session, w *bufio.Writer, err error) {
+	outputs, err := openAll(stdout, []*output{{flag: flag, path: path}})
+	if err != nil {
+		return nil, nil, err
+	}
+	return &Session{outputs: outputs}, outputs[0].buf, nil
 }
