@@ -259,13 +259,13 @@ func (jr *JSONReader) Next() (r Record, ok bool, err error) {
 	if err := jr.keys.err; err != nil {
 		return r, false, jr.recordError(r, err)
 	}
-	if err := r.check(); err != nil {
+	if err := r.validate(); err != nil {
 		return r, false, jr.recordError(r, err)
 	}
-	if err := r.checkVerdict(jr.day); err != nil {
+	if err := r.validateVerdict(jr.day); err != nil {
 		return r, false, jr.recordError(r, err)
 	}
-	latest, err := r.checkTimes(jr.Meta.Start)
+	latest, err := r.validateTimes(jr.Meta.Start)
 	if err != nil {
 		return r, false, jr.recordError(r, err)
 	}

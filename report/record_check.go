@@ -17,7 +17,7 @@ var signals = []string{SignalSilence, "SYN-ACK", SignalReply, "RST", "ICMP", Sig
 
 // check refuses a record that does not say what a report can mean: a
 // word of the layout it does not know, an address that is none.
-func (r *Record) check() error {
+func (r *Record) validate() error {
 	if _, ok := verdict.ParseProtocol(r.Protocol); !ok {
 		return fmt.Errorf("unknown protocol %s", quoteCut(r.Protocol))
 	}
@@ -47,24 +47,24 @@ func (r *Record) check() error {
 		return errors.New("a waived verdict without its waiver")
 	}
 	if ev := r.Evidence; ev != nil {
-		if err := ev.check(); err != nil {
+		if err := ev.validate(); err != nil {
 			return fmt.Errorf("evidence: %v", err)
 		}
 	}
 	for _, rd := range r.Rounds {
-		if err := rd.check(); err != nil {
+		if err := rd.validate(); err != nil {
 			return err
 		}
 	}
 	if t := r.Trace; t != nil {
-		if err := t.check(); err != nil {
+		if err := t.validate(); err != nil {
 			return fmt.Errorf("trace: %v", err)
 		}
 	}
 	return nil
 }
 
-// checkVerdict refuses a record whose verdict its own facts do not allow:
+// validateVerdict refuses a record whose verdict its own facts do not allow:
 // merge and diff count what a verdict says, so a "pass" beside expected
 // listening and actual NOT LISTENING must not pass a run.
 //
@@ -92,7 +92,7 @@ func (r *Record) check() error {
 // check refuses a missing actual state with any other verdict. A pass or
 // a waived verdict where the states fail, or a pass where they err, is
 // refused.
-func (r *Record) checkVerdict(day time.Time) error {
+func (r *Record) validateVerdict(day time.Time) error {
 	if r.Verdict.Failing() {
 		return nil // no verdict is stricter: nothing to judge again
 	}
@@ -135,8 +135,8 @@ func severity(v verdict.Verdict) int {
 	return 2
 }
 
-func (e *Evidence) check() error {
-	if err := checkSignal(e.Signal, e.ICMP); err != nil {
+func (e *Evidence) validate() error {
+	if err := validateSignal(e.Signal, e.ICMP); err != nil {
 		return err
 	}
 	if !slices.Contains([]string{"", "unproven", "proven"}, e.Silence) {
@@ -149,7 +149,7 @@ func (e *Evidence) check() error {
 		return errors.New("no tries")
 	}
 	for i, t := range e.Tries {
-		if err := checkSignal(t.Signal, t.ICMP); err != nil {
+		if err := validateSignal(t.Signal, t.ICMP); err != nil {
 			return fmt.Errorf("try %d: %v", i+1, err)
 		}
 		if _, err := netip.ParseAddr(t.Source); t.Source != "" && err != nil {
@@ -159,7 +159,7 @@ func (e *Evidence) check() error {
 	return nil
 }
 
-func checkSignal(signal string, icmp *ICMP) error {
+func validateSignal(signal string, icmp *ICMP) error {
 	if !slices.Contains(signals, signal) {
 		return fmt.Errorf("unknown signal %s", quoteCut(signal))
 	}

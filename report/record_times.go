@@ -21,11 +21,11 @@ const (
 	clockSlack = time.Minute
 )
 
-// checkTimes refuses a duration no probe takes and a time before the run
+// validateTimes refuses a duration no probe takes and a time before the run
 // began, at start, or a run's length after it, and returns the latest
 // moment r holds (the end of the check, of a try, the start of a round),
 // for End to hold to the run's end once the summary says when that was.
-func (r *Record) checkTimes(start time.Time) (latest time.Time, err error) {
+func (r *Record) validateTimes(start time.Time) (latest time.Time, err error) {
 	moment := func(name string, at time.Time, durationMS float64) error {
 		if at.Before(start.Add(-clockSlack)) || at.After(start.Add(MaxRunTime)) {
 			return fmt.Errorf("%s %s is not within its run, which started at %s", name, at.Format(time.RFC3339Nano), start.Format(time.RFC3339Nano))
@@ -35,7 +35,7 @@ func (r *Record) checkTimes(start time.Time) (latest time.Time, err error) {
 		}
 		return nil
 	}
-	if err := checkDuration("duration_ms", r.DurationMS); err != nil {
+	if err := validateDuration("duration_ms", r.DurationMS); err != nil {
 		return latest, err
 	}
 	if !r.Started.IsZero() { // a check that never ran did not start
@@ -44,13 +44,13 @@ func (r *Record) checkTimes(start time.Time) (latest time.Time, err error) {
 		}
 	}
 	if ev := r.Evidence; ev != nil {
-		if err := checkDuration("timeout_ms", ev.TimeoutMS); err != nil {
+		if err := validateDuration("timeout_ms", ev.TimeoutMS); err != nil {
 			return latest, fmt.Errorf("evidence: %v", err)
 		}
 		for i, t := range ev.Tries {
-			err := checkDuration("duration_ms", t.DurationMS)
+			err := validateDuration("duration_ms", t.DurationMS)
 			if err == nil {
-				err = checkDuration("timeout_ms", t.TimeoutMS)
+				err = validateDuration("timeout_ms", t.TimeoutMS)
 			}
 			if err == nil {
 				err = moment("started", t.Started, t.DurationMS)
@@ -66,7 +66,7 @@ func (r *Record) checkTimes(start time.Time) (latest time.Time, err error) {
 			hops = append(append([]TraceHop(nil), hops...), t.Ref.Hop)
 		}
 		for _, h := range hops {
-			if err := checkDuration("rtt_ms", h.RTTMS); err != nil {
+			if err := validateDuration("rtt_ms", h.RTTMS); err != nil {
 				return latest, fmt.Errorf("trace: hop %d: %v", h.TTL, err)
 			}
 		}
@@ -79,8 +79,8 @@ func (r *Record) checkTimes(start time.Time) (latest time.Time, err error) {
 	return latest, nil
 }
 
-// checkDuration refuses a duration, in ms, below 0 or above MaxDuration.
-func checkDuration(name string, ms float64) error {
+// validateDuration refuses a duration, in ms, below 0 or above MaxDuration.
+func validateDuration(name string, ms float64) error {
 	if ms >= 0 && ms <= MS(MaxDuration) {
 		return nil
 	}

@@ -41,7 +41,7 @@ func (rd Round) Line() string {
 	return line
 }
 
-func (rd Round) check() error {
+func (rd Round) validate() error {
 	if _, ok := verdict.ParseStatus(rd.Actual); !ok && rd.Actual != "" {
 		return fmt.Errorf("round %d: unknown actual state %s", rd.Round, quoteCut(rd.Actual))
 	}

@@ -73,13 +73,13 @@ func (t *Text) printf(c *color.Color, format string, args ...any) {
 			s += "\n"
 		}
 	}
-	t.check(io.WriteString(t.w, s))
+	t.keep(io.WriteString(t.w, s))
 }
 
 // check keeps a write's error, except a closed pipe: whoever read the text
 // (check | head) has gone, which ends the text report and nothing else.
 // The other reports, and the exit code, are still the run's.
-func (t *Text) check(_ int, err error) {
+func (t *Text) keep(_ int, err error) {
 	switch {
 	case errors.Is(err, syscall.EPIPE):
 		t.gone = true
@@ -143,7 +143,7 @@ func (t *Text) Result(r Record) error {
 
 func (t *Text) flush() {
 	if !t.gone {
-		t.check(0, t.w.Flush())
+		t.keep(0, t.w.Flush())
 	}
 }
 

@@ -179,7 +179,7 @@ func sameAddr(a, b string) bool {
 }
 
 // check refuses a trace whose words a report cannot mean.
-func (t *Trace) check() error {
+func (t *Trace) validate() error {
 	if t.Summary == "" {
 		return errors.New("a trace without its summary")
 	}
@@ -188,7 +188,7 @@ func (t *Trace) check() error {
 		hops = append(append([]TraceHop(nil), hops...), t.Ref.Hop)
 	}
 	for _, h := range hops {
-		if err := checkSignal(h.Signal, h.ICMP); err != nil {
+		if err := validateSignal(h.Signal, h.ICMP); err != nil {
 			return fmt.Errorf("hop %d: %v", h.TTL, err)
 		}
 		if _, err := netip.ParseAddr(h.Address); h.Address != "" && err != nil {

@@ -206,7 +206,7 @@ func (r *Runner) Run(ctx context.Context, probes iter.Seq[Probe], emit func(Resu
 				waits()
 				<-slots
 			}()
-			r.check(ctx, j.probe, waits, func(res Result) { results.put(j.n, res) })
+			r.runProbe(ctx, j.probe, waits, func(res Result) { results.put(j.n, res) })
 		})
 		return true
 	}
@@ -295,11 +295,11 @@ func skipped(p Probe) Result {
 	return Result{Probe: p, Skipped: true, Err: context.Canceled}
 }
 
-// check probes one probe under the per-host cap, and delivers its result
+// runProbe probes one probe under the per-host cap, and delivers its result
 // once: at once, or when the host's confirmer has proven its silence.
 // waits is called when the probe first waits, for a slot of its host or
 // on the network.
-func (r *Runner) check(ctx context.Context, c Probe, waits func(), deliver func(Result)) {
+func (r *Runner) runProbe(ctx context.Context, c Probe, waits func(), deliver func(Result)) {
 	h := r.host(c.Addr)
 	if !h.tryAcquire() {
 		waits()

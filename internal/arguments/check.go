@@ -54,12 +54,12 @@ func ParseCheck(args []string) (*Check, error) {
 		return nil, err
 	}
 	c.Paths = paths
-	err = c.Color.check()
+	err = c.Color.validate()
 	if err == nil && len(paths) == 0 {
 		err = errors.New("name at least one spec file or directory")
 	}
 	if err == nil {
-		err = c.check()
+		err = c.validate()
 	}
 	if err == nil {
 		err = c.selection()
@@ -70,7 +70,7 @@ func ParseCheck(args []string) (*Check, error) {
 	return c, nil
 }
 
-func (c *Check) check() error {
+func (c *Check) validate() error {
 	if c.Concurrency < 0 || c.PerHost < 0 {
 		return errors.New("--concurrency and --per-host must not be negative")
 	}
@@ -84,7 +84,7 @@ func (c *Check) check() error {
 	if c.today != "" {
 		c.Today, dayErr = parseDay(c.today)
 	}
-	for _, err := range []error{c.Reports.check(), c.Probe.check(), c.checkRate(), dayErr, c.Trace.check()} {
+	for _, err := range []error{c.Reports.validate(), c.Probe.validate(), c.validateRate(), dayErr, c.Trace.validate()} {
 		if err != nil {
 			return err
 		}
@@ -92,9 +92,9 @@ func (c *Check) check() error {
 	return nil
 }
 
-// checkRate refuses a --rate that is not a number of probes a second; 0
+// validateRate refuses a --rate that is not a number of probes a second; 0
 // means no limit.
-func (c *Check) checkRate() error {
+func (c *Check) validateRate() error {
 	if c.Rate == 0 || c.Rate >= minRate && c.Rate <= maxRate {
 		return nil
 	}

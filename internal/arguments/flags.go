@@ -129,7 +129,7 @@ func colorFlag(fs *flag.FlagSet, c *Color, what string) {
 	fs.StringVar((*string)(c), "color", string(ColorAuto), what+": auto, always or never")
 }
 
-func (c Color) check() error {
+func (c Color) validate() error {
 	switch c {
 	case ColorAuto, ColorAlways, ColorNever:
 		return nil

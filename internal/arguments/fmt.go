@@ -38,12 +38,12 @@ func ParseFmt(args []string) (*Fmt, error) {
 		return nil, err
 	}
 	f.Paths = paths
-	err = f.Color.check()
+	err = f.Color.validate()
 	if err == nil {
-		err = f.Load.check()
+		err = f.Load.validate()
 	}
 	if err == nil {
-		err = f.checkModes()
+		err = f.validateModes()
 	}
 	if err != nil {
 		return nil, usage("fmt", err)
@@ -51,7 +51,7 @@ func ParseFmt(args []string) (*Fmt, error) {
 	return f, nil
 }
 
-func (f *Fmt) checkModes() error {
+func (f *Fmt) validateModes() error {
 	modes := 0
 	for _, on := range []bool{f.Check, f.Write, f.Diff} {
 		if on {

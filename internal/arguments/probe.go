@@ -31,7 +31,7 @@ func (f *Probe) register(fs *flag.FlagSet) {
 	fs.Var(&f.sourcePrefixes, "source-prefix", "send the probes from addresses across this `prefix`, routed to this machine (an IPv4 /16 to /30, an IPv6 /48 to /126; one a family): each address has its own ICMP budget at a target")
 }
 
-func (f *Probe) check() error {
+func (f *Probe) validate() error {
 	if f.Timeout < 0 || f.Timeout > spec.MaxTimeout {
 		return fmt.Errorf("--timeout is a fixed timeout per try, at most %s (0: adaptive); got %s", spec.MaxTimeout, f.Timeout)
 	}
@@ -97,7 +97,7 @@ func (f *Trace) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.NoReverse, "nr", false, "do not look up the names of a trace's hops")
 }
 
-func (f *Trace) check() error {
+func (f *Trace) validate() error {
 	if f.Limit < 0 {
 		return errors.New("--trace-limit must not be negative")
 	}

@@ -86,12 +86,12 @@ func ParseQuery(args []string) (*Query, error) {
 	switch {
 	case q.local:
 		q.Mode = QueryLocal
-		err = q.checkLocal()
+		err = q.validateLocal()
 	case q.WatchPort != 0 || q.WatchPID != 0:
 		q.Mode = QueryWatch
-		err = q.checkWatch()
+		err = q.validateWatch()
 	default:
-		err = q.checkPorts()
+		err = q.validatePorts()
 	}
 	if err != nil {
 		return nil, usage("query", err)
@@ -99,14 +99,14 @@ func ParseQuery(args []string) (*Query, error) {
 	return q, nil
 }
 
-func (q *Query) checkLocal() error {
+func (q *Query) validateLocal() error {
 	if q.Name != "" || q.endpoint != "" || q.list != "" || q.portRange != "" || q.LogFile != "" {
 		return errors.New("-local lists this machine's sockets on stdout: give it without -n, -e, -o, -r or -l")
 	}
 	return nil
 }
 
-func (q *Query) checkWatch() error {
+func (q *Query) validateWatch() error {
 	switch {
 	case q.WatchPort != 0 && q.WatchPID != 0:
 		return errors.New("-wport and -wpid each start a watch: give one")
@@ -123,7 +123,7 @@ func (q *Query) checkWatch() error {
 	return nil
 }
 
-func (q *Query) checkPorts() error {
+func (q *Query) validatePorts() error {
 	t, err := parseTargets("query", q.Name, q.proto, q.endpoint, q.list, q.portRange)
 	if err != nil {
 		return err
@@ -133,7 +133,7 @@ func (q *Query) checkPorts() error {
 		return fmt.Errorf("-sp must be a port from 1 to 65535")
 	}
 	q.SourcePort = uint16(q.sourcePort)
-	return q.Probe.check()
+	return q.Probe.validate()
 }
 
 // targets are the protocols and ports query and snapshot probe.

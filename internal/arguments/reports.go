@@ -32,7 +32,7 @@ func (f *Reports) register(fs *flag.FlagSet) {
 }
 
 // check refuses flags that contradict each other.
-func (f *Reports) check() error {
+func (f *Reports) validate() error {
 	f.Paths = map[string]string{}
 	for flag, p := range f.paths {
 		if *p != "" {
@@ -70,7 +70,7 @@ func (f *Read) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.today, "today", "", "judge the reports' waivers as on this `date`, YYYY-MM-DD, as check --today did (default: the day each run started)")
 }
 
-func (f *Read) check() (err error) {
+func (f *Read) validate() (err error) {
 	if f.today != "" {
 		f.Today, err = parseDay(f.today)
 	}
@@ -115,15 +115,15 @@ func ParseMerge(args []string) (*Merge, error) {
 		return nil, err
 	}
 	m.Paths = paths
-	err = m.Color.check()
+	err = m.Color.validate()
 	if err == nil && len(paths) == 0 {
 		err = errors.New("name the JSON results to merge")
 	}
 	if err == nil {
-		err = m.Reports.check()
+		err = m.Reports.validate()
 	}
 	if err == nil {
-		err = m.Read.check()
+		err = m.Read.validate()
 	}
 	if err != nil {
 		return nil, usage("merge", err)
@@ -161,7 +161,7 @@ func ParseDiff(args []string) (*Diff, error) {
 	case d.json && d.markdown:
 		return nil, usagef("diff", "--json and --markdown exclude each other")
 	}
-	if err := d.Read.check(); err != nil {
+	if err := d.Read.validate(); err != nil {
 		return nil, usage("diff", err)
 	}
 	d.Old, d.New = paths[0], paths[1]

@@ -59,14 +59,14 @@ func ParseSnapshot(args []string) (*Snapshot, error) {
 	t, err := parseTargets("snapshot", s.Target, s.proto, "", s.list, s.portRange)
 	if err == nil {
 		s.Protocols, s.Ports = t.protocols, t.ports
-		err = s.Probe.check()
+		err = s.Probe.validate()
 	}
 	if err == nil && s.others != "" {
 		s.Fold = true
 		s.Others, err = othersState(s.others, s.Ports)
 	}
 	if err == nil {
-		err = checkSnapshotName(s.Name)
+		err = validateSnapshotName(s.Name)
 	}
 	if err != nil {
 		return nil, usage("snapshot", err)
@@ -101,10 +101,10 @@ func othersState(name string, ports []uint16) (verdict.State, error) {
 	return state, nil
 }
 
-// checkSnapshotName refuses a --name no spec can hold: a host name is
+// validateSnapshotName refuses a --name no spec can hold: a host name is
 // text in a UTF-8 file, and not blank. Any other is written escaped, so
 // it loads back as itself.
-func checkSnapshotName(name string) error {
+func validateSnapshotName(name string) error {
 	switch {
 	case !utf8.ValidString(name):
 		return errors.New("--name must be UTF-8 text: a spec file is UTF-8")

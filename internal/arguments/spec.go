@@ -34,7 +34,7 @@ func (l *Load) register(fs *flag.FlagSet) {
 	fs.DurationVar(&l.Time, "max-load-time", DefaultLoadTime, "the longest loading the spec may take")
 }
 
-func (l *Load) check() error {
+func (l *Load) validate() error {
 	if l.Time <= 0 {
 		return fmt.Errorf("--max-load-time is how long loading the spec may take, above 0; got %s", l.Time)
 	}
@@ -102,7 +102,7 @@ func (f *Spec) selection() error {
 	if f.MaxAddresses < 1 {
 		return fmt.Errorf("--max-addresses is the most addresses a host block may have, at least 1; got %d", f.MaxAddresses)
 	}
-	if err := f.Load.check(); err != nil {
+	if err := f.Load.validate(); err != nil {
 		return err
 	}
 	if f.MaxTotalAddresses < 1 {
@@ -139,8 +139,8 @@ func ParseValidate(args []string) (*Validate, error) {
 	}
 	v.Paths = paths
 	switch {
-	case v.Color.check() != nil:
-		return nil, usage("validate", v.Color.check())
+	case v.Color.validate() != nil:
+		return nil, usage("validate", v.Color.validate())
 	case len(paths) == 0:
 		return nil, usagef("validate", "name at least one spec file or directory")
 	}

@@ -184,7 +184,7 @@ func (p *Plan) Probes(checks iter.Seq[spec.Check]) iter.Seq[runner.Probe] {
 
 // check finds the check of a probe; done forgets it, which must be in
 // order, once its result is out.
-func (p *Plan) check(probe runner.Probe, done bool) spec.Check {
+func (p *Plan) checkOf(probe runner.Probe, done bool) spec.Check {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	i := probe.Ref - p.head

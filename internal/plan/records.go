@@ -23,13 +23,13 @@ func (p *Plan) Record(res runner.Result) report.Record {
 // RecordOf is Record with the check it judged, for check --wait to probe
 // it again.
 func (p *Plan) RecordOf(res runner.Result) (report.Record, spec.Check) {
-	c := p.check(res.Probe, true)
+	c := p.checkOf(res.Probe, true)
 	return p.records.record(c, res), c
 }
 
 // Attempt is a try of a check's probe, as the log shows it.
 func (p *Plan) Attempt(probe runner.Probe, t runner.Try) report.Attempt {
-	c := p.check(probe, false)
+	c := p.checkOf(probe, false)
 	a := report.Attempt{Host: c.Host.Name, Address: address(c), Protocol: c.Protocol.String(), Port: c.Port, Try: reportTry(t)}
 	a.Escape()
 	return a
