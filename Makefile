@@ -3,7 +3,10 @@ GO      ?= go
 BIN     := bin/portspec
 GOFILES := $(shell find . -name '*.go' -not -path './.git/*')
 
-.PHONY: build test vet staticcheck fmt-check demo lab bench clean screenshot
+.PHONY: build test vet staticcheck fmt-check cross portable-test demo lab bench clean screenshot
+
+# Every OS and architecture a release is built for.
+TARGETS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64 freebsd/amd64
 
 build:
 	$(GO) build -o $(BIN) ./cmd/portspec
@@ -29,6 +32,21 @@ test: vet staticcheck fmt-check
 	# described as, and the rule itself (internal/escape).
 	$(GO) test -run '^$$' -fuzz '^FuzzDescribe$$' -fuzztime 2000x ./runner
 	$(GO) test -run '^$$' -fuzz '^FuzzText$$' -fuzztime 2000x ./internal/escape
+
+# Every target builds and vets: the code of each OS's build tags is
+# checked, tests included. .ci/run runs it after make test.
+cross:
+	@set -e; for t in $(TARGETS); do \
+		echo "GOOS=$${t%/*} GOARCH=$${t#*/}"; \
+		GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) build -o /dev/null ./cmd/portspec; \
+		GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) vet ./...; \
+	done
+
+# The engine of every OS but Linux (Go's ordinary sockets), built on
+# Linux and run against listeners and nftables rules in a network
+# namespace of its own (root). .ci/run runs it after make test.
+portable-test:
+	$(GO) test -count=1 -tags portspec_portable -run '^(TestPortableEngine|TestTracesElsewhere)$$' ./runner ./internal/arguments
 
 # The namespace lab as root, loopback listeners otherwise; reports in out/.
 demo: build

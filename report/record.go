@@ -130,7 +130,13 @@ const (
 	SignalLocal   = "local error"
 	// SignalSocketTable: a local host's port, read from its sockets.
 	SignalSocketTable = "socket table"
+	// SignalRefused: the OS said refused and not by whom (a RST, or an
+	// ICMP port unreachable), as every OS but Linux says it.
+	SignalRefused = "refused"
 )
+
+// refusedText is how the reports say SignalRefused.
+const refusedText = "refused (the OS does not say by whom)"
 
 // Status is what was found, and false when nothing was: the check
 // errored or never ran.
@@ -176,6 +182,8 @@ func (e *Evidence) Summary() string {
 		if what == "" {
 			what = fmt.Sprintf("%d-byte reply", len(e.Reply()))
 		}
+	case SignalRefused:
+		what = refusedText
 	default:
 		what = e.Signal
 		if e.ICMP != nil {
@@ -192,7 +200,11 @@ func (e *Evidence) Summary() string {
 // Line says what the try saw, for the log: "silence after 212ms (212ms
 // timeout), ICMP budget ≥ 0.40".
 func (t Try) Line() string {
-	line := fmt.Sprintf("%s after %s", t.Signal, Duration(fromMS(t.DurationMS)))
+	signal := t.Signal
+	if signal == SignalRefused {
+		signal = refusedText
+	}
+	line := fmt.Sprintf("%s after %s", signal, Duration(fromMS(t.DurationMS)))
 	switch {
 	case t.ICMP != nil:
 		line += ": " + t.ICMP.Text

@@ -13,7 +13,7 @@ import (
 
 // signals are the words the runner's signals are written with; a test
 // beside the runner's conversion holds the two lists to each other.
-var signals = []string{SignalSilence, "SYN-ACK", SignalReply, "RST", "ICMP", SignalLocal, SignalSocketTable}
+var signals = []string{SignalSilence, "SYN-ACK", SignalReply, "RST", "ICMP", SignalLocal, SignalSocketTable, SignalRefused}
 
 // check refuses a record that does not say what a report can mean: a
 // word of the layout it does not know, an address that is none.

@@ -14,7 +14,7 @@ func classify(proto verdict.Protocol, sig Signal, icmp *ICMPError, target netip.
 	switch sig {
 	case SynAck, Reply:
 		return verdict.Listening
-	case Reset:
+	case Reset, Refused:
 		return verdict.NotListening
 	case ICMP:
 		if icmp.portUnreachable() && icmp.From.Unmap() == target.Unmap() {

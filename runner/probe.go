@@ -239,7 +239,7 @@ func (r *Runner) try(ctx context.Context, p *probing, sock *udpSocket, src netip
 	if p.udp && !firstSent.IsZero() {
 		sent = firstSent
 	}
-	r.call(r.budget.finish(&tk, t.ICMP, sent))
+	r.call(r.budget.finish(&tk, spentBy(t, p.target.Addr()), sent))
 	if ctx.Err() != nil {
 		return Try{}, ticket{}, false
 	}
@@ -260,6 +260,16 @@ func (r *Runner) try(ctx context.Context, p *probing, sock *udpSocket, src netip
 	return t, tk, true
 }
 
+// spentBy is the ICMP error a try's budget counts: the one seen, or, for
+// a refusal the OS does not attribute, one from the target, which is the
+// count that can only make a proof wait longer.
+func spentBy(t Try, target netip.Addr) *ICMPError {
+	if t.Signal == Refused {
+		return &ICMPError{From: target}
+	}
+	return t.ICMP
+}
+
 // lostBefore counts the earlier tries of p that t shows were lost: the
 // silent ones before a TCP or UDP answer, which no rate limit mutes; and,
 // before an ICMP error, the proofs of silence it contradicts, each of
@@ -269,7 +279,7 @@ func lostBefore(p *probing, t Try) int {
 	switch t.Signal {
 	case SynAck, Reset, Reply:
 		return len(p.res.Evidence.Tries)
-	case ICMP:
+	case ICMP, Refused:
 		return len(p.proofs)
 	}
 	return 0

@@ -22,10 +22,14 @@ const (
 	ICMP                 // an ICMP or ICMPv6 error came back
 	Local                // the local stack refused (no route, permission)
 	SocketTable          // read from this machine's sockets, not probed
+	// Refused: the OS's ordinary sockets said refused, which is a RST or
+	// an ICMP port unreachable, and do not say which, or by whom (every
+	// OS but Linux; see errnoOutcome).
+	Refused
 )
 
 func (s Signal) String() string {
-	return [...]string{"unknown", "silence", "SYN-ACK", "reply", "RST", "ICMP", "local error", "socket table"}[s]
+	return [...]string{"unknown", "silence", "SYN-ACK", "reply", "RST", "ICMP", "local error", "socket table", "refused"}[s]
 }
 
 // ICMPError is an ICMP or ICMPv6 error read from the socket's error queue.

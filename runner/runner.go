@@ -10,7 +10,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/sys/unix"
 	"golang.org/x/time/rate"
 
 	"github.com/portspec/portspec/internal/localports"
@@ -59,7 +58,8 @@ type Options struct {
 	// error muted where the model believed it had a token; a faster one
 	// only costs waiting.
 	ICMPInterval time.Duration
-	// Socket creates sockets; nil means unix.Socket.
+	// Socket creates sockets on Linux; nil means unix.Socket. Elsewhere
+	// probes use the OS's ordinary sockets, and it is not called.
 	Socket SocketFunc
 	// OnTry, when set, is called after every try, from many goroutines.
 	OnTry func(Probe, Try)
@@ -80,7 +80,10 @@ func (o *Options) fill() {
 	o.MaxTimeout = max(cmp.Or(o.MaxTimeout, DefaultMaxTimeout), o.MinTimeout)
 	o.ICMPInterval = cmp.Or(o.ICMPInterval, DefaultICMPInterval)
 	if o.Socket == nil {
-		o.Socket = unix.Socket
+		o.Socket = defaultSocket
+	}
+	if !TracesSupported {
+		o.TraceLimit = 0
 	}
 	if o.localSockets == nil {
 		o.localSockets = func() ([]localports.Socket, error) { return localports.Read("/proc") }
@@ -310,19 +313,4 @@ func (r *Runner) runProbe(ctx context.Context, c Probe, waits func(), deliver fu
 	}
 	defer h.release()
 	r.probe(ctx, c, h, waits, deliver)
-}
-
-// DefaultConcurrency is how many probes may be in flight when neither
-// the command line nor the spec says: a socket each, from half of the
-// open-file limit left after a reserve for everything else (Go raises the
-// limit to the hard one at start), between 64 and MaxDefaultConcurrency.
-// A machine whose limit is 1,024 gets 448 rather than failing with
-// EMFILE.
-func DefaultConcurrency() int {
-	const reserve = 128
-	var lim unix.Rlimit
-	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil || lim.Cur < 2*64+reserve {
-		return 64
-	}
-	return int(min((lim.Cur-reserve)/2, MaxDefaultConcurrency))
 }

@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"strings"
-	"syscall"
 
 	"github.com/hashicorp/hcl/v2"
 )
@@ -64,7 +63,7 @@ type osFS struct{}
 // readSpecFile's Stat refuses it. readSpecFile opens the path a name
 // resolves to, so O_NOFOLLOW refuses a link put in its place since.
 func (osFS) Open(name string) (fs.File, error) {
-	return os.OpenFile(name, os.O_RDONLY|nonblock|syscall.O_NOFOLLOW, 0)
+	return os.OpenFile(name, os.O_RDONLY|openFlags, 0)
 }
 
 // Stat follows links: a link is judged by what it leads to.
@@ -84,9 +83,6 @@ func describeMode(m os.FileMode) string {
 	}
 	return "not a regular file"
 }
-
-// nonblock opens a FIFO without waiting for a writer.
-const nonblock = syscall.O_NONBLOCK
 
 func capitalize(s string) string {
 	if s == "" {

@@ -11,7 +11,9 @@ import (
 	"time"
 
 	"github.com/portspec/portspec/internal/arguments"
+	"github.com/portspec/portspec/internal/escape"
 	"github.com/portspec/portspec/internal/exit"
+	"github.com/portspec/portspec/internal/localports"
 	"github.com/portspec/portspec/internal/outputs"
 	"github.com/portspec/portspec/internal/plan"
 	"github.com/portspec/portspec/report"
@@ -47,6 +49,9 @@ func runCheck(std streams, args []string) error {
 	}
 	if err := sourcesReady(f.Probe); err != nil {
 		return exit.Errorf(exit.Usage, "portspec check: %v", err)
+	}
+	if err := localReady(l.spec, sel); err != nil {
+		return err
 	}
 
 	reports, progress, err := openCheckReports(std, f, l)
@@ -158,6 +163,20 @@ func sourcesReady(f arguments.Probe) error {
 		return nil
 	}
 	return runner.CheckSources(f.RunnerOptions())
+}
+
+// localReady refuses, before any probe, a local host this OS cannot
+// read the sockets of (localports.Supported).
+func localReady(s *spec.Spec, sel spec.Selection) error {
+	if localports.Supported {
+		return nil
+	}
+	for c := range s.Checks(sel) {
+		if c.Local {
+			return exit.Errorf(exit.Usage, "portspec check: host %s: %v", escape.QuoteCut(c.Host.Name, 64), localports.Unsupported(`address = "local"`))
+		}
+	}
+	return nil
 }
 
 // noChecks says why a selection holds no checks: the spec has no hosts,

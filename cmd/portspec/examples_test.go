@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -44,4 +45,9 @@ func TestExamples(t *testing.T) {
 			}
 		})
 	}
+}
+
+func examplesDir() string {
+	wd, _ := os.Getwd()
+	return wd + "/../../examples"
 }

@@ -1,3 +1,5 @@
+//go:build linux
+
 package main
 
 import (
@@ -268,8 +270,3 @@ func xmlFieldProblems(ts *testscript.TestScript, doc string) []string {
 
 // labHolder carries a script's lab between its lab commands.
 type labHolder struct{ lab *lab.Lab }
-
-func examplesDir() string {
-	wd, _ := os.Getwd()
-	return wd + "/../../examples"
-}

@@ -32,6 +32,9 @@ func runQuery(std streams, args []string) error {
 	if err != nil {
 		return err
 	}
+	if f.Mode != arguments.QueryPorts && !localports.Supported {
+		return exit.Errorf(exit.Usage, "portspec query: %v", localports.Unsupported("-local, -wport and -wpid"))
+	}
 	switch f.Mode {
 	case arguments.QueryLocal:
 		return queryLocal(std.stdout, std.stderr)

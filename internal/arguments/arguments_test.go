@@ -10,6 +10,7 @@ import (
 
 	"github.com/portspec/portspec/internal/exit"
 	"github.com/portspec/portspec/internal/rundiff"
+	"github.com/portspec/portspec/runner"
 	"github.com/portspec/portspec/spec"
 	"github.com/portspec/portspec/verdict"
 )
@@ -56,7 +57,7 @@ func TestParseCheck(t *testing.T) {
 		t.Errorf("color %q, load %+v", c.Color, c.Load)
 	}
 	now := time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC)
-	if c, _ := ParseCheck([]string{"p"}); c.Day(now) != now || c.Trace.RunnerLimit() == 0 || c.Annotations != "auto" {
+	if c, _ := ParseCheck([]string{"p"}); c.Day(now) != now || c.Trace.RunnerLimit() != runner.DefaultTraceLimit || c.Annotations != "auto" {
 		t.Errorf("defaults: day %s, trace %+v, annotations %q", c.Day(now), c.Trace, c.Annotations)
 	}
 	checkRefused(t, "check", ParseCheck, []refused{

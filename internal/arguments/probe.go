@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"net/netip"
+	"runtime"
 	"time"
 
 	"github.com/portspec/portspec/runner"
@@ -98,8 +99,11 @@ func (f *Trace) register(fs *flag.FlagSet) {
 }
 
 func (f *Trace) validate() error {
-	if f.Limit < 0 {
+	switch {
+	case f.Limit < 0:
 		return errors.New("--trace-limit must not be negative")
+	case f.Limit > 0 && !runner.TracesSupported:
+		return fmt.Errorf("--trace-limit: %s cannot trace: a trace needs the ICMP time-exceeded of each router and who sent it, which only Linux gives an unprivileged socket; give --no-trace or 0", runtime.GOOS)
 	}
 	return nil
 }

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command bench is make bench's lab benchmark: it builds the namespace lab,
 // sets up each scenario of issue #5, times portspec check on it and, when
 // nmap is installed, nmap on the same ports in the same run, compares both

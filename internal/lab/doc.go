@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package lab builds a small network out of Linux network namespaces for
 // tests to probe: a client, a router and a server, joined by veth pairs,
 // with addresses from the benchmarking range 198.18.0.0/15 and the

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command demo runs the README's first command, make demo: it brings up
 // the namespace lab (or, without root, loopback listeners), runs portspec
 // check on a small policy against it, and leaves the reports in out/.

@@ -1,3 +1,5 @@
+//go:build !portspec_portable
+
 package runner
 
 import (
@@ -28,13 +30,6 @@ func (s *probeSocket) await(ctx context.Context, write bool, fn func(fd int) boo
 		return ctx.Err()
 	}
 	return err
-}
-
-// outcome is what one try decided, before it becomes a Try.
-type outcome struct {
-	signal Signal
-	icmp   *ICMPError
-	err    error
 }
 
 // queuedOr is the error queue's outcome if it holds an error, else
@@ -122,8 +117,6 @@ func tcpTry(ctx context.Context, newSocket SocketFunc, target, src netip.AddrPor
 	}
 	return out, sock
 }
-
-var errSelfConnect = errors.New("the connect drew the target port as its source and connected to itself; nothing answered")
 
 // selfConnected reports whether a connected socket's own end is target,
 // its peer: a connection to itself.
@@ -286,8 +279,6 @@ func (s *probeSocket) lastLook(look func(fd int) bool) error {
 	}
 	return os.ErrDeadlineExceeded
 }
-
-func localOutcome(err error) outcome { return outcome{signal: Local, err: err} }
 
 // waitOutcome maps a failed wait: a deadline is silence; anything else,
 // such as cancellation, is passed on as a local error.

@@ -1,3 +1,5 @@
+//go:build !portspec_portable
+
 package runner
 
 import (
