@@ -3,13 +3,20 @@ GO      ?= go
 BIN     := bin/portspec
 GOFILES := $(shell find . -name '*.go' -not -path './.git/*')
 
-.PHONY: build test vet staticcheck fmt-check cross portable-test demo lab bench clean screenshot
+.PHONY: build test vet staticcheck fmt-check cross portable-test release release-test demo lab bench clean screenshot
 
 # Every OS and architecture a release is built for.
 TARGETS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64 freebsd/amd64
 
+# What git says of the clone, stamped into the binary: portspec version
+# prints it, and every report records it.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
+COMMIT  ?= $(shell git describe --always --dirty --abbrev=7 --exclude='*' 2>/dev/null)
+DATE    ?= $(shell git log -1 --format=%cs 2>/dev/null)
+LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
+
 build:
-	$(GO) build -o $(BIN) ./cmd/portspec
+	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/portspec
 
 vet:
 	$(GO) vet ./...
@@ -38,7 +45,7 @@ test: vet staticcheck fmt-check
 cross:
 	@set -e; for t in $(TARGETS); do \
 		echo "GOOS=$${t%/*} GOARCH=$${t#*/}"; \
-		GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) build -o /dev/null ./cmd/portspec; \
+		CGO_ENABLED=0 GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) build -trimpath -o /dev/null ./cmd/portspec; \
 		GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) vet ./...; \
 	done
 
@@ -47,6 +54,18 @@ cross:
 # namespace of its own (root). .ci/run runs it after make test.
 portable-test:
 	$(GO) test -count=1 -tags portspec_portable -run '^(TestPortableEngine|TestTracesElsewhere)$$' ./runner ./internal/arguments
+
+# A release of this commit, offline, into out/release: an archive, an
+# SBOM a target, one checksums file (internal/release). VERSION=v0.1.0
+# make release stamps a tag's version.
+release:
+	$(GO) run ./internal/release -version "$(VERSION)" -targets "$(TARGETS)"
+
+# Builds a snapshot release twice (the second with an empty build cache)
+# and checks it: checksums, binaries, SBOMs, the same bytes. .ci/run runs
+# it after make test.
+release-test:
+	PORTSPEC_TARGETS="$(TARGETS)" $(GO) test -count=1 -timeout 20m -tags release ./internal/release
 
 # The namespace lab as root, loopback listeners otherwise; reports in out/.
 demo: build

@@ -121,3 +121,35 @@ func TestCIExamples(t *testing.T) {
 		checkCommands(t, "k8s-indexed-job.yaml", text)
 	})
 }
+
+// TestCIExamplesPinned: every example installs or runs the newest release
+// the CHANGELOG names, never @latest: a gate must judge with the portspec
+// it was written for.
+func TestCIExamplesPinned(t *testing.T) {
+	changelog, err := os.ReadFile(filepath.Join(examplesDir(), "..", "CHANGELOG.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	newest := regexp.MustCompile(`(?m)^## \[(\d+\.\d+\.\d+)\]`).FindSubmatch(changelog)
+	if newest == nil {
+		t.Fatal("CHANGELOG.md names no release")
+	}
+	want := "v" + string(newest[1])
+	files, _ := filepath.Glob(filepath.Join(examplesDir(), "ci", "*"))
+	pinned := regexp.MustCompile(`portspec(?:/cmd/portspec@|/portspec:)(\S+)`)
+	for _, f := range files {
+		text, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := pinned.FindAllSubmatch(text, -1)
+		if len(found) == 0 {
+			t.Errorf("%s installs no portspec", filepath.Base(f))
+		}
+		for _, m := range found {
+			if string(m[1]) != want {
+				t.Errorf("%s: %s, want the newest release, %s", filepath.Base(f), m[0], want)
+			}
+		}
+	}
+}
