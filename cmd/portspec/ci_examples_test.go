@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -10,6 +11,7 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/portspec/portspec/internal/arguments"
+	"github.com/portspec/portspec/internal/exit"
 )
 
 func readYAML(t *testing.T, name string, v any) string {
@@ -150,6 +152,41 @@ func TestCIExamplesPinned(t *testing.T) {
 			if string(m[1]) != want {
 				t.Errorf("%s: %s, want the newest release, %s", filepath.Base(f), m[0], want)
 			}
+		}
+	}
+}
+
+// TestPreCommitHooks runs each hook of .pre-commit-hooks.yaml as
+// pre-commit would, on examples/: its entry, its args (a directory, for
+// the hooks that take no file names), and the changed files.
+func TestPreCommitHooks(t *testing.T) {
+	var hooks []struct {
+		ID            string   `yaml:"id"`
+		Entry         string   `yaml:"entry"`
+		Language      string   `yaml:"language"`
+		Files         string   `yaml:"files"`
+		PassFilenames *bool    `yaml:"pass_filenames"`
+		Args          []string `yaml:"args"`
+	}
+	readYAML(t, "../../.pre-commit-hooks.yaml", &hooks)
+	if len(hooks) != 2 {
+		t.Fatalf("%d hooks, want portspec-validate and portspec-fmt", len(hooks))
+	}
+	specs, _ := filepath.Glob(filepath.Join(examplesDir(), "*.hcl"))
+	for _, h := range hooks {
+		entry := strings.Fields(h.Entry)
+		if entry[0] != "portspec" || h.Language != "golang" || !regexp.MustCompile(h.Files).MatchString("policy/mx.hcl") {
+			t.Errorf("%s: entry %q, language %q, files %q", h.ID, h.Entry, h.Language, h.Files)
+		}
+		args := append([]string(nil), entry[1:]...)
+		if h.PassFilenames != nil && !*h.PassFilenames {
+			args = append(args, examplesDir())
+		} else {
+			args = append(append(args, h.Args...), specs...)
+		}
+		var stdout, stderr bytes.Buffer
+		if code := run(args, &stdout, &stderr); code != exit.OK {
+			t.Errorf("%s: %q exits %d: %s%s", h.ID, args, code, stdout.String(), stderr.String())
 		}
 	}
 }
