@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin/portspec
 GOFILES := $(shell find . -name '*.go' -not -path './.git/*')
 
-.PHONY: build test vet staticcheck fmt-check cross portable-test release release-test demo lab bench clean screenshot
+.PHONY: build test vet staticcheck fmt-check cross portable-test release release-test image image-test demo lab bench clean screenshot
 
 # Every OS and architecture a release is built for.
 TARGETS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64 freebsd/amd64
@@ -66,6 +66,20 @@ release:
 # it after make test.
 release-test:
 	PORTSPEC_TARGETS="$(TARGETS)" $(GO) test -count=1 -timeout 20m -tags release ./internal/release
+
+# The image (Containerfile, FROM scratch): the static binary, built for
+# Linux on this machine's architecture, as an unprivileged user. BUILD is
+# buildah's build, or podman's: BUILD="podman build".
+IMAGE ?= ghcr.io/portspec/portspec
+BUILD ?= buildah build
+image:
+	CGO_ENABLED=0 GOOS=linux $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o out/image/portspec ./cmd/portspec
+	$(BUILD) --quiet -f Containerfile --build-arg VERSION=$(VERSION) -t $(IMAGE):$(VERSION) out/image
+
+# Builds the image and checks its config, its one layer, and its binary
+# taken out with buildah mount (root). .ci/run runs it after make test.
+image-test:
+	$(GO) test -count=1 -tags image -run '^TestImage$$' ./internal/release
 
 # The namespace lab as root, loopback listeners otherwise; reports in out/.
 demo: build

@@ -138,7 +138,7 @@ func TestCIExamplesPinned(t *testing.T) {
 	}
 	want := "v" + string(newest[1])
 	files, _ := filepath.Glob(filepath.Join(examplesDir(), "ci", "*"))
-	pinned := regexp.MustCompile(`portspec(?:/cmd/portspec@|/portspec:)(\S+)`)
+	pinned := regexp.MustCompile(`portspec(?:/cmd/portspec@|/portspec:|/portspec@)(\S+)`)
 	for _, f := range files {
 		text, err := os.ReadFile(f)
 		if err != nil {
