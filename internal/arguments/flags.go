@@ -114,6 +114,16 @@ func parse(command string, fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// parseFlagsOnly parses a command that takes flags alone: a positional
+// argument is refused.
+func parseFlagsOnly(command string, fs *flag.FlagSet, args []string) error {
+	rest, err := parse(command, fs, args)
+	if err == nil && len(rest) > 0 {
+		return usage(command, fmt.Errorf("unexpected argument %q", rest[0]))
+	}
+	return err
+}
+
 // Color is --color: auto, always or never.
 type Color string
 

@@ -76,12 +76,9 @@ func (q *Query) flags() *flag.FlagSet {
 // ParseQuery parses query's arguments.
 func ParseQuery(args []string) (*Query, error) {
 	q := &Query{}
-	rest, err := parse("query", q.flags(), args)
+	err := parseFlagsOnly("query", q.flags(), args)
 	if err != nil {
 		return nil, err
-	}
-	if len(rest) > 0 {
-		return nil, usage("query", fmt.Errorf("unexpected argument %q", rest[0]))
 	}
 	switch {
 	case q.local:

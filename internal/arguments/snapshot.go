@@ -43,12 +43,8 @@ func (s *Snapshot) flags() *flag.FlagSet {
 // ParseSnapshot parses snapshot's arguments.
 func ParseSnapshot(args []string) (*Snapshot, error) {
 	s := &Snapshot{}
-	rest, err := parse("snapshot", s.flags(), args)
-	if err != nil {
+	if err := parseFlagsOnly("snapshot", s.flags(), args); err != nil {
 		return nil, err
-	}
-	if len(rest) > 0 {
-		return nil, usage("snapshot", fmt.Errorf("unexpected argument %q", rest[0]))
 	}
 	if s.list == "" && s.portRange == "" {
 		s.portRange = "1:1024"
