@@ -23,27 +23,34 @@ type build struct {
 
 // thisBuild reads the linker's stamps, then the build info Go records.
 func thisBuild() build {
-	b := build{version: version, commit: commit, date: date, goVersion: runtime.Version(), platform: runtime.GOOS + "/" + runtime.GOARCH}
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
-		b.version = cmp.Or(b.version, "devel")
-		return b
+		info = nil
 	}
-	vcs := map[string]string{}
-	for _, s := range info.Settings {
-		vcs[s.Key] = s.Value
-	}
-	if b.commit == "" && len(vcs["vcs.revision"]) >= 7 {
-		b.commit = vcs["vcs.revision"][:7]
-		if vcs["vcs.modified"] == "true" {
-			b.commit += "-dirty"
+	return buildOf(build{version: version, commit: commit, date: date, goVersion: runtime.Version(), platform: runtime.GOOS + "/" + runtime.GOARCH}, info)
+}
+
+// buildOf fills in what the stamps b has leave out from info, nil when
+// the binary has none: the module's version (go install …@vX), then the
+// VCS revision and time Go records of a clone; "devel" when nothing says.
+func buildOf(b build, info *debug.BuildInfo) build {
+	if info != nil {
+		vcs := map[string]string{}
+		for _, s := range info.Settings {
+			vcs[s.Key] = s.Value
 		}
-	}
-	if b.date == "" && len(vcs["vcs.time"]) >= 10 {
-		b.date = vcs["vcs.time"][:10]
-	}
-	if v := info.Main.Version; b.version == "" && v != "" && v != "(devel)" {
-		b.version = v
+		if b.commit == "" && len(vcs["vcs.revision"]) >= 7 {
+			b.commit = vcs["vcs.revision"][:7]
+			if vcs["vcs.modified"] == "true" {
+				b.commit += "-dirty"
+			}
+		}
+		if b.date == "" && len(vcs["vcs.time"]) >= 10 {
+			b.date = vcs["vcs.time"][:10]
+		}
+		if v := info.Main.Version; b.version == "" && v != "" && v != "(devel)" {
+			b.version = v
+		}
 	}
 	b.version = cmp.Or(b.version, "devel")
 	return b
