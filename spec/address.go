@@ -105,7 +105,25 @@ func ParseTarget(s string) (Target, error) {
 	if !validDNSName(s) {
 		return Target{}, fmt.Errorf("%q is not an IP address, a CIDR or a DNS name", s)
 	}
+	if err := numericName(s); err != nil {
+		return Target{}, err
+	}
 	return Target{Name: strings.TrimSuffix(s, ".")}, nil
+}
+
+// numericName refuses a name whose last label is all digits, such as
+// 10.0.0.300: no top-level domain is (RFC 3696, section 2), so it is a
+// mistyped address, which a resolver would only fail to find at check
+// time.
+func numericName(s string) error {
+	labels := strings.Split(strings.TrimSuffix(s, "."), ".")
+	if strings.Trim(labels[len(labels)-1], "0123456789") != "" {
+		return nil
+	}
+	if len(labels) == 4 && strings.Trim(strings.Join(labels, ""), "0123456789") == "" {
+		return fmt.Errorf("%q is not an IPv4 address: each of its four numbers is 0 to 255, without leading zeros", s)
+	}
+	return fmt.Errorf("%q is not an IP address, and cannot be a DNS name: no top-level domain is all digits", s)
 }
 
 func validDNSName(s string) bool {

@@ -261,6 +261,32 @@ var hostSchema = &hcl.BodySchema{
 	Blocks: expectationBlocks,
 }
 
+// checkRepeated warns of a block of host h that checks exactly what an
+// earlier one does: the same protocol, state, ports, from, tags and probe.
+// Both run, and the run counts each check twice, which no one means.
+func (d *decoder) checkRepeated(h *Host) {
+	seen := map[string]*Expectation{}
+	for _, e := range h.Expectations {
+		banner := ""
+		if e.Banner != nil {
+			banner = e.Banner.String()
+		}
+		var ports []string
+		for _, r := range e.Ports {
+			ports = append(ports, r.String())
+		}
+		key := fmt.Sprintf("%v|%v|%q|%v|%q|%q|%v|%d|%q|%q|%q|%d|%q", e.Protocol, e.State, ports, e.Others, e.From, e.Tags,
+			e.Timeout, e.Tries, banner, e.Payload, e.Community, e.SourcePort, e.Process)
+		if prev, ok := seen[key]; ok {
+			d.warnf(e.DeclRange, "Repeated block",
+				"This block checks exactly what another block of host %q does; previous definition was at %s. Both run, and each of their checks is counted twice.",
+				h.Name, posString(prev.DeclRange))
+			continue
+		}
+		seen[key] = e
+	}
+}
+
 func (d *decoder) decodeHost(b *hcl.Block) *Host {
 	h := &Host{Name: b.Labels[0], DeclRange: b.DefRange}
 	if strings.TrimSpace(h.Name) == "" {
@@ -330,6 +356,7 @@ func (d *decoder) decodeHost(b *hcl.Block) *Host {
 	}
 	d.checkOthers(h)
 	d.checkLocal(h)
+	d.checkRepeated(h)
 	for _, e := range h.AllExpectations() {
 		if len(h.From) > 0 && len(e.From) > 0 && !intersects(h.From, e.From) {
 			d.errorf(e.DeclRange, "Block can never run",

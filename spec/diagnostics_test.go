@@ -214,3 +214,34 @@ func TestRegexPatternBounded(t *testing.T) {
 		t.Errorf("a pattern of %d bytes is refused: %v", MaxPatternBytes, diags)
 	}
 }
+
+// A block that checks exactly what an earlier one of its host does is
+// said, with where the first is; one that differs in any way a probe or
+// a selection sees is not (issue #24).
+func TestRepeatedBlockWarned(t *testing.T) {
+	l := NewLoader()
+	l.FS = fstest.MapFS{"spec.hcl": {Data: []byte(`host "mx" {
+  address = "198.18.0.25"
+  tcp "listening" { ports = [25, 587] }
+  tcp "listening" { ports = [25, 587] }
+  tcp "listening" {
+    ports = [25, 587]
+    from  = ["dmz"]
+  }
+  udp "listening" { ports = [25, 587] }
+}
+`)}}
+	s, diags := l.Load([]string{"spec.hcl"}, Options{})
+	if s == nil || diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	var repeated []string
+	for _, d := range diags {
+		if d.Severity == hcl.DiagWarning && d.Summary == "Repeated block" {
+			repeated = append(repeated, fmt.Sprintf("%d: %s", d.Subject.Start.Line, d.Detail))
+		}
+	}
+	if len(repeated) != 1 || !strings.HasPrefix(repeated[0], "4: ") || !strings.Contains(repeated[0], "previous definition was at spec.hcl:3") {
+		t.Errorf("repeated blocks: %q", repeated)
+	}
+}

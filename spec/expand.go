@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"iter"
+	"maps"
 	"net/netip"
 	"slices"
 
@@ -423,4 +424,19 @@ func (s *Spec) countShard(sel Selection) (hosts, checks int) {
 		}
 	}
 	return hosts, checks
+}
+
+// Vantages are the vantage points the spec's blocks name in their from
+// lists (a host's, a block's, a profile's), sorted; none when every block
+// runs from everywhere.
+func (s *Spec) Vantages() []string {
+	seen := map[string]bool{}
+	for _, h := range s.Hosts {
+		for _, e := range h.AllExpectations() {
+			for _, f := range effectiveFrom(h, e) {
+				seen[f] = true
+			}
+		}
+	}
+	return slices.Sorted(maps.Keys(seen))
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"iter"
 	"net/netip"
 	"os"
@@ -39,14 +38,10 @@ func runCheck(std streams, args []string) error {
 	if err != nil {
 		return err
 	}
-	sel := f.Selection
-	if l.checks == 0 && sel.Shard.N > 1 {
-		// More shards than units of work: an empty shard is normal, and
-		// merge still needs its (empty) report to know it ran.
-		fmt.Fprintf(std.stderr, "portspec check: shard %s holds no checks\n", sel.Shard)
-	} else if l.checks == 0 {
-		return exit.Errorf(exit.Usage, "portspec check: %s", noChecks(l.spec))
+	if err := selected(std.stderr, "check", l, &f.Spec); err != nil {
+		return err
 	}
+	sel := f.Selection
 	if err := sourcesReady(f.Probe); err != nil {
 		return exit.Errorf(exit.Usage, "portspec check: %v", err)
 	}
@@ -177,13 +172,4 @@ func localReady(s *spec.Spec, sel spec.Selection) error {
 		}
 	}
 	return nil
-}
-
-// noChecks says why a selection holds no checks: the spec has no hosts,
-// or --from or --tag left every block out.
-func noChecks(s *spec.Spec) string {
-	if len(s.Hosts) == 0 {
-		return "the spec has no host blocks, so nothing would be tested"
-	}
-	return "no checks selected: every block is excluded by --from, --tag or --control, so nothing would be tested"
 }

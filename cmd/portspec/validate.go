@@ -13,6 +13,9 @@ func runValidate(std streams, args []string) error {
 		return err
 	}
 	l, err := loadSpec(std.stderr, f.Paths, &f.Spec)
+	if err == nil {
+		err = selected(std.stderr, "validate", l, &f.Spec)
+	}
 	if err != nil {
 		return err
 	}
