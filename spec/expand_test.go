@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/portspec/portspec/internal/suggest"
 )
 
 func TestTargetAddrs(t *testing.T) {
@@ -74,7 +76,7 @@ func TestSuggest(t *testing.T) {
 		{"blokced", "blocked"},
 		{"xyzzy", ""},
 	} {
-		if got := suggest(tc.given, stateLabels); got != tc.want {
+		if got := suggest.Nearest(tc.given, stateLabels); got != tc.want {
 			t.Errorf("suggest(%q) = %q, want %q", tc.given, got, tc.want)
 		}
 	}

@@ -187,7 +187,7 @@ func runHelp(std streams, args []string) error {
 	}
 	cmd, ok := commands[args[0]]
 	if !ok || args[0] == "help" {
-		return exit.Errorf(exit.Usage, "portspec help: unknown command %q\n\n%s", args[0], strings.TrimSuffix(usage, "\n"))
+		return exit.Errorf(exit.Usage, "portspec help: unknown command %q%s\n\n%s", args[0], didYouMean(args[0]), strings.TrimSuffix(usage, "\n"))
 	}
 	return cmd(std, []string{"--help"})
 }

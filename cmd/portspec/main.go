@@ -13,6 +13,7 @@ import (
 
 	"github.com/portspec/portspec/internal/arguments"
 	"github.com/portspec/portspec/internal/exit"
+	"github.com/portspec/portspec/internal/suggest"
 )
 
 func main() {
@@ -91,10 +92,22 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {
-		fmt.Fprintf(stderr, "portspec: unknown command %q\n\n%s", args[0], usage)
+		fmt.Fprintf(stderr, "portspec: unknown command %q%s\n\n%s", args[0], didYouMean(args[0]), usage)
 		return exit.Usage
 	}
 	return exitCode(std, cmd(std, args[1:]))
+}
+
+// didYouMean suggests the command a misspelt one most likely means.
+func didYouMean(given string) string {
+	var names []string
+	for name := range commands {
+		names = append(names, name)
+	}
+	if near := suggest.Nearest(given, names); near != "" {
+		return fmt.Sprintf("; did you mean %s?", near)
+	}
+	return ""
 }
 
 // exitCode is the one place an error becomes an exit code, having said

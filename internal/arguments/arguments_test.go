@@ -239,3 +239,30 @@ func TestFlagSets(t *testing.T) {
 		}
 	}
 }
+
+// A misspelt flag gets the nearest one, and a duration without a unit
+// is told it needs one, where the flag package says only "parse error"
+// (issue #24).
+func TestFlagErrorsExplained(t *testing.T) {
+	for _, tc := range []struct {
+		parse func([]string) error
+		args  []string
+		want  string
+	}{
+		{func(a []string) error { _, err := ParseCheck(a); return err }, []string{"--tagg", "x", "p"}, "flag provided but not defined: -tagg; did you mean -tag?"},
+		{func(a []string) error { _, err := ParseQuery(a); return err }, []string{"-wprt", "5"}, "flag provided but not defined: -wprt; did you mean -wport?"},
+		{func(a []string) error { _, err := ParseCheck(a); return err }, []string{"--zzzzzz", "p"}, "flag provided but not defined: -zzzzzz"},
+		{func(a []string) error { _, err := ParseCheck(a); return err }, []string{"--timeout", "5", "p"}, `invalid value "5" for flag -timeout: a duration needs a unit, such as 5s or 5ms`},
+		{func(a []string) error { _, err := ParseCheck(a); return err }, []string{"--timeout", "5x", "p"}, `invalid value "5x" for flag -timeout: parse error`},
+		{func(a []string) error { _, err := ParseCheck(a); return err }, []string{"--max-file-size", "5", "p"}, ""},
+		{func(a []string) error { _, err := ParseCheck(a); return err }, []string{"--concurrency", "x", "p"}, `invalid value "x" for flag -concurrency: parse error`},
+	} {
+		err := tc.parse(tc.args)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%q: %v", tc.args, err)
+		case tc.want != "" && (err == nil || err.Error() != tc.want):
+			t.Errorf("%q: %v, want %q", tc.args, err, tc.want)
+		}
+	}
+}

@@ -7,6 +7,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/portspec/portspec/internal/suggest"
 )
 
 // Strings is a repeatable flag's values, in the order given.
@@ -99,7 +102,7 @@ func parse(command string, fs *flag.FlagSet, args []string) ([]string, error) {
 	var positional []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			return nil, parseError(command, err)
+			return nil, parseError(command, explain(fs, err))
 		}
 		rest := fs.Args()
 		consumed := len(args) - len(rest)
@@ -120,6 +123,34 @@ func parseFlagsOnly(command string, fs *flag.FlagSet, args []string) error {
 	rest, err := parse(command, fs, args)
 	if err == nil && len(rest) > 0 {
 		return usage(command, fmt.Errorf("unexpected argument %q", rest[0]))
+	}
+	return err
+}
+
+// explain adds to what the flag package says of a bad flag what the user
+// most likely meant: the flag nearest a misspelt one, or the unit a
+// duration lacks ("parse error" alone says neither).
+func explain(fs *flag.FlagSet, err error) error {
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+		var names []string
+		fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+		if near := suggest.Nearest(strings.TrimLeft(name, "-"), names); near != "" {
+			return fmt.Errorf("%s; did you mean -%s?", msg, near)
+		}
+		return err
+	}
+	var value, name string
+	if _, scanErr := fmt.Sscanf(msg, "invalid value %q for flag -%s", &value, &name); scanErr == nil {
+		name = strings.TrimSuffix(name, ":")
+		g, ok := fs.Lookup(name).Value.(flag.Getter)
+		if ok {
+			if _, isDuration := g.Get().(time.Duration); isDuration {
+				if _, numErr := strconv.ParseFloat(value, 64); numErr == nil {
+					return fmt.Errorf("invalid value %q for flag -%s: a duration needs a unit, such as %ss or %sms", value, name, value, value)
+				}
+			}
+		}
 	}
 	return err
 }
