@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"iter"
 	"net/netip"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/portspec/portspec/internal/agent"
 	"github.com/portspec/portspec/internal/arguments"
 	"github.com/portspec/portspec/internal/escape"
 	"github.com/portspec/portspec/internal/exit"
@@ -34,20 +36,11 @@ func runCheck(std streams, args []string) error {
 	if err != nil {
 		return err
 	}
-	l, err := loadSpec(std.stderr, f.Paths, &f.Spec)
+	l, vantages, err := loadCheck(std.stderr, f)
 	if err != nil {
 		return err
 	}
-	if err := selected(std.stderr, "check", l, &f.Spec); err != nil {
-		return err
-	}
 	sel := f.Selection
-	if err := sourcesReady(f.Probe); err != nil {
-		return exit.Errorf(exit.Usage, "portspec check: %v", err)
-	}
-	if err := localReady(l.spec, sel); err != nil {
-		return err
-	}
 
 	reports, progress, err := openCheckReports(std, f, l)
 	if err != nil {
@@ -69,9 +62,12 @@ func runCheck(std streams, args []string) error {
 	checks := l.spec.ResolvedChecks(sel, plan.Resolve(&runner.Resolver{OnResolve: reports.Reporters.Resolved}))
 	reports.Begin(meta)
 	var stats runner.Stats
-	if f.Wait > 0 {
+	switch {
+	case len(vantages) > 0:
+		stats = c.runVia(ctx, vantages, l.spec)
+	case f.Wait > 0:
 		stats = c.runWaiting(ctx, std.stderr, progress, l.spec.Settings, checks, meta.Start)
-	} else {
+	default:
 		stats = c.runOnce(ctx, cancel, signalled, l.spec.Settings, checks)
 	}
 	reports.Sum.Elapsed = time.Since(meta.Start)
@@ -81,6 +77,31 @@ func runCheck(std streams, args []string) error {
 		return err
 	}
 	return reports.Verdict()
+}
+
+// loadCheck loads check's spec, with the vantages --via names, and makes
+// sure, before anything is opened or probed, that the run can be made:
+// checks selected, the source prefix this machine's, no local host this
+// OS cannot read.
+func loadCheck(stderr io.Writer, f *arguments.Check) (loaded, []agent.Vantage, error) {
+	l, err := loadSpec(stderr, f.Paths, &f.Spec)
+	if err != nil {
+		return l, nil, err
+	}
+	vantages, err := viaVantages(f)
+	if err != nil {
+		return l, nil, err
+	}
+	if len(vantages) > 0 {
+		l.checks = viaChecks(l.spec, f.Selection, vantages)
+	}
+	if err := selected(stderr, "check", l, &f.Spec); err != nil {
+		return l, nil, err
+	}
+	if err := sourcesReady(f.Probe); err != nil {
+		return l, nil, exit.Errorf(exit.Usage, "portspec check: %v", err)
+	}
+	return l, vantages, localReady(l.spec, f.Selection)
 }
 
 // openCheckReports opens every report file before the first probe: a

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/gob"
-	"errors"
 	"fmt"
 	"io"
 	"iter"
@@ -30,26 +28,32 @@ func (c *checkRun) runWaiting(ctx context.Context, stderr io.Writer, progress *r
 	if progress != nil {
 		w.stderr = progress.Guard(stderr)
 	}
-	held, err := spool.New()
+	held, err := spool.NewValues[report.Record]()
 	if err != nil {
 		c.reports.Keep(fmt.Errorf("--wait: holding the first round's results: %w", err))
 		return w.stats
 	}
 	defer held.Close()
-	enc := gob.NewEncoder(held)
-	n := 0
 	w.round(ctx, checks, 0, func(current *plan.Plan, res runner.Result) {
 		rec, check := current.RecordOf(res)
 		w.count(rec)
-		w.waiter.First(n, check, rec)
-		n++
-		c.reports.Keep(enc.Encode(&rec))
+		w.waiter.First(held.Len(), check, rec)
+		held.Add(&rec)
 	})
 	w.rounds(ctx)
 	if !c.Quiet && w.waiter.Round() > 1 {
 		fmt.Fprintf(w.stderr, "portspec check: after %d rounds, %d %s still failing\n", w.waiter.Round(), w.waiter.Failing(), human.Plural(w.waiter.Failing(), "check", "checks"))
 	}
-	c.reports.Keep(w.replay(held, n))
+	// The reports' records go through the counter too: it counts them
+	// afresh.
+	w.progress.Round(0, held.Len())
+	i := 0
+	if err := held.Replay(func(rec report.Record) {
+		c.reports.Add(w.waiter.Final(i, rec))
+		i++
+	}); err != nil {
+		c.reports.Keep(fmt.Errorf("--wait: the first round's results: %w", err))
+	}
 	return w.stats
 }
 
@@ -114,28 +118,4 @@ func (w *waitRun) rounds(ctx context.Context) {
 			take(rec)
 		})
 	}
-}
-
-// replay reports the first round's n records, held on disk, each as its
-// last round left it.
-func (w *waitRun) replay(held *spool.Spool, n int) error {
-	in, err := held.Rewind()
-	if err != nil {
-		return err
-	}
-	// The reports' records go through the counter too: it counts them
-	// afresh.
-	w.progress.Round(0, n)
-	dec := gob.NewDecoder(in)
-	for i := range n {
-		var rec report.Record
-		if err := dec.Decode(&rec); err != nil {
-			if errors.Is(err, io.EOF) {
-				err = io.ErrUnexpectedEOF
-			}
-			return fmt.Errorf("--wait: reading the first round's results back: %w", err)
-		}
-		w.reports.Add(w.waiter.Final(i, rec))
-	}
-	return nil
 }

@@ -10,6 +10,7 @@ import (
 
 	yaml "go.yaml.in/yaml/v3"
 
+	"github.com/portspec/portspec/internal/agent"
 	"github.com/portspec/portspec/internal/arguments"
 	"github.com/portspec/portspec/internal/exit"
 )
@@ -37,7 +38,10 @@ func checkCommands(t *testing.T, name, text string) {
 		t.Fatalf("%s has no portspec command", name)
 	}
 	for _, cmd := range found {
-		fields := strings.Fields(strings.NewReplacer(`"`, "", "\n", " ").Replace(cmd))
+		fields, err := agent.Words(cmd)
+		if err != nil {
+			t.Fatalf("%s: %q: %v", name, cmd, err)
+		}
 		if _, err := arguments.Flags(fields[1], fields[2:]); err != nil {
 			t.Errorf("%s: %q: %v", name, cmd, err)
 		}
@@ -67,6 +71,14 @@ func TestCIExamples(t *testing.T) {
 			t.Error("the merge job does not publish the JUnit with a test reporter")
 		}
 		checkCommands(t, "github-actions.yml", text)
+	})
+	t.Run("github-via", func(t *testing.T) {
+		var wf map[string]any
+		text := readYAML(t, "github-via.yml", &wf)
+		if !strings.Contains(text, "--via") {
+			t.Error("the --via example uses no --via")
+		}
+		checkCommands(t, "github-via.yml", text)
 	})
 	t.Run("gitlab-ci", func(t *testing.T) {
 		type job struct {

@@ -50,6 +50,7 @@ Usage:
   portspec fmt [-check] [-w] PATH...  rewrite specs in canonical format
   portspec profiles [NAME]            list the built-in profiles, or print one
   portspec version                    print the version
+  portspec agent                      the far end of check --via: probes on stdin, results on stdout
 
 Run 'portspec help COMMAND' for a command's flags, examples and exit codes.
 `
@@ -73,6 +74,7 @@ var commands = map[string]command{
 	"fmt":      runFmt,
 	"profiles": runProfiles,
 	"version":  runVersion,
+	"agent":    runAgent,
 }
 
 func run(args []string, stdout, stderr io.Writer) int {

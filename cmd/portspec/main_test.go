@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -57,7 +58,7 @@ func TestScripts(t *testing.T) {
 			}
 			return why == "", nil
 		},
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"lab": labCmd, "listen": listenCmd, "junitxsd": junitXSDCmd, "waitfor": waitForCmd, "nohostile": noHostileCmd},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"lab": labCmd, "listen": listenCmd, "junitxsd": junitXSDCmd, "waitfor": waitForCmd, "nohostile": noHostileCmd, "sameresults": sameResultsCmd},
 	})
 }
 
@@ -270,3 +271,36 @@ func xmlFieldProblems(ts *testscript.TestScript, doc string) []string {
 
 // labHolder carries a script's lab between its lab commands.
 type labHolder struct{ lab *lab.Lab }
+
+// sameResultsCmd compares two JSON reports' results, but for what only
+// timing changes (times, durations, timeouts, ICMP budget figures):
+//
+//	sameresults A.json B.json
+func sameResultsCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: sameresults A.json B.json")
+	}
+	results := func(name string) []string {
+		var out []string
+		for _, line := range strings.Split(ts.ReadFile(name), "\n") {
+			if !strings.Contains(line, `"result"`) && !strings.HasPrefix(strings.TrimSpace(line), `{"host"`) {
+				continue
+			}
+			// A try's ICMP-budget figure is there or not as the budget
+			// stood at that moment.
+			out = append(out, strings.ReplaceAll(timing.ReplaceAllString(line, `"$1":_`), `,"tokens":_`, ""))
+		}
+		return out
+	}
+	a, b := results(args[0]), results(args[1])
+	same := slices.Equal(a, b)
+	if same == neg {
+		ts.Fatalf("%s and %s: results differ (%d and %d lines):\n%s\n---\n%s", args[0], args[1], len(a), len(b), strings.Join(a, "\n"), strings.Join(b, "\n"))
+	}
+	if len(a) == 0 {
+		ts.Fatalf("%s holds no results", args[0])
+	}
+}
+
+// timing matches the JSON fields that only timing changes.
+var timing = regexp.MustCompile(`"(started|start|end|duration_ms|timeout_ms|tokens|elapsed_ms)":("[^"]*"|[0-9.e+-]+)`)

@@ -32,15 +32,20 @@ func runQuery(std streams, args []string) error {
 	if err != nil {
 		return err
 	}
-	if f.Mode != arguments.QueryPorts && !localports.Supported {
+	switch {
+	case f.Mode != arguments.QueryPorts && !localports.Supported:
 		return exit.Errorf(exit.Usage, "portspec query: %v", localports.Unsupported("-local, -wport and -wpid"))
-	}
-	switch f.Mode {
-	case arguments.QueryLocal:
+	case f.Mode == arguments.QueryLocal:
 		return queryLocal(std.stdout, std.stderr)
-	case arguments.QueryWatch:
+	case f.Mode == arguments.QueryWatch:
 		return queryWatch(std, f)
 	}
+	return queryPorts(std, f, args)
+}
+
+// queryPorts is query -n: the ports of one host, probed and said as
+// PortQry says them, on stdout and in the -l log.
+func queryPorts(std streams, f *arguments.Query, args []string) error {
 	if err := sourcesReady(f.Probe); err != nil {
 		return exit.Errorf(exit.Usage, "portspec query: %v", err)
 	}
@@ -51,6 +56,7 @@ func runQuery(std streams, args []string) error {
 	}
 	reports := outputs.NewSession(nil)
 	if f.LogFile != "" {
+		var err error
 		if reports, out, err = openQueryLog(std, f, args, out); err != nil {
 			return err
 		}

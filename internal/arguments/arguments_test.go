@@ -85,7 +85,18 @@ func TestParseCheck(t *testing.T) {
 		{[]string{"p", "--shard", "5/4"}, "--shard takes k/n"},
 		{[]string{"p", "--max-file-size", "1TiB0"}, "a size is a positive whole number of bytes"},
 		{[]string{"p", "--nope"}, "flag provided but not defined: -nope"},
+		{[]string{"p", "--via", "a b=ssh x"}, "--via takes NAME=COMMAND"},
+		{[]string{"p", "--via", "app=ssh 'x"}, "--via app: the command \"ssh 'x\" does not split into words: a ' is not closed"},
+		{[]string{"p", "--via", "app="}, "--via app: the command \"\" does not split into words: it is empty"},
+		{[]string{"p", "--via", "app=ssh a", "--via", "app=ssh b"}, "--via app is given twice"},
+		{[]string{"p", "--via", "app=ssh a", "--from", "app"}, "--via names the vantage points the run probes from, --from the one it stands at: give one"},
+		{[]string{"p", "--via", "app=ssh a", "--wait", "1m"}, "--via and --wait do not go together yet"},
+		{[]string{"p", "--via-binary", "/opt/portspec"}, "--via-binary says which portspec --via runs: give --via"},
 	})
+	v, err := ParseCheck([]string{"p", "--via", `app=ssh -o "ProxyJump=bastion x" deploy@app1`, "--via", "dmz", "--via-binary", "/opt/portspec"})
+	if err != nil || !reflect.DeepEqual(v.Via, []Via{{"app", []string{"ssh", "-o", "ProxyJump=bastion x", "deploy@app1"}}, {"dmz", nil}}) || v.ViaBinary != "/opt/portspec" {
+		t.Errorf("--via: %+v, %v", v.Via, err)
+	}
 }
 
 // A flag the flag package refuses is said as it words it; -h asks for

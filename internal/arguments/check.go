@@ -4,7 +4,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"strings"
 	"time"
+
+	"github.com/portspec/portspec/internal/agent"
+	"github.com/portspec/portspec/internal/escape"
+	"github.com/portspec/portspec/spec"
 )
 
 // Check is `portspec check [flags] PATH...`.
@@ -19,9 +24,22 @@ type Check struct {
 	// Today is --today, or the zero time: today.
 	Today time.Time
 	Wait  time.Duration
-	Paths []string
+	// Via are the vantage points --via runs the checks from, in the order
+	// given; ViaBinary is the portspec to run on their far ends.
+	Via       []Via
+	ViaBinary string
+	Paths     []string
 
 	today string
+	via   Strings
+}
+
+// Via is one --via: a vantage point and the transport command that
+// reaches it, split into words; none when --via named the vantage alone,
+// for $PORTSPEC_VIA_<NAME> to give it.
+type Via struct {
+	Name    string
+	Command []string
 }
 
 // Bounds of --rate: below a probe every ten seconds a run seems to hang,
@@ -43,6 +61,8 @@ func (c *Check) flags() *flag.FlagSet {
 	c.Trace.register(fs)
 	fs.DurationVar(&c.Wait, "wait", 0, "probe the failed checks again, with backoff, until they pass or this `duration` has passed: for a firewall change still converging")
 	fs.StringVar(&c.today, "today", "", "judge waivers as on this `date`, YYYY-MM-DD, for reproducible reports (default: today)")
+	fs.Var(&c.via, "via", "probe the checks of vantage point NAME on the far end of COMMAND (ssh, kubectl exec, docker exec, ip netns exec, sudo), as `NAME=COMMAND`, or NAME alone for $PORTSPEC_VIA_<NAME> (repeatable); this machine probes nothing")
+	fs.StringVar(&c.ViaBinary, "via-binary", "", "the portspec to run on the far ends of --via: a `path` there (default: portspec on their PATH)")
 	return fs
 }
 
@@ -84,7 +104,7 @@ func (c *Check) validate() error {
 	if c.today != "" {
 		c.Today, dayErr = parseDay(c.today)
 	}
-	for _, err := range []error{c.Reports.validate(), c.Probe.validate(), c.validateRate(), dayErr, c.Trace.validate()} {
+	for _, err := range []error{c.Reports.validate(), c.Probe.validate(), c.validateRate(), dayErr, c.Trace.validate(), c.validateVia()} {
 		if err != nil {
 			return err
 		}
@@ -107,4 +127,45 @@ func (c *Check) Day(now time.Time) time.Time {
 		return now
 	}
 	return c.Today
+}
+
+// validateVia reads --via: a vantage's name, as from has it, once each,
+// and a command split as a shell would, with no expansion.
+func (c *Check) validateVia() error {
+	c.Via = nil
+	seen := map[string]bool{}
+	for _, v := range c.via {
+		name, command, hasCommand := strings.Cut(v, "=")
+		if !spec.ValidName(name) {
+			return fmt.Errorf("--via takes NAME=COMMAND, NAME a vantage point's name as in a block's from; got %s", escape.QuoteCut(v, 64))
+		}
+		if seen[name] {
+			return fmt.Errorf("--via %s is given twice", name)
+		}
+		seen[name] = true
+		var words []string
+		if hasCommand {
+			var err error
+			if words, err = agent.Words(command); err != nil || len(words) == 0 {
+				return fmt.Errorf("--via %s: the command %s does not split into words: %v", name, escape.QuoteCut(command, 64), orEmpty(err))
+			}
+		}
+		c.Via = append(c.Via, Via{Name: name, Command: words})
+	}
+	switch {
+	case len(c.Via) > 0 && c.From != "":
+		return errors.New("--via names the vantage points the run probes from, --from the one it stands at: give one")
+	case len(c.Via) > 0 && c.Wait > 0:
+		return errors.New("--via and --wait do not go together yet: run check --wait on each vantage point")
+	case c.ViaBinary != "" && len(c.Via) == 0:
+		return errors.New("--via-binary says which portspec --via runs: give --via")
+	}
+	return nil
+}
+
+func orEmpty(err error) error {
+	if err == nil {
+		return errors.New("it is empty")
+	}
+	return err
 }

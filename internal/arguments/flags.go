@@ -64,6 +64,7 @@ var flagSets = map[string]func() *flag.FlagSet{
 	"diff":     func() *flag.FlagSet { return new(Diff).flags() },
 	"profiles": func() *flag.FlagSet { return newFlagSet("profiles") },
 	"version":  func() *flag.FlagSet { return newFlagSet("version") },
+	"agent":    func() *flag.FlagSet { return newFlagSet("agent") },
 }
 
 // FlagSet is command's flag set with its defaults, for its help; nil for

@@ -104,3 +104,16 @@ func ParseVersion(args []string) error {
 	}
 	return nil
 }
+
+// ParseAgent parses agent's arguments: none. The agent reads everything
+// else from its stdin.
+func ParseAgent(args []string) error {
+	rest, err := parse("agent", newFlagSet("agent"), args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return usagef("agent", "takes no arguments: the coordinator (check --via) sends the probes on stdin")
+	}
+	return nil
+}

@@ -1,4 +1,4 @@
-package main
+package version
 
 import (
 	"runtime/debug"
@@ -9,15 +9,15 @@ import (
 // module's version; a clone built without stamps says its commit and
 // time; nothing says devel. The OS and Go always show.
 func TestVersionLine(t *testing.T) {
-	base := build{goVersion: "go1.26.8", platform: "linux/amd64"}
+	base := Build{GoVersion: "go1.26.8", Platform: "linux/amd64"}
 	stamped := base
-	stamped.version, stamped.commit, stamped.date = "v0.4.0", "abc1234", "2026-12-03"
+	stamped.Version, stamped.Commit, stamped.Date = "v0.4.0", "abc1234", "2026-12-03"
 	installed := &debug.BuildInfo{Main: debug.Module{Version: "v0.4.0"}}
 	clone := &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}, Settings: []debug.BuildSetting{
 		{Key: "vcs.revision", Value: "0123456789abcdef"}, {Key: "vcs.time", Value: "2026-12-03T11:00:00Z"}, {Key: "vcs.modified", Value: "true"}}}
 	for _, tc := range []struct {
 		name  string
-		b     build
+		b     Build
 		info  *debug.BuildInfo
 		want  string
 		short string
@@ -27,9 +27,9 @@ func TestVersionLine(t *testing.T) {
 		{"clone", base, clone, "devel (commit 0123456-dirty, 2026-12-03, go1.26.8, linux/amd64)", "devel"},
 		{"nothing", base, nil, "devel (go1.26.8, linux/amd64)", "devel"},
 	} {
-		got := buildOf(tc.b, tc.info)
-		if got.String() != tc.want || got.version != tc.short {
-			t.Errorf("%s: %q (%s), want %q", tc.name, got, got.version, tc.want)
+		got := Of(tc.b, tc.info)
+		if got.String() != tc.want || got.Version != tc.short {
+			t.Errorf("%s: %q (%s), want %q", tc.name, got, got.Version, tc.want)
 		}
 	}
 }

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/portspec/portspec/internal/agent"
+	"github.com/portspec/portspec/internal/arguments"
+	"github.com/portspec/portspec/internal/exit"
+	"github.com/portspec/portspec/internal/plan"
+	"github.com/portspec/portspec/internal/spool"
+	"github.com/portspec/portspec/report"
+	"github.com/portspec/portspec/runner"
+	"github.com/portspec/portspec/spec"
+)
+
+// viaVantages are --via's vantage points with their transports: the
+// command given, else $PORTSPEC_VIA_<NAME> (the name upper-cased, '-' and
+// '.' as '_'). Never from a spec: a spec can never make portspec run a
+// program.
+func viaVantages(f *arguments.Check) ([]agent.Vantage, error) {
+	var out []agent.Vantage
+	for _, v := range f.Via {
+		command := v.Command
+		if len(command) == 0 {
+			env := "PORTSPEC_VIA_" + strings.NewReplacer("-", "_", ".", "_").Replace(strings.ToUpper(v.Name))
+			words, err := agent.Words(os.Getenv(env))
+			if err != nil || len(words) == 0 {
+				return nil, exit.Errorf(exit.Usage, "portspec check: --via %s names no command, and $%s gives none: give --via %s=COMMAND", v.Name, env, v.Name)
+			}
+			command = words
+		}
+		out = append(out, agent.Vantage{Name: v.Name, Command: command, Binary: f.ViaBinary})
+	}
+	return out, nil
+}
+
+// viaChecks counts the checks of every vantage, as check --from NAME
+// would select them.
+func viaChecks(s *spec.Spec, sel spec.Selection, vantages []agent.Vantage) int {
+	n := 0
+	for _, v := range vantages {
+		sel.From = v.Name
+		_, checks := s.Count(sel)
+		n += checks
+	}
+	return n
+}
+
+// viaRun is one vantage's part of a check --via run: its plan, and its
+// records held on disk until every vantage is done.
+type viaRun struct {
+	agent.Vantage
+	plan *plan.Plan
+	held *spool.Values[report.Record]
+	err  error
+}
+
+// runVia is check --via: every vantage's checks, as check --from NAME
+// would select them, probed on its far end, all vantages at once. The
+// records are reported when all are done, vantage by vantage in name
+// order, as merge reports the per-vantage runs.
+func (c *checkRun) runVia(ctx context.Context, vantages []agent.Vantage, s *spec.Spec) runner.Stats {
+	var mu sync.Mutex // the reporters hear one vantage at a time
+	resolve := plan.Resolve(&runner.Resolver{OnResolve: func(name string, addrs []netip.Addr, err error, took time.Duration) {
+		mu.Lock()
+		defer mu.Unlock()
+		c.reports.Reporters.Resolved(name, addrs, err, took)
+	}})
+	var runs []*viaRun
+	for _, v := range vantages {
+		r := &viaRun{Vantage: v, plan: plan.New(c.planFlags(), s.Settings, v.Name)}
+		r.held, r.err = spool.NewValues[report.Record]()
+		runs = append(runs, r)
+	}
+	var stats runner.Stats
+	var wg sync.WaitGroup
+	for _, r := range runs {
+		if r.err != nil {
+			continue
+		}
+		sel := c.Selection
+		sel.From = r.Name
+		opts := plan.RunnerOptions(c.planFlags(), s.Settings)
+		opts.TraceLimit = c.Trace.RunnerLimit()
+		wg.Go(func() {
+			st := agent.Run(ctx, r.Vantage, portspecVersion(), opts, !c.NoReverse, r.plan.Probes(s.ResolvedChecks(sel, resolve)),
+				func(p runner.Probe, t runner.Try) {
+					mu.Lock()
+					defer mu.Unlock()
+					c.reports.Reporters.Try(r.plan.Attempt(p, t))
+				},
+				func(res runner.Result) {
+					rec := r.plan.Record(res)
+					r.held.Add(&rec)
+				})
+			mu.Lock()
+			stats.ICMPWait += st.ICMPWait
+			stats.ICMPWaitTargets = max(stats.ICMPWaitTargets, st.ICMPWaitTargets)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	slices.SortFunc(runs, func(a, b *viaRun) int { return strings.Compare(a.Name, b.Name) })
+	for _, r := range runs {
+		if r.err == nil {
+			r.err = r.held.Replay(c.reports.Add)
+			r.held.Close()
+		}
+		if r.err != nil {
+			c.reports.Keep(fmt.Errorf("--via %s: its results: %w", r.Name, r.err))
+		}
+	}
+	return stats
+}

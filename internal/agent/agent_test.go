@@ -1,0 +1,132 @@
+package agent
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/portspec/portspec/runner"
+	"github.com/portspec/portspec/verdict"
+)
+
+// unresolved are probes that send nothing: each is an error at once,
+// which is all a protocol test needs of the network.
+func unresolved(n int) []runner.Probe {
+	var out []runner.Probe
+	for i := range n {
+		out = append(out, runner.Probe{Addr: netip.Addr{}, Proto: verdict.TCP, Port: uint16(1000 + i), Ref: 100 + i,
+			Unresolved: fmt.Errorf("name%d.example.com: no such host", i)})
+	}
+	return out
+}
+
+// TestServeRoundTrip runs the agent's end against the coordinator's
+// messages over pipes: hello, results in order with the errors carried
+// as text, and the summary.
+func TestServeRoundTrip(t *testing.T) {
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	done := make(chan error, 1)
+	go func() { done <- Serve(context.Background(), inR, outW, "v9.9.9"); outW.Close() }()
+	go func() {
+		enc := json.NewEncoder(inW)
+		enc.Encode(message{Hello: &Hello{Protocol: Protocol, Version: "v9.9.9"}})
+		enc.Encode(message{Options: &Options{Concurrency: 4}})
+		for i, p := range unresolved(3) {
+			enc.Encode(message{Probe: ptr(probeOf(i, p))})
+		}
+		enc.Encode(message{End: &struct{}{}})
+	}()
+	lines := newLineReader(outR)
+	var got []string
+	for {
+		var m message
+		if err := lines.next(&m); err != nil {
+			break
+		}
+		switch {
+		case m.Hello != nil:
+			got = append(got, "hello "+m.Hello.Version)
+		case m.Result != nil:
+			r := m.Result.result(runner.Probe{})
+			got = append(got, fmt.Sprintf("result %d %s %v", m.Result.ID, r.Status, r.Err))
+		case m.Summary != nil:
+			got = append(got, fmt.Sprintf("summary %d", m.Summary.Results))
+		}
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"hello v9.9.9", "result 0 ERROR name0.example.com: no such host", "result 1 ERROR name1.example.com: no such host",
+		"result 2 ERROR name2.example.com: no such host", "summary 3"}
+	if !slices.Equal(got, want) {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestHostileFarEnd: whatever a far end sends, its vantage's checks are
+// errors that say what went wrong, each probe gets exactly one result,
+// and nothing it sent becomes a result of a probe it was not given.
+func TestHostileFarEnd(t *testing.T) {
+	hello := `{"hello":{"protocol":1,"version":"v1"}}`
+	result := func(id int) string {
+		return fmt.Sprintf(`{"result":{"id":%d,"status":1,"evidence":{"signal":2},"start":"2026-12-03T00:00:00Z","duration":1}}`, id)
+	}
+	// readProbe waits for the hello, the options and the first probe, as
+	// an agent answers only what it was sent.
+	const readProbe = "read -r a; read -r b; read -r c; "
+	for _, tc := range []struct {
+		name, script, want string
+		results            int // results that are not errors
+	}{
+		{"garbage", `echo garbage`, "no agent answered: line 1 is not a message", 0},
+		{"another version", `echo '{"hello":{"protocol":1,"version":"v2"}}'`, `portspec "v2" on the other end, v1 here`, 0},
+		{"another protocol", `echo '{"hello":{"protocol":7,"version":"v1"}}'`, "protocol 7 on the other end, 1 here", 0},
+		{"an unknown key", `echo '` + hello + `'; echo '{"resultz":{}}'`, `unknown field "resultz"`, 0},
+		{"an endless line", `echo '` + hello + `'; head -c 2000000 /dev/zero | tr '\0' a`, "line 2 is longer than 1048576 bytes", 0},
+		{"a result never asked for", `echo '` + hello + `'; echo '` + result(7) + `'`, "a result for probe 7, which was not sent", 0},
+		{"a result twice", `echo '` + hello + `'; ` + readProbe + `echo '` + result(0) + `'; echo '` + result(0) + `'`, "a result for probe 0, which was not sent, is answered already", 1},
+		{"out of order", `echo '` + hello + `'; echo '` + result(1) + `'`, "or is out of order", 0},
+		{"a summary too soon", `echo '` + hello + `'; ` + readProbe + `echo '` + result(0) + `'; echo '{"summary":{"results":1}}'`, "the agent's summary came with 1 probes unanswered", 1},
+		{"gone", `echo '` + hello + `'; echo oops >&2; exit 3`, "the agent ended before its summary; the transport: exit status 3; its stderr: oops", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v := Vantage{Name: "far", Command: []string{"sh", "-c", "cat >/dev/null & " + tc.script, "--"}}
+			probes := unresolved(2)
+			var got []runner.Result
+			Run(context.Background(), v, "v1", runner.Options{}, false, slices.Values(probes), nil, func(r runner.Result) { got = append(got, r) })
+			if len(got) != len(probes) {
+				t.Fatalf("%d results for %d probes", len(got), len(probes))
+			}
+			ok := 0
+			for i, r := range got {
+				if r.Probe.Ref != probes[i].Ref {
+					t.Errorf("result %d is for probe %d", i, r.Probe.Ref)
+				}
+				if r.Status != verdict.Error {
+					ok++
+					continue
+				}
+				if r.Err == nil || !strings.Contains(r.Err.Error(), tc.want) || !strings.HasPrefix(r.Err.Error(), "vantage far: ") {
+					t.Errorf("result %d: %v; want %q", i, r.Err, tc.want)
+				}
+			}
+			if ok != tc.results {
+				t.Errorf("%d results not errors, want %d", ok, tc.results)
+			}
+		})
+	}
+	// A transport that does not start.
+	var got []runner.Result
+	Run(context.Background(), Vantage{Name: "far", Command: []string{"/nonexistent/ssh"}}, "v1", runner.Options{}, false,
+		slices.Values(unresolved(1)), nil, func(r runner.Result) { got = append(got, r) })
+	if len(got) != 1 || !errors.Is(got[0].Err, got[0].Err) || !strings.Contains(got[0].Err.Error(), "transport /nonexistent/ssh") {
+		t.Errorf("no transport: %v", got)
+	}
+}

@@ -1,0 +1,312 @@
+package agent
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"os/exec"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/portspec/portspec/internal/escape"
+	"github.com/portspec/portspec/runner"
+	"github.com/portspec/portspec/verdict"
+)
+
+// Vantage is a far end: its name, the transport command that reaches it
+// (to which the agent's command line is appended), and the portspec
+// binary to run there ("portspec": the far end's PATH).
+type Vantage struct {
+	Name    string
+	Command []string
+	Binary  string
+}
+
+// Run probes probes on v's far end, one Run of the agent's runner, and
+// gives each try to onTry and each result to emit, with its Probe as
+// given (Ref included), from one goroutine at a time. When the
+// transport fails (it does not start, the agent is refused or killed,
+// it sends what the protocol does not allow), every probe not answered
+// yet is an error that says why, with the transport's exit status and
+// the last lines of its stderr; when ctx ends, they are skipped, and the
+// agent, whose stdin is closed, ends.
+func Run(ctx context.Context, v Vantage, version string, opts runner.Options, reverse bool, probes iter.Seq[runner.Probe],
+	onTry func(runner.Probe, runner.Try), emit func(runner.Result)) runner.Stats {
+	c := &conn{v: v}
+	stats, err := c.run(ctx, version, opts, reverse, probes, onTry, emit)
+	c.finish(ctx, err, probes, emit)
+	return stats
+}
+
+// conn is one vantage's transport and what went through it.
+type conn struct {
+	v    Vantage
+	mu   sync.Mutex
+	sent []runner.Probe
+	// answered[i] says sent[i] has its result; next is the one whose
+	// result comes next, for a runner answers in the order it was given.
+	answered []bool
+	next     int
+	// started says the sender ran, which takes every probe into sent.
+	started bool
+}
+
+// stderrTail keeps the last lines of the transport's stderr.
+type stderrTail struct {
+	mu  sync.Mutex
+	buf []byte
+}
+
+const tailBytes = 2048
+
+func (t *stderrTail) Write(b []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf = append(t.buf, b...)
+	if len(t.buf) > 2*tailBytes {
+		t.buf = append([]byte(nil), t.buf[len(t.buf)-tailBytes:]...)
+	}
+	return len(b), nil
+}
+
+// lines are the last few lines, escaped: the far end's words.
+func (t *stderrTail) lines() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	text := string(t.buf)
+	if len(text) > tailBytes {
+		text = text[len(text)-tailBytes:]
+	}
+	all := strings.Split(strings.TrimSpace(text), "\n")
+	if len(all) > 5 {
+		all = all[len(all)-5:]
+	}
+	return escape.Text(strings.Join(all, " / "))
+}
+
+func (c *conn) run(ctx context.Context, version string, opts runner.Options, reverse bool, probes iter.Seq[runner.Probe],
+	onTry func(runner.Probe, runner.Try), emit func(runner.Result)) (runner.Stats, error) {
+	binary := c.v.Binary
+	if binary == "" {
+		binary = "portspec"
+	}
+	args := append(append([]string(nil), c.v.Command...), binary, "agent")
+	cmd := exec.Command(args[0], args[1:]...)
+	tail := &stderrTail{}
+	cmd.Stderr = tail
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return runner.Stats{}, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return runner.Stats{}, err
+	}
+	if err := cmd.Start(); err != nil {
+		return runner.Stats{}, fmt.Errorf("transport %s: %v", strings.Join(c.v.Command, " "), err)
+	}
+	// Ctrl-C: the agent's stdin closes, and it ends; a transport that
+	// does not within a few seconds is killed.
+	stop := context.AfterFunc(ctx, func() {
+		stdin.Close()
+		time.AfterFunc(5*time.Second, func() { cmd.Process.Kill() })
+	})
+	defer stop()
+	stats, protoErr := c.talk(ctx, stdin, stdout, version, opts, reverse, probes, onTry, emit)
+	stdin.Close()
+	killed := protoErr != nil
+	if killed {
+		// A far end that broke the protocol is not read further: it
+		// could write for ever.
+		cmd.Process.Kill()
+	}
+	io.Copy(io.Discard, io.LimitReader(stdout, MaxLine))
+	waitErr := cmd.Wait()
+	if protoErr == nil {
+		return stats, nil
+	}
+	// What the transport says of itself: how it ended, unless we ended
+	// it, and the last lines of its stderr.
+	var ended exitStatus
+	var exitErr *exec.ExitError
+	ourKill := killed && errors.As(waitErr, &exitErr) && exitErr.ExitCode() < 0
+	if waitErr != nil && !ourKill {
+		ended = exitStatus(waitErr.Error())
+	}
+	if lines := tail.lines(); lines != "" {
+		ended += exitStatus("; its stderr: " + lines)
+	}
+	if ended != "" && !strings.HasPrefix(string(ended), ";") {
+		ended = "; the transport: " + ended
+	}
+	return stats, fmt.Errorf("%v%s", protoErr, ended)
+}
+
+// exitStatus is how a transport ended, for an error message.
+type exitStatus string
+
+// talk is the protocol: hellos, options, probes out and results in.
+func (c *conn) talk(ctx context.Context, stdin io.WriteCloser, stdout io.Reader, version string, opts runner.Options, reverse bool,
+	probes iter.Seq[runner.Probe], onTry func(runner.Probe, runner.Try), emit func(runner.Result)) (runner.Stats, error) {
+	lines := newLineReader(stdout)
+	var hello message
+	if err := lines.next(&hello); err != nil || hello.Hello == nil {
+		return runner.Stats{}, fmt.Errorf("no agent answered: %v", orMissing(err))
+	}
+	if err := compatible(*hello.Hello, version); err != nil {
+		return runner.Stats{}, fmt.Errorf("the agent on %s/%s: %v", quoteCut(hello.Hello.OS), quoteCut(hello.Hello.Arch), err)
+	}
+	out := bufio.NewWriter(stdin)
+	enc := json.NewEncoder(out)
+	o := optionsOf(opts, reverse)
+	// A far end that cannot take them is still read: what it says is
+	// the better account of what went wrong.
+	headErr := errors.Join(enc.Encode(message{Hello: &Hello{Protocol: Protocol, Version: version}}), enc.Encode(message{Options: &o}), out.Flush())
+	sending, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sendErr := make(chan error, 1)
+	if headErr == nil {
+		c.mu.Lock()
+		c.started = true
+		c.mu.Unlock()
+		go func() { sendErr <- c.send(sending, out, enc, probes) }()
+	} else {
+		sendErr <- headErr
+	}
+	stats, err := c.receive(lines, onTry, emit)
+	cancel()
+	// A sender blocked on an agent that reads no more is set free.
+	stdin.Close()
+	if e := <-sendErr; err == nil && e != nil && ctx.Err() == nil {
+		err = fmt.Errorf("sending to the agent: %v", e)
+	}
+	return stats, err
+}
+
+// send writes every probe, then the end, flushing every 64 so that the
+// agent starts at once. Once the writing fails, or ctx ends, the probes
+// left are only taken into sent, for finish to give each a result.
+func (c *conn) send(ctx context.Context, out *bufio.Writer, enc *json.Encoder, probes iter.Seq[runner.Probe]) error {
+	var err error
+	for p := range probes {
+		id := c.take(p)
+		if err != nil || ctx.Err() != nil {
+			continue
+		}
+		err = enc.Encode(message{Probe: ptr(probeOf(id, p))})
+		if err == nil && id%64 == 63 {
+			err = out.Flush()
+		}
+	}
+	if err == nil && ctx.Err() == nil {
+		err = errors.Join(enc.Encode(message{End: &struct{}{}}), out.Flush())
+	}
+	return err
+}
+
+// take keeps p as sent, and returns its id.
+func (c *conn) take(p runner.Probe) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.sent = append(c.sent, p)
+	c.answered = append(c.answered, false)
+	return len(c.sent) - 1
+}
+
+// receive reads tries and results until the summary.
+func (c *conn) receive(lines *lineReader, onTry func(runner.Probe, runner.Try), emit func(runner.Result)) (runner.Stats, error) {
+	for {
+		var m message
+		if err := lines.next(&m); err != nil {
+			if errors.Is(err, io.EOF) {
+				err = errors.New("the agent ended before its summary")
+			}
+			return runner.Stats{}, err
+		}
+		switch {
+		case m.Try != nil:
+			p, ok := c.probe(m.Try.ID, false)
+			if !ok {
+				return runner.Stats{}, fmt.Errorf("line %d: a try of probe %d, which was not sent", lines.line, m.Try.ID)
+			}
+			if onTry != nil {
+				onTry(p, m.Try.Try.try())
+			}
+		case m.Result != nil:
+			p, ok := c.probe(m.Result.ID, true)
+			if !ok {
+				return runner.Stats{}, fmt.Errorf("line %d: a result for probe %d, which was not sent, is answered already, or is out of order", lines.line, m.Result.ID)
+			}
+			if m.Result.Stopped {
+				emit(runner.Result{Probe: p, Status: verdict.Error, Start: time.Now(),
+					Err: fmt.Errorf("vantage %s: the agent was stopped, by a signal on the far end, before it probed this", c.v.Name)})
+				continue
+			}
+			emit(m.Result.result(p))
+		case m.Summary != nil && m.Summary.Stopped:
+			return runner.Stats{}, errors.New("the agent was stopped, by a signal on the far end, before it answered")
+		case m.Summary != nil:
+			if missing := c.unanswered(); len(missing) > 0 {
+				return runner.Stats{}, fmt.Errorf("the agent's summary came with %d probes unanswered", len(missing))
+			}
+			return runner.Stats{ICMPWait: m.Summary.ICMPWait, ICMPWaitTargets: m.Summary.ICMPWaitTargets}, nil
+		default:
+			return runner.Stats{}, fmt.Errorf("line %d: a message an agent does not send", lines.line)
+		}
+	}
+}
+
+// probe is the probe sent as id; answer marks it answered, once.
+func (c *conn) probe(id int, answer bool) (runner.Probe, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if id < 0 || id >= len(c.sent) || c.answered[id] || answer && id != c.next {
+		return runner.Probe{}, false
+	}
+	if answer {
+		c.answered[id] = true
+		c.next++
+	}
+	return c.sent[id], true
+}
+
+func (c *conn) unanswered() []runner.Probe {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []runner.Probe
+	for i, p := range c.sent {
+		if !c.answered[i] {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// finish gives every probe without a result one: skipped when ctx ended,
+// else an error naming err. When the sender never ran (no agent
+// answered), the probes are taken here.
+func (c *conn) finish(ctx context.Context, err error, probes iter.Seq[runner.Probe], emit func(runner.Result)) {
+	if err == nil && ctx.Err() == nil {
+		return
+	}
+	c.mu.Lock()
+	started := c.started
+	c.mu.Unlock()
+	if !started {
+		for p := range probes {
+			c.take(p)
+		}
+	}
+	for _, p := range c.unanswered() {
+		if ctx.Err() != nil {
+			emit(runner.Result{Probe: p, Skipped: true, Err: context.Canceled})
+			continue
+		}
+		emit(runner.Result{Probe: p, Status: verdict.Error, Err: fmt.Errorf("vantage %s: %v", c.v.Name, err), Start: time.Now()})
+	}
+}

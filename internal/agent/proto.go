@@ -1,0 +1,229 @@
+package agent
+
+import (
+	"errors"
+	"net/netip"
+	"time"
+
+	"github.com/portspec/portspec/runner"
+	"github.com/portspec/portspec/verdict"
+)
+
+// Protocol is the version of the messages; both ends must speak the same.
+const Protocol = 1
+
+// MaxLine is the longest line either end reads: a result with its
+// evidence, trace and 64 bytes of reply is a few KiB.
+const MaxLine = 1 << 20
+
+// message is one line: exactly one field is set.
+type message struct {
+	Hello   *Hello       `json:"hello,omitempty"`
+	Options *Options     `json:"options,omitempty"`
+	Probe   *wireProbe   `json:"probe,omitempty"`
+	End     *struct{}    `json:"end,omitempty"`
+	Try     *wireTry     `json:"try,omitempty"`
+	Result  *wireResult  `json:"result,omitempty"`
+	Summary *wireSummary `json:"summary,omitempty"`
+}
+
+// Hello opens each direction.
+type Hello struct {
+	Protocol int    `json:"protocol"`
+	Version  string `json:"version"`
+	OS       string `json:"os,omitempty"`
+	Arch     string `json:"arch,omitempty"`
+}
+
+// Options are the run options the agent's runner takes.
+type Options struct {
+	Concurrency    int            `json:"concurrency,omitempty"`
+	PerHost        int            `json:"per_host,omitempty"`
+	Rate           float64        `json:"rate,omitempty"`
+	MinTimeout     time.Duration  `json:"min_timeout,omitempty"`
+	MaxTimeout     time.Duration  `json:"max_timeout,omitempty"`
+	ICMPInterval   time.Duration  `json:"icmp_interval,omitempty"`
+	SourcePrefixes []netip.Prefix `json:"source_prefixes,omitempty"`
+	TraceLimit     int            `json:"trace_limit,omitempty"`
+	ReverseNames   bool           `json:"reverse_names,omitempty"`
+}
+
+func optionsOf(o runner.Options, reverse bool) Options {
+	return Options{Concurrency: o.Concurrency, PerHost: o.PerHost, Rate: o.Rate, MinTimeout: o.MinTimeout, MaxTimeout: o.MaxTimeout,
+		ICMPInterval: o.ICMPInterval, SourcePrefixes: o.SourcePrefixes, TraceLimit: o.TraceLimit, ReverseNames: reverse}
+}
+
+func (o Options) runner() runner.Options {
+	return runner.Options{Concurrency: o.Concurrency, PerHost: o.PerHost, Rate: o.Rate, MinTimeout: o.MinTimeout, MaxTimeout: o.MaxTimeout,
+		ICMPInterval: o.ICMPInterval, SourcePrefixes: o.SourcePrefixes, TraceLimit: o.TraceLimit}
+}
+
+// wireProbe is a runner.Probe with an ID for its result; the caller's Ref
+// stays with the coordinator.
+type wireProbe struct {
+	ID         int                  `json:"id"`
+	Addr       netip.Addr           `json:"addr"`
+	Proto      verdict.Protocol     `json:"proto"`
+	Port       uint16               `json:"port"`
+	Local      bool                 `json:"local,omitempty"`
+	Opts       *runner.ProbeOptions `json:"opts,omitempty"`
+	Group      string               `json:"group,omitempty"`
+	Unresolved string               `json:"unresolved,omitempty"`
+}
+
+func probeOf(id int, p runner.Probe) wireProbe {
+	w := wireProbe{ID: id, Addr: p.Addr, Proto: p.Proto, Port: p.Port, Local: p.Local, Opts: p.Opts, Group: p.Group}
+	if p.Unresolved != nil {
+		w.Unresolved = p.Unresolved.Error()
+	}
+	return w
+}
+
+func (w wireProbe) probe() runner.Probe {
+	p := runner.Probe{Addr: w.Addr, Proto: w.Proto, Port: w.Port, Local: w.Local, Opts: w.Opts, Group: w.Group, Ref: w.ID}
+	if w.Unresolved != "" {
+		p.Unresolved = errors.New(w.Unresolved)
+	}
+	return p
+}
+
+// wireTry is a try as it is made, for the coordinator's log.
+type wireTry struct {
+	ID  int       `json:"id"`
+	Try wireTryOf `json:"try"`
+}
+
+// wireTryOf is a runner.Try with its error as text.
+type wireTryOf struct {
+	runner.Try
+	Err string `json:"err,omitempty"`
+}
+
+func tryOf(t runner.Try) wireTryOf {
+	w := wireTryOf{Try: t}
+	if t.Err != nil {
+		w.Err = t.Err.Error()
+	}
+	w.Try.Err = nil
+	return w
+}
+
+func (w wireTryOf) try() runner.Try {
+	t := w.Try
+	if w.Err != "" {
+		t.Err = errors.New(w.Err)
+	}
+	return t
+}
+
+// wireResult is a runner.Result with its errors as text.
+type wireResult struct {
+	ID        int                `json:"id"`
+	Status    verdict.Status     `json:"status"`
+	Evidence  wireEvidence       `json:"evidence"`
+	Err       string             `json:"err,omitempty"`
+	Start     time.Time          `json:"start"`
+	Duration  time.Duration      `json:"duration"`
+	Skipped   bool               `json:"skipped,omitempty"`
+	Trace     *wireTrace         `json:"trace,omitempty"`
+	Listeners *[]runner.Listener `json:"listeners,omitempty"`
+	// Stopped marks a probe not run because a signal stopped the agent.
+	Stopped bool `json:"stopped,omitempty"`
+}
+
+type wireEvidence struct {
+	Signal  runner.Signal       `json:"signal"`
+	ICMP    *runner.ICMPError   `json:"icmp,omitempty"`
+	Reply   []byte              `json:"reply,omitempty"`
+	App     string              `json:"app,omitempty"`
+	Tries   []wireTryOf         `json:"tries,omitempty"`
+	Probe   string              `json:"probe,omitempty"`
+	Timeout time.Duration       `json:"timeout,omitempty"`
+	Silence runner.SilenceProof `json:"silence,omitempty"`
+}
+
+type wireTrace struct {
+	Hops       []wireHop `json:"hops"`
+	Ref        *wireHop  `json:"ref,omitempty"`
+	RefPort    uint16    `json:"ref_port,omitempty"`
+	Incomplete bool      `json:"incomplete,omitempty"`
+}
+
+type wireHop struct {
+	runner.Hop
+	Err string `json:"err,omitempty"`
+}
+
+func hopOf(h runner.Hop) wireHop {
+	w := wireHop{Hop: h}
+	if h.Err != nil {
+		w.Err = h.Err.Error()
+	}
+	w.Hop.Err = nil
+	return w
+}
+
+func (w wireHop) hop() runner.Hop {
+	h := w.Hop
+	if w.Err != "" {
+		h.Err = errors.New(w.Err)
+	}
+	return h
+}
+
+func resultOf(id int, r runner.Result) wireResult {
+	ev := r.Evidence
+	w := wireResult{ID: id, Status: r.Status, Start: r.Start, Duration: r.Duration, Skipped: r.Skipped, Listeners: r.Listeners,
+		Evidence: wireEvidence{Signal: ev.Signal, ICMP: ev.ICMP, Reply: ev.Reply, App: ev.App, Probe: ev.Probe, Timeout: ev.Timeout, Silence: ev.Silence}}
+	if r.Err != nil {
+		w.Err = r.Err.Error()
+	}
+	for _, t := range ev.Tries {
+		w.Evidence.Tries = append(w.Evidence.Tries, tryOf(t))
+	}
+	if tr := r.Trace; tr != nil {
+		w.Trace = &wireTrace{RefPort: tr.RefPort, Incomplete: tr.Incomplete}
+		for _, h := range tr.Hops {
+			w.Trace.Hops = append(w.Trace.Hops, hopOf(h))
+		}
+		if tr.Ref != nil {
+			ref := hopOf(*tr.Ref)
+			w.Trace.Ref = &ref
+		}
+	}
+	return w
+}
+
+// result is the runner.Result the wire carried, for probe p.
+func (w wireResult) result(p runner.Probe) runner.Result {
+	e := w.Evidence
+	r := runner.Result{Probe: p, Status: w.Status, Start: w.Start, Duration: w.Duration, Skipped: w.Skipped, Listeners: w.Listeners,
+		Evidence: runner.Evidence{Signal: e.Signal, ICMP: e.ICMP, Reply: e.Reply, App: e.App, Probe: e.Probe, Timeout: e.Timeout, Silence: e.Silence}}
+	if w.Err != "" {
+		r.Err = errors.New(w.Err)
+	}
+	for _, t := range e.Tries {
+		r.Evidence.Tries = append(r.Evidence.Tries, t.try())
+	}
+	if tr := w.Trace; tr != nil {
+		r.Trace = &runner.Trace{RefPort: tr.RefPort, Incomplete: tr.Incomplete}
+		for _, h := range tr.Hops {
+			r.Trace.Hops = append(r.Trace.Hops, h.hop())
+		}
+		if tr.Ref != nil {
+			ref := tr.Ref.hop()
+			r.Trace.Ref = &ref
+		}
+	}
+	return r
+}
+
+// wireSummary ends the agent's stream.
+type wireSummary struct {
+	Results         int           `json:"results"`
+	ICMPWait        time.Duration `json:"icmp_wait"`
+	ICMPWaitTargets int           `json:"icmp_wait_targets"`
+	// Stopped says a signal stopped the agent: the probes it did not
+	// answer never ran.
+	Stopped bool `json:"stopped,omitempty"`
+}
