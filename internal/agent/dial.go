@@ -39,6 +39,20 @@ func Run(ctx context.Context, v Vantage, version string, opts runner.Options, re
 	onTry func(runner.Probe, runner.Try), emit func(runner.Result)) runner.Stats {
 	c := &conn{v: v}
 	stats, err := c.run(ctx, version, opts, reverse, probes, onTry, emit)
+	var absent absentError
+	if errors.As(err, &absent) && v.Binary == "" && ctx.Err() == nil {
+		// No portspec of this version there: this one, if it can run
+		// there, for this run only.
+		dir, uploadErr := upload(ctx, v)
+		if uploadErr != nil {
+			err = fmt.Errorf("%v; and %v", err, uploadErr)
+		} else {
+			defer removeUpload(v, dir)
+			v.Binary = dir + "/portspec"
+			c = &conn{v: v}
+			stats, err = c.run(ctx, version, opts, reverse, probes, onTry, emit)
+		}
+	}
 	c.finish(ctx, err, probes, emit)
 	return stats
 }
@@ -144,7 +158,7 @@ func (c *conn) run(ctx context.Context, version string, opts runner.Options, rev
 	if ended != "" && !strings.HasPrefix(string(ended), ";") {
 		ended = "; the transport: " + ended
 	}
-	return stats, fmt.Errorf("%v%s", protoErr, ended)
+	return stats, fmt.Errorf("%w%s", protoErr, ended)
 }
 
 // exitStatus is how a transport ended, for an error message.
@@ -156,10 +170,15 @@ func (c *conn) talk(ctx context.Context, stdin io.WriteCloser, stdout io.Reader,
 	lines := newLineReader(stdout)
 	var hello message
 	if err := lines.next(&hello); err != nil || hello.Hello == nil {
-		return runner.Stats{}, fmt.Errorf("no agent answered: %v", orMissing(err))
+		e := fmt.Errorf("%w: %v", errNoHello, orMissing(err))
+		if errors.Is(err, io.EOF) {
+			// Nothing said a word of the protocol: no portspec there.
+			return runner.Stats{}, absentError{e}
+		}
+		return runner.Stats{}, e
 	}
 	if err := compatible(*hello.Hello, version); err != nil {
-		return runner.Stats{}, fmt.Errorf("the agent on %s/%s: %v", quoteCut(hello.Hello.OS), quoteCut(hello.Hello.Arch), err)
+		return runner.Stats{}, absentError{fmt.Errorf("the agent on %s/%s: %v", quoteCut(hello.Hello.OS), quoteCut(hello.Hello.Arch), err)}
 	}
 	out := bufio.NewWriter(stdin)
 	enc := json.NewEncoder(out)

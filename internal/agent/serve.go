@@ -97,12 +97,20 @@ func readProbes(ctx context.Context, cancel context.CancelFunc, lines *lineReade
 	var mu sync.Mutex
 	var failed error
 	go func() {
-		defer close(ch)
+		closed := false
+		defer func() {
+			if !closed {
+				close(ch)
+			}
+		}()
 		for {
 			var m message
 			err := lines.next(&m)
 			switch {
 			case err == nil && m.End != nil:
+				close(ch)
+				closed = true
+				watchClose(lines, cancel)
 				return
 			case err == nil && m.Probe != nil:
 				select {
@@ -135,6 +143,16 @@ func readProbes(ctx context.Context, cancel context.CancelFunc, lines *lineReade
 		defer mu.Unlock()
 		return failed
 	}
+}
+
+// watchClose waits, after the coordinator's end, for its stdin to close:
+// the coordinator closes it once it has the summary, or, stopped itself
+// (Ctrl-C), at once, and then the run stops here too. Anything else it
+// sends breaks the protocol, and stops the run as well.
+func watchClose(lines *lineReader, cancel context.CancelFunc) {
+	var m message
+	lines.next(&m)
+	cancel()
 }
 
 // lineWriter writes messages from many goroutines, a line each, and keeps
