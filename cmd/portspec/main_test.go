@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -67,6 +68,7 @@ func TestScripts(t *testing.T) {
 //	lab up                        build it; sets $CLIENT_NS, $SERVER_NS, $SERVER4, $SERVER6, $ROUTER4
 //	lab vantage                   add a second client; sets $CLIENT2_NS
 //	lab prefixes                  route lab.ClientPrefix4 and ClientPrefix6 to the client
+//	lab sshd CONFIG               run sshd -f CONFIG in the second client's namespace
 //	lab nft server|router FILE    load an nftables ruleset
 //	lab tcp ADDR:PORT [BANNER]    a TCP listener on the server; BANNER hostile sends lab.Hostile
 //	lab udp ADDR:PORT KIND        a UDP service: dns, ntp, snmp, echo or silent, or
@@ -97,6 +99,23 @@ func labCmd(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Setenv("CLIENT2_NS", ns.Name)
 	case "prefixes":
 		ts.Check(l.AddClientPrefixes())
+	case "sshd":
+		// Debian's sshd in the second client's namespace, in the
+		// foreground, stopped with the script.
+		if l.Client2 == nil || len(args) != 2 {
+			ts.Fatalf("usage: lab sshd CONFIG, after lab vantage")
+		}
+		ts.Check(os.MkdirAll("/run/sshd", 0o755))
+		cmd := exec.Command("ip", "netns", "exec", l.Client2.Name, "/usr/sbin/sshd", "-D", "-e", "-f", ts.MkAbs(args[1]))
+		log, err := os.Create(ts.MkAbs("sshd.log"))
+		ts.Check(err)
+		cmd.Stdout, cmd.Stderr = log, log
+		ts.Check(cmd.Start())
+		ts.Defer(func() {
+			cmd.Process.Kill()
+			cmd.Wait()
+			log.Close()
+		})
 	case "nft":
 		ns := l.Server
 		if args[1] == "router" {
