@@ -29,7 +29,11 @@ const (
 )
 
 func (s Signal) String() string {
-	return [...]string{"unknown", "silence", "SYN-ACK", "reply", "RST", "ICMP", "local error", "socket table", "refused"}[s]
+	names := [...]string{"unknown", "silence", "SYN-ACK", "reply", "RST", "ICMP", "local error", "socket table", "refused"}
+	if int(s) >= len(names) {
+		return "unknown"
+	}
+	return names[s]
 }
 
 // ICMPError is an ICMP or ICMPv6 error read from the socket's error queue.
@@ -145,7 +149,11 @@ const (
 
 // String is the word the JSON report uses.
 func (s SilenceProof) String() string {
-	return [...]string{"", "unproven", "proven"}[s]
+	names := [...]string{"", "unproven", "proven"}
+	if int(s) >= len(names) {
+		return ""
+	}
+	return names[s]
 }
 
 // Result is what probing one Probe found.

@@ -98,6 +98,10 @@ func loadCheck(stderr io.Writer, f *arguments.Check) (loaded, []agent.Vantage, e
 	if err := selected(stderr, "check", l, &f.Spec); err != nil {
 		return l, nil, err
 	}
+	if len(vantages) > 0 {
+		// The far ends probe: their prefixes and sockets are theirs.
+		return l, vantages, nil
+	}
 	if err := sourcesReady(f.Probe); err != nil {
 		return l, nil, exit.Errorf(exit.Usage, "portspec check: %v", err)
 	}

@@ -94,6 +94,11 @@ func TestHostileFarEnd(t *testing.T) {
 		{"a result twice", `echo '` + hello + `'; ` + readProbe + `echo '` + result(0) + `'; echo '` + result(0) + `'`, "a result for probe 0, which was not sent, is answered already", 1},
 		{"out of order", `echo '` + hello + `'; echo '` + result(1) + `'`, "or is out of order", 0},
 		{"a summary too soon", `echo '` + hello + `'; ` + readProbe + `echo '` + result(0) + `'; echo '{"summary":{"results":1}}'`, "the agent's summary came with 1 probes unanswered", 1},
+		{"a summary at once", `echo '` + hello + `'; echo '{"summary":{"results":0}}'`, "far: ", 0}, // unanswered, or the pipe it closed
+		{"a signal out of range", `echo '` + hello + `'; ` + readProbe + `echo '{"try":{"id":0,"try":{"Signal":99}}}'`, "a try with a signal this protocol does not have", 0},
+		{"ICMP without its error", `echo '` + hello + `'; ` + readProbe + `echo '{"result":{"id":0,"status":3,"evidence":{"signal":5},"start":"2026-12-03T00:00:00Z","duration":1}}'`, "a result with a signal, status or proof this protocol does not have", 0},
+		{"a silence proof out of range", `echo '` + hello + `'; ` + readProbe + `echo '{"result":{"id":0,"status":3,"evidence":{"signal":1,"silence":9},"start":"2026-12-03T00:00:00Z","duration":1}}'`, "this protocol does not have", 0},
+		{"a skip while running", `echo '` + hello + `'; ` + readProbe + `echo '{"result":{"id":0,"status":0,"evidence":{"signal":0},"skipped":true,"start":"2026-12-03T00:00:00Z","duration":1}}'`, "the agent skipped probe 0, which only a stop may do", 0},
 		{"gone", `echo '` + hello + `'; echo oops >&2; exit 3`, "the agent ended before its summary; the transport: exit status 3; its stderr: oops", 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

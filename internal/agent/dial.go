@@ -66,6 +66,9 @@ type conn struct {
 	// result comes next, for a runner answers in the order it was given.
 	answered []bool
 	next     int
+	// tries counts the tries heard, which a far end could otherwise send
+	// without end.
+	tries int
 	// started says the sender ran, which takes every probe into sent.
 	started bool
 }
@@ -113,6 +116,9 @@ func (c *conn) run(ctx context.Context, version string, opts runner.Options, rev
 	cmd := exec.Command(args[0], args[1:]...)
 	tail := &stderrTail{}
 	cmd.Stderr = tail
+	// A helper that outlives the transport holding its stderr (an SSH
+	// ControlPersist master) must not hold the run either.
+	cmd.WaitDelay = 5 * time.Second
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return runner.Stats{}, err
@@ -128,12 +134,23 @@ func (c *conn) run(ctx context.Context, version string, opts runner.Options, rev
 	// does not within a few seconds is killed.
 	stop := context.AfterFunc(ctx, func() {
 		stdin.Close()
-		time.AfterFunc(5*time.Second, func() { cmd.Process.Kill() })
+		time.AfterFunc(5*time.Second, func() {
+			// A descendant that keeps stdout open (sudo, a wrapper)
+			// must not hold the run: the reading ends here.
+			cmd.Process.Kill()
+			stdout.Close()
+		})
 	})
 	defer stop()
 	stats, protoErr := c.talk(ctx, stdin, stdout, version, opts, reverse, probes, onTry, emit)
 	stdin.Close()
 	killed := protoErr != nil
+	if !killed {
+		// The summary came: a far end that does not end soon after is
+		// ended, so that one vantage cannot hold every report.
+		t := time.AfterFunc(5*time.Second, func() { cmd.Process.Kill(); stdout.Close() })
+		defer t.Stop()
+	}
 	if killed {
 		// A far end that broke the protocol is not read further: it
 		// could write for ever.
@@ -160,6 +177,10 @@ func (c *conn) run(ctx context.Context, version string, opts runner.Options, rev
 	}
 	return stats, fmt.Errorf("%w%s", protoErr, ended)
 }
+
+// maxInFlightTries bounds, with maxWireTries a probe, the tries a far end
+// may send ahead of its results: probes in flight at once, at most.
+const maxInFlightTries = 1 << 16
 
 // exitStatus is how a transport ended, for an error message.
 type exitStatus string
@@ -197,12 +218,17 @@ func (c *conn) talk(ctx context.Context, stdin io.WriteCloser, stdout io.Reader,
 	} else {
 		sendErr <- headErr
 	}
-	stats, err := c.receive(lines, onTry, emit)
+	stats, err := c.receive(ctx, lines, onTry, emit)
 	cancel()
 	// A sender blocked on an agent that reads no more is set free.
 	stdin.Close()
 	if e := <-sendErr; err == nil && e != nil && ctx.Err() == nil {
 		err = fmt.Errorf("sending to the agent: %v", e)
+	}
+	// The sender has taken every probe by now: a summary that came
+	// before their results leaves them unanswered.
+	if missing := len(c.unanswered()); err == nil && missing > 0 {
+		err = fmt.Errorf("the agent's summary came with %d probes unanswered", missing)
 	}
 	return stats, err
 }
@@ -238,7 +264,7 @@ func (c *conn) take(p runner.Probe) int {
 }
 
 // receive reads tries and results until the summary.
-func (c *conn) receive(lines *lineReader, onTry func(runner.Probe, runner.Try), emit func(runner.Result)) (runner.Stats, error) {
+func (c *conn) receive(ctx context.Context, lines *lineReader, onTry func(runner.Probe, runner.Try), emit func(runner.Result)) (runner.Stats, error) {
 	for {
 		var m message
 		if err := lines.next(&m); err != nil {
@@ -253,10 +279,22 @@ func (c *conn) receive(lines *lineReader, onTry func(runner.Probe, runner.Try), 
 			if !ok {
 				return runner.Stats{}, fmt.Errorf("line %d: a try of probe %d, which was not sent", lines.line, m.Try.ID)
 			}
+			if err := m.Try.Try.check(); err != nil {
+				return runner.Stats{}, fmt.Errorf("line %d: %v", lines.line, err)
+			}
+			if c.tries++; c.tries > maxWireTries*(c.next+maxInFlightTries) {
+				return runner.Stats{}, fmt.Errorf("line %d: more tries than a run makes", lines.line)
+			}
 			if onTry != nil {
 				onTry(p, m.Try.Try.try())
 			}
 		case m.Result != nil:
+			if err := m.Result.check(); err != nil {
+				return runner.Stats{}, fmt.Errorf("line %d: %v", lines.line, err)
+			}
+			if m.Result.Skipped && !m.Result.Stopped && ctx.Err() == nil {
+				return runner.Stats{}, fmt.Errorf("line %d: the agent skipped probe %d, which only a stop may do", lines.line, m.Result.ID)
+			}
 			p, ok := c.probe(m.Result.ID, true)
 			if !ok {
 				return runner.Stats{}, fmt.Errorf("line %d: a result for probe %d, which was not sent, is answered already, or is out of order", lines.line, m.Result.ID)
@@ -310,8 +348,11 @@ func (c *conn) unanswered() []runner.Probe {
 // else an error naming err. When the sender never ran (no agent
 // answered), the probes are taken here.
 func (c *conn) finish(ctx context.Context, err error, probes iter.Seq[runner.Probe], emit func(runner.Result)) {
-	if err == nil && ctx.Err() == nil {
+	if err == nil && ctx.Err() == nil && len(c.unanswered()) == 0 {
 		return
+	}
+	if err == nil {
+		err = errors.New("the agent left probes unanswered")
 	}
 	c.mu.Lock()
 	started := c.started

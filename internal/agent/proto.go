@@ -194,6 +194,66 @@ func resultOf(id int, r runner.Result) wireResult {
 	return w
 }
 
+// Bounds of what one result may carry from a far end: no more than a run
+// of this portspec makes (runner.MaxTries tries, 30 hops, 64 bytes of
+// reply), so that a 1 MiB line cannot become a hundred times that in
+// reports.
+const (
+	maxWireTries = 256
+	maxWireHops  = 64
+	maxWireReply = 64
+	maxWireText  = 4096
+)
+
+// validSignal reports whether s is a signal of this protocol, with its
+// ICMP error when it says ICMP.
+func validSignal(s runner.Signal, icmp *runner.ICMPError) bool {
+	return s <= runner.Refused && (s != runner.ICMP || icmp != nil)
+}
+
+// check refuses a result a runner of this version could not have made:
+// a signal, silence proof or status out of range, an ICMP signal without
+// its error, more tries or hops or text than a run makes.
+func (w wireResult) check() error {
+	e := w.Evidence
+	switch {
+	case !validSignal(e.Signal, e.ICMP) || e.Silence > runner.SilenceProven || w.Status > verdict.ListeningOrFiltered:
+		return errors.New("a result with a signal, status or proof this protocol does not have")
+	case len(e.Tries) > maxWireTries || len(e.Reply) > maxWireReply || len(e.App) > maxWireText || len(e.Probe) > maxWireText || len(w.Err) > maxWireText:
+		return errors.New("a result larger than a run makes")
+	case w.Listeners != nil && len(*w.Listeners) > maxWireHops:
+		return errors.New("a result with more listeners than a run reports")
+	}
+	for _, t := range e.Tries {
+		if err := t.check(); err != nil {
+			return err
+		}
+	}
+	if tr := w.Trace; tr != nil {
+		if len(tr.Hops) > maxWireHops {
+			return errors.New("a trace longer than a run makes")
+		}
+		hops := tr.Hops
+		if tr.Ref != nil {
+			hops = append(hops[:len(hops):len(hops)], *tr.Ref)
+		}
+		for _, h := range hops {
+			if !validSignal(h.Signal, h.ICMP) || len(h.Err) > maxWireText || len(h.Name) > maxWireText {
+				return errors.New("a trace hop this protocol does not have")
+			}
+		}
+	}
+	return nil
+}
+
+// check refuses a try a runner could not have made.
+func (w wireTryOf) check() error {
+	if !validSignal(w.Signal, w.ICMP) || len(w.Err) > maxWireText {
+		return errors.New("a try with a signal this protocol does not have")
+	}
+	return nil
+}
+
 // result is the runner.Result the wire carried, for probe p.
 func (w wireResult) result(p runner.Probe) runner.Result {
 	e := w.Evidence

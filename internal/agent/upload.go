@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
+	"time"
 )
 
 // absentError is a far end with no portspec of this version to run: the
@@ -87,7 +88,9 @@ func upload(ctx context.Context, v Vantage) (string, error) {
 
 // removeUpload removes the directory upload made.
 func removeUpload(v Vantage, dir string) {
-	transport(context.Background(), v, nil, "rm", "-rf", "--", dir)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	transport(ctx, v, nil, "rm", "-rf", "--", dir)
 }
 
 // transport runs args on v's far end, with stdin, and returns its
@@ -96,6 +99,7 @@ func transport(ctx context.Context, v Vantage, stdin io.Reader, args ...string) 
 	all := append(append([]string(nil), v.Command...), args...)
 	cmd := exec.CommandContext(ctx, all[0], all[1:]...)
 	cmd.Stdin = stdin
+	cmd.WaitDelay = 5 * time.Second
 	var out bytes.Buffer
 	tail := &stderrTail{}
 	cmd.Stdout, cmd.Stderr = &limited{w: &out, n: 4096}, tail

@@ -92,6 +92,7 @@ func TestParseCheck(t *testing.T) {
 		{[]string{"p", "--via", "app=ssh a", "--from", "app"}, "--via names the vantage points the run probes from, --from the one it stands at: give one"},
 		{[]string{"p", "--via", "app=ssh a", "--wait", "1m"}, "--via and --wait do not go together yet"},
 		{[]string{"p", "--via-binary", "/opt/portspec"}, "--via-binary says which portspec --via runs: give --via"},
+		{[]string{"p", "--via", "app=ssh a", "--fail-fast"}, "--via and --fail-fast do not go together yet"},
 	})
 	v, err := ParseCheck([]string{"p", "--via", `app=ssh -o "ProxyJump=bastion x" deploy@app1`, "--via", "dmz", "--via-binary", "/opt/portspec"})
 	if err != nil || !reflect.DeepEqual(v.Via, []Via{{"app", []string{"ssh", "-o", "ProxyJump=bastion x", "deploy@app1"}}, {"dmz", nil}}) || v.ViaBinary != "/opt/portspec" {

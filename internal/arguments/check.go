@@ -157,6 +157,8 @@ func (c *Check) validateVia() error {
 		return errors.New("--via names the vantage points the run probes from, --from the one it stands at: give one")
 	case len(c.Via) > 0 && c.Wait > 0:
 		return errors.New("--via and --wait do not go together yet: run check --wait on each vantage point")
+	case len(c.Via) > 0 && c.FailFast:
+		return errors.New("--via and --fail-fast do not go together yet: every vantage runs to its end")
 	case c.ViaBinary != "" && len(c.Via) == 0:
 		return errors.New("--via-binary says which portspec --via runs: give --via")
 	}
