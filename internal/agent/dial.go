@@ -130,31 +130,32 @@ func (c *conn) run(ctx context.Context, version string, opts runner.Options, rev
 	if err := cmd.Start(); err != nil {
 		return runner.Stats{}, fmt.Errorf("transport %s: %v", strings.Join(c.v.Command, " "), err)
 	}
+	// Killing the transport also ends the reading of its stdout: a
+	// descendant that keeps it open (sudo, a wrapper) must not hold the
+	// run.
+	kill := func() {
+		cmd.Process.Kill()
+		stdout.Close()
+	}
 	// Ctrl-C: the agent's stdin closes, and it ends; a transport that
 	// does not within a few seconds is killed.
 	stop := context.AfterFunc(ctx, func() {
 		stdin.Close()
-		time.AfterFunc(5*time.Second, func() {
-			// A descendant that keeps stdout open (sudo, a wrapper)
-			// must not hold the run: the reading ends here.
-			cmd.Process.Kill()
-			stdout.Close()
-		})
+		time.AfterFunc(5*time.Second, kill)
 	})
 	defer stop()
 	stats, protoErr := c.talk(ctx, stdin, stdout, version, opts, reverse, probes, onTry, emit)
 	stdin.Close()
 	killed := protoErr != nil
-	if !killed {
-		// The summary came: a far end that does not end soon after is
-		// ended, so that one vantage cannot hold every report.
-		t := time.AfterFunc(5*time.Second, func() { cmd.Process.Kill(); stdout.Close() })
-		defer t.Stop()
-	}
 	if killed {
 		// A far end that broke the protocol is not read further: it
 		// could write for ever.
 		cmd.Process.Kill()
+	} else {
+		// The summary came: a far end that does not end soon after is
+		// ended, so that one vantage cannot hold every report.
+		t := time.AfterFunc(5*time.Second, kill)
+		defer t.Stop()
 	}
 	io.Copy(io.Discard, io.LimitReader(stdout, MaxLine))
 	waitErr := cmd.Wait()
@@ -163,27 +164,27 @@ func (c *conn) run(ctx context.Context, version string, opts runner.Options, rev
 	}
 	// What the transport says of itself: how it ended, unless we ended
 	// it, and the last lines of its stderr.
-	var ended exitStatus
+	var said []string
 	var exitErr *exec.ExitError
 	ourKill := killed && errors.As(waitErr, &exitErr) && exitErr.ExitCode() < 0
 	if waitErr != nil && !ourKill {
-		ended = exitStatus(waitErr.Error())
+		said = append(said, "the transport: "+waitErr.Error())
 	}
 	if lines := tail.lines(); lines != "" {
-		ended += exitStatus("; its stderr: " + lines)
+		said = append(said, "its stderr: "+lines)
 	}
-	if ended != "" && !strings.HasPrefix(string(ended), ";") {
-		ended = "; the transport: " + ended
+	if len(said) == 0 {
+		return stats, protoErr
 	}
-	return stats, fmt.Errorf("%w%s", protoErr, ended)
+	return stats, fmt.Errorf("%w; %s", protoErr, strings.Join(said, "; "))
 }
 
 // maxInFlightTries bounds, with maxWireTries a probe, the tries a far end
 // may send ahead of its results: probes in flight at once, at most.
 const maxInFlightTries = 1 << 16
 
-// exitStatus is how a transport ended, for an error message.
-type exitStatus string
+// errNoHello is a transport whose far end said no hello.
+var errNoHello = errors.New("no agent answered")
 
 // talk is the protocol: hellos, options, probes out and results in.
 func (c *conn) talk(ctx context.Context, stdin io.WriteCloser, stdout io.Reader, version string, opts runner.Options, reverse bool,

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/portspec/portspec/internal/escape"
 	"github.com/portspec/portspec/runner"
 )
 
@@ -205,10 +206,6 @@ func (l *lineReader) next(m *message) error {
 	return nil
 }
 
-// quoteCut quotes what the other end said, at most 64 bytes of it.
-func quoteCut(s string) string {
-	if len(s) > 64 {
-		s = s[:64] + "…"
-	}
-	return fmt.Sprintf("%q", s)
-}
+// quoteCut quotes what the other end said, at most 64 bytes of it, by
+// the one escaping rule.
+func quoteCut(s string) string { return escape.QuoteCut(s, 64) }

@@ -3,7 +3,6 @@ package agent
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -126,5 +125,3 @@ func (l *limited) Write(b []byte) (int, error) {
 	}
 	return len(b), nil
 }
-
-var errNoHello = errors.New("no agent answered")
