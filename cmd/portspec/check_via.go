@@ -101,8 +101,7 @@ func (c *checkRun) runVia(ctx context.Context, vantages []agent.Vantage, s *spec
 					r.held.Add(&rec)
 				})
 			mu.Lock()
-			stats.ICMPWait += st.ICMPWait
-			stats.ICMPWaitTargets = max(stats.ICMPWaitTargets, st.ICMPWaitTargets)
+			addStats(&stats, st)
 			mu.Unlock()
 		})
 	}

@@ -81,9 +81,15 @@ func (w *waitRun) round(ctx context.Context, checks iter.Seq[spec.Check], traces
 	current := plan.New(w.planFlags(), w.settings, w.From)
 	r := w.runner(w.settings, func() *plan.Plan { return current }, traces)
 	r.Run(ctx, current.Probes(checks), func(res runner.Result) { take(current, res) })
-	s := r.Stats()
-	w.stats.ICMPWait += s.ICMPWait
-	w.stats.ICMPWaitTargets = max(w.stats.ICMPWaitTargets, s.ICMPWaitTargets)
+	addStats(&w.stats, r.Stats())
+}
+
+// addStats adds a round's, or a vantage's, waiting on ICMP budgets to the
+// run's: the time summed, the targets as many as the most any part
+// waited on.
+func addStats(run *runner.Stats, part runner.Stats) {
+	run.ICMPWait += part.ICMPWait
+	run.ICMPWaitTargets = max(run.ICMPWaitTargets, part.ICMPWaitTargets)
 }
 
 // rounds probes the failed checks again, after the waiter's backoff,

@@ -18,7 +18,7 @@ func runFmt(std streams, args []string) error {
 	if err != nil {
 		return err
 	}
-	color, _ := outputs.UseColor(string(f.Color), std.stderr)
+	color := outputs.UseColor(string(f.Color), std.stderr)
 	loader := spec.NewLoader()
 	// One bound on the diagnostics of all the files.
 	diagnostics := spec.NewDiagnosticWriter(std.stderr, color)

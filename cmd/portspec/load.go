@@ -27,7 +27,7 @@ type loaded struct {
 // selection runs, under the watchdog of f's limits; its diagnostics go
 // to stderr, and any error among them, or the watchdog's, is the error.
 func loadSpec(stderr io.Writer, paths []string, f *arguments.Spec) (loaded, error) {
-	color, _ := outputs.UseColor(string(f.Color), stderr)
+	color := outputs.UseColor(string(f.Color), stderr)
 	loader := spec.NewLoader()
 	var l loaded
 	var diags hcl.Diagnostics

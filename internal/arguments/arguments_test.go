@@ -239,7 +239,7 @@ func TestParseProfilesAndVersion(t *testing.T) {
 // Every command has a flag set for its help, and Size writes what it
 // reads.
 func TestFlagSets(t *testing.T) {
-	for _, name := range Commands() {
+	for name := range flagSets {
 		if FlagSet(name) == nil {
 			t.Errorf("%s has no flag set", name)
 		}

@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -75,16 +74,6 @@ func FlagSet(command string) *flag.FlagSet {
 		return nil
 	}
 	return build()
-}
-
-// Commands are the names of the commands that have flags here, sorted.
-func Commands() []string {
-	var names []string
-	for name := range flagSets {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	return names
 }
 
 // newFlagSet is a command's flag set, which prints nothing: its errors

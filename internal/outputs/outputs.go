@@ -110,7 +110,7 @@ func Open(f Flags, stdout, stderr io.Writer, protected []string, progress *repor
 			textOut = stderr
 		}
 	}
-	textColor, _ := UseColor(f.Color, textOut)
+	textColor := UseColor(f.Color, textOut)
 	if progress != nil {
 		textOut = progress.Guard(textOut)
 	}

@@ -1,7 +1,6 @@
 package outputs
 
 import (
-	"fmt"
 	"io"
 	"os"
 
@@ -9,21 +8,20 @@ import (
 )
 
 // UseColor decides whether to colour what goes to w: always, never, or,
-// for auto, when w is a terminal and NO_COLOR is not set.
-func UseColor(choice string, w io.Writer) (bool, error) {
+// for auto (or anything else: the flags were checked when parsed), when
+// w is a terminal and NO_COLOR is not set.
+func UseColor(choice string, w io.Writer) bool {
 	switch choice {
 	case "always":
-		return true, nil
+		return true
 	case "never":
-		return false, nil
-	case "auto":
-		if noColor() {
-			return false, nil
-		}
-		f, ok := w.(*os.File)
-		return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())), nil
+		return false
 	}
-	return false, fmt.Errorf("--color is auto, always or never; got %q", choice)
+	if noColor() {
+		return false
+	}
+	f, ok := w.(*os.File)
+	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
 }
 
 // noColor reports whether NO_COLOR asks for no colour: set to anything
