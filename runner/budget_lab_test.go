@@ -16,10 +16,11 @@ import (
 )
 
 // expectProbe is a probe of a port expected in state, as a spec's check
-// would be: the state decides whether its silence must be proven, and
-// rides in Ref for wantVerdicts.
+// would be (plan.ProbeOptions): the state decides whether its silence
+// must be proven and whether it fails the check, and rides in Ref for
+// wantVerdicts.
 func expectProbe(addr netip.Addr, proto verdict.Protocol, port uint16, state verdict.State) Probe {
-	p := labProbe(addr, proto, port, ProbeOptions{ProveSilence: state.NeedsProvenSilence()})
+	p := labProbe(addr, proto, port, ProbeOptions{ProveSilence: state.NeedsProvenSilence(), SilenceFails: state.FailsOnSilence()})
 	p.Ref = int(state)
 	return p
 }

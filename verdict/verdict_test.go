@@ -149,6 +149,16 @@ func TestMappings(t *testing.T) {
 		if want := s == ExpectFiltered || s == ExpectNotListening; s.NeedsProvenSilence() != want {
 			t.Errorf("%s: needs proven silence %v", s, !want)
 		}
+		// Held to the judge: a silence of either protocol that fails s.
+		fails := false
+		for _, silence := range []Status{Filtered, ListeningOrFiltered} {
+			if Judge(Expectation{State: s}, Found{Status: silence}).Verdict == Fail {
+				fails = true
+			}
+		}
+		if s.FailsOnSilence() != fails {
+			t.Errorf("%s: fails on silence %v, the judge says %v", s, s.FailsOnSilence(), fails)
+		}
 	}
 }
 

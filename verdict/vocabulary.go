@@ -83,6 +83,14 @@ func (s State) NeedsProvenSilence() bool {
 	return s == ExpectFiltered || s == ExpectNotListening
 }
 
+// FailsOnSilence reports whether a silence (FILTERED, or UDP's LISTENING
+// or FILTERED) fails a check expecting s, so that the runner must try
+// again before it believes one: an answer lost on the way must not fail
+// a listening port. filtered and blocked pass on a silence.
+func (s State) FailsOnSilence() bool {
+	return s == ExpectListening || s == ExpectNotListening
+}
+
 // Status is the state a probe found a port in.
 type Status uint8
 

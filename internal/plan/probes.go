@@ -62,7 +62,7 @@ func ProbeOptions(c spec.Check, f Flags, s spec.Settings) runner.ProbeOptions {
 		ProveSilence: e.State.NeedsProvenSilence(),
 		// Where FILTERED fails the check, it is tried again before it is
 		// believed, and a trace says where it dies.
-		SilenceFails: e.State == spec.Listening || e.State == spec.NotListening,
+		SilenceFails: e.State.FailsOnSilence(),
 	}
 }
 
