@@ -54,7 +54,8 @@ func viaChecks(s *spec.Spec, sel spec.Selection, vantages []agent.Vantage) int {
 }
 
 // viaRun is one vantage's part of a check --via run: its plan, and its
-// records held on disk until every vantage is done.
+// records held on disk until the vantages before it are reported (none
+// for the first).
 type viaRun struct {
 	agent.Vantage
 	plan *plan.Plan
@@ -64,8 +65,9 @@ type viaRun struct {
 
 // runVia is check --via: every vantage's checks, as check --from NAME
 // would select them, probed on its far end, all vantages at once. The
-// records are reported when all are done, vantage by vantage in name
-// order, as merge reports the per-vantage runs.
+// records are reported vantage by vantage in name order, as merge
+// reports the per-vantage runs: the first vantage's as they come, the
+// others' once all are done.
 func (c *checkRun) runVia(ctx context.Context, vantages []agent.Vantage, s *spec.Spec) runner.Stats {
 	var mu sync.Mutex // the reporters hear one vantage at a time
 	resolve := plan.Resolve(&runner.Resolver{OnResolve: func(name string, addrs []netip.Addr, err error, took time.Duration) {
@@ -75,9 +77,11 @@ func (c *checkRun) runVia(ctx context.Context, vantages []agent.Vantage, s *spec
 	}})
 	var runs []*viaRun
 	for _, v := range vantages {
-		r := &viaRun{Vantage: v, plan: plan.New(c.planFlags(), s.Settings, v.Name)}
+		runs = append(runs, &viaRun{Vantage: v, plan: plan.New(c.planFlags(), s.Settings, v.Name)})
+	}
+	slices.SortFunc(runs, func(a, b *viaRun) int { return strings.Compare(a.Name, b.Name) })
+	for _, r := range runs[1:] {
 		r.held, r.err = spool.NewValues[report.Record]()
-		runs = append(runs, r)
 	}
 	var stats runner.Stats
 	var wg sync.WaitGroup
@@ -98,7 +102,13 @@ func (c *checkRun) runVia(ctx context.Context, vantages []agent.Vantage, s *spec
 				},
 				func(res runner.Result) {
 					rec := r.plan.Record(res)
-					r.held.Add(&rec)
+					if r.held != nil {
+						r.held.Add(&rec)
+						return
+					}
+					mu.Lock()
+					defer mu.Unlock()
+					c.reports.Add(rec)
 				})
 			mu.Lock()
 			addStats(&stats, st)
@@ -106,8 +116,7 @@ func (c *checkRun) runVia(ctx context.Context, vantages []agent.Vantage, s *spec
 		})
 	}
 	wg.Wait()
-	slices.SortFunc(runs, func(a, b *viaRun) int { return strings.Compare(a.Name, b.Name) })
-	for _, r := range runs {
+	for _, r := range runs[1:] {
 		if r.err == nil {
 			r.err = r.held.Replay(c.reports.Add)
 			r.held.Close()

@@ -39,7 +39,7 @@ func TestServeRoundTrip(t *testing.T) {
 		enc.Encode(message{Hello: &Hello{Protocol: Protocol, Version: "v9.9.9"}})
 		enc.Encode(message{Options: &Options{Concurrency: 4}})
 		for i, p := range unresolved(3) {
-			enc.Encode(message{Probe: ptr(probeOf(i, p))})
+			enc.Encode(message{Probe: ptr(probeOf(i, 0, p))})
 		}
 		enc.Encode(message{End: &struct{}{}})
 	}()
@@ -74,7 +74,7 @@ func TestServeRoundTrip(t *testing.T) {
 // errors that say what went wrong, each probe gets exactly one result,
 // and nothing it sent becomes a result of a probe it was not given.
 func TestHostileFarEnd(t *testing.T) {
-	hello := `{"hello":{"protocol":1,"version":"v1"}}`
+	hello := `{"hello":{"protocol":2,"version":"v1"}}`
 	result := func(id int) string {
 		return fmt.Sprintf(`{"result":{"id":%d,"status":1,"evidence":{"signal":2},"start":"2026-12-03T00:00:00Z","duration":1}}`, id)
 	}
@@ -86,16 +86,17 @@ func TestHostileFarEnd(t *testing.T) {
 		results            int // results that are not errors
 	}{
 		{"garbage", `echo garbage`, "no agent answered: line 1 is not a message", 0},
-		{"another version", `echo '{"hello":{"protocol":1,"version":"v2"}}'`, `portspec "v2" on the other end, v1 here`, 0},
-		{"another protocol", `echo '{"hello":{"protocol":7,"version":"v1"}}'`, "protocol 7 on the other end, 1 here", 0},
+		{"another version", `echo '{"hello":{"protocol":2,"version":"v2"}}'`, `portspec "v2" on the other end, v1 here`, 0},
+		{"another protocol", `echo '{"hello":{"protocol":7,"version":"v1"}}'`, "protocol 7 on the other end, 2 here", 0},
 		{"an unknown key", `echo '` + hello + `'; echo '{"resultz":{}}'`, `unknown field "resultz"`, 0},
 		{"an endless line", `echo '` + hello + `'; head -c 2000000 /dev/zero | tr '\0' a`, "line 2 is longer than 1048576 bytes", 0},
 		{"a result never asked for", `echo '` + hello + `'; echo '` + result(7) + `'`, "a result for probe 7, which was not sent", 0},
 		{"a result twice", `echo '` + hello + `'; ` + readProbe + `echo '` + result(0) + `'; echo '` + result(0) + `'`, "a result for probe 0, which was not sent, is answered already", 1},
+		{"a try line (protocol 1's)", `echo '` + hello + `'; ` + readProbe + `echo '{"try":{"id":0,"try":{"Signal":2}}}'`, `unknown field "try"`, 0},
 		{"out of order", `echo '` + hello + `'; echo '` + result(1) + `'`, "or is out of order", 0},
 		{"a summary too soon", `echo '` + hello + `'; ` + readProbe + `echo '` + result(0) + `'; echo '{"summary":{"results":1}}'`, "the agent's summary came with 1 probes unanswered", 1},
 		{"a summary at once", `echo '` + hello + `'; echo '{"summary":{"results":0}}'`, "far: ", 0}, // unanswered, or the pipe it closed
-		{"a signal out of range", `echo '` + hello + `'; ` + readProbe + `echo '{"try":{"id":0,"try":{"Signal":99}}}'`, "a try with a signal this protocol does not have", 0},
+		{"a signal out of range", `echo '` + hello + `'; ` + readProbe + `echo '{"result":{"id":0,"status":1,"evidence":{"signal":2,"tries":[{"Signal":99}]},"start":"2026-12-03T00:00:00Z","duration":1}}'`, "a try with a signal this protocol does not have", 0},
 		{"ICMP without its error", `echo '` + hello + `'; ` + readProbe + `echo '{"result":{"id":0,"status":3,"evidence":{"signal":5},"start":"2026-12-03T00:00:00Z","duration":1}}'`, "a result with a signal, status or proof this protocol does not have", 0},
 		{"a silence proof out of range", `echo '` + hello + `'; ` + readProbe + `echo '{"result":{"id":0,"status":3,"evidence":{"signal":1,"silence":9},"start":"2026-12-03T00:00:00Z","duration":1}}'`, "this protocol does not have", 0},
 		{"a skip while running", `echo '` + hello + `'; ` + readProbe + `echo '{"result":{"id":0,"status":0,"evidence":{"signal":0},"skipped":true,"start":"2026-12-03T00:00:00Z","duration":1}}'`, "the agent skipped probe 0, which only a stop may do", 0},
@@ -133,5 +134,21 @@ func TestHostileFarEnd(t *testing.T) {
 		slices.Values(unresolved(1)), nil, func(r runner.Result) { got = append(got, r) })
 	if len(got) != 1 || !errors.Is(got[0].Err, got[0].Err) || !strings.Contains(got[0].Err.Error(), "transport /nonexistent/ssh") {
 		t.Errorf("no transport: %v", got)
+	}
+}
+
+// TestServeRefusesUnsentOptions: a probe may name only probe options sent
+// before it, numbered from 1 in order.
+func TestServeRefusesUnsentOptions(t *testing.T) {
+	for _, tc := range []struct{ lines, want string }{
+		{`{"probe":{"id":0,"addr":"","proto":0,"port":1,"opts":5,"unresolved":"x"}}`, "a probe with options 5, which were not sent"},
+		{`{"probe_options":{"id":3,"opts":{}}}`, "probe options 3, where 2 come next"},
+	} {
+		in := strings.Join([]string{`{"hello":{"protocol":2,"version":"v1"}}`, `{"options":{}}`,
+			`{"probe_options":{"id":1,"opts":{"Tries":2}}}`, `{"probe":{"id":0,"addr":"","proto":0,"port":1,"opts":1,"unresolved":"x"}}`, tc.lines, ""}, "\n")
+		err := Serve(context.Background(), strings.NewReader(in), io.Discard, "v1")
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want %q", tc.lines, err, tc.want)
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"iter"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -28,8 +29,9 @@ type Vantage struct {
 }
 
 // Run probes probes on v's far end, one Run of the agent's runner, and
-// gives each try to onTry and each result to emit, with its Probe as
-// given (Ref included), from one goroutine at a time. When the
+// gives each try to onTry, when its result comes, and each result to
+// emit, with its Probe as given (Ref included), from one goroutine at a
+// time. When the
 // transport fails (it does not start, the agent is refused or killed,
 // it sends what the protocol does not allow), every probe not answered
 // yet is an error that says why, with the transport's exit status and
@@ -59,17 +61,17 @@ func Run(ctx context.Context, v Vantage, version string, opts runner.Options, re
 
 // conn is one vantage's transport and what went through it.
 type conn struct {
-	v    Vantage
-	mu   sync.Mutex
-	sent []runner.Probe
-	// answered[i] says sent[i] has its result; next is the one whose
-	// result comes next, for a runner answers in the order it was given.
-	answered []bool
+	v  Vantage
+	mu sync.Mutex
+	// inFlight are the probes sent and not answered yet, in order: a
+	// runner answers in the order it was given, so the next result is
+	// the head's, and next is the head's id. Answered probes are let go,
+	// so that memory stays flat however many a vantage has: the agent's
+	// runner, its channel and the pipe hold at most some tens of
+	// thousands ahead of their results.
+	inFlight []runner.Probe
 	next     int
-	// tries counts the tries heard, which a far end could otherwise send
-	// without end.
-	tries int
-	// started says the sender ran, which takes every probe into sent.
+	// started says the sender ran, which takes every probe into inFlight.
 	started bool
 }
 
@@ -179,10 +181,6 @@ func (c *conn) run(ctx context.Context, version string, opts runner.Options, rev
 	return stats, fmt.Errorf("%w; %s", protoErr, strings.Join(said, "; "))
 }
 
-// maxInFlightTries bounds, with maxWireTries a probe, the tries a far end
-// may send ahead of its results: probes in flight at once, at most.
-const maxInFlightTries = 1 << 16
-
 // errNoHello is a transport whose far end said no hello.
 var errNoHello = errors.New("no agent answered")
 
@@ -236,15 +234,27 @@ func (c *conn) talk(ctx context.Context, stdin io.WriteCloser, stdout io.Reader,
 
 // send writes every probe, then the end, flushing every 64 so that the
 // agent starts at once. Once the writing fails, or ctx ends, the probes
-// left are only taken into sent, for finish to give each a result.
+// left are only taken into inFlight, for finish to give each a result.
 func (c *conn) send(ctx context.Context, out *bufio.Writer, enc *json.Encoder, probes iter.Seq[runner.Probe]) error {
 	var err error
+	// optsID names each probe options sent; a block's probes share one.
+	optsID := map[*runner.ProbeOptions]int{}
 	for p := range probes {
 		id := c.take(p)
 		if err != nil || ctx.Err() != nil {
 			continue
 		}
-		err = enc.Encode(message{Probe: ptr(probeOf(id, p))})
+		opts := 0
+		if p.Opts != nil {
+			if opts = optsID[p.Opts]; opts == 0 {
+				opts = len(optsID) + 1
+				optsID[p.Opts] = opts
+				err = enc.Encode(message{ProbeOptions: &wireProbeOptions{ID: opts, Opts: *p.Opts}})
+			}
+		}
+		if err == nil {
+			err = enc.Encode(message{Probe: ptr(probeOf(id, opts, p))})
+		}
 		if err == nil && id%64 == 63 {
 			err = out.Flush()
 		}
@@ -259,12 +269,11 @@ func (c *conn) send(ctx context.Context, out *bufio.Writer, enc *json.Encoder, p
 func (c *conn) take(p runner.Probe) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.sent = append(c.sent, p)
-	c.answered = append(c.answered, false)
-	return len(c.sent) - 1
+	c.inFlight = append(c.inFlight, p)
+	return c.next + len(c.inFlight) - 1
 }
 
-// receive reads tries and results until the summary.
+// receive reads results until the summary.
 func (c *conn) receive(ctx context.Context, lines *lineReader, onTry func(runner.Probe, runner.Try), emit func(runner.Result)) (runner.Stats, error) {
 	for {
 		var m message
@@ -275,20 +284,6 @@ func (c *conn) receive(ctx context.Context, lines *lineReader, onTry func(runner
 			return runner.Stats{}, err
 		}
 		switch {
-		case m.Try != nil:
-			p, ok := c.probe(m.Try.ID, false)
-			if !ok {
-				return runner.Stats{}, fmt.Errorf("line %d: a try of probe %d, which was not sent", lines.line, m.Try.ID)
-			}
-			if err := m.Try.Try.check(); err != nil {
-				return runner.Stats{}, fmt.Errorf("line %d: %v", lines.line, err)
-			}
-			if c.tries++; c.tries > maxWireTries*(c.next+maxInFlightTries) {
-				return runner.Stats{}, fmt.Errorf("line %d: more tries than a run makes", lines.line)
-			}
-			if onTry != nil {
-				onTry(p, m.Try.Try.try())
-			}
 		case m.Result != nil:
 			if err := m.Result.check(); err != nil {
 				return runner.Stats{}, fmt.Errorf("line %d: %v", lines.line, err)
@@ -299,6 +294,13 @@ func (c *conn) receive(ctx context.Context, lines *lineReader, onTry func(runner
 			p, ok := c.probe(m.Result.ID, true)
 			if !ok {
 				return runner.Stats{}, fmt.Errorf("line %d: a result for probe %d, which was not sent, is answered already, or is out of order", lines.line, m.Result.ID)
+			}
+			if onTry != nil {
+				// The log's tries, as they were made: they ride in
+				// the result rather than a line each.
+				for _, t := range m.Result.Evidence.Tries {
+					onTry(p, t.try())
+				}
 			}
 			if m.Result.Stopped {
 				emit(runner.Result{Probe: p, Status: verdict.Error, Start: time.Now(),
@@ -319,30 +321,27 @@ func (c *conn) receive(ctx context.Context, lines *lineReader, onTry func(runner
 	}
 }
 
-// probe is the probe sent as id; answer marks it answered, once.
+// probe is the probe sent as id and not answered yet; answer takes it as
+// answered, which only the head can be.
 func (c *conn) probe(id int, answer bool) (runner.Probe, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if id < 0 || id >= len(c.sent) || c.answered[id] || answer && id != c.next {
+	if id < c.next || id >= c.next+len(c.inFlight) || answer && id != c.next {
 		return runner.Probe{}, false
 	}
+	p := c.inFlight[id-c.next]
 	if answer {
-		c.answered[id] = true
+		c.inFlight[0] = runner.Probe{}
+		c.inFlight = c.inFlight[1:]
 		c.next++
 	}
-	return c.sent[id], true
+	return p, true
 }
 
 func (c *conn) unanswered() []runner.Probe {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	var out []runner.Probe
-	for i, p := range c.sent {
-		if !c.answered[i] {
-			out = append(out, p)
-		}
-	}
-	return out
+	return slices.Clone(c.inFlight)
 }
 
 // finish gives every probe without a result one: skipped when ctx ended,

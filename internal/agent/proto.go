@@ -10,7 +10,9 @@ import (
 )
 
 // Protocol is the version of the messages; both ends must speak the same.
-const Protocol = 1
+// 2: probe options sent once and named by id; no try messages, the tries
+// riding in their results.
+const Protocol = 2
 
 // MaxLine is the longest line either end reads: a result with its
 // evidence, trace and 64 bytes of reply is a few KiB.
@@ -18,13 +20,13 @@ const MaxLine = 1 << 20
 
 // message is one line: exactly one field is set.
 type message struct {
-	Hello   *Hello       `json:"hello,omitempty"`
-	Options *Options     `json:"options,omitempty"`
-	Probe   *wireProbe   `json:"probe,omitempty"`
-	End     *struct{}    `json:"end,omitempty"`
-	Try     *wireTry     `json:"try,omitempty"`
-	Result  *wireResult  `json:"result,omitempty"`
-	Summary *wireSummary `json:"summary,omitempty"`
+	Hello        *Hello            `json:"hello,omitempty"`
+	Options      *Options          `json:"options,omitempty"`
+	ProbeOptions *wireProbeOptions `json:"probe_options,omitempty"`
+	Probe        *wireProbe        `json:"probe,omitempty"`
+	End          *struct{}         `json:"end,omitempty"`
+	Result       *wireResult       `json:"result,omitempty"`
+	Summary      *wireSummary      `json:"summary,omitempty"`
 }
 
 // Hello opens each direction.
@@ -58,39 +60,46 @@ func (o Options) runner() runner.Options {
 		ICMPInterval: o.ICMPInterval, SourcePrefixes: o.SourcePrefixes, TraceLimit: o.TraceLimit}
 }
 
-// wireProbe is a runner.Probe with an ID for its result; the caller's Ref
-// stays with the coordinator.
-type wireProbe struct {
-	ID         int                  `json:"id"`
-	Addr       netip.Addr           `json:"addr"`
-	Proto      verdict.Protocol     `json:"proto"`
-	Port       uint16               `json:"port"`
-	Local      bool                 `json:"local,omitempty"`
-	Opts       *runner.ProbeOptions `json:"opts,omitempty"`
-	Group      string               `json:"group,omitempty"`
-	Unresolved string               `json:"unresolved,omitempty"`
+// wireProbeOptions are the options of the probes that name ID, sent once
+// before the first of them: a block's probes share one, so a million
+// probes carry a number each rather than a copy, on the wire and in the
+// agent's memory.
+type wireProbeOptions struct {
+	ID   int                 `json:"id"`
+	Opts runner.ProbeOptions `json:"opts"`
 }
 
-func probeOf(id int, p runner.Probe) wireProbe {
-	w := wireProbe{ID: id, Addr: p.Addr, Proto: p.Proto, Port: p.Port, Local: p.Local, Opts: p.Opts, Group: p.Group}
+// maxProbeOptions bounds the distinct options of a run: one a block.
+const maxProbeOptions = 1 << 20
+
+// wireProbe is a runner.Probe with an ID for its result; the caller's Ref
+// stays with the coordinator. Opts names its wireProbeOptions, 0 for the
+// defaults.
+type wireProbe struct {
+	ID         int              `json:"id"`
+	Addr       netip.Addr       `json:"addr"`
+	Proto      verdict.Protocol `json:"proto"`
+	Port       uint16           `json:"port"`
+	Local      bool             `json:"local,omitempty"`
+	Opts       int              `json:"opts,omitempty"`
+	Group      string           `json:"group,omitempty"`
+	Unresolved string           `json:"unresolved,omitempty"`
+}
+
+func probeOf(id, opts int, p runner.Probe) wireProbe {
+	w := wireProbe{ID: id, Addr: p.Addr, Proto: p.Proto, Port: p.Port, Local: p.Local, Opts: opts, Group: p.Group}
 	if p.Unresolved != nil {
 		w.Unresolved = p.Unresolved.Error()
 	}
 	return w
 }
 
-func (w wireProbe) probe() runner.Probe {
-	p := runner.Probe{Addr: w.Addr, Proto: w.Proto, Port: w.Port, Local: w.Local, Opts: w.Opts, Group: w.Group, Ref: w.ID}
+func (w wireProbe) probe(opts *runner.ProbeOptions) runner.Probe {
+	p := runner.Probe{Addr: w.Addr, Proto: w.Proto, Port: w.Port, Local: w.Local, Opts: opts, Group: w.Group, Ref: w.ID}
 	if w.Unresolved != "" {
 		p.Unresolved = errors.New(w.Unresolved)
 	}
 	return p
-}
-
-// wireTry is a try as it is made, for the coordinator's log.
-type wireTry struct {
-	ID  int       `json:"id"`
-	Try wireTryOf `json:"try"`
 }
 
 // wireTryOf is a runner.Try with its error as text.

@@ -48,7 +48,6 @@ func Serve(ctx context.Context, in io.Reader, out io.Writer, version string) err
 	if opts.Options.ReverseNames {
 		ro.ReverseName = func(a netip.Addr) string { return runner.PTRName(ctx, a, time.Second) }
 	}
-	ro.OnTry = func(p runner.Probe, t runner.Try) { w.send(message{Try: &wireTry{ID: p.Ref, Try: tryOf(t)}}) }
 	r := runner.New(ro)
 	n := 0
 	err := r.Run(ctx, probes, func(res runner.Result) {
@@ -104,6 +103,8 @@ func readProbes(ctx context.Context, cancel context.CancelFunc, lines *lineReade
 				close(ch)
 			}
 		}()
+		// opts[i-1] are the options named i.
+		var opts []*runner.ProbeOptions
 		for {
 			var m message
 			err := lines.next(&m)
@@ -113,9 +114,24 @@ func readProbes(ctx context.Context, cancel context.CancelFunc, lines *lineReade
 				closed = true
 				watchClose(lines, cancel)
 				return
+			case err == nil && m.ProbeOptions != nil:
+				if m.ProbeOptions.ID != len(opts)+1 || len(opts) == maxProbeOptions {
+					err = fmt.Errorf("line %d: probe options %d, where %d come next (at most %d)", lines.line, m.ProbeOptions.ID, len(opts)+1, maxProbeOptions)
+					break
+				}
+				opts = append(opts, &m.ProbeOptions.Opts)
+				continue
 			case err == nil && m.Probe != nil:
+				var o *runner.ProbeOptions
+				if id := m.Probe.Opts; id != 0 {
+					if id < 0 || id > len(opts) {
+						err = fmt.Errorf("line %d: a probe with options %d, which were not sent", lines.line, id)
+						break
+					}
+					o = opts[id-1]
+				}
 				select {
-				case ch <- m.Probe.probe():
+				case ch <- m.Probe.probe(o):
 				case <-ctx.Done():
 					return
 				}

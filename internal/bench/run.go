@@ -36,7 +36,11 @@ type ScenarioResult struct {
 	Checks   int         `json:"checks"`
 	Portspec ToolResult  `json:"portspec"`
 	Nmap     *ToolResult `json:"nmap,omitempty"`
-	// Ratio is portspec's median wall time over nmap's; where the
+	// Local is portspec's local run of a scenario timed through the
+	// agent (LocalBaseline).
+	Local *ToolResult `json:"local,omitempty"`
+	// Ratio is portspec's median wall time over nmap's, or over its
+	// local run's (LocalBaseline); where the
 	// scenario bounds the wait per muted error instead, its median sweep
 	// (the time less that wait) over nmap's.
 	Ratio float64 `json:"ratio,omitempty"`
@@ -116,11 +120,14 @@ func runScenario(sc Scenario, bin, nmap string, runs int) (ScenarioResult, error
 	if nmap != "" && sc.Nmap != nil {
 		res.Nmap = &ToolResult{}
 	}
+	if sc.LocalBaseline {
+		res.Local = &ToolResult{}
+	}
 	runNmap := func(i int) (map[key]string, error) {
 		xmlPath := filepath.Join(dir, "nmap.xml")
 		nargs := append(slices.Clone(sc.Nmap), "-oX", xmlPath)
 		nargs = append(nargs, nmapTargets(sc.Addrs)...)
-		secs, rss, _, err := timed(l, false, nil, nmap, nargs...)
+		secs, rss, _, err := timed(l, watch{}, nil, nmap, nargs...)
 		if err != nil {
 			return nil, fmt.Errorf("nmap run %d: %w", i+1, err)
 		}
@@ -162,7 +169,34 @@ func runScenario(sc Scenario, bin, nmap string, runs int) (ScenarioResult, error
 		if profileDir != "" {
 			env = []string{fmt.Sprintf("PORTSPEC_CPUPROFILE=%s/%s-run%d.pprof", profileDir, sc.ID, i+1)}
 		}
-		secs, rss, fds, err := timed(l, sc.ID == "P5", env, bin, args...)
+		if sc.LocalBaseline {
+			secs, rss, _, err := timed(l, watch{}, env, bin, args...)
+			if err != nil {
+				return res, fmt.Errorf("portspec's local run %d: %w", i+1, err)
+			}
+			local, err := portspecVerdicts(jsonPath)
+			if err != nil {
+				return res, err
+			}
+			res.Local.add(secs, rss, 0)
+			comparePortspec(sc, local.results, res.Local)
+			fmt.Fprintf(os.Stderr, " local %.3fs,", secs)
+			cooldown(sc)
+		}
+		vantages := []*lab.Namespace{l.Client, l.Client2}
+		for v, name := range sc.Via {
+			transport := "ip netns exec " + vantages[v].Name
+			if profileDir != "" {
+				// Each agent's profile beside the coordinator's, rather
+				// than all of them written over one file.
+				transport = fmt.Sprintf("env PORTSPEC_CPUPROFILE=%s/%s-run%d-agent-%s.pprof %s", profileDir, sc.ID, i+1, name, transport)
+			}
+			args = append(args, "--via", name+"="+transport)
+		}
+		if len(sc.Via) > 0 {
+			args = append(args, "--via-binary", bin)
+		}
+		secs, rss, fds, err := timed(l, watch{fds: sc.ID == "P5", ownRSS: len(sc.Via) > 0}, env, bin, args...)
 		if err != nil {
 			return res, fmt.Errorf("portspec run %d: %w", i+1, err)
 		}
@@ -201,6 +235,11 @@ func runScenario(sc Scenario, bin, nmap string, runs int) (ScenarioResult, error
 			res.Met = res.Met && res.Ratio <= sc.MaxRatio
 		}
 	}
+	if res.Local != nil {
+		res.Local.finish()
+		res.Ratio = res.Portspec.Median / res.Local.Median
+		res.Met = res.Met && res.Local.Wrong == 0 && res.Ratio <= sc.MaxRatio
+	}
 	if sc.RSSLimitMB > 0 {
 		res.Met = res.Met && res.Portspec.PeakRSS < sc.RSSLimitMB
 	}
@@ -219,8 +258,18 @@ func cooldown(sc Scenario) {
 	}
 }
 
+// watch says what timed watches of the command while it runs.
+type watch struct {
+	// fds: the most file descriptors it held at once.
+	fds bool
+	// ownRSS: its own peak RSS (the kernel's VmHWM, read every 20 ms),
+	// not that of its children too, as GNU time's and rusage's is once
+	// they have been waited for: an agent's, for a check --via.
+	ownRSS bool
+}
+
 // timed runs a command in the lab's client namespace and returns its wall
-// time, its peak RSS and, when watchFDs is set, the most file descriptors
+// time, its peak RSS and, when w.fds is set, the most file descriptors
 // it held at once.
 //
 // The peak RSS comes from GNU time when it is installed. Go's own rusage
@@ -229,7 +278,7 @@ func cooldown(sc Scenario) {
 // the high-water mark of the memory it shared, which is this harness's.
 // After the harness has read a million results, every child would seem to
 // use hundreds of megabytes.
-func timed(l *lab.Lab, watchFDs bool, env []string, name string, args ...string) (float64, float64, int, error) {
+func timed(l *lab.Lab, w watch, env []string, name string, args ...string) (float64, float64, int, error) {
 	argv := append([]string{"ip", "netns", "exec", l.Client.Name, name}, args...)
 	rssFile := ""
 	if gnuTime, err := exec.LookPath("/usr/bin/time"); err == nil {
@@ -250,18 +299,25 @@ func timed(l *lab.Lab, watchFDs bool, env []string, name string, args ...string)
 	if err := cmd.Start(); err != nil {
 		return 0, 0, 0, err
 	}
-	peakFDs := 0
+	peakFDs, ownHWM := 0, 0.0
 	stop := make(chan struct{})
 	watched := make(chan struct{})
 	go func() {
 		defer close(watched)
-		if !watchFDs {
+		if !w.fds && !w.ownRSS {
 			return
 		}
 		tick := time.NewTicker(20 * time.Millisecond)
 		defer tick.Stop()
 		for {
-			peakFDs = max(peakFDs, processFDs(cmd.Process.Pid, name))
+			if pid := processOf(cmd.Process.Pid, name); pid > 0 {
+				if w.fds {
+					peakFDs = max(peakFDs, processFDs(pid))
+				}
+				if w.ownRSS {
+					ownHWM = max(ownHWM, processHWM(pid))
+				}
+			}
 			select {
 			case <-stop:
 				return
@@ -290,19 +346,43 @@ func timed(l *lab.Lab, watchFDs bool, env []string, name string, args ...string)
 			return 0, 0, 0, fmt.Errorf("GNU time wrote %q", b)
 		}
 	}
+	if w.ownRSS {
+		rssKB = ownHWM
+	}
 	return secs, rssKB / 1024, peakFDs, nil
 }
 
-// processFDs counts the open files of the process running binary: the
-// child itself, or, under GNU time, time's child.
-func processFDs(pid int, binary string) int {
+// processOf is the process running binary: the child itself, or, under
+// GNU time, time's child; 0 when there is none yet.
+func processOf(pid int, binary string) int {
 	for _, p := range append([]int{pid}, children(pid)...) {
 		exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", p))
-		if err != nil || filepath.Base(exe) != filepath.Base(binary) {
-			continue
+		if err == nil && filepath.Base(exe) == filepath.Base(binary) {
+			return p
 		}
-		if entries, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", p)); err == nil {
-			return len(entries)
+	}
+	return 0
+}
+
+// processFDs counts a process's open files.
+func processFDs(pid int) int {
+	entries, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	if err != nil {
+		return 0
+	}
+	return len(entries)
+}
+
+// processHWM is a process's peak RSS so far in kB (VmHWM), 0 when gone.
+func processHWM(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for line := range strings.Lines(string(b)) {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
+			return kb
 		}
 	}
 	return 0
@@ -537,6 +617,9 @@ func printTable(w io.Writer, r Report) {
 			nmapWrong = strconv.Itoa(s.Nmap.Wrong)
 			agree = fmt.Sprintf("%.1f%%", 100*float64(s.Agree)/float64(max(1, s.Agree+s.Disagree)))
 		}
+		if s.Local != nil {
+			ratio = fmt.Sprintf("%.2f", s.Ratio)
+		}
 		met := "yes"
 		if !s.Met {
 			met = "NO"
@@ -552,6 +635,9 @@ func printTable(w io.Writer, r Report) {
 			for _, ex := range s.Nmap.WrongExamples {
 				fmt.Fprintf(w, "%s nmap wrong: %s\n", s.ID, ex)
 			}
+		}
+		if s.Local != nil {
+			fmt.Fprintf(w, "%s: through the agent %.3f s, the same check run locally %.3f s (%d wrong): %.2f×\n", s.ID, s.Portspec.Median, s.Local.Median, s.Local.Wrong, s.Ratio)
 		}
 		if s.Portspec.PeakFDs > 0 {
 			fmt.Fprintf(w, "%s: portspec held at most %d file descriptors\n", s.ID, s.Portspec.PeakFDs)

@@ -5,6 +5,7 @@ package main
 import (
 	"fmt"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/portspec/portspec/internal/lab"
@@ -40,6 +41,15 @@ type Scenario struct {
 	NmapFirst bool
 	// Runs caps -runs for scenarios whose every run takes minutes.
 	Runs int
+	// Via names the vantages portspec probes from through its agent
+	// (check --via NAME='ip netns exec NS'), in the lab's client
+	// namespaces in turn; the coordinator runs in the first. Its peak RSS
+	// is then its own, not its agents'.
+	Via []string
+	// LocalBaseline times a local run of the same spec beside each run
+	// through the agent, and the ratio is the agent's over the local
+	// one's.
+	LocalBaseline bool
 	// MaxWaitPerError bounds the time portspec may wait on the target's
 	// ICMP budget per ICMP error that came only to a confirmation try
 	// (one the budget had muted): about one icmp_ratelimit each. 0 for
@@ -221,7 +231,67 @@ func scenarios() []Scenario {
 			Setup: scanSetup, Addrs: scanAddrs, Proto: "tcp", Ports: [][2]int{{1, 4096}},
 			Truth: scanTruth, Spec: scanSpec(4096), JUnit: true,
 		},
-	}, budgetScenarios()...)
+	}, append(budgetScenarios(), viaScenarios(scanAddrs, scanSetup, scanTruth, scanSpec)...)...)
+}
+
+// viaScenarios are issue #22's: the same probes through the agent.
+func viaScenarios(scanAddrs []netip.Addr, scanSetup func(*lab.Lab) error, scanTruth func(netip.Addr, int) string, scanSpec func(int) string) []Scenario {
+	// V2 gives the vantages one half of P5's checks each: a from the
+	// first namespace, b (the closed ports up to 2048) from the second.
+	split := strings.Replace(scanSpec(4096), `"1-2999", `, `"2049-2999", `, 1)
+	split += `host "scan-low" {
+  addresses = ["198.18.2.0/24"]
+  from      = ["b"]
+  tcp "not_listening" { ports = ["1-2048"] }
+}
+`
+	split = strings.Replace(split, `host "scan" {`, `host "scan" {
+  from      = ["a"]`, 1)
+	return []Scenario{
+		{
+			ID: "V1", Title: "P4 through the agent: check --via a='ip netns exec CLIENT'",
+			Target: "≤ 1.1× the same check run locally", MaxRatio: 1.1, LocalBaseline: true, Via: []string{"a"},
+			Setup: scanSetup, Addrs: scanAddrs, Proto: "tcp", Ports: [][2]int{{3000, 3019}},
+			Truth: scanTruth,
+			Spec: `host "scan" {
+  addresses = ["198.18.2.0/24"]
+  tcp "listening" { ports = ["3000-3003"] }
+  tcp "filtered" { ports = ["3004-3007"] }
+  tcp "not_listening" { ports = ["3008-3019"] }
+}
+`,
+		},
+		{
+			ID: "V3", Title: "TCP 1-65535 on one host through the agent: 100 listening, the rest closed (a sweep bound by the CPU)",
+			Target: "≤ 1.1× the same check run locally", MaxRatio: 1.1, LocalBaseline: true, Via: []string{"a"},
+			Setup: func(l *lab.Lab) error { return serveRange(l, lab.Server4, 3000, 3099) },
+			Addrs: []netip.Addr{lab.Server4}, Proto: "tcp", Ports: [][2]int{{1, 65535}},
+			Truth: func(_ netip.Addr, p int) string {
+				if in(p, 3000, 3099) {
+					return listening
+				}
+				return notListening
+			},
+			Spec: `host "server" {
+  address = "198.18.1.2"
+  tcp "listening" { ports = ["3000-3099"] }
+  tcp "not_listening" { ports = ["1-2999", "3100-65535"] }
+}
+`,
+		},
+		{
+			ID: "V2", Title: "P5's 1,040,384 checks through two agents, half from each of two vantage namespaces",
+			Target: "coordinator's peak RSS ≤ 100 MB", RSSLimitMB: 100, Runs: 1, Via: []string{"a", "b"},
+			Setup: func(l *lab.Lab) error {
+				if _, err := l.AddVantage(); err != nil {
+					return err
+				}
+				return scanSetup(l)
+			},
+			Addrs: scanAddrs, Proto: "tcp", Ports: [][2]int{{1, 4096}},
+			Truth: scanTruth, Spec: split,
+		},
+	}
 }
 
 func table(rules string) string {
