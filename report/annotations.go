@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -47,6 +48,10 @@ func cutLast(s string) (string, string, bool) {
 // written at the end, after the text report they would otherwise cut.
 type GitHub struct {
 	ignoreEvents
+	// Workspace is the repository's checkout ($GITHUB_WORKSPACE): a spec
+	// file inside it is named relative to it, as GitHub needs to show
+	// the annotation on the file.
+	Workspace   string
 	w           io.Writer
 	stepSummary string
 	commands    *spool.Spool
@@ -83,16 +88,15 @@ func (g *GitHub) Result(r Record) error {
 		return g.spoolErr()
 	}
 	g.failed++
-	title := GroupName(r) + " " + CheckName(r)
-	props := "title=" + escapeProperty(title)
+	var at Place
 	if file, line, col, ok := SourcePlace(r); ok {
-		props = fmt.Sprintf("file=%s,line=%d,col=%d,%s", escapeProperty(file), line, col, props)
+		at = Place{File: InWorkspace(file, g.Workspace), Line: line, Col: col}
 	}
 	message := r.Message
 	if message == "" {
 		message = "no verdict: the result was never judged"
 	}
-	g.spooledCommands.Printf("::error %s::%s\n", props, escapeData(message))
+	io.WriteString(g.spooledCommands, WorkflowCommand("error", at, GroupName(r)+" "+CheckName(r), message))
 	g.spooledFailures.Printf("| %s | %s | %s | %s |\n", escape.Markdown(GroupName(r)), escape.Markdown(ControlledName(r)), escape.Markdown(r.Message), escape.Markdown(r.Source))
 	return g.spoolErr()
 }
@@ -138,6 +142,51 @@ func (g *GitHub) End(s Summary) error {
 	return sw.Err()
 }
 
+// Place is where in a file an annotation points: File "" is nowhere, an
+// End of 0 the start alone.
+type Place struct {
+	File               string
+	Line, Col          int
+	EndLine, EndColumn int
+}
+
+// WorkflowCommand is a GitHub Actions workflow command of kind (error,
+// warning, notice) for message at place, with a title, escaped as the
+// actions toolkit escapes them, and ending in a newline.
+func WorkflowCommand(kind string, at Place, title, message string) string {
+	props := "title=" + escapeProperty(title)
+	if at.File != "" {
+		place := fmt.Sprintf("file=%s,line=%d,col=%d", escapeProperty(at.File), at.Line, at.Col)
+		if at.EndLine > 0 {
+			place += fmt.Sprintf(",endLine=%d,endColumn=%d", at.EndLine, at.EndColumn)
+		}
+		props = place + "," + props
+	}
+	return fmt.Sprintf("::%s %s::%s\n", kind, props, escapeData(message))
+}
+
+// InWorkspace names file relative to workspace when it lies inside it,
+// as GitHub's annotations and GitLab's Code Quality need a path in the
+// repository; otherwise, or with no workspace, as it is.
+func InWorkspace(file, workspace string) string {
+	if workspace == "" {
+		return file
+	}
+	abs, err := filepath.Abs(file)
+	if err != nil {
+		return file
+	}
+	root, err := filepath.Abs(workspace)
+	if err != nil {
+		return file
+	}
+	rel, err := filepath.Rel(root, abs)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return file
+	}
+	return filepath.ToSlash(rel)
+}
+
 // escapeData escapes a workflow command's message, as the actions
 // toolkit does.
 func escapeData(s string) string {
@@ -154,7 +203,10 @@ func escapeProperty(s string) string {
 // that merge requests show it on the changed policy lines.
 type CodeQuality struct {
 	ignoreEvents
-	w *sticky.Writer
+	// Workspace is the repository's checkout ($CI_PROJECT_DIR): a spec
+	// file inside it is named relative to it.
+	Workspace string
+	w         *sticky.Writer
 	n int
 }
 
@@ -198,7 +250,7 @@ func (c *CodeQuality) Result(r Record) error {
 	}
 	issue.Location.Path, issue.Location.Lines.Begin = "portspec", 1
 	if file, line, _, ok := SourcePlace(r); ok {
-		issue.Location.Path, issue.Location.Lines.Begin = file, line
+		issue.Location.Path, issue.Location.Lines.Begin = InWorkspace(file, c.Workspace), line
 	}
 	b, err := json.Marshal(issue)
 	if err != nil {

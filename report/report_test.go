@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
@@ -699,5 +701,27 @@ func TestStepSummaryWriteFails(t *testing.T) {
 	}
 	if err := gh.End(report.Summary{Passed: 1}); err == nil {
 		t.Error("the step summary went to /dev/full without an error")
+	}
+}
+
+// TestInWorkspace: annotations name a spec file relative to the CI
+// workspace when it lies inside it, and leave it as it is otherwise.
+func TestInWorkspace(t *testing.T) {
+	cwd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ file, workspace, want string }{
+		{"/repo/policy/mail.hcl", "/repo", "policy/mail.hcl"},
+		{"/repo/policy/mail.hcl", "/repo/", "policy/mail.hcl"},
+		{"/elsewhere/mail.hcl", "/repo", "/elsewhere/mail.hcl"},
+		{"/repository/mail.hcl", "/repo", "/repository/mail.hcl"},
+		{"../mail.hcl", "", "../mail.hcl"},
+		{"policy/mail.hcl", filepath.Dir(cwd), filepath.Base(cwd) + "/policy/mail.hcl"},
+		{"../mail.hcl", cwd, "../mail.hcl"},
+	} {
+		if got := report.InWorkspace(tc.file, tc.workspace); got != tc.want {
+			t.Errorf("InWorkspace(%q, %q) = %q, want %q", tc.file, tc.workspace, got, tc.want)
+		}
 	}
 }

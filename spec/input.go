@@ -42,9 +42,16 @@ func readSpecFile(fsys fs.FS, name, kind string, limit int64) ([]byte, *hcl.Diag
 			Detail:  fmt.Sprintf("%s is %s, not a file: spec and variable files are read only from regular files, which end.", name, describeMode(info.Mode())),
 			Subject: subject}
 	}
-	src, err := io.ReadAll(io.LimitReader(f, limit+1))
+	return readBounded(f, name, kind, limit)
+}
+
+// readBounded reads r, named name, a spec or variable file as kind says,
+// refusing more than limit bytes.
+func readBounded(r io.Reader, name, kind string, limit int64) ([]byte, *hcl.Diagnostic) {
+	subject := &hcl.Range{Filename: name}
+	src, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
-		return cannot(err)
+		return nil, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read " + kind, Detail: err.Error(), Subject: subject}
 	}
 	if int64(len(src)) > limit {
 		return nil, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: capitalize(kind) + " too large",
@@ -52,6 +59,22 @@ func readSpecFile(fsys fs.FS, name, kind string, limit int64) ([]byte, *hcl.Diag
 			Subject: subject}
 	}
 	return src, nil
+}
+
+// StdinPath is the path that names standard input: Loader.Stdin, whose
+// spec diagnostics call StdinName.
+const (
+	StdinPath = "-"
+	StdinName = "<stdin>"
+)
+
+// readStdin reads the spec on standard input, once.
+func (l *Loader) readStdin() ([]byte, *hcl.Diagnostic) {
+	if l.Stdin == nil {
+		return nil, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "No standard input",
+			Detail: "The path - reads a spec from standard input, which this loader was not given.", Subject: &hcl.Range{Filename: StdinName}}
+	}
+	return readBounded(l.Stdin, StdinName, "spec file", l.MaxFileSize)
 }
 
 // osFS is the operating system's files, for a Loader with no FS: a name

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"path/filepath"
 	"sort"
@@ -70,6 +71,8 @@ type Loader struct {
 	// MaxFileSize caps what the loader reads (Load sets it from the
 	// options; fmt keeps the default).
 	MaxFileSize int64
+	// Stdin is what the path "-" (StdinPath) reads, once; nil refuses it.
+	Stdin io.Reader
 	// evaluating is the expression being evaluated, for a watchdog that
 	// stops a load whose expressions build too much (see Evaluating).
 	evaluating atomic.Pointer[hcl.Range]
@@ -176,6 +179,13 @@ func (l *Loader) parseAll(paths []string) ([]parsedFile, hcl.Diagnostics) {
 	var names []string
 	seen := map[string]bool{}
 	for _, p := range paths {
+		if p == StdinPath {
+			if !seen[StdinPath] {
+				seen[StdinPath] = true
+				names = append(names, StdinPath)
+			}
+			continue
+		}
 		found, ds := specFiles(l.fsys(), p)
 		diags = append(diags, ds...)
 		for _, f := range found {
@@ -189,6 +199,9 @@ func (l *Loader) parseAll(paths []string) ([]parsedFile, hcl.Diagnostics) {
 	for _, name := range names {
 		f, ds := l.parseFile(name, "spec file")
 		diags = append(diags, ds...)
+		if name == StdinPath {
+			name = StdinName
+		}
 		if f != nil {
 			files = append(files, parsedFile{name, f})
 		}
@@ -197,8 +210,15 @@ func (l *Loader) parseAll(paths []string) ([]parsedFile, hcl.Diagnostics) {
 }
 
 // parseFile reads and parses name, a "spec file" or a "variable file" as
-// kind says, for the diagnostics.
+// kind says, for the diagnostics; StdinPath is standard input.
 func (l *Loader) parseFile(name, kind string) (*hcl.File, hcl.Diagnostics) {
+	if name == StdinPath {
+		src, diag := l.readStdin()
+		if diag != nil {
+			return nil, hcl.Diagnostics{diag}
+		}
+		return l.parseSource(src, StdinName, kind)
+	}
 	src, diag := readSpecFile(l.fsys(), name, kind, l.MaxFileSize)
 	if diag != nil {
 		return nil, hcl.Diagnostics{diag}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"io"
 	"iter"
 	"net/netip"
 	"os"
@@ -36,7 +35,7 @@ func runCheck(std streams, args []string) error {
 	if err != nil {
 		return err
 	}
-	l, vantages, err := loadCheck(std.stderr, f)
+	l, vantages, err := loadCheck(std, f)
 	if err != nil {
 		return err
 	}
@@ -83,8 +82,8 @@ func runCheck(std streams, args []string) error {
 // sure, before anything is opened or probed, that the run can be made:
 // checks selected, the source prefix this machine's, no local host this
 // OS cannot read.
-func loadCheck(stderr io.Writer, f *arguments.Check) (loaded, []agent.Vantage, error) {
-	l, err := loadSpec(stderr, f.Paths, &f.Spec)
+func loadCheck(std streams, f *arguments.Check) (loaded, []agent.Vantage, error) {
+	l, err := loadAndSay(std, f.Paths, &f.Spec)
 	if err != nil {
 		return l, nil, err
 	}
@@ -92,10 +91,15 @@ func loadCheck(stderr io.Writer, f *arguments.Check) (loaded, []agent.Vantage, e
 	if err != nil {
 		return l, nil, err
 	}
+	for _, v := range vantages {
+		if err := unknownVantage(l.spec, "--via", v.Name); err != nil {
+			return l, nil, exit.Errorf(exit.Usage, "portspec check: %v", err)
+		}
+	}
 	if len(vantages) > 0 {
 		l.checks = viaChecks(l.spec, f.Selection, vantages)
 	}
-	if err := selected(stderr, "check", l, &f.Spec); err != nil {
+	if err := selected(std.stderr, "check", l, &f.Spec); err != nil {
 		return l, nil, err
 	}
 	if len(vantages) > 0 {

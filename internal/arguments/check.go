@@ -76,7 +76,7 @@ func ParseCheck(args []string) (*Check, error) {
 	c.Paths = paths
 	err = c.Color.validate()
 	if err == nil && len(paths) == 0 {
-		err = errors.New("name at least one spec file or directory")
+		err = errors.New("name at least one spec file or directory, or - for stdin")
 	}
 	if err == nil {
 		err = c.validate()

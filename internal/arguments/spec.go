@@ -122,11 +122,15 @@ func (f *Spec) selection() error {
 type Validate struct {
 	Spec
 	Paths []string
+	// JSON writes the findings on stdout in terraform validate -json's
+	// shape, and nothing on stderr.
+	JSON bool
 }
 
 func (v *Validate) flags() *flag.FlagSet {
 	fs := newFlagSet("validate")
 	v.Spec.register(fs)
+	fs.BoolVar(&v.JSON, "json", false, "write the diagnostics as JSON on stdout, in the shape of terraform validate -json (valid, error_count, warning_count, diagnostics)")
 	return fs
 }
 
@@ -142,7 +146,7 @@ func ParseValidate(args []string) (*Validate, error) {
 	case v.Color.validate() != nil:
 		return nil, usage("validate", v.Color.validate())
 	case len(paths) == 0:
-		return nil, usagef("validate", "name at least one spec file or directory")
+		return nil, usagef("validate", "name at least one spec file or directory, or - for stdin")
 	}
 	if err := v.selection(); err != nil {
 		return nil, usage("validate", err)

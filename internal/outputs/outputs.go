@@ -28,7 +28,11 @@ var Formats = []Format{
 	{"log", "write a log of every resolution, try and verdict to `file`", func(w io.Writer) (report.Reporter, error) { return report.NewLog(w) }},
 	{"json", "write a JSON report to `file`", func(w io.Writer) (report.Reporter, error) { return report.NewJSON(w), nil }},
 	{"html", "write a self-contained HTML report to `file`", func(w io.Writer) (report.Reporter, error) { return report.NewHTML(w) }},
-	{"codequality", "write a GitLab Code Quality report of the failures to `file`", func(w io.Writer) (report.Reporter, error) { return report.NewCodeQuality(w), nil }},
+	{"codequality", "write a GitLab Code Quality report of the failures to `file`", func(w io.Writer) (report.Reporter, error) {
+		cq := report.NewCodeQuality(w)
+		cq.Workspace = os.Getenv("CI_PROJECT_DIR")
+		return cq, nil
+	}},
 }
 
 // Flags are the report flags of check and merge, as parsed.
@@ -233,6 +237,7 @@ func newReporters(textOut io.Writer, text report.TextOptions, outputs []*output,
 		if err != nil {
 			return nil, exit.Errorf(exit.Incomplete, "portspec: %v", err)
 		}
+		gh.Workspace = os.Getenv("GITHUB_WORKSPACE")
 		reporters = append(reporters, gh)
 	}
 	return reporters, nil
