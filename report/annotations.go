@@ -207,7 +207,7 @@ type CodeQuality struct {
 	// file inside it is named relative to it.
 	Workspace string
 	w         *sticky.Writer
-	n int
+	n         int
 }
 
 // NewCodeQuality returns a Code Quality reporter writing to w.
