@@ -118,6 +118,11 @@ func (jw *Writer) Result(r report.Record) error {
 		tc.Error = &gojunit.Result{Message: "no verdict: the result was never judged", Type: "no verdict", Data: body}
 		jw.suite.Errors++
 	}
+	if r.Note != "" && r.Verdict != verdict.Waived {
+		// What a pass leaves open (udp/137 silent: "or a silent
+		// listener"), where a reader of the test case finds it.
+		tc.SystemOut = &gojunit.Output{Data: xmlSafe(r.Note)}
+	}
 	jw.suite.Tests++
 	if jw.err == nil {
 		jw.err = jw.enc.EncodeElement(tc, xml.StartElement{Name: xml.Name{Local: "testcase"}})
@@ -204,7 +209,8 @@ func (jw *Writer) End(s report.Summary) error {
 	// The root's skipped count is not in the junit-10 schema, but parsers
 	// that read the root's totals (go-junit-report's types,
 	// test-results-parser) count skipped checks as passed without it. It
-	// is the one attribute outside the schema; see the README.
+	// is the one attribute outside the schema; see docs/ci.md, "Jenkins and
+	// other JUnit readers".
 	root := xml.StartElement{Name: xml.Name{Local: "testsuites"}, Attr: []xml.Attr{
 		{Name: xml.Name{Local: "name"}, Value: "portspec"},
 		{Name: xml.Name{Local: "time"}, Value: seconds(s.Elapsed)},

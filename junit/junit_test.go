@@ -123,8 +123,8 @@ func TestStructure(t *testing.T) {
 // TestSchema validates the report with xmllint against
 // junit-consumers.xsd as written, and against the Jenkins xUnit junit-10
 // schema without the root's skipped count, which that schema has no place
-// for and consumers need (see the README). CI must have xmllint; elsewhere
-// it may skip.
+// for and consumers need (see docs/ci.md, "Jenkins and other JUnit
+// readers"). CI must have xmllint; elsewhere it may skip.
 func TestSchema(t *testing.T) {
 	xmllint := needs.Tool(t, "xmllint", "Debian's libxml2-utils")
 	for _, vantage := range []string{"", "app"} {
