@@ -9,7 +9,8 @@ import (
 	"github.com/portspec/portspec/verdict"
 )
 
-// JSONSchema is the version of the JSON report's layout; see the README.
+// JSONSchema is the version of the JSON report's layout; see docs/reports.md,
+// "The JSON layout", which says what each version added.
 const JSONSchema = 4
 
 // Record is one check's outcome as every reporter sees it, and as the JSON

@@ -6,10 +6,10 @@ import (
 	"github.com/portspec/portspec/verdict"
 )
 
-// classify turns the deciding signal into a state. It is the table of the
-// README: a port unreachable counts as NOT LISTENING only when the target
-// itself sent it; from a router, like every other ICMP error, it means a
-// filter on the way.
+// classify turns the deciding signal into a state. It is the table of
+// docs/commands.md, "How a state is decided": a port unreachable counts
+// as NOT LISTENING only when the target itself sent it; from a router,
+// like every other ICMP error, it means a filter on the way.
 func classify(proto verdict.Protocol, sig Signal, icmp *ICMPError, target netip.Addr) verdict.Status {
 	switch sig {
 	case SynAck, Reply:

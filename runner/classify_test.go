@@ -12,8 +12,8 @@ import (
 	"github.com/portspec/portspec/verdict"
 )
 
-// TestClassify walks every row of the README's verdict table for both
-// protocols and both address families.
+// TestClassify walks every row of the table in docs/commands.md, "How a
+// state is decided", for both protocols and both address families.
 func TestClassify(t *testing.T) {
 	target4 := netip.MustParseAddr("198.18.0.2")
 	router4 := netip.MustParseAddr("198.18.0.254")

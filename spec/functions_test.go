@@ -8,18 +8,18 @@ import (
 	"testing"
 )
 
-// TestREADMEFunctionList holds the README's list of functions to the
-// functions a spec can really call, functionNames.
-func TestREADMEFunctionList(t *testing.T) {
-	readme, err := os.ReadFile("../README.md")
+// TestSpecDocFunctionList holds the list of functions in docs/spec.md to
+// the functions a spec can really call, functionNames.
+func TestSpecDocFunctionList(t *testing.T) {
+	doc, err := os.ReadFile("../docs/spec.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	const intro = "Expressions can use `var.NAME`, `local.NAME` and these pure functions:"
-	text := string(readme)
+	text := string(doc)
 	start := strings.Index(text, intro)
 	if start < 0 {
-		t.Fatalf("the README no longer says %q", intro)
+		t.Fatalf("docs/spec.md no longer says %q", intro)
 	}
 	list := text[start+len(intro):]
 	list = list[:strings.Index(list, ". ")]
@@ -28,6 +28,6 @@ func TestREADMEFunctionList(t *testing.T) {
 		listed = append(listed, m[1])
 	}
 	if !slices.Equal(listed, functionNames()) {
-		t.Errorf("the README lists\n%v\nbut a spec can call\n%v", listed, functionNames())
+		t.Errorf("docs/spec.md lists\n%v\nbut a spec can call\n%v", listed, functionNames())
 	}
 }

@@ -11,7 +11,8 @@ import (
 )
 
 // TestExamples keeps every example valid and fmt-clean, one file at a time,
-// as the README tells users to try them.
+// as the README's quick start and docs/getting-started.md tell users to
+// try them.
 func TestExamples(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join(examplesDir(), "*.hcl"))
 	if err != nil || len(files) < 4 {
