@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/portspec/portspec/internal/browser"
 	"github.com/portspec/portspec/internal/lab"
 	"github.com/portspec/portspec/internal/needs"
 )
@@ -23,7 +24,7 @@ import (
 func TestDemoReportInBrowser(t *testing.T) {
 	why := lab.Unavailable()
 	needs.That(t, why == "", "the demo's lab is unavailable: "+why)
-	chromium, err := browser()
+	chromium, err := browser.Chromium()
 	needs.That(t, err == nil, fmt.Sprintf("%v: .ci/run installs it", err))
 	dir := sourceDir()
 	portspec := buildPortspec(t, t.TempDir())
@@ -31,7 +32,7 @@ func TestDemoReportInBrowser(t *testing.T) {
 	if err := run(portspec, dir, false); err != nil {
 		t.Fatal(err)
 	}
-	dom, err := dumpDOM(chromium, "out/report.html")
+	dom, err := browser.DumpDOM(chromium, "out/report.html", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,12 +57,12 @@ func TestDemoReportInBrowser(t *testing.T) {
 	if !regexp.MustCompile(`trace: dropped at hop 3, the target: tcp/2[35] on it answers with TTL 3, tcp/587 never does`).MatchString(dom) {
 		t.Errorf("the rendered report has no trace of tcp/587 to hop 3")
 	}
-	// The filters' count, which only the script writes: every item shown.
-	if m := regexp.MustCompile(`id="f-count" aria-live="polite">(\d+) of (\d+) shown<`).FindStringSubmatch(dom); m == nil || m[1] != m[2] || m[1] == "0" {
+	// The filters' count, which only the script writes: every check shown.
+	if m := regexp.MustCompile(`id="f-count" aria-live="polite">(\d+) of (\d+) checks shown<`).FindStringSubmatch(dom); m == nil || m[1] != m[2] || m[1] != "16" {
 		t.Errorf("the filters' count is %v", m)
 	}
 	shot := filepath.Join(t.TempDir(), "report.png")
-	colours, err := screenshot(chromium, "out/report.html", shot, 1100, 1400)
+	colours, err := browser.Screenshot(chromium, "out/report.html", shot, 1100, 1400)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"runtime"
 
+	"github.com/portspec/portspec/internal/browser"
 	"github.com/portspec/portspec/internal/lab"
 )
 
@@ -59,11 +60,11 @@ func main() {
 
 // takeScreenshot is the README's picture of the demo's HTML report.
 func takeScreenshot(out string) error {
-	chromium, err := browser()
+	chromium, err := browser.Chromium()
 	if err != nil {
 		return err
 	}
-	colours, err := screenshot(chromium, "out/report.html", out, 1100, 1400)
+	colours, err := browser.Screenshot(chromium, "out/report.html", out, 1100, 1400)
 	if err != nil {
 		return err
 	}
