@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin/portspec
 GOFILES := $(shell find . -name '*.go' -not -path './.git/*')
 
-.PHONY: build test vet staticcheck fmt-check cross portable-test release release-test image image-test demo lab bench clean screenshot
+.PHONY: build test vet staticcheck fmt-check cross portable-test man release release-test image image-test demo lab bench clean screenshot
 
 # Every OS and architecture a release is built for.
 TARGETS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64 freebsd/amd64
@@ -54,6 +54,13 @@ cross:
 # namespace of its own (root). .ci/run runs it after make test.
 portable-test:
 	$(GO) test -count=1 -tags portspec_portable -run '^(TestPortableEngine|TestTracesElsewhere)$$' ./runner ./internal/arguments
+
+# The manual pages, portspec(1) and portspec-COMMAND(1), from the help
+# the commands print (internal/manpage), into out/man: man -l
+# out/man/portspec-check.1 reads one. make release puts them in every
+# archive.
+man:
+	$(GO) run ./internal/manpage/cmd -out out/man -version "$(VERSION)" -date "$(DATE)"
 
 # A release of this commit, offline, into out/release: an archive, an
 # SBOM a target, one checksums file (internal/release). VERSION=v0.1.0

@@ -39,7 +39,6 @@ func runCheck(std streams, args []string) error {
 	if err != nil {
 		return err
 	}
-	sel := f.Selection
 
 	reports, progress, err := openCheckReports(std, f, l)
 	if err != nil {
@@ -47,18 +46,28 @@ func runCheck(std streams, args []string) error {
 	}
 	defer reports.Abort()
 
-	hostname, _ := os.Hostname()
-	meta := report.Meta{
-		Version: portspecVersion(), Hostname: hostname, Command: append([]string{"portspec", "check"}, args...),
-		Vantage: f.From, Tags: f.Tags, Controls: f.Controls, Shard: sel.Shard.String(), Files: l.spec.Files, Digest: l.spec.Digest, Start: time.Now(),
-	}
 	signalled, stop := stoppable()
 	defer stop()
+	if err := runChecks(signalled, std, f, l, vantages, reports, progress, append([]string{"portspec", "check"}, args...)); err != nil {
+		return err
+	}
+	return reports.Verdict()
+}
+
+// runChecks is one run of check's checks, from the reports' Begin to
+// their End: check's, and each of serve's runs. A run stops when
+// signalled ends.
+func runChecks(signalled context.Context, std streams, f *arguments.Check, l loaded, vantages []agent.Vantage, reports *outputs.Session, progress *report.Progress, command []string) error {
+	hostname, _ := os.Hostname()
+	meta := report.Meta{
+		Version: portspecVersion(), Hostname: hostname, Command: command,
+		Vantage: f.From, Tags: f.Tags, Controls: f.Controls, Shard: f.Selection.Shard.String(), Files: l.spec.Files, Digest: l.spec.Digest, Start: time.Now(),
+	}
 	ctx, cancel := context.WithCancel(signalled)
 	defer cancel()
 
 	c := &checkRun{Check: f, reports: reports, today: f.Day(meta.Start)}
-	checks := l.spec.ResolvedChecks(sel, plan.Resolve(&runner.Resolver{OnResolve: reports.Reporters.Resolved}))
+	checks := l.spec.ResolvedChecks(f.Selection, plan.Resolve(&runner.Resolver{OnResolve: reports.Reporters.Resolved}))
 	reports.Begin(meta)
 	var stats runner.Stats
 	switch {
@@ -72,10 +81,7 @@ func runCheck(std streams, args []string) error {
 	reports.Sum.Elapsed = time.Since(meta.Start)
 	reports.Sum.ICMPWait, reports.Sum.ICMPWaitTargets = stats.ICMPWait, stats.ICMPWaitTargets
 	reports.Sum.Interrupted = signalled.Err() != nil
-	if err := reports.End(); err != nil {
-		return err
-	}
-	return reports.Verdict()
+	return reports.End()
 }
 
 // loadCheck loads check's spec, with the vantages --via names, and makes

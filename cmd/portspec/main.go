@@ -1,5 +1,6 @@
 // Command portspec checks that the network does what a connectivity policy
-// says. See the README for the language and the commands.
+// says. See docs/spec.md for the language and docs/commands.md for the
+// commands.
 package main
 
 import (
@@ -42,6 +43,7 @@ const usage = `portspec checks that ports on hosts are in the states a spec says
 
 Usage:
   portspec check [flags] PATH...      probe every check and report where the network differs
+  portspec serve [flags] PATH...      check on an interval; metrics, health and reports over HTTP
   portspec merge [flags] RESULT.json  merge the JSON results of shards and vantage points
   portspec diff OLD.json NEW.json     what changed between two runs
   portspec query -n NAME [flags]      query ports as PortQry does
@@ -51,6 +53,7 @@ Usage:
   portspec profiles [NAME]            list the built-in profiles, or print one
   portspec version                    print the version
   portspec agent                      the far end of check --via: probes on stdin, results on stdout
+  portspec completion SHELL           tab completion for bash, zsh, fish or powershell
 
 Run 'portspec help COMMAND' for a command's flags, examples and exit codes.
 `
@@ -66,6 +69,7 @@ type command func(std streams, args []string) error
 
 var commands = map[string]command{
 	"check":    runCheck,
+	"serve":    runServe,
 	"merge":    runMerge,
 	"diff":     runDiff,
 	"query":    runQuery,
@@ -75,6 +79,10 @@ var commands = map[string]command{
 	"profiles": runProfiles,
 	"version":  runVersion,
 	"agent":    runAgent,
+	// completion prints the script a shell sources; __complete, hidden,
+	// is what that script runs at each Tab.
+	"completion": runCompletion,
+	"__complete": runComplete,
 }
 
 func run(args []string, stdout, stderr io.Writer) int {

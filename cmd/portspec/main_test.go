@@ -59,7 +59,7 @@ func TestScripts(t *testing.T) {
 			}
 			return why == "", nil
 		},
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"lab": labCmd, "listen": listenCmd, "junitxsd": junitXSDCmd, "waitfor": waitForCmd, "nohostile": noHostileCmd, "sameresults": sameResultsCmd},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"lab": labCmd, "listen": listenCmd, "junitxsd": junitXSDCmd, "waitfor": waitForCmd, "nohostile": noHostileCmd, "sameresults": sameResultsCmd, "waithttp": waitHTTPCmd},
 	})
 }
 

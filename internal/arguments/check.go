@@ -51,19 +51,26 @@ const (
 
 func (c *Check) flags() *flag.FlagSet {
 	fs := newFlagSet("check")
-	c.Spec.register(fs)
+	c.registerRun(fs)
 	c.Reports.register(fs)
+	fs.BoolVar(&c.FailFast, "fail-fast", false, "stop at the first failure; the rest are skipped")
+	fs.DurationVar(&c.Wait, "wait", 0, "probe the failed checks again, with backoff, until they pass or this `duration` has passed: for a firewall change still converging")
+	return fs
+}
+
+// registerRun adds the flags of what a run checks and how it probes:
+// check's and serve's alike. (Report files, --wait and --fail-fast are
+// check's alone: serve serves its reports and runs every check.)
+func (c *Check) registerRun(fs *flag.FlagSet) {
+	c.Spec.register(fs)
 	c.Probe.register(fs)
 	fs.IntVar(&c.Concurrency, "concurrency", 0, "probes in flight at once (default: settings, else half the open-file limit, at most 4096)")
 	fs.IntVar(&c.PerHost, "per-host", 0, "probes in flight to one address (default: settings, else --concurrency)")
 	fs.Float64Var(&c.Rate, "rate", 0, "probes a second at most (default: settings, else no limit)")
-	fs.BoolVar(&c.FailFast, "fail-fast", false, "stop at the first failure; the rest are skipped")
 	c.Trace.register(fs)
-	fs.DurationVar(&c.Wait, "wait", 0, "probe the failed checks again, with backoff, until they pass or this `duration` has passed: for a firewall change still converging")
 	fs.StringVar(&c.today, "today", "", "judge waivers as on this `date`, YYYY-MM-DD, for reproducible reports (default: today)")
 	fs.Var(&c.via, "via", "probe the checks of vantage point NAME on the far end of COMMAND (ssh, kubectl exec, docker exec, ip netns exec, sudo), as `NAME=COMMAND`, or NAME alone for $PORTSPEC_VIA_<NAME> (repeatable); this machine probes nothing")
 	fs.StringVar(&c.ViaBinary, "via-binary", "", "the portspec to run on the far ends of --via: a `path` there (default: portspec on their PATH)")
-	return fs
 }
 
 // ParseCheck parses check's arguments.

@@ -54,16 +54,18 @@ func (s *Size) Set(v string) error {
 // flagSets build each command's flag set into the struct its parse fills.
 // FlagSet uses them with a struct of its own, for the help.
 var flagSets = map[string]func() *flag.FlagSet{
-	"check":    func() *flag.FlagSet { return new(Check).flags() },
-	"validate": func() *flag.FlagSet { return new(Validate).flags() },
-	"query":    func() *flag.FlagSet { return new(Query).flags() },
-	"snapshot": func() *flag.FlagSet { return new(Snapshot).flags() },
-	"fmt":      func() *flag.FlagSet { return new(Fmt).flags() },
-	"merge":    func() *flag.FlagSet { return new(Merge).flags() },
-	"diff":     func() *flag.FlagSet { return new(Diff).flags() },
-	"profiles": func() *flag.FlagSet { return newFlagSet("profiles") },
-	"version":  func() *flag.FlagSet { return newFlagSet("version") },
-	"agent":    func() *flag.FlagSet { return newFlagSet("agent") },
+	"check":      func() *flag.FlagSet { return new(Check).flags() },
+	"serve":      func() *flag.FlagSet { return new(Serve).flags() },
+	"validate":   func() *flag.FlagSet { return new(Validate).flags() },
+	"query":      func() *flag.FlagSet { return new(Query).flags() },
+	"snapshot":   func() *flag.FlagSet { return new(Snapshot).flags() },
+	"fmt":        func() *flag.FlagSet { return new(Fmt).flags() },
+	"merge":      func() *flag.FlagSet { return new(Merge).flags() },
+	"diff":       func() *flag.FlagSet { return new(Diff).flags() },
+	"profiles":   func() *flag.FlagSet { return newFlagSet("profiles") },
+	"version":    func() *flag.FlagSet { return newFlagSet("version") },
+	"agent":      func() *flag.FlagSet { return newFlagSet("agent") },
+	"completion": func() *flag.FlagSet { return newFlagSet("completion") },
 }
 
 // FlagSet is command's flag set with its defaults, for its help; nil for

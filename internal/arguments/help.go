@@ -1,5 +1,15 @@
 package arguments
 
+import (
+	"flag"
+	"maps"
+	"regexp"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
 // Help is what 'portspec COMMAND --help' and 'portspec help COMMAND' say
 // of a command, after Terraform's help: what it does, its flags (from its
 // flag set), examples, and its exit codes.
@@ -9,6 +19,52 @@ type Help struct {
 
 // HelpOf is command's help.
 func HelpOf(command string) Help { return helps[command] }
+
+// Commands are the commands that have a help, sorted.
+func Commands() []string { return slices.Sorted(maps.Keys(helps)) }
+
+// Summary is the description's first clause, on one line, for a list of
+// commands or a manual page's NAME: what the command does.
+func (h Help) Summary() string {
+	text := strings.Join(strings.Fields(h.Description), " ") + " "
+	end := len(text) - 1
+	for _, stop := range []string{". ", ": ", "; "} {
+		if i := strings.Index(text, stop); i >= 0 && i < end {
+			end = i
+		}
+	}
+	text = text[:end]
+	// "Probes every check" reads as "probes every check" after a name and
+	// a dash; "JSON reports" keeps its capitals.
+	first, size := utf8.DecodeRuneInString(text)
+	if second, _ := utf8.DecodeRuneInString(text[size:]); !unicode.IsUpper(second) {
+		text = string(unicode.ToLower(first)) + text[size:]
+	}
+	return text
+}
+
+// Spelling is how command's help writes its flag name, "-" or "--" before
+// it, where its synopsis, description, examples or flag usages write it,
+// so that completion and the manual offer a flag as the help shows it:
+// PortQry's -nr, gofmt's -w, --tag. A flag they never write is "--name",
+// or "-x" when one letter long; the flag package reads either.
+func Spelling(command, name string) string {
+	h := HelpOf(command)
+	texts := []string{h.Synopsis, h.Description, h.Examples}
+	if fs := FlagSet(command); fs != nil {
+		fs.VisitAll(func(f *flag.Flag) { texts = append(texts, f.Usage) })
+	}
+	written := regexp.MustCompile(`(?:^|[^\w-])(--?)` + regexp.QuoteMeta(name) + `(?:[^\w-]|$)`)
+	for _, text := range texts {
+		if m := written.FindStringSubmatch(text); m != nil {
+			return m[1] + name
+		}
+	}
+	if utf8.RuneCountInString(name) == 1 {
+		return "-" + name
+	}
+	return "--" + name
+}
 
 var helps = map[string]Help{
 	"check": {
@@ -30,6 +86,28 @@ portspec check policy/ --json - | jq .summary`,
 2    bad flags or a spec error: nothing was probed
 3    the run could not complete, such as a report that cannot be written
 130  interrupted (SIGINT, SIGTERM, SIGHUP): the reports hold what was done`,
+	},
+	"serve": {
+		Synopsis: "[check's flags] [--listen ADDR] [--interval D] [--history N] [--max-series N] PATH...",
+		Description: `Checks the specs at PATH at once and then every --interval, as check
+would, never two runs at once (a run longer than the interval is followed by
+the next at once, and counted), and serves the last completed run over HTTP:
+/metrics in Prometheus' text format (gauges of that run: checks by verdict,
+one portspec_check_failing series a failing check, up to --max-series;
+counters of runs and overruns), /healthz (200 while that run passed, waived
+checks passing; 503 and why after a failure, an error, or before the first
+run ends), / (its HTML report), /results.json, and /changes (what changed
+between consecutive runs, the last --history runs; each change is also a
+line on stderr). SIGHUP loads the spec again: one that does not load is
+logged and the one before keeps running. SIGTERM and SIGINT cancel a run
+under way and exit 0. It listens on 127.0.0.1:9464 unless --listen names
+another address; it writes no report files.`,
+		Examples: `portspec serve policy/
+portspec serve policy/ --from dc1 --interval 5m --listen :9464
+curl -s 127.0.0.1:9464/healthz`,
+		ExitCodes: `0    stopped by SIGTERM or SIGINT
+2    bad flags, a spec error at the start, or an address it cannot listen on
+3    the server failed`,
 	},
 	"merge": {
 		Synopsis: "[--junit FILE] [--json FILE] [--log FILE] [-q|-v] [--max-record-size SIZE] [--today DATE] RESULT.json...",
@@ -144,6 +222,24 @@ it is not meant to be run by hand. It ends when its stdin closes.`,
 		ExitCodes: `0    the coordinator's probes were all answered
 2    bad flags
 3    the coordinator broke the protocol, or went away`,
+	},
+	"completion": {
+		Synopsis: strings.Join(Shells, "|"),
+		Description: `Prints a script that completes portspec's command lines in a shell: the
+commands, each command's flags, the words of a flag that takes one of a
+few (--color, --annotations, -p, --others), the vantage points, tags and
+controls of the specs already named on the line after --from, --tag and
+--control, and file names elsewhere. The script asks portspec itself for
+the words (portspec __complete), so that they are those of the portspec
+on the PATH, whatever its version. A spec that does not load, or takes
+more than --max-load-memory or --max-load-time, completes to nothing,
+and says nothing.`,
+		Examples: `source <(portspec completion bash)        # in ~/.bashrc
+portspec completion zsh > "${fpath[1]}/_portspec"
+portspec completion fish > ~/.config/fish/completions/portspec.fish
+portspec completion powershell | Out-String | Invoke-Expression`,
+		ExitCodes: `0    the script was printed
+2    no shell named, or one portspec has no script for`,
 	},
 	"version": {
 		Synopsis:    "",

@@ -12,21 +12,37 @@ import (
 // included are the files every archive holds beside the binary.
 var included = []string{"README.md", "CHANGELOG.md"}
 
-// archive packs the binary and the included files: a zip for Windows, a
-// gzipped tar elsewhere, each entry with the commit's time, no owner, and
-// modes 0755 and 0644, so that the bytes depend on nothing but the
-// commit.
-func (r *release) archive(goos, goarch, bin string) (string, error) {
+// manDir is where an archive holds the manual pages, which the release
+// writes from the help (internal/manpage), as make man does.
+const manDir = "man"
+
+// entry is a file of an archive: where it is read from, its name in the
+// archive and its mode.
+type entry struct {
+	src, name string
+	mode      os.FileMode
+}
+
+// archive packs the binary, the included files and the manual pages
+// (pages): a zip for Windows, a gzipped tar elsewhere, each entry with
+// the commit's time, no owner, and modes 0755 and 0644, so that the
+// bytes depend on nothing but the commit.
+func (r *release) archive(goos, goarch, bin string, pages []string) (string, error) {
 	base := r.name(goos + "_" + goarch)
-	entries := []string{bin}
-	entries = append(entries, included...)
+	entries := []entry{{bin, filepath.Base(bin), 0o755}}
+	for _, src := range included {
+		entries = append(entries, entry{src, filepath.Base(src), 0o644})
+	}
+	for _, src := range pages {
+		entries = append(entries, entry{src, manDir + "/" + filepath.Base(src), 0o644})
+	}
 	if goos == "windows" {
 		return base + ".zip", r.writeZip(filepath.Join(r.out, base+".zip"), entries)
 	}
 	return base + ".tar.gz", r.writeTarGz(filepath.Join(r.out, base+".tar.gz"), entries)
 }
 
-func (r *release) writeTarGz(path string, entries []string) error {
+func (r *release) writeTarGz(path string, entries []entry) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
@@ -37,16 +53,12 @@ func (r *release) writeTarGz(path string, entries []string) error {
 		return err
 	}
 	tw := tar.NewWriter(gz)
-	for i, src := range entries {
-		data, err := os.ReadFile(src)
+	for _, e := range entries {
+		data, err := os.ReadFile(e.src)
 		if err != nil {
 			return err
 		}
-		mode := int64(0o644)
-		if i == 0 {
-			mode = 0o755
-		}
-		hdr := &tar.Header{Name: filepath.Base(src), Mode: mode, Size: int64(len(data)), ModTime: r.when, Typeflag: tar.TypeReg, Format: tar.FormatPAX}
+		hdr := &tar.Header{Name: e.name, Mode: int64(e.mode), Size: int64(len(data)), ModTime: r.when, Typeflag: tar.TypeReg, Format: tar.FormatPAX}
 		if err := tw.WriteHeader(hdr); err != nil {
 			return err
 		}
@@ -63,24 +75,20 @@ func (r *release) writeTarGz(path string, entries []string) error {
 	return f.Close()
 }
 
-func (r *release) writeZip(path string, entries []string) error {
+func (r *release) writeZip(path string, entries []entry) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
 	zw := zip.NewWriter(f)
-	for i, src := range entries {
-		in, err := os.Open(src)
+	for _, e := range entries {
+		in, err := os.Open(e.src)
 		if err != nil {
 			return err
 		}
-		hdr := &zip.FileHeader{Name: filepath.Base(src), Method: zip.Deflate, Modified: r.when}
-		mode := os.FileMode(0o644)
-		if i == 0 {
-			mode = 0o755
-		}
-		hdr.SetMode(mode)
+		hdr := &zip.FileHeader{Name: e.name, Method: zip.Deflate, Modified: r.when}
+		hdr.SetMode(e.mode)
 		w, err := zw.CreateHeader(hdr)
 		if err == nil {
 			_, err = io.Copy(w, in)

@@ -10,6 +10,9 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
+
+	"github.com/portspec/portspec/internal/manpage"
 )
 
 // build writes the release: archives, SBOMs, then the checksums of both.
@@ -19,6 +22,10 @@ func (r *release) build() error {
 	}
 	work := filepath.Join(r.out, ".work")
 	if err := os.MkdirAll(work, 0o755); err != nil {
+		return err
+	}
+	pages, err := manpage.Write(filepath.Join(work, manDir), manpage.Stamp{Version: r.version, Date: r.when.Format(time.DateOnly)})
+	if err != nil {
 		return err
 	}
 	var files []string
@@ -31,7 +38,7 @@ func (r *release) build() error {
 		if err := r.compile(goos, goarch, bin); err != nil {
 			return err
 		}
-		archive, err := r.archive(goos, goarch, bin)
+		archive, err := r.archive(goos, goarch, bin, pages)
 		if err != nil {
 			return err
 		}

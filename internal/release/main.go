@@ -1,6 +1,7 @@
 // Command release builds portspec's release from a clean clone, offline:
-// an archive for every OS and architecture of the Makefile's TARGETS, a
-// CycloneDX SBOM for each, and one SHA-256 checksums file. The builds are
+// an archive for every OS and architecture of the Makefile's TARGETS (the
+// binary, the README, the changelog and the manual pages), a CycloneDX
+// SBOM for each, and one SHA-256 checksums file. The builds are
 // reproducible: -trimpath, no build ID, the commit's time for every file
 // time, so two builds of one commit give the same checksums. make release
 // runs it; make release-test checks what it builds.

@@ -19,6 +19,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/portspec/portspec/internal/manpage"
 )
 
 // targets are the Makefile's, as make release-test passes them.
@@ -122,11 +125,12 @@ func checkSums(t *testing.T, dir, targets string) []byte {
 func checkArchive(t *testing.T, dir, name string) string {
 	t.Helper()
 	files := readArchive(t, filepath.Join(dir, name))
-	for _, want := range []string{"README.md", "CHANGELOG.md"} {
+	for _, want := range included {
 		if _, ok := files[want]; !ok {
 			t.Errorf("%s lacks %s", name, want)
 		}
 	}
+	checkManPages(t, name, files)
 	bin, ok := files["portspec"]
 	if !ok {
 		bin, ok = files["portspec.exe"]
@@ -158,6 +162,49 @@ func checkArchive(t *testing.T, dir, name string) string {
 		}
 	}
 	return target
+}
+
+// checkManPages wants the manual pages under man/: portspec(1) and one
+// a command, each a roff page.
+func checkManPages(t *testing.T, name string, files map[string][]byte) {
+	t.Helper()
+	for _, p := range manpage.Pages(manpage.Stamp{}) {
+		if page := files[manDir+"/"+p.File()]; !bytes.HasPrefix(page, []byte(".TH ")) {
+			t.Errorf("%s lacks %s/%s", name, manDir, p.File())
+		}
+	}
+}
+
+// TestArchiveManPages packs a stand-in binary, as a tar.gz and as a zip,
+// and finds the manual pages in both, without building a release.
+func TestArchiveManPages(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	for _, f := range included {
+		if err := os.WriteFile(f, []byte(f), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bin := filepath.Join(dir, "portspec")
+	if err := os.WriteFile(bin, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	pages, err := manpage.Write(filepath.Join(dir, manDir), manpage.Stamp{Version: "v0.0.0-test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &release{version: "v0.0.0-test", out: dir, when: time.Unix(0, 0).UTC()}
+	for _, goos := range []string{"linux", "windows"} {
+		name, err := r.archive(goos, "amd64", bin, pages)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files := readArchive(t, filepath.Join(dir, name))
+		checkManPages(t, name, files)
+		if _, ok := files["portspec"]; !ok {
+			t.Errorf("%s holds %d files, no binary", name, len(files))
+		}
+	}
 }
 
 func readArchive(t *testing.T, path string) map[string][]byte {

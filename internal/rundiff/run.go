@@ -32,28 +32,16 @@ type Input struct {
 // written before both inputs have been read whole: an input that is not a
 // whole report is an error naming it.
 func Run(before, after Input, w io.Writer, format Format) (Summary, error) {
-	var sum Summary
-	sortedOld, err := sortInput(before)
-	if err != nil {
-		return sum, err
-	}
-	defer sortedOld.close()
-	sortedNew, err := sortInput(after)
-	if err != nil {
-		return sum, err
-	}
-	defer sortedNew.close()
-
 	var groups [kinds]*spool.Spool
 	for i := range groups {
+		var err error
 		if groups[i], err = spool.New(); err != nil {
-			return sum, err
+			return Summary{}, err
 		}
 		defer groups[i].Close()
 	}
-	var writeErr error
 	var written Summary
-	sum, err = diff(sortedOld, sortedNew, func(c Change) error {
+	sum, err := Changes(before, after, func(c Change) error {
 		item, err := formatChange(c, format, written[c.Kind] > 0)
 		written[c.Kind]++
 		if err != nil {
@@ -65,8 +53,36 @@ func Run(before, after Input, w io.Writer, format Format) (Summary, error) {
 	if err != nil {
 		return sum, err
 	}
-	writeErr = writeGroups(w, format, before, after, sum, groups)
-	return sum, writeErr
+	return sum, writeGroups(w, format, before, after, sum, groups)
+}
+
+// Changes diffs before against after, giving each change to each, in the
+// order of the checks, once both inputs have been read whole; it returns
+// how many of each kind there were.
+func Changes(before, after Input, each func(Change) error) (Summary, error) {
+	sortedOld, err := sortInput(before)
+	if err != nil {
+		return Summary{}, err
+	}
+	defer sortedOld.close()
+	sortedNew, err := sortInput(after)
+	if err != nil {
+		return Summary{}, err
+	}
+	defer sortedNew.close()
+	return diff(sortedOld, sortedNew, each)
+}
+
+// MarshalJSON writes a change as diff --json does.
+func (c Change) MarshalJSON() ([]byte, error) { return json.Marshal(jsonChange(c)) }
+
+// Counts are the summary's counts by kind, as diff --json names them.
+func (s Summary) Counts() map[string]int {
+	counts := map[string]int{}
+	for k := range kinds {
+		counts[k.Key()] = s[k]
+	}
+	return counts
 }
 
 func sortInput(in Input) (*mergedRun, error) {

@@ -1,0 +1,55 @@
+package serve
+
+import (
+	"net/netip"
+	"strconv"
+	"time"
+
+	"github.com/portspec/portspec/report"
+	"github.com/portspec/portspec/verdict"
+)
+
+// failing is one failing or erroring check, as its metric's labels.
+type failing struct {
+	host, address, protocol, port, expected, actual, vantage string
+}
+
+// tally is a report.Reporter that keeps what the metrics say of a run:
+// its counts, and its failing checks up to maxSeries, counting the rest.
+type tally struct {
+	maxSeries int
+	failing   []failing
+	dropped   int
+	summary   report.Summary
+}
+
+func (t *tally) Begin(report.Meta) error { return nil }
+
+func (t *tally) Resolved(string, []netip.Addr, error, time.Duration) {}
+
+func (t *tally) Try(report.Attempt) {}
+
+func (t *tally) Result(r report.Record) error {
+	if !r.Verdict.Failing() {
+		return nil
+	}
+	if len(t.failing) == t.maxSeries {
+		t.dropped++
+		return nil
+	}
+	actual := r.Actual
+	if r.Verdict == verdict.Unknown || actual == "" {
+		actual = "none"
+	}
+	t.failing = append(t.failing, failing{host: r.Host, address: r.Address, protocol: r.Protocol, port: strconv.Itoa(int(r.Port)),
+		expected: r.Expected, actual: actual, vantage: r.Vantage})
+	return nil
+}
+
+// End keeps the summary the session counted: the run's own.
+func (t *tally) End(s report.Summary) error {
+	t.summary = s
+	return nil
+}
+
+var _ report.Reporter = (*tally)(nil)
