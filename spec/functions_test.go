@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/hashicorp/hcl/v2"
 )
 
 // TestSpecDocFunctionList holds the list of functions in docs/spec.md to
@@ -30,4 +32,46 @@ func TestSpecDocFunctionList(t *testing.T) {
 	if !slices.Equal(listed, functionNames()) {
 		t.Errorf("docs/spec.md lists\n%v\nbut a spec can call\n%v", listed, functionNames())
 	}
+}
+
+// TestSpecDocSchema holds docs/spec.md to the language: every block a
+// spec can write and every attribute of each is named there, in code
+// quotes, so that a new attribute cannot ship undocumented.
+func TestSpecDocSchema(t *testing.T) {
+	doc, err := os.ReadFile("../docs/spec.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if missing := undocumented(string(doc)); len(missing) > 0 {
+		t.Errorf("docs/spec.md never names %v", missing)
+	}
+	// The check can fail: a name the page does not have is found missing.
+	if missing := undocumented(strings.ReplaceAll(string(doc), "`source_port`", "")); !slices.Contains(missing, "source_port") {
+		t.Errorf("a page without source_port was not found wanting: %v", missing)
+	}
+}
+
+// undocumented are the block types and attribute names of the language
+// that doc never quotes as `name`, `name = ...` or `name "label"`.
+func undocumented(doc string) []string {
+	var names []string
+	for _, s := range []*hcl.BodySchema{rootSchema, settingsSchema, profileSchema, hostSchema, expectationSchema, waiverSchema, variableSchema} {
+		for _, b := range s.Blocks {
+			names = append(names, b.Type)
+		}
+		for _, a := range s.Attributes {
+			names = append(names, a.Name)
+		}
+	}
+	for _, b := range expectationBlocks {
+		names = append(names, b.Type)
+	}
+	var missing []string
+	for _, name := range names {
+		quoted := regexp.MustCompile("`" + regexp.QuoteMeta(name) + "([` ]|\\b)")
+		if !quoted.MatchString(doc) && !slices.Contains(missing, name) {
+			missing = append(missing, name)
+		}
+	}
+	return missing
 }
