@@ -220,7 +220,8 @@ func (c *CodeQuality) Begin(Meta) error {
 	return c.w.Err()
 }
 
-type codeQualityIssue struct {
+// CodeQualityIssue is one entry of GitLab's Code Quality report.
+type CodeQualityIssue struct {
 	Description string `json:"description"`
 	CheckName   string `json:"check_name"`
 	Fingerprint string `json:"fingerprint"`
@@ -237,7 +238,7 @@ func (c *CodeQuality) Result(r Record) error {
 	if !r.Verdict.Failing() {
 		return c.w.Err()
 	}
-	issue := codeQualityIssue{
+	issue := CodeQualityIssue{
 		Description: GroupName(r) + " " + ControlledName(r) + ": " + r.Message,
 		CheckName:   "portspec/" + r.Expected,
 		// Stable across runs of one policy, so GitLab tells new issues

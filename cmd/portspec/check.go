@@ -89,7 +89,7 @@ func runChecks(signalled context.Context, std streams, f *arguments.Check, l loa
 // checks selected, the source prefix this machine's, no local host this
 // OS cannot read.
 func loadCheck(std streams, f *arguments.Check) (loaded, []agent.Vantage, error) {
-	l, err := loadAndSay(std, f.Paths, &f.Spec)
+	l, err := loadAndSay(std, f.Paths, &f.Spec, diagnosticsOut{mode: f.Outputs(f.Color).AnnotationMode(), codeQuality: f.Reports.Paths["codequality"]})
 	if err != nil {
 		return l, nil, err
 	}

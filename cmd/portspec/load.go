@@ -45,17 +45,34 @@ func loadSpec(stdin io.Reader, paths []string, f *arguments.Spec) (loaded, error
 	return l, err
 }
 
+// diagnosticsOut says where a spec's diagnostics go besides stderr: the
+// CI's annotations.
+type diagnosticsOut struct {
+	// mode is github, gitlab or none (outputs.Flags.AnnotationMode).
+	mode string
+	// codeQuality is the Code Quality report's path under gitlab, ""
+	// for GitLab's default; always writes it even when the spec loads
+	// (validate's: the report then says there is nothing wrong), rather
+	// than leaving it to the run's reports.
+	codeQuality string
+	always      bool
+}
+
 // loadAndSay is loadSpec with its diagnostics written to stderr, and as
-// CI annotations where the environment asks for them: any error among
-// them is the error.
-func loadAndSay(std streams, paths []string, f *arguments.Spec) (loaded, error) {
+// CI annotations as out says: any error among them is the error.
+func loadAndSay(std streams, paths []string, f *arguments.Spec, out diagnosticsOut) (loaded, error) {
 	l, err := loadSpec(std.stdin, paths, f)
 	if err != nil {
 		return l, err
 	}
 	spec.WriteDiagnostics(std.stderr, l.files, l.diags, outputs.UseColor(string(f.Color), std.stderr))
-	if outputs.AnnotationsFromEnv() == "github" {
+	switch {
+	case out.mode == "github":
 		outputs.WriteGitHubDiagnostics(std.stdout, l.diags)
+	case out.mode == "gitlab" && (out.always || l.diags.HasErrors()):
+		if err := outputs.WriteCodeQualityDiagnostics(out.codeQuality, l.diags); err != nil {
+			return l, outputs.WriteError(err, "portspec: the Code Quality report of the spec's diagnostics: %v", err)
+		}
 	}
 	if l.diags.HasErrors() {
 		return l, exit.Status(exit.Usage)

@@ -10,6 +10,7 @@ import (
 	"github.com/portspec/portspec/internal/arguments"
 	"github.com/portspec/portspec/internal/exit"
 	"github.com/portspec/portspec/internal/human"
+	"github.com/portspec/portspec/internal/outputs"
 	"github.com/portspec/portspec/spec"
 )
 
@@ -21,7 +22,7 @@ func runValidate(std streams, args []string) error {
 	if f.JSON {
 		return validateJSON(std, f)
 	}
-	l, err := loadAndSay(std, f.Paths, &f.Spec)
+	l, err := loadAndSay(std, f.Paths, &f.Spec, diagnosticsOut{mode: outputs.AnnotationsFromEnv(), always: true})
 	if err == nil {
 		err = selected(std.stderr, "validate", l, &f.Spec)
 	}

@@ -1,11 +1,17 @@
 package outputs
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/portspec/portspec/internal/atomicfile"
 	"github.com/portspec/portspec/internal/escape"
 	"github.com/portspec/portspec/report"
 	"github.com/portspec/portspec/spec"
@@ -13,7 +19,7 @@ import (
 
 // AnnotationsFromEnv is what --annotations auto means here: github,
 // gitlab or none, from the variables the CI system sets.
-func AnnotationsFromEnv() string { return Flags{Annotations: "auto"}.annotationMode() }
+func AnnotationsFromEnv() string { return Flags{Annotations: "auto"}.AnnotationMode() }
 
 // WriteGitHubDiagnostics writes a spec's diagnostics as GitHub Actions
 // workflow commands, an ::error or ::warning at each one's range, its
@@ -50,4 +56,53 @@ func WriteGitHubDiagnostics(w io.Writer, diags hcl.Diagnostics) error {
 // the workspace when inside it, escaped as any spec text is.
 func inWorkspaceName(file, workspace string) string {
 	return escape.Text(report.InWorkspace(file, workspace))
+}
+
+// WriteCodeQualityDiagnostics writes a spec's diagnostics as GitLab's
+// Code Quality report to path (gl-code-quality-report.json when ""), an
+// entry at each one's file and line, the file relative to
+// $CI_PROJECT_DIR, so that a broken policy shows on the merge request's
+// diff. As many are written as the text shows (spec.MaxDiagnostics).
+func WriteCodeQualityDiagnostics(path string, diags hcl.Diagnostics) error {
+	if path == "" {
+		path = gitlabCodeQuality
+	}
+	workspace := os.Getenv("CI_PROJECT_DIR")
+	issues := []report.CodeQualityIssue{}
+	for i, d := range diags {
+		if i == spec.MaxDiagnostics {
+			break
+		}
+		issue := report.CodeQualityIssue{Description: escape.Text(d.Summary), CheckName: "portspec/spec", Severity: "critical"}
+		if d.Detail != "" {
+			issue.Description += ": " + escape.Text(d.Detail)
+		}
+		if d.Severity == hcl.DiagWarning {
+			issue.Severity = "minor"
+		}
+		issue.Location.Path, issue.Location.Lines.Begin = "portspec", 1
+		if r := d.Subject; r != nil && r.Start.Line > 0 {
+			issue.Location.Path, issue.Location.Lines.Begin = inWorkspaceName(r.Filename, workspace), r.Start.Line
+		}
+		// Stable while the problem stays: its place and what it is.
+		h := sha256.Sum256(fmt.Appendf(nil, "%s\x00%d\x00%s", issue.Location.Path, issue.Location.Lines.Begin, d.Summary))
+		issue.Fingerprint = hex.EncodeToString(h[:16])
+		issues = append(issues, issue)
+	}
+	b, err := json.MarshalIndent(issues, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := atomicfile.MkdirAll(filepath.Dir(path)); err != nil {
+		return err
+	}
+	f, err := atomicfile.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Abort()
+	if _, err := f.Write(append(b, '\n')); err != nil {
+		return err
+	}
+	return f.Commit()
 }

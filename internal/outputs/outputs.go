@@ -58,9 +58,9 @@ type output struct {
 // documentation gives the artifact.
 const gitlabCodeQuality = "gl-code-quality-report.json"
 
-// annotationMode is --annotations, with auto decided by the environment
+// AnnotationMode is --annotations, with auto decided by the environment
 // the CI system sets.
-func (f Flags) annotationMode() string {
+func (f Flags) AnnotationMode() string {
 	if f.Annotations != "auto" {
 		return f.Annotations
 	}
@@ -83,7 +83,7 @@ func toStdout(path string) bool { return path == "-" || path == "/dev/stdout" }
 // replace. With a progress counter on the terminal, the text report
 // clears its line before each write.
 func Open(f Flags, stdout, stderr io.Writer, protected []string, progress *report.Progress) (*Session, error) {
-	mode := f.annotationMode()
+	mode := f.AnnotationMode()
 	var asked []*output
 	for _, rf := range Formats {
 		path := f.Paths[rf.Flag]
