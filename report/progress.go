@@ -27,6 +27,44 @@ type Progress struct {
 	shown bool
 	// round is check --wait's round, from 2 on; 0 before.
 	round int
+	// vantages are check --via's, a line each, counted as their results
+	// come from the far ends (VantageResult) rather than as the reports
+	// hear them: all but the first vantage are reported at the end.
+	vantages []*vantageCount
+}
+
+type vantageCount struct {
+	name         string
+	total        int
+	done, failed atomic.Int64
+}
+
+// Vantages makes the counter a line for each vantage of check --via, of
+// totals[i] checks each.
+func (p *Progress) Vantages(names []string, totals []int) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.vantages = nil
+	for i, name := range names {
+		p.vantages = append(p.vantages, &vantageCount{name: name, total: totals[i]})
+	}
+}
+
+// VantageResult counts a result of vantage i.
+func (p *Progress) VantageResult(i int, failing bool) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	v := p.vantages[i]
+	p.mu.Unlock()
+	v.done.Add(1)
+	if failing {
+		v.failed.Add(1)
+	}
 }
 
 // Round starts check --wait's round n of total checks: the counter then
@@ -76,6 +114,22 @@ func (p *Progress) draw() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.shown = true
+	if len(p.vantages) > 0 {
+		// A line each, the cursor left at the first: clear erases them
+		// all from there.
+		fmt.Fprint(p.w, "\r\033[J")
+		for i, v := range p.vantages {
+			if i > 0 {
+				fmt.Fprint(p.w, "\n")
+			}
+			fmt.Fprintf(p.w, "%s: %d/%d checks, %d failed", v.name, v.done.Load(), v.total, v.failed.Load())
+		}
+		if n := len(p.vantages) - 1; n > 0 {
+			fmt.Fprintf(p.w, "\033[%dA", n)
+		}
+		fmt.Fprint(p.w, "\r")
+		return
+	}
 	if p.round > 1 {
 		fmt.Fprintf(p.w, "\r\033[Kround %d: %d/%d checks, %d still failing", p.round, p.done.Load(), p.total, p.failed.Load())
 		return
@@ -85,10 +139,15 @@ func (p *Progress) draw() {
 
 // clear takes the counter's line off the screen; p.mu is held.
 func (p *Progress) clear() {
-	if p.shown {
+	switch {
+	case !p.shown:
+		return
+	case len(p.vantages) > 0:
+		fmt.Fprint(p.w, "\r\033[J")
+	default:
 		fmt.Fprint(p.w, "\r\033[K")
-		p.shown = false
 	}
+	p.shown = false
 }
 
 // Guard returns w, a writer to the same terminal as the counter's, such
@@ -110,6 +169,12 @@ func (g guarded) Write(b []byte) (int, error) {
 }
 
 func (p *Progress) Result(r Record) error {
+	p.mu.Lock()
+	byVantage := len(p.vantages) > 0
+	p.mu.Unlock()
+	if byVantage {
+		return nil
+	}
 	p.done.Add(1)
 	if r.Verdict.Failing() {
 		p.failed.Add(1)

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -367,29 +369,46 @@ func TestJSONEndRefusesIncomplete(t *testing.T) {
 	}
 }
 
-// screen plays terminal output (\r, erase-line, \n) into the lines a
-// person would see at the end.
+// screen plays terminal output (\r, \n, erase-line, erase-below, cursor
+// up) into the lines a person would see at the end.
 func screen(out string) []string {
-	var lines []string
-	line := []rune{}
-	col := 0
+	var rows [][]rune
+	row, col := 0, 0
+	up := regexp.MustCompile(`^\033\[(\d+)A`)
 	for i := 0; i < len(out); {
+		for len(rows) <= row {
+			rows = append(rows, []rune{})
+		}
+		cut := func() { rows[row] = rows[row][:min(col, len(rows[row]))] }
+		if m := up.FindStringSubmatch(out[i:]); m != nil {
+			n, _ := strconv.Atoi(m[1])
+			row = max(0, row-n)
+			i += len(m[0])
+			continue
+		}
 		switch {
 		case strings.HasPrefix(out[i:], "\033[K"):
-			line = line[:col]
+			cut()
+			i += 3
+			continue
+		case strings.HasPrefix(out[i:], "\033[J"):
+			cut()
+			rows = rows[:row+1]
 			i += 3
 			continue
 		case out[i] == '\r':
 			col = 0
 		case out[i] == '\n':
-			lines = append(lines, string(line))
-			line, col = []rune{}, 0
+			row, col = row+1, 0
 		default:
 			r, size := utf8.DecodeRuneInString(out[i:])
-			if col < len(line) {
-				line[col] = r
+			for len(rows[row]) < col {
+				rows[row] = append(rows[row], ' ')
+			}
+			if col < len(rows[row]) {
+				rows[row][col] = r
 			} else {
-				line = append(line, r)
+				rows[row] = append(rows[row], r)
 			}
 			col++
 			i += size
@@ -397,8 +416,12 @@ func screen(out string) []string {
 		}
 		i++
 	}
-	if len(line) > 0 {
-		lines = append(lines, string(line))
+	var lines []string
+	for _, r := range rows {
+		lines = append(lines, string(r))
+	}
+	if n := len(lines); n > 0 && lines[n-1] == "" {
+		lines = lines[:n-1]
 	}
 	return lines
 }
@@ -654,6 +677,30 @@ func htmlPage(t *testing.T, each func(add func(report.Record))) string {
 		t.Fatal(err)
 	}
 	return b.String()
+}
+
+// TestProgressByVantage: under check --via the counter is a line for
+// each vantage, counted as its results come; the reports' own results
+// count for nothing there, and no line of it stays on the screen.
+func TestProgressByVantage(t *testing.T) {
+	tty, screenText := fakeTerminal()
+	p := report.NewProgress(tty, 5)
+	p.Vantages([]string{"app", "dmz"}, []int{3, 2})
+	text := p.Guard(tty)
+	p.Begin(reporttest.Meta())
+	p.VantageResult(0, false)
+	p.VantageResult(0, false)
+	p.VantageResult(1, true)
+	p.Result(report.Record{Verdict: verdict.Fail})
+	time.Sleep(1300 * time.Millisecond)
+	if got := screen(screenText()); strings.Join(got, "\n") != "app: 2/3 checks, 0 failed\ndmz: 1/2 checks, 1 failed" {
+		t.Errorf("the screen shows %q", got)
+	}
+	fmt.Fprintf(text, "app: db (198.18.1.2)\n")
+	p.End(reporttest.Summary())
+	if got := screen(screenText()); strings.Join(got, "\n") != "app: db (198.18.1.2)" {
+		t.Errorf("at the end the screen shows %q", got)
+	}
 }
 
 // TestProgressRounds: under check --wait the counter says the round and

@@ -28,6 +28,8 @@ type checkRun struct {
 	*arguments.Check
 	reports *outputs.Session
 	today   time.Time
+	// progress is the terminal's counter, nil off a terminal.
+	progress *report.Progress
 }
 
 func runCheck(std streams, args []string) error {
@@ -66,7 +68,7 @@ func runChecks(signalled context.Context, std streams, f *arguments.Check, l loa
 	ctx, cancel := context.WithCancel(signalled)
 	defer cancel()
 
-	c := &checkRun{Check: f, reports: reports, today: f.Day(meta.Start)}
+	c := &checkRun{Check: f, reports: reports, today: f.Day(meta.Start), progress: progress}
 	checks := l.spec.ResolvedChecks(f.Selection, plan.Resolve(&runner.Resolver{OnResolve: reports.Reporters.Resolved}))
 	reports.Begin(meta)
 	var stats runner.Stats
@@ -103,7 +105,14 @@ func loadCheck(std streams, f *arguments.Check) (loaded, []agent.Vantage, error)
 		}
 	}
 	if len(vantages) > 0 {
-		l.checks = viaChecks(l.spec, f.Selection, vantages)
+		var names []string
+		for _, v := range vantages {
+			names = append(names, v.Name)
+		}
+		l.checks = 0
+		for _, n := range vantageChecks(l.spec, f.Selection, names) {
+			l.checks += n
+		}
 	}
 	if err := selected(std.stderr, "check", l, &f.Spec); err != nil {
 		return l, nil, err

@@ -41,16 +41,16 @@ func viaVantages(f *arguments.Check) ([]agent.Vantage, error) {
 	return out, nil
 }
 
-// viaChecks counts the checks of every vantage, as check --from NAME
-// would select them.
-func viaChecks(s *spec.Spec, sel spec.Selection, vantages []agent.Vantage) int {
-	n := 0
-	for _, v := range vantages {
-		sel.From = v.Name
+// vantageChecks counts each vantage's checks, as check --from NAME would
+// select them.
+func vantageChecks(s *spec.Spec, sel spec.Selection, names []string) []int {
+	var counts []int
+	for _, name := range names {
+		sel.From = name
 		_, checks := s.Count(sel)
-		n += checks
+		counts = append(counts, checks)
 	}
-	return n
+	return counts
 }
 
 // viaRun is one vantage's part of a check --via run: its plan, and its
@@ -83,9 +83,15 @@ func (c *checkRun) runVia(ctx context.Context, vantages []agent.Vantage, s *spec
 	for _, r := range runs[1:] {
 		r.held, r.err = spool.NewValues[report.Record]()
 	}
+	// On a terminal, a line for each vantage, counted as its results come.
+	var names []string
+	for _, r := range runs {
+		names = append(names, r.Name)
+	}
+	c.progress.Vantages(names, vantageChecks(s, c.Selection, names))
 	var stats runner.Stats
 	var wg sync.WaitGroup
-	for _, r := range runs {
+	for i, r := range runs {
 		if r.err != nil {
 			continue
 		}
@@ -102,6 +108,7 @@ func (c *checkRun) runVia(ctx context.Context, vantages []agent.Vantage, s *spec
 				},
 				func(res runner.Result) {
 					rec := r.plan.Record(res)
+					c.progress.VantageResult(i, rec.Verdict.Failing())
 					if r.held != nil {
 						r.held.Add(&rec)
 						return
