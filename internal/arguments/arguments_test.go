@@ -278,3 +278,27 @@ func TestFlagErrorsExplained(t *testing.T) {
 		}
 	}
 }
+
+func TestParseServe(t *testing.T) {
+	s, err := ParseServe([]string{"policy/", "--from", "dc1", "--interval", "5m", "--listen", ":9464"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Interval != 5*time.Minute || s.Listen != ":9464" || s.From != "dc1" || s.History != DefaultHistory || s.MaxSeries != DefaultMaxSeries || len(s.Paths) != 1 {
+		t.Errorf("parsed %+v", s)
+	}
+	if s, _ := ParseServe([]string{"p.hcl"}); s.Listen != "127.0.0.1:9464" || s.Interval != time.Minute {
+		t.Errorf("defaults: %q every %s; want loopback only, every minute", s.Listen, s.Interval)
+	}
+	checkRefused(t, "serve", ParseServe, []refused{
+		{nil, "name at least one spec file or directory"},
+		{[]string{"--interval", "500ms", "p.hcl"}, "--interval is at least 1s; got 500ms"},
+		{[]string{"-"}, "serve reads its spec again on SIGHUP: give files, not - (stdin)"},
+		{[]string{"--listen", "9464", "p.hcl"}, "--listen is host:port"},
+		{[]string{"--history", "0", "p.hcl"}, "--history is at least 1 run"},
+		{[]string{"--max-series", "0", "p.hcl"}, "--max-series is at least 1"},
+		{[]string{"--json", "out.json", "p.hcl"}, "flag provided but not defined: -json"},
+		{[]string{"--wait", "1m", "p.hcl"}, "flag provided but not defined: -wait"},
+		{[]string{"--fail-fast", "p.hcl"}, "flag provided but not defined: -fail-fast"},
+	})
+}

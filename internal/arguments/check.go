@@ -80,21 +80,25 @@ func ParseCheck(args []string) (*Check, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.Paths = paths
-	err = c.Color.validate()
-	if err == nil && len(paths) == 0 {
-		err = errors.New("name at least one spec file or directory, or - for stdin")
-	}
-	if err == nil {
-		err = c.validate()
-	}
-	if err == nil {
-		err = c.selection()
-	}
-	if err != nil {
+	if err := c.take(paths); err != nil {
 		return nil, usage("check", err)
 	}
 	return c, nil
+}
+
+// take checks the flags parsed and takes the paths: check's and serve's.
+func (c *Check) take(paths []string) error {
+	c.Paths = paths
+	if err := c.Color.validate(); err != nil {
+		return err
+	}
+	if len(paths) == 0 {
+		return errors.New("name at least one spec file or directory, or - for stdin")
+	}
+	if err := c.validate(); err != nil {
+		return err
+	}
+	return c.selection()
 }
 
 func (c *Check) validate() error {

@@ -49,15 +49,9 @@ func ParseServe(args []string) (*Serve, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.Paths = paths
-	err = s.Color.validate()
-	if err == nil && len(paths) == 0 {
-		err = errors.New("name at least one spec file or directory")
-	}
-	for _, check := range []func() error{s.Check.validate, s.selection, s.validateServe} {
-		if err == nil {
-			err = check()
-		}
+	err = s.take(paths)
+	if err == nil {
+		err = s.validateServe()
 	}
 	if err != nil {
 		return nil, usage("serve", err)
