@@ -172,11 +172,13 @@ func InWorkspace(file, workspace string) string {
 	if workspace == "" {
 		return file
 	}
-	abs, err := filepath.Abs(file)
+	// Through links on either side, to the files they are: a working
+	// directory reached through a link into the checkout is inside it.
+	abs, err := resolved(file)
 	if err != nil {
 		return file
 	}
-	root, err := filepath.Abs(workspace)
+	root, err := resolved(workspace)
 	if err != nil {
 		return file
 	}
@@ -185,6 +187,18 @@ func InWorkspace(file, workspace string) string {
 		return file
 	}
 	return filepath.ToSlash(rel)
+}
+
+// resolved is path absolute, its links followed where it exists.
+func resolved(path string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		return real, nil
+	}
+	return abs, nil
 }
 
 // escapeData escapes a workflow command's message, as the actions

@@ -771,4 +771,20 @@ func TestInWorkspace(t *testing.T) {
 			t.Errorf("InWorkspace(%q, %q) = %q, want %q", tc.file, tc.workspace, got, tc.want)
 		}
 	}
+	// A working directory reached through a link into the workspace.
+	ws := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(ws, "policy"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(ws, "policy", "mail.hcl"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(t.TempDir(), "checkout")
+	if err := os.Symlink(ws, link); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(filepath.Join(link, "policy"))
+	if got := report.InWorkspace("mail.hcl", ws); got != "policy/mail.hcl" {
+		t.Errorf("through a link into the workspace: %q, want policy/mail.hcl", got)
+	}
 }

@@ -197,11 +197,23 @@ func (l *Loader) parseAll(paths []string) ([]parsedFile, hcl.Diagnostics) {
 	}
 	var files []parsedFile
 	for _, name := range names {
-		f, ds := l.parseFile(name, "spec file")
-		diags = append(diags, ds...)
+		var f *hcl.File
+		var ds hcl.Diagnostics
 		if name == StdinPath {
+			// Only a spec path reads stdin: a --var-file - is a file
+			// named "-", so that a reload (serve's SIGHUP) never reads
+			// an exhausted stdin as an empty one.
 			name = StdinName
+			src, diag := l.readStdin()
+			if diag != nil {
+				ds = hcl.Diagnostics{diag}
+			} else {
+				f, ds = l.parseSource(src, name, "spec file")
+			}
+		} else {
+			f, ds = l.parseFile(name, "spec file")
 		}
+		diags = append(diags, ds...)
 		if f != nil {
 			files = append(files, parsedFile{name, f})
 		}
@@ -210,15 +222,8 @@ func (l *Loader) parseAll(paths []string) ([]parsedFile, hcl.Diagnostics) {
 }
 
 // parseFile reads and parses name, a "spec file" or a "variable file" as
-// kind says, for the diagnostics; StdinPath is standard input.
+// kind says, for the diagnostics.
 func (l *Loader) parseFile(name, kind string) (*hcl.File, hcl.Diagnostics) {
-	if name == StdinPath {
-		src, diag := l.readStdin()
-		if diag != nil {
-			return nil, hcl.Diagnostics{diag}
-		}
-		return l.parseSource(src, StdinName, kind)
-	}
 	src, diag := readSpecFile(l.fsys(), name, kind, l.MaxFileSize)
 	if diag != nil {
 		return nil, hcl.Diagnostics{diag}

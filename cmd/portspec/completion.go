@@ -4,6 +4,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/portspec/portspec/internal/arguments"
 	"github.com/portspec/portspec/internal/completion"
@@ -47,9 +48,18 @@ func completable() completion.Program {
 	}
 }
 
+// completionLoad bounds loading a spec at a Tab, whatever the line's
+// --max-load-* say: a person waits for it, and a spec that takes longer
+// or more is not worth completing from.
+const (
+	completionLoadTime   = 2 * time.Second
+	completionLoadMemory = 256 << 20
+)
+
 // specNames are the vantage points, tags and controls of the specs a
-// check or validate line names, loaded as validate loads them, bounded
-// by the line's limits, and quietly: a spec that does not load has none.
+// check, validate or serve line names, loaded as validate loads them,
+// within completionLoad's bounds, and quietly: a spec that does not load
+// has none.
 func specNames(command string, args []string) completion.Names {
 	f, paths, err := arguments.SpecOf(command, args)
 	// "-" is stdin: the terminal, at a Tab.
@@ -57,6 +67,8 @@ func specNames(command string, args []string) completion.Names {
 	if err != nil || len(paths) == 0 {
 		return completion.Names{}
 	}
+	f.Load.Time = min(f.Load.Time, completionLoadTime)
+	f.Load.Memory = min(f.Load.Memory, completionLoadMemory)
 	l, err := loadSpec(strings.NewReader(""), paths, f)
 	if err != nil || l.spec == nil || l.diags.HasErrors() {
 		return completion.Names{}

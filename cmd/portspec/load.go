@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -34,6 +36,16 @@ type loaded struct {
 func loadSpec(stdin io.Reader, paths []string, f *arguments.Spec) (loaded, error) {
 	loader := spec.NewLoader()
 	loader.Stdin = stdin
+	if slices.Contains(paths, spec.StdinPath) {
+		// Read whole before the watchdog's clock starts: a slow pipe, or
+		// a person typing, is not a spec that takes long to load. One
+		// byte over the limit is enough for the loader to refuse it.
+		b, err := io.ReadAll(io.LimitReader(stdin, int64(f.MaxFileSize)+1))
+		if err != nil {
+			return loaded{}, exit.Errorf(exit.Usage, "portspec: reading the spec on stdin: %v", err)
+		}
+		loader.Stdin = bytes.NewReader(b)
+	}
 	var l loaded
 	err := watchdog.Load(f.Load, loader, paths, "Loading the spec and counting its checks", "Check fewer at once (--tag, --control, --shard)", func() {
 		l.spec, l.diags = loader.Load(paths, f.Options(os.Environ()))
@@ -70,7 +82,11 @@ func loadAndSay(std streams, paths []string, f *arguments.Spec, out diagnosticsO
 	case out.mode == "github":
 		outputs.WriteGitHubDiagnostics(std.stdout, l.diags)
 	case out.mode == "gitlab" && (out.always || l.diags.HasErrors()):
-		if err := outputs.WriteCodeQualityDiagnostics(out.codeQuality, l.diags); err != nil {
+		read := append(slices.Collect(maps.Keys(l.files)), f.VarFiles...)
+		if err := outputs.WriteCodeQualityDiagnostics(out.codeQuality, std.stdout, read, l.diags); err != nil {
+			if exit.Code(err) == exit.Usage {
+				return l, err
+			}
 			return l, outputs.WriteError(err, "portspec: the Code Quality report of the spec's diagnostics: %v", err)
 		}
 	}

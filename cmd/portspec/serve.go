@@ -26,6 +26,13 @@ func runServe(std streams, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The signals are serve's from the start: a SIGHUP or SIGTERM while
+	// the spec first loads must not kill it with its directory left.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	dir, err := os.MkdirTemp("", "portspec-serve-")
 	if err != nil {
 		return exit.Errorf(exit.Incomplete, "portspec serve: %v", err)
@@ -33,21 +40,19 @@ func runServe(std streams, args []string) error {
 	defer os.RemoveAll(dir)
 	load := func() (serve.RunFunc, error) { return loadServed(std, f, args) }
 	s, err := serve.New(load, serve.Options{Interval: f.Interval, History: f.History, MaxSeries: f.MaxSeries, Dir: dir, Log: std.stderr})
-	if err != nil {
+	if err != nil || ctx.Err() != nil {
 		return err
 	}
 	listener, err := net.Listen("tcp", f.Listen)
 	if err != nil {
 		return exit.Errorf(exit.Usage, "portspec serve: %v", err)
 	}
-	server := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	// A client that reads slowly or keeps its connection idle cannot
+	// hold a report, or a connection, for long.
+	server := &http.Server{Handler: serve.HostGuard(listener.Addr(), s.Handler()), ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: 10 * time.Second, WriteTimeout: time.Minute, IdleTimeout: time.Minute}
 	fmt.Fprintf(std.stderr, "portspec serve: serving http://%s/ (/metrics, /healthz, /results.json, /changes), a run every %s\n", listener.Addr(), f.Interval)
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
 	go func() {
 		for range hup {
 			s.Reload(load)
@@ -77,10 +82,7 @@ func runServe(std streams, args []string) error {
 func loadServed(std streams, f *arguments.Serve, args []string) (serve.RunFunc, error) {
 	l, vantages, err := loadCheck(std, &f.Check)
 	if err != nil {
-		var e *exit.Error
-		if errors.As(err, &e) && e.Msg == "" {
-			err = errors.New("its diagnostics are above")
-		}
+		// Exit 2 at the start, as check's; a reload logs it.
 		return nil, err
 	}
 	command := append([]string{"portspec", "serve"}, args...)

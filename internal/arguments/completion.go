@@ -80,6 +80,9 @@ func SpecOf(command string, args []string) (*Spec, []string, error) {
 	case "validate":
 		v := new(Validate)
 		fs, s = v.flags(), &v.Spec
+	case "serve":
+		v := new(Serve)
+		fs, s = v.flags(), &v.Spec
 	default:
 		return nil, nil, fmt.Errorf("portspec %s loads no spec", command)
 	}

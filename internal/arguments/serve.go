@@ -27,6 +27,10 @@ const (
 	DefaultInterval  = time.Minute
 	DefaultHistory   = 100
 	DefaultMaxSeries = 1000
+	// Bounds of what serve holds: a run's changes are at most 64 KiB,
+	// and a series is a few hundred bytes at each scrape.
+	maxHistory = 10000
+	maxSeries  = 100000
 )
 
 func (s *Serve) flags() *flag.FlagSet {
@@ -66,10 +70,10 @@ func (s *Serve) validateServe() error {
 	switch {
 	case s.Interval < time.Second:
 		return fmt.Errorf("--interval is at least 1s; got %s", s.Interval)
-	case s.History < 1:
-		return fmt.Errorf("--history is at least 1 run; got %d", s.History)
-	case s.MaxSeries < 1:
-		return fmt.Errorf("--max-series is at least 1; got %d", s.MaxSeries)
+	case s.History < 1 || s.History > maxHistory:
+		return fmt.Errorf("--history is from 1 to %d runs; got %d", maxHistory, s.History)
+	case s.MaxSeries < 1 || s.MaxSeries > maxSeries:
+		return fmt.Errorf("--max-series is from 1 to %d; got %d", maxSeries, s.MaxSeries)
 	}
 	for _, p := range s.Paths {
 		if p == "-" {

@@ -6,9 +6,9 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"unicode"
 
 	"github.com/portspec/portspec/internal/arguments"
+	"github.com/portspec/portspec/internal/escape"
 )
 
 // Program is what a command line completes from beside the flag sets
@@ -212,10 +212,20 @@ func matching(words []string, word string) Reply {
 	var r Reply
 	seen := map[string]bool{}
 	for _, w := range words {
-		if strings.HasPrefix(w, word) && !seen[w] && !strings.ContainsFunc(w, unicode.IsControl) {
+		if strings.HasPrefix(w, word) && !seen[w] && shellSafe(w) {
 			seen[w] = true
 			r.Candidates = append(r.Candidates, w)
 		}
 	}
 	return r
+}
+
+// shellSafe reports whether a candidate can be offered whatever the
+// shell does with it: names from a spec are anyone's text, and inside an
+// open quote bash inserts a candidate as it is, where a $( or a quote
+// would run or break out on Enter. A candidate with a control or format
+// character (which the project's escaping would show escaped), a quote,
+// a backslash, $ or a backquote is not offered.
+func shellSafe(w string) bool {
+	return escape.Text(w) == w && !strings.ContainsAny(w, "\"'`$\\!")
 }

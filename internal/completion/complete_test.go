@@ -20,7 +20,7 @@ var program = Program{
 	Operands: map[string][]string{"help": {"check", "query"}, "completion": arguments.Shells, "profiles": {"builtin/web_server", "builtin/dns_server"}},
 	Names: func(command string, args []string) Names {
 		if slices.Contains(args, "spec.hcl") {
-			return Names{From: []string{"app", "ops"}, Tags: []string{"pci", "web"}, Controls: []string{"PCI-DSS 1.2.1", "bad\x1b[31m"}}
+			return Names{From: []string{"app", "ops"}, Tags: []string{"pci", "web"}, Controls: []string{"PCI-DSS 1.2.1", "bad\x1b[31m", "PCI\u202eevil", "C-$(touch pwned)", `C-"quote`, "C-`run`"}}
 		}
 		return Names{}
 	},

@@ -13,6 +13,7 @@ import (
 
 	"github.com/portspec/portspec/internal/atomicfile"
 	"github.com/portspec/portspec/internal/escape"
+	"github.com/portspec/portspec/internal/exit"
 	"github.com/portspec/portspec/report"
 	"github.com/portspec/portspec/spec"
 )
@@ -37,7 +38,7 @@ func WriteGitHubDiagnostics(w io.Writer, diags hcl.Diagnostics) error {
 			kind = "warning"
 		}
 		var at report.Place
-		if r := d.Subject; r != nil && r.Start.Line > 0 {
+		if r := d.Subject; r != nil && r.Start.Line > 0 && r.Filename != spec.StdinName {
 			at = report.Place{File: inWorkspaceName(r.Filename, workspace), Line: r.Start.Line, Col: r.Start.Column,
 				EndLine: r.End.Line, EndColumn: r.End.Column}
 		}
@@ -59,13 +60,19 @@ func inWorkspaceName(file, workspace string) string {
 }
 
 // WriteCodeQualityDiagnostics writes a spec's diagnostics as GitLab's
-// Code Quality report to path (gl-code-quality-report.json when ""), an
-// entry at each one's file and line, the file relative to
-// $CI_PROJECT_DIR, so that a broken policy shows on the merge request's
-// diff. As many are written as the text shows (spec.MaxDiagnostics).
-func WriteCodeQualityDiagnostics(path string, diags hcl.Diagnostics) error {
+// Code Quality report to path (gl-code-quality-report.json when "", w
+// for stdout's names), an entry at each one's file and line, the file
+// relative to $CI_PROJECT_DIR, so that a broken policy shows on the merge
+// request's diff. As many are written as the text shows
+// (spec.MaxDiagnostics). A path over a file the command reads
+// (protected: its spec and variable files) is refused, as every
+// report's is.
+func WriteCodeQualityDiagnostics(path string, w io.Writer, protected []string, diags hcl.Diagnostics) error {
 	if path == "" {
 		path = gitlabCodeQuality
+	}
+	if err := checkPaths([]*output{{flag: "--codequality", path: path}}, protected); err != nil {
+		return exit.Errorf(exit.Usage, "portspec: %v", err)
 	}
 	workspace := os.Getenv("CI_PROJECT_DIR")
 	issues := []report.CodeQualityIssue{}
@@ -81,7 +88,7 @@ func WriteCodeQualityDiagnostics(path string, diags hcl.Diagnostics) error {
 			issue.Severity = "minor"
 		}
 		issue.Location.Path, issue.Location.Lines.Begin = "portspec", 1
-		if r := d.Subject; r != nil && r.Start.Line > 0 {
+		if r := d.Subject; r != nil && r.Start.Line > 0 && r.Filename != spec.StdinName {
 			issue.Location.Path, issue.Location.Lines.Begin = inWorkspaceName(r.Filename, workspace), r.Start.Line
 		}
 		// Stable while the problem stays: its place and what it is.
@@ -91,6 +98,10 @@ func WriteCodeQualityDiagnostics(path string, diags hcl.Diagnostics) error {
 	}
 	b, err := json.MarshalIndent(issues, "", "  ")
 	if err != nil {
+		return err
+	}
+	if toStdout(path) {
+		_, err := w.Write(append(b, '\n'))
 		return err
 	}
 	if err := atomicfile.MkdirAll(filepath.Dir(path)); err != nil {

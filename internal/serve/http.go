@@ -4,8 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/netip"
 	"os"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
@@ -45,6 +48,8 @@ func (s *Server) Health() (int, string) {
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	code, line := s.Health()
+	// One line, whatever the errors joined in it said.
+	line = strings.Join(strings.Fields(line), " ")
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(code)
 	fmt.Fprintln(w, line)
@@ -89,4 +94,28 @@ func (s *Server) serveChanges(w http.ResponseWriter, _ *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Write(append(b, '\n'))
+}
+
+// HostGuard refuses, for a server on a loopback address, a request whose
+// Host is not a loopback address or localhost: a web page the user has
+// open could otherwise read the reports (the network's layout, the
+// command line) by rebinding a name of its own to 127.0.0.1. A server
+// on another address was exposed on purpose (--listen) and takes any.
+func HostGuard(addr net.Addr, h http.Handler) http.Handler {
+	ap, err := netip.ParseAddrPort(addr.String())
+	if err != nil || !ap.Addr().IsLoopback() {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host := r.Host
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
+		host = strings.Trim(host, "[]")
+		if a, err := netip.ParseAddr(host); !(err == nil && a.IsLoopback() || strings.EqualFold(host, "localhost")) {
+			http.Error(w, "serve listens on loopback: the Host must be a loopback address or localhost", http.StatusMisdirectedRequest)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }

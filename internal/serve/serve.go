@@ -30,10 +30,14 @@ type LoadFunc func() (RunFunc, error)
 // MinInterval is the shortest interval between the starts of two runs.
 const MinInterval = time.Second
 
-// maxChangesKept bounds the changes /changes keeps of one run; the rest
-// are counted. With the default history of 100 runs, the changes kept
-// are a few megabytes at most.
-const maxChangesKept = 256
+// maxChangesKept and maxChangeBytes bound what /changes keeps of one
+// run, in changes and in their JSON's bytes (a message can be kilobytes);
+// the rest are counted as more. With the default history of 100 runs,
+// the changes kept are at most 6.4 MB.
+const (
+	maxChangesKept = 256
+	maxChangeBytes = 64 << 10
+)
 
 // Options are serve's settings.
 type Options struct {
@@ -88,7 +92,8 @@ type runChanges struct {
 	At      time.Time        `json:"at"`
 	Summary map[string]int   `json:"summary"`
 	Changes []rundiff.Change `json:"changes"`
-	// More counts the changes past maxChangesKept, in the log only.
+	// More counts the changes past maxChangesKept or maxChangeBytes,
+	// which only the log has.
 	More  int    `json:"more,omitempty"`
 	Error string `json:"error,omitempty"`
 }
@@ -116,7 +121,11 @@ func New(load LoadFunc, opts Options) (*Server, error) {
 func (s *Server) Reload(load LoadFunc) {
 	run, err := load()
 	if err != nil {
-		s.logf("reload: the spec did not load, the one before is kept: %v", err)
+		why := err.Error()
+		if why == "" {
+			why = "its diagnostics are above"
+		}
+		s.logf("reload: the spec did not load, the one before is kept: %s", why)
 		return
 	}
 	s.loadMu.Lock()
@@ -215,6 +224,7 @@ func (s *Server) changes(before, c *completed) *runChanges {
 		return nil
 	}
 	rc := &runChanges{Run: c.number, At: c.ended, Changes: []rundiff.Change{}}
+	kept := 0 // bytes
 	if before.err != nil || c.err != nil {
 		rc.Error = "a run could not be made: no changes to tell"
 		return rc
@@ -234,8 +244,10 @@ func (s *Server) changes(before, c *completed) *runChanges {
 	sum, err := rundiff.Changes(rundiff.Input{Name: "run " + fmt.Sprint(before.number), Reader: old.reader},
 		rundiff.Input{Name: "run " + fmt.Sprint(c.number), Reader: cur.reader}, func(ch rundiff.Change) error {
 			s.logf("run %d: %s: %s", c.number, ch.Kind, ch.Line())
-			if len(rc.Changes) < maxChangesKept {
+			b, _ := ch.MarshalJSON()
+			if len(rc.Changes) < maxChangesKept && kept+len(b) <= maxChangeBytes {
 				rc.Changes = append(rc.Changes, ch)
+				kept += len(b)
 			} else {
 				rc.More++
 			}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
@@ -205,6 +206,28 @@ func TestMaxSeries(t *testing.T) {
 	}
 }
 
+// TestSameCheckTwice: two blocks that check one port the same way and
+// both fail make one series, not a scrape Prometheus refuses.
+func TestSameCheckTwice(t *testing.T) {
+	twice := func() []report.Record {
+		var out []report.Record
+		for _, r := range all() {
+			out = append(out, r)
+			if r.Port == 587 {
+				r.Source = "mail.hcl:40:3"
+				out = append(out, r)
+			}
+		}
+		return out
+	}
+	s := newServer(t, &fakeRun{records: twice}, nil, 100)
+	s.runOnce(context.Background(), 1)
+	code, metrics := get(t, s.Handler(), "/metrics")
+	if code != 200 || strings.Count(metrics, `port="587"`) != 1 {
+		t.Errorf("/metrics: %d\n%s", code, metrics)
+	}
+}
+
 // TestReloadKeepsServing: a spec that no longer loads is logged, and the
 // one before keeps running.
 func TestReloadKeepsServing(t *testing.T) {
@@ -310,5 +333,30 @@ func TestAlertRules(t *testing.T) {
 		if out, err := exec.Command(promtool, args...).CombinedOutput(); err != nil {
 			t.Errorf("promtool %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
+	}
+}
+
+// TestHostGuard: on loopback, only a loopback or localhost Host is
+// served, so a page that rebinds its own name to 127.0.0.1 reads
+// nothing; a server exposed on purpose serves any.
+func TestHostGuard(t *testing.T) {
+	ok := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(200) })
+	loopback := HostGuard(&net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 9464}, ok)
+	for host, want := range map[string]int{"127.0.0.1:9464": 200, "localhost:9464": 200, "LOCALHOST": 200, "[::1]:9464": 200,
+		"evil.example.com:9464": 421, "198.51.100.7:9464": 421, "": 421} {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest("GET", "/results.json", nil)
+		req.Host = host
+		loopback.ServeHTTP(rec, req)
+		if rec.Code != want {
+			t.Errorf("Host %q: %d, want %d", host, rec.Code, want)
+		}
+	}
+	exposed := HostGuard(&net.TCPAddr{IP: net.IPv4zero, Port: 9464}, ok)
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest("GET", "/", nil)
+	req.Host = "portspec.example.com"
+	if exposed.ServeHTTP(rec, req); rec.Code != 200 {
+		t.Errorf("on every address, Host portspec.example.com: %d", rec.Code)
 	}
 }

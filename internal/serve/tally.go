@@ -19,8 +19,12 @@ type failing struct {
 type tally struct {
 	maxSeries int
 	failing   []failing
-	dropped   int
-	summary   report.Summary
+	// seen are the failing label sets already taken: two blocks can
+	// check one port (a profile's range and a host's block), and one
+	// series each is all Prometheus takes.
+	seen    map[failing]bool
+	dropped int
+	summary report.Summary
 }
 
 func (t *tally) Begin(report.Meta) error { return nil }
@@ -33,16 +37,23 @@ func (t *tally) Result(r report.Record) error {
 	if !r.Verdict.Failing() {
 		return nil
 	}
-	if len(t.failing) == t.maxSeries {
-		t.dropped++
-		return nil
-	}
 	actual := r.Actual
 	if r.Verdict == verdict.Unknown || actual == "" {
 		actual = "none"
 	}
-	t.failing = append(t.failing, failing{host: r.Host, address: r.Address, protocol: r.Protocol, port: strconv.Itoa(int(r.Port)),
-		expected: r.Expected, actual: actual, vantage: r.Vantage})
+	f := failing{host: r.Host, address: r.Address, protocol: r.Protocol, port: strconv.Itoa(int(r.Port)),
+		expected: r.Expected, actual: actual, vantage: r.Vantage}
+	switch {
+	case t.seen[f]:
+	case len(t.failing) == t.maxSeries:
+		t.dropped++
+	default:
+		if t.seen == nil {
+			t.seen = map[failing]bool{}
+		}
+		t.seen[f] = true
+		t.failing = append(t.failing, f)
+	}
 	return nil
 }
 
