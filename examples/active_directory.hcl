@@ -20,12 +20,15 @@ profile "domain_controller" {
       "ldaps",             # 636
       "globalcatalog",     # 3268
       "globalcatalog-ssl", # 3269
+      9389,                # Active Directory Web Services
     ]
   }
   udp "listening" {
     # portspec sends a real DNS, Kerberos, NTP and CLDAP request to these,
-    # so a silent port is not mistaken for a listening one.
-    ports = ["domain", "kerberos", "ntp", "ldap", "kpasswd"]
+    # so a silent port is not mistaken for a listening one. udp/464
+    # (kpasswd) answers only a password change, so it is checked over
+    # TCP alone, as the built-in profile does.
+    ports = ["domain", "kerberos", "ntp", "ldap"]
   }
   tcp "blocked" {
     ports       = ["telnet", "ftp", "http"]

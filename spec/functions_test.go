@@ -1,7 +1,9 @@
 package spec
 
 import (
+	"bytes"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -74,4 +76,30 @@ func undocumented(doc string) []string {
 		}
 	}
 	return missing
+}
+
+// TestDocSpecsAreFormatted: every HCL example in the README and docs/ is
+// as fmt writes it, so that one copied into a policy repository passes
+// the portspec-fmt pre-commit hook.
+func TestDocSpecsAreFormatted(t *testing.T) {
+	pages, _ := filepath.Glob("../docs/*.md")
+	blocks := 0
+	for _, page := range append(pages, "../README.md") {
+		doc, err := os.ReadFile(page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range regexp.MustCompile("(?s)```hcl\n(.*?)```").FindAllSubmatch(doc, -1) {
+			blocks++
+			got, diags := NewLoader().FormatSource(page, m[1])
+			if diags.HasErrors() {
+				t.Errorf("%s: an HCL example that does not parse: %v", page, diags)
+			} else if !bytes.Equal(got, m[1]) {
+				t.Errorf("%s: an HCL example is not as fmt writes it:\n%s", page, got)
+			}
+		}
+	}
+	if blocks < 3 {
+		t.Errorf("%d HCL examples found: the test proves nothing", blocks)
+	}
 }

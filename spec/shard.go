@@ -11,13 +11,23 @@ import (
 // the whole run.
 type Shard struct{ K, N int }
 
-// ParseShard parses --shard's "k/n".
+// ParseShard parses --shard's "k/n", k counted from 1.
+//
+// It also takes i:n, i counted from 0, for the schedulers that count so
+// and cannot add one without a shell: Kubernetes' Indexed Job
+// ($(JOB_COMPLETION_INDEX):4 in a FROM-scratch image's args).
 func ParseShard(s string) (Shard, error) {
 	k, n, ok := strings.Cut(s, "/")
+	from := 1
+	if !ok {
+		k, n, ok = strings.Cut(s, ":")
+		from = 0
+	}
 	ki, err1 := strconv.Atoi(k)
 	ni, err2 := strconv.Atoi(n)
+	ki += 1 - from
 	if !ok || err1 != nil || err2 != nil || ni < 1 || ki < 1 || ki > ni {
-		return Shard{}, fmt.Errorf("--shard takes k/n with 1 ≤ k ≤ n, as in 2/4; got %q", s)
+		return Shard{}, fmt.Errorf("--shard takes k/n with 1 ≤ k ≤ n, as in 2/4, or i:n counted from 0, as in 1:4 (Kubernetes' JOB_COMPLETION_INDEX); got %q", s)
 	}
 	return Shard{ki, ni}, nil
 }

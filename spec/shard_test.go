@@ -134,7 +134,13 @@ func TestParseShard(t *testing.T) {
 	if s, err := ParseShard("2/4"); err != nil || s != (Shard{2, 4}) {
 		t.Errorf("2/4: %v %v", s, err)
 	}
-	for _, bad := range []string{"0/4", "5/4", "1/0", "a/b", "3", ""} {
+	// i:n counts from 0, as Kubernetes' JOB_COMPLETION_INDEX does.
+	for in, want := range map[string]Shard{"0:4": {1, 4}, "3:4": {4, 4}} {
+		if s, err := ParseShard(in); err != nil || s != want {
+			t.Errorf("%s: %v %v, want %v", in, s, err, want)
+		}
+	}
+	for _, bad := range []string{"0/4", "5/4", "1/0", "a/b", "3", "", "4:4", "-1:4", "0:0"} {
 		if _, err := ParseShard(bad); err == nil {
 			t.Errorf("ParseShard(%q) accepted it", bad)
 		}

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/portspec/portspec/internal/arguments"
@@ -40,7 +41,7 @@ func indent(text string) string {
 // runHelp is 'portspec help [COMMAND]'.
 func runHelp(std streams, args []string) error {
 	switch {
-	case len(args) == 0:
+	case len(args) == 0, len(args) == 1 && slices.Contains([]string{"help", "-h", "-help", "--help"}, args[0]):
 		fmt.Fprint(std.stdout, usage)
 		return nil
 	case len(args) > 1:

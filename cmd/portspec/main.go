@@ -49,7 +49,7 @@ Usage:
   portspec query -n NAME [flags]      query ports as PortQry does
   portspec snapshot -n HOST [flags]   write a spec of what a host has now: a baseline
   portspec validate [flags] PATH...   load specs and count the checks
-  portspec fmt [-check] [-w] PATH...  rewrite specs in canonical format
+  portspec fmt [-check|-w|-diff] PATH...  rewrite specs in canonical format
   portspec profiles [NAME]            list the built-in profiles, or print one
   portspec version                    print the version
   portspec agent                      the far end of check --via: probes on stdin, results on stdout

@@ -64,7 +64,7 @@ func (c *Check) flags() *flag.FlagSet {
 func (c *Check) registerRun(fs *flag.FlagSet) {
 	c.Spec.register(fs)
 	c.Probe.register(fs)
-	fs.IntVar(&c.Concurrency, "concurrency", 0, "probes in flight at once (default: settings, else half the open-file limit, at most 4096)")
+	fs.IntVar(&c.Concurrency, "concurrency", 0, "probes in flight at once (default: settings, else half of the open-file limit less 128, at most 4096)")
 	fs.IntVar(&c.PerHost, "per-host", 0, "probes in flight to one address (default: settings, else --concurrency)")
 	fs.Float64Var(&c.Rate, "rate", 0, "probes a second at most (default: settings, else no limit)")
 	c.Trace.register(fs)

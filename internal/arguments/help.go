@@ -68,7 +68,7 @@ func Spelling(command, name string) string {
 
 var helps = map[string]Help{
 	"check": {
-		Synopsis: "[flags] PATH...",
+		Synopsis: "[flags] PATH... | -",
 		Description: `Probes every check of the specs at PATH (spec files, or directories of
 *.hcl files), compares each port's state with what its block expects, and
 reports where the network differs: text on stdout, and JUnit XML, a log and
@@ -81,7 +81,7 @@ portspec check policy/ --from app --junit out/junit.xml --json out/results.json
 portspec check policy/ --wait 2m --trace-limit 5
 portspec check policy/ --shard 2/4 --json out/shard-2.json
 portspec check policy/ --json - | jq .summary`,
-		ExitCodes: `0    every check passed
+		ExitCodes: `0    every check passed or was waived
 1    a check failed or could not be probed
 2    bad flags or a spec error: nothing was probed
 3    the run could not complete, such as a report that cannot be written
@@ -123,7 +123,7 @@ at most 2 MiB of large results (the others wait on disk) and each input's
 meta: at worst, inputs × --max-record-size.`,
 		Examples: `portspec merge out/shard-*.json --junit out/junit.xml
 portspec merge app.json dmz.json --json out/all.json`,
-		ExitCodes: `0    every check passed
+		ExitCodes: `0    every check passed or was waived
 1    a check failed or could not be probed
 2    bad flags, or inputs that cannot be merged truthfully: nothing written
 3    a report cannot be written, or a large result kept on disk
@@ -141,7 +141,7 @@ checked as merge checks its inputs.`,
 		Examples: `portspec diff before.json after.json
 portspec diff --markdown main.json pr.json > comment.md`,
 		ExitCodes: `0    no check newly fails
-1    some check newly fails (ndiff's convention)
+1    some check newly fails (the convention of ndiff, nmap's diff)
 2    bad flags, or a report that is not whole`,
 	},
 	"query": {
@@ -157,7 +157,7 @@ until interrupted (exit 0) or the process exits; -l keeps the log, a line
 at a time.`,
 		Examples: `portspec query -n mail.example.com -p tcp -e 25
 portspec query -n 192.0.2.11 -p tcp -o 143,110,25 -l portqry.log
-portspec query -n my_server -p udp -r 135:139
+portspec query -n dc1.corp.example.com -p udp -r 135:139
 portspec query -local
 portspec query -wport 443 -wt 5 -l port443.log`,
 		ExitCodes: `0    the query completed, whatever the states (with -q: every port LISTENING);
@@ -180,7 +180,7 @@ portspec check baseline/`,
 130  interrupted: nothing written`,
 	},
 	"validate": {
-		Synopsis: "[flags] PATH...",
+		Synopsis: "[flags] PATH... | -",
 		Description: `Loads the specs at PATH and counts the checks they make, without probing
 anything. Every error is reported with its file:line:col.`,
 		Examples: `portspec validate policy/
@@ -218,7 +218,7 @@ portspec profiles builtin/domain_controller > policy/dc.hcl`,
 on stdin, probes them, and writes each result as a line on stdout
 (docs/agent-protocol.md). check --via starts it through the transport;
 it is not meant to be run by hand. It ends when its stdin closes.`,
-		Examples: `portspec check --via app='ssh -o BatchMode=yes deploy@app1' policy/`,
+		Examples: `portspec check --via app='ssh -o BatchMode=yes deploy@app1.example.com' policy/`,
 		ExitCodes: `0    the coordinator's probes were all answered
 2    bad flags
 3    the coordinator broke the protocol, or went away`,

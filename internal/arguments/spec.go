@@ -63,7 +63,7 @@ func (f *Spec) register(fs *flag.FlagSet) {
 	fs.Var(&f.Tags, "tag", "select only blocks with this `tag` (repeatable)")
 	fs.Var(&f.Controls, "control", "select only blocks that answer to this `control`, such as \"PCI-DSS 1.2.1\" (repeatable)")
 	fs.StringVar(&f.From, "from", "", "the vantage `point` this run probes from")
-	fs.StringVar(&f.shard, "shard", "", "run only part `k/n` of the checks, for splitting a run over n jobs")
+	fs.StringVar(&f.shard, "shard", "", "run only part `k/n` of the checks (k from 1; or i:n, i from 0, as Kubernetes' JOB_COMPLETION_INDEX), for splitting a run over n jobs")
 	fs.IntVar(&f.MaxAddresses, "max-addresses", spec.DefaultMaxAddresses, "the most addresses one host block may expand to")
 	fs.IntVar(&f.MaxTotalAddresses, "max-total-addresses", spec.DefaultMaxTotalAddresses, "the most addresses the whole spec may expand to, names once resolved included")
 	f.MaxFileSize = spec.DefaultMaxFileSize
