@@ -39,6 +39,10 @@ test: vet staticcheck fmt-check
 	# described as, and the rule itself (internal/escape).
 	$(GO) test -run '^$$' -fuzz '^FuzzDescribe$$' -fuzztime 2000x ./runner
 	$(GO) test -run '^$$' -fuzz '^FuzzText$$' -fuzztime 2000x ./internal/escape
+	# The agent protocol's hand-written readers against encoding/json,
+	# on lines a far end makes up.
+	$(GO) test -run '^$$' -fuzz '^FuzzReadResultLine$$' -fuzztime 5000x ./internal/agent
+	$(GO) test -run '^$$' -fuzz '^FuzzReadProbeLine$$' -fuzztime 5000x ./internal/agent
 
 # Every target builds and vets: the code of each OS's build tags is
 # checked, tests included. .ci/run runs it after make test.

@@ -239,6 +239,7 @@ func (c *conn) send(ctx context.Context, out *bufio.Writer, enc *json.Encoder, p
 	var err error
 	// optsID names each probe options sent; a block's probes share one.
 	optsID := map[*runner.ProbeOptions]int{}
+	var buf []byte
 	for p := range probes {
 		id := c.take(p)
 		if err != nil || ctx.Err() != nil {
@@ -253,7 +254,14 @@ func (c *conn) send(ctx context.Context, out *bufio.Writer, enc *json.Encoder, p
 			}
 		}
 		if err == nil {
-			err = enc.Encode(message{Probe: ptr(probeOf(id, opts, p))})
+			// By hand when it can (codec.go).
+			line, ok := appendProbeLine(buf[:0], id, opts, p)
+			buf = line
+			if ok {
+				_, err = out.Write(line)
+			} else {
+				err = enc.Encode(message{Probe: ptr(probeOf(id, opts, p))})
+			}
 		}
 		if err == nil && id%64 == 63 {
 			err = out.Flush()
