@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -114,7 +115,7 @@ func TestCIExamples(t *testing.T) {
 				MaxFailedIndexes     *int `yaml:"maxFailedIndexes"`
 				Template             struct {
 					Spec struct {
-						Containers []struct{ Args []string }
+						Containers []struct{ Command, Args []string }
 					}
 				}
 			}
@@ -128,9 +129,30 @@ func TestCIExamples(t *testing.T) {
 			s.MaxFailedIndexes == nil || *s.MaxFailedIndexes != s.Completions {
 			t.Errorf("want backoffLimitPerIndex 0, maxFailedIndexes = completions, and no Job-wide backoffLimit: %+v", s)
 		}
-		args := strings.Join(job.Spec.Template.Spec.Containers[0].Args, " ")
-		if !strings.Contains(args, `--shard "$((JOB_COMPLETION_INDEX + 1))/4"`) {
+		// The image is FROM scratch: no shell, so Kubernetes' own $(VAR)
+		// in plain args, and every index a shard --shard takes.
+		c := job.Spec.Template.Spec.Containers[0]
+		if len(c.Command) > 0 {
+			t.Errorf("the image has no shell to run %v", c.Command)
+		}
+		args := strings.Join(c.Args, " ")
+		if !strings.Contains(args, "--shard=$(JOB_COMPLETION_INDEX):4") {
 			t.Errorf("JOB_COMPLETION_INDEX must map to --shard: %s", args)
+		}
+		// Each pod's arguments, as Kubernetes expands them, parse as
+		// check's, into shard index+1 of completions.
+		for i := range job.Spec.Completions {
+			var expanded []string
+			for _, a := range c.Args {
+				expanded = append(expanded, strings.ReplaceAll(a, "$(JOB_COMPLETION_INDEX)", strconv.Itoa(i)))
+			}
+			if len(expanded) == 0 || expanded[0] != "check" {
+				t.Fatalf("the pod does not run check: %v", expanded)
+			}
+			f, err := arguments.ParseCheck(expanded[1:])
+			if err != nil || f.Selection.Shard.K != i+1 || f.Selection.Shard.N != job.Spec.Completions {
+				t.Errorf("index %d: %v parse as shard %v (%v)", i, expanded, f, err)
+			}
 		}
 		checkCommands(t, "k8s-indexed-job.yaml", text)
 	})
