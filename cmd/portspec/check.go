@@ -74,7 +74,7 @@ func runChecks(signalled context.Context, std streams, f *arguments.Check, l loa
 	var stats runner.Stats
 	switch {
 	case len(vantages) > 0:
-		stats = c.runVia(ctx, vantages, l.spec)
+		stats = c.runVia(ctx, vantages, l.vantageChecks, l.spec)
 	case f.Wait > 0:
 		stats = c.runWaiting(ctx, std.stderr, progress, l.spec.Settings, checks, meta.Start)
 	default:
@@ -105,12 +105,9 @@ func loadCheck(std streams, f *arguments.Check) (loaded, []agent.Vantage, error)
 		}
 	}
 	if len(vantages) > 0 {
-		var names []string
-		for _, v := range vantages {
-			names = append(names, v.Name)
-		}
+		l.vantageChecks = vantageChecks(l.spec, f.Selection, vantages)
 		l.checks = 0
-		for _, n := range vantageChecks(l.spec, f.Selection, names) {
+		for _, n := range l.vantageChecks {
 			l.checks += n
 		}
 	}

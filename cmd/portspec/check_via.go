@@ -23,7 +23,7 @@ import (
 // viaVantages are --via's vantage points with their transports: the
 // command given, else $PORTSPEC_VIA_<NAME> (the name upper-cased, '-' and
 // '.' as '_'). Never from a spec: a spec can never make portspec run a
-// program.
+// program. They come in name order, the order the reports give them in.
 func viaVantages(f *arguments.Check) ([]agent.Vantage, error) {
 	var out []agent.Vantage
 	for _, v := range f.Via {
@@ -38,15 +38,16 @@ func viaVantages(f *arguments.Check) ([]agent.Vantage, error) {
 		}
 		out = append(out, agent.Vantage{Name: v.Name, Command: command, Binary: f.ViaBinary})
 	}
+	slices.SortFunc(out, func(a, b agent.Vantage) int { return strings.Compare(a.Name, b.Name) })
 	return out, nil
 }
 
 // vantageChecks counts each vantage's checks, as check --from NAME would
 // select them.
-func vantageChecks(s *spec.Spec, sel spec.Selection, names []string) []int {
+func vantageChecks(s *spec.Spec, sel spec.Selection, vantages []agent.Vantage) []int {
 	var counts []int
-	for _, name := range names {
-		sel.From = name
+	for _, v := range vantages {
+		sel.From = v.Name
 		_, checks := s.Count(sel)
 		counts = append(counts, checks)
 	}
@@ -63,12 +64,12 @@ type viaRun struct {
 	err  error
 }
 
-// runVia is check --via: every vantage's checks, as check --from NAME
-// would select them, probed on its far end, all vantages at once. The
-// records are reported vantage by vantage in name order, as merge
-// reports the per-vantage runs: the first vantage's as they come, the
-// others' once all are done.
-func (c *checkRun) runVia(ctx context.Context, vantages []agent.Vantage, s *spec.Spec) runner.Stats {
+// runVia is check --via: every vantage's checks (checks[i] of
+// vantages[i], in name order), as check --from NAME would select them,
+// probed on its far end, all vantages at once. The records are reported
+// vantage by vantage in name order, as merge reports the per-vantage
+// runs: the first vantage's as they come, the others' once all are done.
+func (c *checkRun) runVia(ctx context.Context, vantages []agent.Vantage, checks []int, s *spec.Spec) runner.Stats {
 	var mu sync.Mutex // the reporters hear one vantage at a time
 	resolve := plan.Resolve(&runner.Resolver{OnResolve: func(name string, addrs []netip.Addr, err error, took time.Duration) {
 		mu.Lock()
@@ -79,16 +80,15 @@ func (c *checkRun) runVia(ctx context.Context, vantages []agent.Vantage, s *spec
 	for _, v := range vantages {
 		runs = append(runs, &viaRun{Vantage: v, plan: plan.New(c.planFlags(), s.Settings, v.Name)})
 	}
-	slices.SortFunc(runs, func(a, b *viaRun) int { return strings.Compare(a.Name, b.Name) })
 	for _, r := range runs[1:] {
 		r.held, r.err = spool.NewValues[report.Record]()
 	}
 	// On a terminal, a line for each vantage, counted as its results come.
 	var names []string
-	for _, r := range runs {
-		names = append(names, r.Name)
+	for _, v := range vantages {
+		names = append(names, v.Name)
 	}
-	c.progress.Vantages(names, vantageChecks(s, c.Selection, names))
+	c.progress.Vantages(names, checks)
 	var stats runner.Stats
 	var wg sync.WaitGroup
 	for i, r := range runs {

@@ -26,6 +26,8 @@ import (
 type loaded struct {
 	spec          *spec.Spec
 	hosts, checks int
+	// vantageChecks are each --via vantage's checks, in name order.
+	vantageChecks []int
 	files         map[string]*hcl.File
 	diags         hcl.Diagnostics
 }
