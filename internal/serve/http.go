@@ -40,10 +40,10 @@ func (s *Server) Health() (int, string) {
 		return http.StatusServiceUnavailable, "no run yet"
 	case last.err != nil:
 		return http.StatusServiceUnavailable, fmt.Sprintf("run %d could not be made: %v", last.number, last.err)
-	case last.tally.summary.Failed+last.tally.summary.Errors > 0:
-		return http.StatusServiceUnavailable, fmt.Sprintf("failing: run %d: %s", last.number, last.tally.summary.Line())
+	case last.summary.Failed+last.summary.Errors > 0:
+		return http.StatusServiceUnavailable, fmt.Sprintf("failing: run %d: %s", last.number, last.summary.Line())
 	}
-	return http.StatusOK, fmt.Sprintf("ok: run %d: %s", last.number, last.tally.summary.Line())
+	return http.StatusOK, fmt.Sprintf("ok: run %d: %s", last.number, last.summary.Line())
 }
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {

@@ -55,7 +55,7 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(runErrorDesc, prometheus.GaugeValue, failed)
 	ch <- prometheus.MustNewConstMetric(lastRunDesc, prometheus.GaugeValue, float64(last.ended.UnixNano())/1e9)
 	ch <- prometheus.MustNewConstMetric(durationDesc, prometheus.GaugeValue, last.took.Seconds())
-	sum := last.tally.summary
+	sum := last.summary
 	ch <- prometheus.MustNewConstMetric(icmpWaitDesc, prometheus.GaugeValue, sum.ICMPWait.Seconds())
 	for _, v := range []struct {
 		verdict string

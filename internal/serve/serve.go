@@ -79,6 +79,7 @@ type completed struct {
 	number   int
 	ended    time.Time
 	took     time.Duration
+	summary  report.Summary
 	tally    tally
 	err      error
 	jsonPath string
@@ -213,7 +214,7 @@ func (s *Server) runTo(ctx context.Context, run RunFunc, c *completed) error {
 		return err
 	}
 	summary, err := run(ctx, report.Multi{report.NewJSON(jsonBuf), html, &c.tally})
-	c.tally.summary = summary
+	c.summary = summary
 	return errors.Join(err, jsonBuf.Flush(), htmlBuf.Flush(), jsonFile.Close(), htmlFile.Close())
 }
 

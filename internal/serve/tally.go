@@ -14,8 +14,8 @@ type failing struct {
 	host, address, protocol, port, expected, actual, vantage string
 }
 
-// tally is a report.Reporter that keeps what the metrics say of a run:
-// its counts, and its failing checks up to maxSeries, counting the rest.
+// tally is a report.Reporter that keeps the failing checks of a run for
+// the metrics, up to maxSeries, counting the rest.
 type tally struct {
 	maxSeries int
 	failing   []failing
@@ -24,7 +24,6 @@ type tally struct {
 	// series each is all Prometheus takes.
 	seen    map[failing]bool
 	dropped int
-	summary report.Summary
 }
 
 func (t *tally) Begin(report.Meta) error { return nil }
@@ -57,10 +56,7 @@ func (t *tally) Result(r report.Record) error {
 	return nil
 }
 
-// End keeps the summary the session counted: the run's own.
-func (t *tally) End(s report.Summary) error {
-	t.summary = s
-	return nil
-}
+// End: the run's summary is what its RunFunc returns (completed.summary).
+func (t *tally) End(report.Summary) error { return nil }
 
 var _ report.Reporter = (*tally)(nil)
