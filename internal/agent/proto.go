@@ -88,18 +88,30 @@ type wireProbe struct {
 
 func probeOf(id, opts int, p runner.Probe) wireProbe {
 	w := wireProbe{ID: id, Addr: p.Addr, Proto: p.Proto, Port: p.Port, Local: p.Local, Opts: opts, Group: p.Group}
-	if p.Unresolved != nil {
-		w.Unresolved = p.Unresolved.Error()
-	}
+	w.Unresolved = errText(p.Unresolved)
 	return w
 }
 
 func (w wireProbe) probe(opts *runner.ProbeOptions) runner.Probe {
 	p := runner.Probe{Addr: w.Addr, Proto: w.Proto, Port: w.Port, Local: w.Local, Opts: opts, Group: w.Group, Ref: w.ID}
-	if w.Unresolved != "" {
-		p.Unresolved = errors.New(w.Unresolved)
-	}
+	p.Unresolved = textErr(w.Unresolved)
 	return p
+}
+
+// errText and textErr carry an error across the wire as its text: ""
+// is no error.
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+func textErr(text string) error {
+	if text == "" {
+		return nil
+	}
+	return errors.New(text)
 }
 
 // wireTryOf is a runner.Try with its error as text.
@@ -109,19 +121,14 @@ type wireTryOf struct {
 }
 
 func tryOf(t runner.Try) wireTryOf {
-	w := wireTryOf{Try: t}
-	if t.Err != nil {
-		w.Err = t.Err.Error()
-	}
+	w := wireTryOf{Try: t, Err: errText(t.Err)}
 	w.Try.Err = nil
 	return w
 }
 
 func (w wireTryOf) try() runner.Try {
 	t := w.Try
-	if w.Err != "" {
-		t.Err = errors.New(w.Err)
-	}
+	t.Err = textErr(w.Err)
 	return t
 }
 
@@ -164,19 +171,14 @@ type wireHop struct {
 }
 
 func hopOf(h runner.Hop) wireHop {
-	w := wireHop{Hop: h}
-	if h.Err != nil {
-		w.Err = h.Err.Error()
-	}
+	w := wireHop{Hop: h, Err: errText(h.Err)}
 	w.Hop.Err = nil
 	return w
 }
 
 func (w wireHop) hop() runner.Hop {
 	h := w.Hop
-	if w.Err != "" {
-		h.Err = errors.New(w.Err)
-	}
+	h.Err = textErr(w.Err)
 	return h
 }
 
@@ -184,9 +186,7 @@ func resultOf(id int, r runner.Result) wireResult {
 	ev := r.Evidence
 	w := wireResult{ID: id, Status: r.Status, Start: r.Start, Duration: r.Duration, Skipped: r.Skipped, Listeners: r.Listeners,
 		Evidence: wireEvidence{Signal: ev.Signal, ICMP: ev.ICMP, Reply: ev.Reply, App: ev.App, Probe: ev.Probe, Timeout: ev.Timeout, Silence: ev.Silence}}
-	if r.Err != nil {
-		w.Err = r.Err.Error()
-	}
+	w.Err = errText(r.Err)
 	for _, t := range ev.Tries {
 		w.Evidence.Tries = append(w.Evidence.Tries, tryOf(t))
 	}
@@ -268,9 +268,7 @@ func (w wireResult) result(p runner.Probe) runner.Result {
 	e := w.Evidence
 	r := runner.Result{Probe: p, Status: w.Status, Start: w.Start, Duration: w.Duration, Skipped: w.Skipped, Listeners: w.Listeners,
 		Evidence: runner.Evidence{Signal: e.Signal, ICMP: e.ICMP, Reply: e.Reply, App: e.App, Probe: e.Probe, Timeout: e.Timeout, Silence: e.Silence}}
-	if w.Err != "" {
-		r.Err = errors.New(w.Err)
-	}
+	r.Err = textErr(w.Err)
 	for _, t := range e.Tries {
 		r.Evidence.Tries = append(r.Evidence.Tries, t.try())
 	}
