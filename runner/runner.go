@@ -189,7 +189,19 @@ func (r *Runner) Run(ctx context.Context, probes iter.Seq[Probe], emit func(Resu
 	// for two CPUs, each with its stack.
 	slots := make(chan struct{}, r.opts.Concurrency)
 	running := make(chan struct{}, maxRunning)
+	// A worker that finished a probe takes the next one that is started
+	// while it is idle, so that a sweep of ports that answer at once
+	// reuses a few goroutines, their stacks grown, rather than making
+	// and growing one a probe. Idle workers are at most the slots.
+	idle := make(chan job)
 	var workers sync.WaitGroup
+	work := func(j job) {
+		var once sync.Once
+		waits := func() { once.Do(func() { <-running }) }
+		r.runProbe(ctx, j.probe, waits, func(res Result) { results.put(j.n, res) })
+		waits()
+		<-slots
+	}
 	start := func(j job) bool {
 		select {
 		case slots <- struct{}{}:
@@ -202,15 +214,16 @@ func (r *Runner) Run(ctx context.Context, probes iter.Seq[Probe], emit func(Resu
 			<-slots
 			return false
 		}
-		workers.Go(func() {
-			var once sync.Once
-			waits := func() { once.Do(func() { <-running }) }
-			defer func() {
-				waits()
-				<-slots
-			}()
-			r.runProbe(ctx, j.probe, waits, func(res Result) { results.put(j.n, res) })
-		})
+		select {
+		case idle <- j:
+		default:
+			workers.Go(func() {
+				work(j)
+				for j := range idle {
+					work(j)
+				}
+			})
+		}
 		return true
 	}
 	emitted := make(chan struct{})
@@ -268,6 +281,7 @@ func (r *Runner) Run(ctx context.Context, probes iter.Seq[Probe], emit func(Resu
 		}
 	}
 	dispatch()
+	close(idle)
 	results.close()
 	<-emitted
 	close(r.done)

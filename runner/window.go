@@ -165,7 +165,9 @@ func compact(res *Result) bool {
 
 func (s *waiting) store(res Result) {
 	if !compact(&res) {
-		s.state, s.whole = slotWhole, &res
+		// A copy, so that res itself stays off the heap when compact.
+		whole := res
+		s.state, s.whole = slotWhole, &whole
 		return
 	}
 	t := &res.Evidence.Tries[0]
