@@ -65,8 +65,8 @@ func (jw *Writer) Begin(m report.Meta) error {
 	return nil
 }
 
-func (jw *Writer) Resolved(string, []netip.Addr, error, time.Duration) {}
-func (jw *Writer) Try(report.Attempt)                                  {}
+func (jw *Writer) Resolved(string, string, []netip.Addr, error, time.Duration) {}
+func (jw *Writer) Try(report.Attempt)                                          {}
 
 // seconds is a JUnit time: seconds with millisecond precision.
 func seconds(d time.Duration) string {

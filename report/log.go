@@ -64,10 +64,13 @@ func (l *Log) Begin(m Meta) error {
 	return l.w.Err()
 }
 
-func (l *Log) Resolved(name string, addrs []netip.Addr, err error, took time.Duration) {
+func (l *Log) Resolved(vantage, name string, addrs []netip.Addr, err error, took time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.meta.Now()
+	if vantage != "" {
+		name += " from " + vantage
+	}
 	if err != nil {
 		l.printf("%s resolve %s: failed after %s: %v\n", now.Format(logTime), name, Duration(took), err)
 		return

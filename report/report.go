@@ -106,7 +106,9 @@ type Attempt struct {
 // goroutine at any time between Begin and End.
 type Reporter interface {
 	Begin(Meta) error
-	Resolved(name string, addrs []netip.Addr, err error, took time.Duration)
+	// Resolved hears of a lookup of name, made by vantage's far end under
+	// check --via, or here ("").
+	Resolved(vantage, name string, addrs []netip.Addr, err error, took time.Duration)
 	Try(Attempt)
 	Result(Record) error
 	End(Summary) error
@@ -123,13 +125,13 @@ func (m Multi) Begin(meta Meta) error {
 	return m.each(func(r Reporter) error { return r.Begin(meta) })
 }
 
-func (m Multi) Resolved(name string, addrs []netip.Addr, err error, took time.Duration) {
-	name = escape.Text(name)
+func (m Multi) Resolved(vantage, name string, addrs []netip.Addr, err error, took time.Duration) {
+	vantage, name = escape.Text(vantage), escape.Text(name)
 	if err != nil {
 		err = errors.New(escape.Text(err.Error()))
 	}
 	for _, r := range m {
-		r.Resolved(name, addrs, err, took)
+		r.Resolved(vantage, name, addrs, err, took)
 	}
 }
 
@@ -161,8 +163,16 @@ func (m Multi) each(f func(Reporter) error) error {
 // Resolved and Try methods.
 type ignoreEvents struct{}
 
-func (ignoreEvents) Resolved(string, []netip.Addr, error, time.Duration) {}
-func (ignoreEvents) Try(Attempt)                                         {}
+// LookupsFrom is runner.Resolver's OnResolve for the lookups of vantage
+// ("" for this machine's own).
+func (m Multi) LookupsFrom(vantage string) func(name string, addrs []netip.Addr, err error, took time.Duration) {
+	return func(name string, addrs []netip.Addr, err error, took time.Duration) {
+		m.Resolved(vantage, name, addrs, err, took)
+	}
+}
+
+func (ignoreEvents) Resolved(string, string, []netip.Addr, error, time.Duration) {}
+func (ignoreEvents) Try(Attempt)                                                 {}
 
 // GroupName names the host and address a record belongs to, as text
 // headers and JUnit suites do: "mx (198.18.0.2)", or "app: mx (198.18.0.2)"

@@ -41,7 +41,7 @@ func feed(t *testing.T, r report.Reporter, meta report.Meta) {
 			r.Try(report.Attempt{Host: rec.Host, Address: rec.Address, Protocol: rec.Protocol, Port: rec.Port, Try: try})
 		}
 	}
-	r.Resolved("www.example.com", nil, errorString("lookup www.example.com: no such host"), 21*time.Millisecond)
+	r.Resolved("", "www.example.com", nil, errorString("lookup www.example.com: no such host"), 21*time.Millisecond)
 	for _, o := range records {
 		if err := r.Result(o); err != nil {
 			t.Fatal(err)

@@ -69,7 +69,7 @@ func runChecks(signalled context.Context, std streams, f *arguments.Check, l loa
 	defer cancel()
 
 	c := &checkRun{Check: f, reports: reports, today: f.Day(meta.Start), progress: progress}
-	checks := l.spec.ResolvedChecks(f.Selection, plan.Resolve(&runner.Resolver{OnResolve: reports.Reporters.Resolved}))
+	checks := l.spec.ResolvedChecks(f.Selection, plan.Resolve(&runner.Resolver{OnResolve: reports.Reporters.LookupsFrom("")}))
 	reports.Begin(meta)
 	var stats runner.Stats
 	switch {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"iter"
 	"net/netip"
 	"os"
 	"slices"
@@ -71,11 +72,6 @@ type viaRun struct {
 // runs: the first vantage's as they come, the others' once all are done.
 func (c *checkRun) runVia(ctx context.Context, vantages []agent.Vantage, checks []int, s *spec.Spec) runner.Stats {
 	var mu sync.Mutex // the reporters hear one vantage at a time
-	resolve := plan.Resolve(&runner.Resolver{OnResolve: func(name string, addrs []netip.Addr, err error, took time.Duration) {
-		mu.Lock()
-		defer mu.Unlock()
-		c.reports.Reporters.Resolved(name, addrs, err, took)
-	}})
 	var runs []*viaRun
 	for _, v := range vantages {
 		runs = append(runs, &viaRun{Vantage: v, plan: plan.New(c.planFlags(), s.Settings, v.Name)})
@@ -100,7 +96,18 @@ func (c *checkRun) runVia(ctx context.Context, vantages []agent.Vantage, checks 
 		opts := plan.RunnerOptions(c.planFlags(), s.Settings)
 		opts.TraceLimit = c.Trace.RunnerLimit()
 		wg.Go(func() {
-			st := agent.Run(ctx, r.Vantage, portspecVersion(), opts, !c.NoReverse, r.plan.Probes(s.ResolvedChecks(sel, resolve)),
+			// Names resolve on the far end, as a check --from run there
+			// would resolve them: a vantage may have DNS of its own.
+			probes := func(lookup agent.Lookup) iter.Seq[runner.Probe] {
+				lookups := c.reports.Reporters.LookupsFrom(r.Name)
+				resolve := plan.Resolve(&runner.Resolver{Lookup: lookup, OnResolve: func(name string, addrs []netip.Addr, err error, took time.Duration) {
+					mu.Lock()
+					defer mu.Unlock()
+					lookups(name, addrs, err, took)
+				}})
+				return r.plan.Probes(s.ResolvedChecks(sel, resolve))
+			}
+			st := agent.Run(ctx, r.Vantage, portspecVersion(), opts, !c.NoReverse, probes,
 				func(p runner.Probe, t runner.Try) {
 					mu.Lock()
 					defer mu.Unlock()

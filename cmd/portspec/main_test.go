@@ -97,6 +97,15 @@ func labCmd(ts *testscript.TestScript, neg bool, args []string) {
 		ns, err := l.AddVantage()
 		ts.Check(err)
 		ts.Setenv("CLIENT2_NS", ns.Name)
+	case "etc":
+		// A namespace's own /etc file, for what runs there through ip
+		// netns exec: lab etc client|vantage|server FILE NAME.
+		namespaces := map[string]*lab.Namespace{"client": l.Client, "vantage": l.Client2, "server": l.Server}
+		ns := namespaces[args[1]]
+		if ns == nil || len(args) != 4 {
+			ts.Fatalf("usage: lab etc client|vantage|server FILE NAME (vantage after lab vantage)")
+		}
+		ts.Check(l.EtcFile(ns, args[3], ts.ReadFile(args[2])))
 	case "prefixes":
 		ts.Check(l.AddClientPrefixes())
 	case "sshd":

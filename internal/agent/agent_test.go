@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"net/netip"
 	"slices"
 	"strings"
@@ -24,6 +25,11 @@ func unresolved(n int) []runner.Probe {
 			Unresolved: fmt.Errorf("name%d.example.com: no such host", i)})
 	}
 	return out
+}
+
+// given makes Run's probes of probes, which resolve nothing.
+func given(probes []runner.Probe) func(Lookup) iter.Seq[runner.Probe] {
+	return func(Lookup) iter.Seq[runner.Probe] { return slices.Values(probes) }
 }
 
 // TestServeRoundTrip runs the agent's end against the coordinator's
@@ -74,7 +80,7 @@ func TestServeRoundTrip(t *testing.T) {
 // errors that say what went wrong, each probe gets exactly one result,
 // and nothing it sent becomes a result of a probe it was not given.
 func TestHostileFarEnd(t *testing.T) {
-	hello := `{"hello":{"protocol":2,"version":"v1"}}`
+	hello := `{"hello":{"protocol":3,"version":"v1"}}`
 	result := func(id int) string {
 		return fmt.Sprintf(`{"result":{"id":%d,"status":1,"evidence":{"signal":2},"start":"2026-12-03T00:00:00Z","duration":1}}`, id)
 	}
@@ -86,8 +92,8 @@ func TestHostileFarEnd(t *testing.T) {
 		results            int // results that are not errors
 	}{
 		{"garbage", `echo garbage`, "no agent answered: line 1 is not a message", 0},
-		{"another version", `echo '{"hello":{"protocol":2,"version":"v2"}}'`, `portspec "v2" on the other end, v1 here`, 0},
-		{"another protocol", `echo '{"hello":{"protocol":7,"version":"v1"}}'`, "protocol 7 on the other end, 2 here", 0},
+		{"another version", `echo '{"hello":{"protocol":3,"version":"v2"}}'`, `portspec "v2" on the other end, v1 here`, 0},
+		{"another protocol", `echo '{"hello":{"protocol":7,"version":"v1"}}'`, "protocol 7 on the other end, 3 here", 0},
 		{"an unknown key", `echo '` + hello + `'; echo '{"resultz":{}}'`, `unknown field "resultz"`, 0},
 		{"an endless line", `echo '` + hello + `'; head -c 2000000 /dev/zero | tr '\0' a`, "line 2 is longer than 1048576 bytes", 0},
 		{"a result never asked for", `echo '` + hello + `'; echo '` + result(7) + `'`, "a result for probe 7, which was not sent", 0},
@@ -100,13 +106,15 @@ func TestHostileFarEnd(t *testing.T) {
 		{"ICMP without its error", `echo '` + hello + `'; ` + readProbe + `echo '{"result":{"id":0,"status":3,"evidence":{"signal":5},"start":"2026-12-03T00:00:00Z","duration":1}}'`, "a result with a signal, status or proof this protocol does not have", 0},
 		{"a silence proof out of range", `echo '` + hello + `'; ` + readProbe + `echo '{"result":{"id":0,"status":3,"evidence":{"signal":1,"silence":9},"start":"2026-12-03T00:00:00Z","duration":1}}'`, "this protocol does not have", 0},
 		{"a skip while running", `echo '` + hello + `'; ` + readProbe + `echo '{"result":{"id":0,"status":0,"evidence":{"signal":0},"skipped":true,"start":"2026-12-03T00:00:00Z","duration":1}}'`, "the agent skipped probe 0, which only a stop may do", 0},
+		{"an answer never asked for", `echo '` + hello + `'; echo '{"resolved":{"id":0,"addrs":["198.18.1.2"]}}'`, "an answer to lookup 0, which was not asked", 0},
+		{"an answer with what is not an address", `echo '` + hello + `'; echo '{"resolved":{"id":0,"addrs":["db"]}}'`, "line 2 is not a message", 0},
 		{"gone", `echo '` + hello + `'; echo oops >&2; exit 3`, "the agent ended before its summary; the transport: exit status 3; its stderr: oops", 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			v := Vantage{Name: "far", Command: []string{"sh", "-c", "cat >/dev/null & " + tc.script, "--"}}
 			probes := unresolved(2)
 			var got []runner.Result
-			Run(context.Background(), v, "v1", runner.Options{}, false, slices.Values(probes), nil, func(r runner.Result) { got = append(got, r) })
+			Run(context.Background(), v, "v1", runner.Options{}, false, given(probes), nil, func(r runner.Result) { got = append(got, r) })
 			if len(got) != len(probes) {
 				t.Fatalf("%d results for %d probes", len(got), len(probes))
 			}
@@ -131,7 +139,7 @@ func TestHostileFarEnd(t *testing.T) {
 	// A transport that does not start.
 	var got []runner.Result
 	Run(context.Background(), Vantage{Name: "far", Command: []string{"/nonexistent/ssh"}}, "v1", runner.Options{}, false,
-		slices.Values(unresolved(1)), nil, func(r runner.Result) { got = append(got, r) })
+		given(unresolved(1)), nil, func(r runner.Result) { got = append(got, r) })
 	if len(got) != 1 || !errors.Is(got[0].Err, got[0].Err) || !strings.Contains(got[0].Err.Error(), "transport /nonexistent/ssh") {
 		t.Errorf("no transport: %v", got)
 	}
@@ -144,11 +152,96 @@ func TestServeRefusesUnsentOptions(t *testing.T) {
 		{`{"probe":{"id":0,"addr":"","proto":0,"port":1,"opts":5,"unresolved":"x"}}`, "a probe with options 5, which were not sent"},
 		{`{"probe_options":{"id":3,"opts":{}}}`, "probe options 3, where 2 come next"},
 	} {
-		in := strings.Join([]string{`{"hello":{"protocol":2,"version":"v1"}}`, `{"options":{}}`,
+		in := strings.Join([]string{`{"hello":{"protocol":3,"version":"v1"}}`, `{"options":{}}`,
 			`{"probe_options":{"id":1,"opts":{"Tries":2}}}`, `{"probe":{"id":0,"addr":"","proto":0,"port":1,"opts":1,"unresolved":"x"}}`, tc.lines, ""}, "\n")
 		err := Serve(context.Background(), strings.NewReader(in), io.Discard, "v1")
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want %q", tc.lines, err, tc.want)
+		}
+	}
+}
+
+// TestLookupsOnTheFarEnd: the names a vantage's probes need are resolved
+// by its agent, each when the first probe of it is made, and the probes go
+// to the addresses the far end gave; a name the far end cannot resolve is
+// that check's error, in the far end's words. The far end is Serve over
+// pipes, with a table for its DNS.
+func TestLookupsOnTheFarEnd(t *testing.T) {
+	farDNS := map[string][]netip.Addr{"db.example.com": {netip.MustParseAddr("198.18.1.2"), netip.MustParseAddr("2001:db8:2::2")}}
+	resolver := &runner.Resolver{Lookup: func(_ context.Context, name string) ([]netip.Addr, error) {
+		if a, ok := farDNS[name]; ok {
+			return a, nil
+		}
+		return nil, errors.New("lookup " + name + ": no such host")
+	}}
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	go func() { serve(context.Background(), inR, outW, "v1", resolver); outW.Close() }()
+
+	var asked []string
+	probes := func(lookup Lookup) iter.Seq[runner.Probe] {
+		return func(yield func(runner.Probe) bool) {
+			for i, name := range []string{"db.example.com", "gone.example.com"} {
+				asked = append(asked, name)
+				addrs, err := lookup(context.Background(), name)
+				p := runner.Probe{Proto: verdict.TCP, Port: 5432, Ref: i, Unresolved: err}
+				if err != nil {
+					if !yield(p) {
+						return
+					}
+					continue
+				}
+				for _, a := range addrs {
+					// Unresolved all the same, so that nothing is sent:
+					// what counts is the address the probe went to.
+					p.Addr, p.Unresolved = a, errors.New("not sent")
+					if !yield(p) {
+						return
+					}
+				}
+			}
+		}
+	}
+	c := newConn(Vantage{Name: "far"}, &farLookup{vantage: "far"})
+	seq := probes(c.far.lookup)
+	var got []string
+	_, err := c.talk(context.Background(), inW, outR, "v1", runner.Options{}, false, seq, nil, func(r runner.Result) {
+		got = append(got, fmt.Sprintf("%s %v", r.Probe.Addr, r.Err))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"198.18.1.2 not sent", "2001:db8:2::2 not sent", "invalid IP lookup gone.example.com: no such host"}
+	if !slices.Equal(got, want) || len(asked) != 2 {
+		t.Errorf("got %q, asked %q; want %q", got, asked, want)
+	}
+	// With no agent, a name does not resolve, and says why.
+	if _, err := (&farLookup{vantage: "far"}).lookup(context.Background(), "db.example.com"); err == nil || !strings.Contains(err.Error(), "no agent on vantage far") {
+		t.Errorf("no agent: %v", err)
+	}
+}
+
+// TestResolvedBounds: an answer to a lookup is refused when it is larger
+// than a lookup gives, or names what is not an address.
+func TestResolvedBounds(t *testing.T) {
+	many := make([]netip.Addr, maxWireAddrs+1)
+	for i := range many {
+		many[i] = netip.AddrFrom4([4]byte{198, 18, byte(i >> 8), byte(i)})
+	}
+	for _, tc := range []struct {
+		name string
+		w    wireResolved
+		ok   bool
+	}{
+		{"two addresses", wireResolved{Addrs: many[:2]}, true},
+		{"an error", wireResolved{Err: "lookup db: no such host"}, true},
+		{"too many addresses", wireResolved{Addrs: many}, false},
+		{"an endless error", wireResolved{Err: strings.Repeat("x", maxWireText+1)}, false},
+		{"no address", wireResolved{Addrs: []netip.Addr{{}}}, false},
+		{"a zone", wireResolved{Addrs: []netip.Addr{netip.MustParseAddr("fe80::1%eth0")}}, false},
+	} {
+		if err := tc.w.check(); (err == nil) != tc.ok {
+			t.Errorf("%s: %v", tc.name, err)
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"net/netip"
 	"os/exec"
 	"slices"
 	"strings"
@@ -28,19 +29,25 @@ type Vantage struct {
 	Binary  string
 }
 
-// Run probes probes on v's far end, one Run of the agent's runner, and
-// gives each try to onTry, when its result comes, and each result to
-// emit, with its Probe as given (Ref included), from one goroutine at a
-// time. When the
-// transport fails (it does not start, the agent is refused or killed,
-// it sends what the protocol does not allow), every probe not answered
-// yet is an error that says why, with the transport's exit status and
-// the last lines of its stderr; when ctx ends, they are skipped, and the
-// agent, whose stdin is closed, ends.
-func Run(ctx context.Context, v Vantage, version string, opts runner.Options, reverse bool, probes iter.Seq[runner.Probe],
+// Lookup resolves a DNS name, as runner.Resolver's Lookup does.
+type Lookup func(ctx context.Context, name string) ([]netip.Addr, error)
+
+// Run probes on v's far end the probes that probes makes, one Run of the
+// agent's runner. probes is given the Lookup that resolves a name on the
+// far end, where a check --from run would resolve it; its probes are made
+// as they are sent. Run gives each try to onTry, when its result comes,
+// and each result to emit, with its Probe as given (Ref included), from
+// one goroutine at a time. When the transport fails (it does not start,
+// the agent is refused or killed, it sends what the protocol does not
+// allow), every probe not answered yet is an error that says why, with the
+// transport's exit status and the last lines of its stderr; when ctx
+// ends, they are skipped, and the agent, whose stdin is closed, ends.
+func Run(ctx context.Context, v Vantage, version string, opts runner.Options, reverse bool, probes func(Lookup) iter.Seq[runner.Probe],
 	onTry func(runner.Probe, runner.Try), emit func(runner.Result)) runner.Stats {
-	c := &conn{v: v}
-	stats, err := c.run(ctx, version, opts, reverse, probes, onTry, emit)
+	far := &farLookup{vantage: v.Name}
+	seq := probes(far.lookup)
+	c := newConn(v, far)
+	stats, err := c.run(ctx, version, opts, reverse, seq, onTry, emit)
 	var absent absentError
 	if errors.As(err, &absent) && v.Binary == "" && ctx.Err() == nil {
 		// No portspec of this version there: this one, if it can run
@@ -51,18 +58,50 @@ func Run(ctx context.Context, v Vantage, version string, opts runner.Options, re
 		} else {
 			defer removeUpload(v, dir)
 			v.Binary = dir + "/portspec"
-			c = &conn{v: v}
-			stats, err = c.run(ctx, version, opts, reverse, probes, onTry, emit)
+			c = newConn(v, far)
+			stats, err = c.run(ctx, version, opts, reverse, seq, onTry, emit)
 		}
 	}
-	c.finish(ctx, err, probes, emit)
+	c.finish(ctx, err, seq, emit)
 	return stats
+}
+
+// farLookup is the Lookup a vantage's probes resolve names with: while a
+// conn sends its probes, ask is the sender's, which asks the agent;
+// otherwise (no agent answered, and finish makes each probe an error)
+// a name does not resolve.
+type farLookup struct {
+	vantage string
+	mu      sync.Mutex
+	ask     func(ctx context.Context, name string) ([]netip.Addr, error)
+}
+
+func (f *farLookup) lookup(ctx context.Context, name string) ([]netip.Addr, error) {
+	f.mu.Lock()
+	ask := f.ask
+	f.mu.Unlock()
+	if ask == nil {
+		return nil, fmt.Errorf("no agent on vantage %s to resolve it", f.vantage)
+	}
+	return ask(ctx, name)
+}
+
+func (f *farLookup) set(ask func(context.Context, string) ([]netip.Addr, error)) {
+	f.mu.Lock()
+	f.ask = ask
+	f.mu.Unlock()
 }
 
 // conn is one vantage's transport and what went through it.
 type conn struct {
-	v  Vantage
-	mu sync.Mutex
+	v   Vantage
+	far *farLookup
+	// answers hands the agent's answer to a lookup from the receiver to
+	// the sender, which waits for it; asking is the id of the lookup it
+	// waits for, -1 when none.
+	answers chan wireResolved
+	mu      sync.Mutex
+	asking  int
 	// inFlight are the probes sent and not answered yet, in order: a
 	// runner answers in the order it was given, so the next result is
 	// the head's, and next is the head's id. Answered probes are let go,
@@ -73,6 +112,10 @@ type conn struct {
 	next     int
 	// started says the sender ran, which takes every probe into inFlight.
 	started bool
+}
+
+func newConn(v Vantage, far *farLookup) *conn {
+	return &conn{v: v, far: far, answers: make(chan wireResolved, 1), asking: -1}
 }
 
 // stderrTail keeps the last lines of the transport's stderr.
@@ -237,6 +280,33 @@ func (c *conn) talk(ctx context.Context, stdin io.WriteCloser, stdout io.Reader,
 // left are only taken into inFlight, for finish to give each a result.
 func (c *conn) send(ctx context.Context, out *bufio.Writer, enc *json.Encoder, probes iter.Seq[runner.Probe]) error {
 	var err error
+	// The probes resolve their names here, as they are made: each lookup
+	// is asked of the agent and its answer waited for, as long as the
+	// transport lives. The agent bounds its own lookups (runner.Resolver's
+	// 5 seconds), so the deadline of the coordinator's is not watched: a
+	// far end that never answers holds its vantage as one that never
+	// answers a probe does, until the run is stopped.
+	lookups := 0
+	c.far.set(func(_ context.Context, name string) ([]netip.Addr, error) {
+		if err != nil || ctx.Err() != nil {
+			return nil, fmt.Errorf("vantage %s: the agent can no longer be asked", c.v.Name)
+		}
+		id := lookups
+		lookups++
+		c.mu.Lock()
+		c.asking = id
+		c.mu.Unlock()
+		if err = errors.Join(enc.Encode(message{Resolve: &wireResolve{ID: id, Name: name}}), out.Flush()); err != nil {
+			return nil, err
+		}
+		select {
+		case a := <-c.answers:
+			return a.Addrs, textErr(a.Err)
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	})
+	defer c.far.set(nil)
 	// optsID names each probe options sent; a block's probes share one.
 	optsID := map[*runner.ProbeOptions]int{}
 	var buf []byte
@@ -316,6 +386,18 @@ func (c *conn) receive(ctx context.Context, lines *lineReader, onTry func(runner
 				continue
 			}
 			emit(m.Result.result(p))
+		case m.Resolved != nil:
+			if err := m.Resolved.check(); err != nil {
+				return runner.Stats{}, fmt.Errorf("line %d: %v", lines.line, err)
+			}
+			c.mu.Lock()
+			asked := c.asking
+			c.asking = -1
+			c.mu.Unlock()
+			if asked < 0 || m.Resolved.ID != asked {
+				return runner.Stats{}, fmt.Errorf("line %d: an answer to lookup %d, which was not asked or is answered already", lines.line, m.Resolved.ID)
+			}
+			c.answers <- *m.Resolved // the sender waits for it
 		case m.Summary != nil && m.Summary.Stopped:
 			return runner.Stats{}, errors.New("the agent was stopped, by a signal on the far end, before it answered")
 		case m.Summary != nil:

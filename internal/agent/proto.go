@@ -11,8 +11,9 @@ import (
 
 // Protocol is the version of the messages; both ends must speak the same.
 // 2: probe options sent once and named by id; no try messages, the tries
-// riding in their results.
-const Protocol = 2
+// riding in their results. 3: DNS names resolved on the far end (resolve
+// and resolved).
+const Protocol = 3
 
 // MaxLine is the longest line either end reads: a result with its
 // evidence, trace and 64 bytes of reply is a few KiB.
@@ -25,6 +26,8 @@ type message struct {
 	ProbeOptions *wireProbeOptions `json:"probe_options,omitempty"`
 	Probe        *wireProbe        `json:"probe,omitempty"`
 	End          *struct{}         `json:"end,omitempty"`
+	Resolve      *wireResolve      `json:"resolve,omitempty"`
+	Resolved     *wireResolved     `json:"resolved,omitempty"`
 	Result       *wireResult       `json:"result,omitempty"`
 	Summary      *wireSummary      `json:"summary,omitempty"`
 }
@@ -96,6 +99,42 @@ func (w wireProbe) probe(opts *runner.ProbeOptions) runner.Probe {
 	p := runner.Probe{Addr: w.Addr, Proto: w.Proto, Port: w.Port, Local: w.Local, Opts: opts, Group: w.Group, Ref: w.ID}
 	p.Unresolved = textErr(w.Unresolved)
 	return p
+}
+
+// wireResolve asks the agent for the addresses of a DNS name, as its end
+// resolves it: a vantage point may see its own DNS (split horizon), and a
+// check --from NAME run there would resolve it there.
+type wireResolve struct {
+	ID   int    `json:"id"`
+	Name string `json:"name"`
+}
+
+// wireResolved answers the resolve of the same ID: the addresses, IPv4
+// first, or the lookup's error as text.
+type wireResolved struct {
+	ID    int          `json:"id"`
+	Addrs []netip.Addr `json:"addrs,omitempty"`
+	Err   string       `json:"err,omitempty"`
+}
+
+// Bounds of a lookup: a name as long as DNS allows, with room to spare,
+// and more addresses than any name has.
+const (
+	maxWireName  = 1024
+	maxWireAddrs = 1024
+)
+
+// check refuses an answer a lookup could not have given.
+func (w wireResolved) check() error {
+	if len(w.Addrs) > maxWireAddrs || len(w.Err) > maxWireText {
+		return errors.New("an answer to a lookup larger than a lookup gives")
+	}
+	for _, a := range w.Addrs {
+		if !a.IsValid() || a.Zone() != "" {
+			return errors.New("an answer to a lookup with an address that is not one")
+		}
+	}
+	return nil
 }
 
 // errText and textErr carry an error across the wire as its text: ""

@@ -25,6 +25,11 @@ import (
 // left behind. version is this portspec's, which must be the
 // coordinator's.
 func Serve(ctx context.Context, in io.Reader, out io.Writer, version string) error {
+	return serve(ctx, in, out, version, &runner.Resolver{})
+}
+
+// serve is Serve, resolving the coordinator's names with resolver.
+func serve(ctx context.Context, in io.Reader, out io.Writer, version string, resolver *runner.Resolver) error {
 	w := &lineWriter{out: out, enc: json.NewEncoder(out)}
 	if err := w.send(message{Hello: &Hello{Protocol: Protocol, Version: version, OS: runtime.GOOS, Arch: runtime.GOARCH}}); err != nil {
 		return err
@@ -43,7 +48,7 @@ func Serve(ctx context.Context, in io.Reader, out io.Writer, version string) err
 	stopped := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	probes, readErr := readProbes(ctx, cancel, lines)
+	probes, readErr := readProbes(ctx, cancel, lines, w, resolver)
 	ro := opts.Options.runner()
 	if opts.Options.ReverseNames {
 		ro.ReverseName = func(a netip.Addr) string { return runner.PTRName(ctx, a, time.Second) }
@@ -90,9 +95,11 @@ func compatible(h Hello, version string) error {
 }
 
 // readProbes yields the probes as the coordinator sends them, until its
-// end message. A closed stdin or a bad line cancels the run; the error it
-// left is readErr's, once the run is over.
-func readProbes(ctx context.Context, cancel context.CancelFunc, lines *lineReader) (iter.Seq[runner.Probe], func() error) {
+// end message, and answers its lookups on w as they come: the coordinator
+// waits for each answer before it sends the probes of the name. A closed
+// stdin or a bad line cancels the run; the error it left is readErr's,
+// once the run is over.
+func readProbes(ctx context.Context, cancel context.CancelFunc, lines *lineReader, w *lineWriter, resolver *runner.Resolver) (iter.Seq[runner.Probe], func() error) {
 	ch := make(chan runner.Probe, 256)
 	var mu sync.Mutex
 	var failed error
@@ -120,6 +127,15 @@ func readProbes(ctx context.Context, cancel context.CancelFunc, lines *lineReade
 					break
 				}
 				opts = append(opts, &m.ProbeOptions.Opts)
+				continue
+			case err == nil && m.Resolve != nil:
+				if len(m.Resolve.Name) > maxWireName {
+					err = fmt.Errorf("line %d: a name to resolve longer than %d bytes", lines.line, maxWireName)
+					break
+				}
+				addrs, lookupErr := resolver.Resolve(m.Resolve.Name)
+				said := errText(lookupErr)
+				w.send(message{Resolved: &wireResolved{ID: m.Resolve.ID, Addrs: addrs, Err: said[:min(len(said), maxWireText)]}})
 				continue
 			case err == nil && m.Probe != nil:
 				var o *runner.ProbeOptions

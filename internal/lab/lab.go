@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -309,6 +310,21 @@ func (l *Lab) Sysctl(ns *Namespace, settings ...string) error {
 	return run("ip", append([]string{"netns", "exec", ns.Name, "sysctl", "-qw"}, settings...)...)
 }
 
+// EtcFile gives ns a file of its own in place of /etc/NAME, such as hosts
+// or resolv.conf, for what runs there through ip netns exec, which binds
+// /etc/netns/NS/NAME over it: a vantage point's own DNS. The lab's Close
+// removes it.
+func (l *Lab) EtcFile(ns *Namespace, name, content string) error {
+	dir := filepath.Join(etcNetns, ns.Name)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644)
+}
+
+// etcNetns is where ip netns exec finds a namespace's own /etc files.
+const etcNetns = "/etc/netns"
+
 // Socket creates a socket in the client namespace: the prober's SocketFunc.
 func (l *Lab) Socket(domain, typ, proto int) (int, error) {
 	var fd int
@@ -330,6 +346,7 @@ func (l *Lab) Close() {
 	}
 	for _, short := range []string{"cli", "cl2", "rtr", "rt2", "srv"} {
 		run("ip", "netns", "del", l.prefix+short)
+		os.RemoveAll(filepath.Join(etcNetns, l.prefix+short))
 	}
 }
 
@@ -349,6 +366,7 @@ func removeStale() {
 		}
 		if unix.Kill(pid, 0) == unix.ESRCH {
 			run("ip", "netns", "del", name)
+			os.RemoveAll(filepath.Join(etcNetns, name))
 		}
 	}
 }

@@ -28,7 +28,7 @@ type tally struct {
 
 func (t *tally) Begin(report.Meta) error { return nil }
 
-func (t *tally) Resolved(string, []netip.Addr, error, time.Duration) {}
+func (t *tally) Resolved(string, string, []netip.Addr, error, time.Duration) {}
 
 func (t *tally) Try(report.Attempt) {}
 
