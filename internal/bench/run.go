@@ -37,10 +37,12 @@ type ScenarioResult struct {
 	Portspec ToolResult  `json:"portspec"`
 	Nmap     *ToolResult `json:"nmap,omitempty"`
 	// Local is portspec's local run of a scenario timed through the
-	// agent (LocalBaseline).
+	// agent (LocalBaseline), or its run of the BaselineSpec.
 	Local *ToolResult `json:"local,omitempty"`
+	// Baseline says what Local ran.
+	Baseline string `json:"baseline,omitempty"`
 	// Ratio is portspec's median wall time over nmap's, or over its
-	// local run's (LocalBaseline); where the
+	// local or baseline run's (LocalBaseline, BaselineSpec); where the
 	// scenario bounds the wait per muted error instead, its median sweep
 	// (the time less that wait) over nmap's.
 	Ratio float64 `json:"ratio,omitempty"`
@@ -120,7 +122,19 @@ func runScenario(sc Scenario, bin, nmap string, runs int) (ScenarioResult, error
 	if nmap != "" && sc.Nmap != nil {
 		res.Nmap = &ToolResult{}
 	}
-	if sc.LocalBaseline {
+	baseline := ""
+	switch {
+	case sc.BaselineSpec != "":
+		res.Baseline = sc.BaselineTitle
+		baseline = filepath.Join(dir, sc.ID+"-baseline.hcl")
+		if err := os.WriteFile(baseline, []byte(sc.BaselineSpec), 0o644); err != nil {
+			return res, err
+		}
+	case sc.LocalBaseline:
+		res.Baseline = "the same check run locally"
+		baseline = specPath
+	}
+	if baseline != "" {
 		res.Local = &ToolResult{}
 	}
 	runNmap := func(i int) (map[key]string, error) {
@@ -169,10 +183,12 @@ func runScenario(sc Scenario, bin, nmap string, runs int) (ScenarioResult, error
 		if profileDir != "" {
 			env = []string{fmt.Sprintf("PORTSPEC_CPUPROFILE=%s/%s-run%d.pprof", profileDir, sc.ID, i+1)}
 		}
-		if sc.LocalBaseline {
-			secs, rss, _, err := timed(l, watch{}, env, bin, args...)
+		if baseline != "" {
+			baseArgs := slices.Clone(args)
+			baseArgs[slices.Index(baseArgs, specPath)] = baseline
+			secs, rss, _, err := timed(l, watch{}, nil, bin, baseArgs...)
 			if err != nil {
-				return res, fmt.Errorf("portspec's local run %d: %w", i+1, err)
+				return res, fmt.Errorf("portspec's baseline run %d: %w", i+1, err)
 			}
 			local, err := portspecVerdicts(jsonPath)
 			if err != nil {
@@ -180,7 +196,7 @@ func runScenario(sc Scenario, bin, nmap string, runs int) (ScenarioResult, error
 			}
 			res.Local.add(secs, rss, 0)
 			comparePortspec(sc, local.results, res.Local)
-			fmt.Fprintf(os.Stderr, " local %.3fs,", secs)
+			fmt.Fprintf(os.Stderr, " baseline %.3fs,", secs)
 			cooldown(sc)
 		}
 		vantages := []*lab.Namespace{l.Client, l.Client2}
@@ -637,7 +653,7 @@ func printTable(w io.Writer, r Report) {
 			}
 		}
 		if s.Local != nil {
-			fmt.Fprintf(w, "%s: through the agent %.3f s, the same check run locally %.3f s (%d wrong): %.2f×\n", s.ID, s.Portspec.Median, s.Local.Median, s.Local.Wrong, s.Ratio)
+			fmt.Fprintf(w, "%s: %.3f s, its baseline (%s) %.3f s (%d wrong): %.2f×\n", s.ID, s.Portspec.Median, s.Baseline, s.Local.Median, s.Local.Wrong, s.Ratio)
 		}
 		if s.Portspec.PeakFDs > 0 {
 			fmt.Fprintf(w, "%s: portspec held at most %d file descriptors\n", s.ID, s.Portspec.PeakFDs)

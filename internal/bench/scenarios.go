@@ -51,6 +51,11 @@ type Scenario struct {
 	// through the agent, and the ratio is the agent's over the local
 	// one's.
 	LocalBaseline bool
+	// BaselineSpec is another spec timed beside each run, in the same lab
+	// (a closed host of the same spec shape), and the ratio is portspec's
+	// over it; its truth is the scenario's.
+	BaselineSpec  string
+	BaselineTitle string
 	// MaxWaitPerError bounds the time portspec may wait on the target's
 	// ICMP budget per ICMP error that came only to a confirmation try
 	// (one the budget had muted): about one icmp_ratelimit each. 0 for
@@ -298,6 +303,10 @@ func policyTable(policy, rules string) string {
 	return "table inet bench {\n  chain input {\n    type filter hook input priority 0; policy " + policy + ";\n" + rules + "  }\n}\n"
 }
 
+// closedTwin is I2's closed host: an address of the lab's server that no
+// firewall rule covers.
+var closedTwin = netip.MustParsePrefix("198.18.5.0/30")
+
 // budgetScenarios are issue #9's: firewalls whose ICMP errors the
 // target's rate limit mutes, where a prober is wrong or slow.
 func budgetScenarios() []Scenario {
@@ -332,14 +341,25 @@ func budgetScenarios() []Scenario {
 		},
 		{
 			ID: "I2", Title: "reject-by-default host (iptables' REJECT: ICMP port unreachable for every port), TCP 1-65535 blocked",
-			Target: "no wait on the ICMP budget; nmap cannot finish", Runs: 3,
+			Target: "≤ 2× the same spec on a closed host in the same run; no wait on the ICMP budget; nmap cannot finish", Runs: 3, MaxRatio: 2,
 			Setup: func(l *lab.Lab) error {
-				return l.Nft(l.Server, table("meta l4proto tcp reject with icmpx type port-unreachable\n"))
+				// The closed twin: an address of the server that the
+				// reject does not cover, where every port answers RST.
+				if _, err := l.AddServerAddrs(closedTwin); err != nil {
+					return err
+				}
+				return l.Nft(l.Server, table("ip daddr 198.18.1.2 meta l4proto tcp reject with icmpx type port-unreachable\n"))
 			},
 			Addrs: server, Proto: "tcp", Ports: [][2]int{{1, 65535}},
 			Truth: func(netip.Addr, int) string { return notListening },
 			Spec: `host "server" {
   address = "198.18.1.2"
+  tcp "blocked" { ports = ["1-65535"] }
+}
+`,
+			BaselineTitle: "the same spec on a closed host",
+			BaselineSpec: `host "server" {
+  address = "198.18.5.1"
   tcp "blocked" { ports = ["1-65535"] }
 }
 `,
