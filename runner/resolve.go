@@ -79,7 +79,21 @@ func (r *Resolver) lookup(name string) lookup {
 		}
 		return 0
 	})
-	return lookup{slices.Compact(addrs), err}
+	return lookup{distinct(addrs), err}
+}
+
+// distinct is addrs without repeats, each where it first came: a lookup
+// may give an address twice, and not always side by side.
+func distinct(addrs []netip.Addr) []netip.Addr {
+	seen := make(map[netip.Addr]bool, len(addrs))
+	out := addrs[:0]
+	for _, a := range addrs {
+		if !seen[a] {
+			seen[a] = true
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // PTRName is the first name a PTR lookup of a gives within timeout,

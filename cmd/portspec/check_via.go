@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"net/netip"
@@ -101,6 +102,9 @@ func (c *checkRun) runVia(ctx context.Context, vantages []agent.Vantage, checks 
 			probes := func(lookup agent.Lookup) iter.Seq[runner.Probe] {
 				lookups := c.reports.Reporters.LookupsFrom(r.Name)
 				resolve := plan.Resolve(&runner.Resolver{Lookup: lookup, OnResolve: func(name string, addrs []netip.Addr, err error, took time.Duration) {
+					if errors.Is(err, agent.ErrNotAsked) {
+						return // no lookup was made: nothing for the log
+					}
 					mu.Lock()
 					defer mu.Unlock()
 					lookups(name, addrs, err, took)

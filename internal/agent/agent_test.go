@@ -8,9 +8,13 @@ import (
 	"io"
 	"iter"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/portspec/portspec/runner"
 	"github.com/portspec/portspec/verdict"
@@ -216,7 +220,7 @@ func TestLookupsOnTheFarEnd(t *testing.T) {
 		t.Errorf("got %q, asked %q; want %q", got, asked, want)
 	}
 	// With no agent, a name does not resolve, and says why.
-	if _, err := (&farLookup{vantage: "far"}).lookup(context.Background(), "db.example.com"); err == nil || !strings.Contains(err.Error(), "no agent on vantage far") {
+	if _, err := (&farLookup{vantage: "far"}).lookup(context.Background(), "db.example.com"); !errors.Is(err, ErrNotAsked) {
 		t.Errorf("no agent: %v", err)
 	}
 }
@@ -242,6 +246,51 @@ func TestResolvedBounds(t *testing.T) {
 	} {
 		if err := tc.w.check(); (err == nil) != tc.ok {
 			t.Errorf("%s: %v", tc.name, err)
+		}
+	}
+}
+
+// TestSilentFarEndHoldsTheSender: a far end that reads every probe and
+// answers none is sent at most maxInFlight of them, however many the run
+// has: the coordinator's memory stays bounded by them, not by the spec.
+func TestSilentFarEndHoldsTheSender(t *testing.T) {
+	count := filepath.Join(t.TempDir(), "lines")
+	v := Vantage{Name: "far", Command: []string{"sh", "-c", `echo '{"hello":{"protocol":3,"version":"v1"}}'; wc -l > "$0"`, count}}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	probes := unresolved(maxInFlight + 10_000)
+	results := 0
+	Run(ctx, v, "v1", runner.Options{}, false, given(probes), nil, func(runner.Result) { results++ })
+	if results != len(probes) {
+		t.Fatalf("%d results for %d probes", results, len(probes))
+	}
+	b, err := os.ReadFile(count)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The hello and the options, then the probes.
+	read, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	if sent := read - 2; sent != maxInFlight {
+		t.Errorf("%d probes sent to a far end that answered none; want %d", sent, maxInFlight)
+	}
+}
+
+// TestCutText: a far end's text is cut within its bound at a character,
+// valid UTF-8 whatever came, so that the other end reads it back within
+// the bound.
+func TestCutText(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"no such host", 64, "no such host"},
+		{"ééé", 5, "éé"},
+		{"ab\xffcd", 64, "ab\uFFFDcd"},
+		{"ab\xff", 3, "ab"},
+	} {
+		if got := cutText(tc.in, tc.n); got != tc.want || len(got) > tc.n {
+			t.Errorf("cutText(%q, %d) = %q, want %q", tc.in, tc.n, got, tc.want)
 		}
 	}
 }

@@ -66,6 +66,12 @@ func Run(ctx context.Context, v Vantage, version string, opts runner.Options, re
 	return stats
 }
 
+// ErrNotAsked is the error of a lookup the far end did not answer because
+// no agent was there to ask, or to wait for (it did not start, broke the
+// protocol, or the run was stopped): the log has no lookup to report, and
+// the checks of the name get the transport's error.
+var ErrNotAsked = errors.New("no agent to ask")
+
 // farLookup is the Lookup a vantage's probes resolve names with: while a
 // conn sends its probes, ask is the sender's, which asks the agent;
 // otherwise (no agent answered, and finish makes each probe an error)
@@ -81,7 +87,7 @@ func (f *farLookup) lookup(ctx context.Context, name string) ([]netip.Addr, erro
 	ask := f.ask
 	f.mu.Unlock()
 	if ask == nil {
-		return nil, fmt.Errorf("no agent on vantage %s to resolve it", f.vantage)
+		return nil, fmt.Errorf("vantage %s: %w", f.vantage, ErrNotAsked)
 	}
 	return ask(ctx, name)
 }
@@ -100,8 +106,11 @@ type conn struct {
 	// the sender, which waits for it; asking is the id of the lookup it
 	// waits for, -1 when none.
 	answers chan wireResolved
-	mu      sync.Mutex
-	asking  int
+	// room holds a token for each probe sent and not answered, at most
+	// maxInFlight.
+	room   chan struct{}
+	mu     sync.Mutex
+	asking int
 	// inFlight are the probes sent and not answered yet, in order: a
 	// runner answers in the order it was given, so the next result is
 	// the head's, and next is the head's id. Answered probes are let go,
@@ -115,8 +124,15 @@ type conn struct {
 }
 
 func newConn(v Vantage, far *farLookup) *conn {
-	return &conn{v: v, far: far, answers: make(chan wireResolved, 1), asking: -1}
+	return &conn{v: v, far: far, answers: make(chan wireResolved, 1), asking: -1, room: make(chan struct{}, maxInFlight)}
 }
+
+// maxInFlight is the most probes sent and not answered: a working agent
+// holds at most some tens of thousands ahead of their results (its
+// window, its queue, the pipe), and one that reads probes and never
+// answers holds the sender here, at about 100 bytes a probe, however many
+// the spec, or the far end's own lookups, make.
+const maxInFlight = 1 << 18
 
 // stderrTail keeps the last lines of the transport's stderr.
 type stderrTail struct {
@@ -289,7 +305,7 @@ func (c *conn) send(ctx context.Context, out *bufio.Writer, enc *json.Encoder, p
 	lookups := 0
 	c.far.set(func(_ context.Context, name string) ([]netip.Addr, error) {
 		if err != nil || ctx.Err() != nil {
-			return nil, fmt.Errorf("vantage %s: the agent can no longer be asked", c.v.Name)
+			return nil, fmt.Errorf("vantage %s: %w", c.v.Name, ErrNotAsked)
 		}
 		id := lookups
 		lookups++
@@ -303,7 +319,7 @@ func (c *conn) send(ctx context.Context, out *bufio.Writer, enc *json.Encoder, p
 		case a := <-c.answers:
 			return a.Addrs, textErr(a.Err)
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return nil, fmt.Errorf("vantage %s: %w", c.v.Name, ErrNotAsked)
 		}
 	})
 	defer c.far.set(nil)
@@ -311,6 +327,12 @@ func (c *conn) send(ctx context.Context, out *bufio.Writer, enc *json.Encoder, p
 	optsID := map[*runner.ProbeOptions]int{}
 	var buf []byte
 	for p := range probes {
+		if err == nil && ctx.Err() == nil {
+			select {
+			case c.room <- struct{}{}:
+			case <-ctx.Done():
+			}
+		}
 		id := c.take(p)
 		if err != nil || ctx.Err() != nil {
 			continue
@@ -424,6 +446,10 @@ func (c *conn) probe(id int, answer bool) (runner.Probe, bool) {
 		c.inFlight[0] = runner.Probe{}
 		c.inFlight = c.inFlight[1:]
 		c.next++
+		select {
+		case <-c.room:
+		default: // a probe taken after the sending stopped had none
+		}
 	}
 	return p, true
 }

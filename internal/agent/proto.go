@@ -3,7 +3,9 @@ package agent
 import (
 	"errors"
 	"net/netip"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/portspec/portspec/runner"
 	"github.com/portspec/portspec/verdict"
@@ -135,6 +137,20 @@ func (w wireResolved) check() error {
 		}
 	}
 	return nil
+}
+
+// cutText is s as valid UTF-8, cut at a character to at most n bytes: what
+// the other end reads back within a bound of n.
+func cutText(s string, n int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if len(s) <= n {
+		return s
+	}
+	s = s[:n]
+	for !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return s
 }
 
 // errText and textErr carry an error across the wire as its text: ""

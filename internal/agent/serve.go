@@ -134,8 +134,7 @@ func readProbes(ctx context.Context, cancel context.CancelFunc, lines *lineReade
 					break
 				}
 				addrs, lookupErr := resolver.Resolve(m.Resolve.Name)
-				said := errText(lookupErr)
-				w.send(message{Resolved: &wireResolved{ID: m.Resolve.ID, Addrs: addrs, Err: said[:min(len(said), maxWireText)]}})
+				w.send(message{Resolved: &wireResolved{ID: m.Resolve.ID, Addrs: addrs, Err: cutText(errText(lookupErr), maxWireText)}})
 				continue
 			case err == nil && m.Probe != nil:
 				var o *runner.ProbeOptions
