@@ -195,7 +195,11 @@ func runScenario(sc Scenario, bin, nmap string, runs int) (ScenarioResult, error
 				return res, err
 			}
 			res.Local.add(secs, rss, 0)
-			comparePortspec(sc, local.results, res.Local)
+			baseSc := sc
+			if sc.BaselineAddrs != nil {
+				baseSc.Addrs = sc.BaselineAddrs
+			}
+			comparePortspec(baseSc, local.results, res.Local)
 			fmt.Fprintf(os.Stderr, " baseline %.3fs,", secs)
 			cooldown(sc)
 		}

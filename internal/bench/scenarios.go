@@ -56,6 +56,8 @@ type Scenario struct {
 	// over it; its truth is the scenario's.
 	BaselineSpec  string
 	BaselineTitle string
+	// BaselineAddrs are the addresses BaselineSpec probes.
+	BaselineAddrs []netip.Addr
 	// MaxWaitPerError bounds the time portspec may wait on the target's
 	// ICMP budget per ICMP error that came only to a confirmation try
 	// (one the budget had muted): about one icmp_ratelimit each. 0 for
@@ -311,7 +313,7 @@ var closedTwin = netip.MustParsePrefix("198.18.5.0/30")
 // target's rate limit mutes, where a prober is wrong or slow.
 func budgetScenarios() []Scenario {
 	server := []netip.Addr{lab.Server4}
-	return []Scenario{
+	all := []Scenario{
 		{
 			ID: "I1", Title: "drop-by-default host, one port rejected with ICMP port unreachable (ident/113), TCP 1-65535; spec: 22 listening, the rest blocked",
 			Target: "≤ 0.5× nmap -sT -Pn -n -p-", MaxRatio: 0.5, Runs: 3,
@@ -357,7 +359,7 @@ func budgetScenarios() []Scenario {
   tcp "blocked" { ports = ["1-65535"] }
 }
 `,
-			BaselineTitle: "the same spec on a closed host",
+			BaselineTitle: "the same spec on a closed host", BaselineAddrs: []netip.Addr{closedTwin.Addr().Next()},
 			BaselineSpec: `host "server" {
   address = "198.18.5.1"
   tcp "blocked" { ports = ["1-65535"] }
@@ -399,4 +401,22 @@ func budgetScenarios() []Scenario {
 			MaxWaitPerError: 1100 * time.Millisecond,
 		},
 	}
+	return append(all, lossy(all[len(all)-1], 50), lossy(all[len(all)-1], 10))
+}
+
+// lossy is sc with one in oneIn of the target's packets dropped at random
+// (nftables numgen in its output chain, this kernel having no netem):
+// issue #23's bench of what loss costs in time, with zero wrong.
+func lossy(sc Scenario, oneIn int) Scenario {
+	setup, base, percent := sc.Setup, sc.ID, 100/oneIn
+	sc.ID = fmt.Sprintf("%sL%d", base, percent)
+	sc.Title = fmt.Sprintf("%s with %d%% of the target's packets lost (nftables numgen)", base, percent)
+	sc.Target, sc.MaxWaitPerError = "zero wrong; what loss costs in time", 0
+	sc.Setup = func(l *lab.Lab) error {
+		if err := setup(l); err != nil {
+			return err
+		}
+		return l.Nft(l.Server, fmt.Sprintf("table inet loss {\n  chain output {\n    type filter hook output priority 0; policy accept;\n    numgen random mod %d 0 drop\n  }\n}\n", oneIn))
+	}
+	return sc
 }
