@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 	"github.com/portspec/portspec/internal/needs"
 	"github.com/portspec/portspec/internal/reporttest"
 	"github.com/portspec/portspec/junit"
+	"github.com/portspec/portspec/report"
 	"github.com/portspec/portspec/verdict"
 )
 
@@ -225,5 +227,32 @@ func TestUnjudgedIsAnError(t *testing.T) {
 	}
 	if tc := doc.Suites[0].Testcases[0]; tc.Error == nil || doc.Suites[0].Errors != 1 {
 		t.Errorf("the unjudged testcase %+v is not an error", tc)
+	}
+}
+
+// BenchmarkJUnitResult is the writer's cost a record in a big run's
+// shape: passes of one group, as 4,096 ports of one address are. It runs
+// on the one goroutine that reports in spec order.
+func BenchmarkJUnitResult(b *testing.B) {
+	var pass report.Record
+	for _, r := range reporttest.Records() {
+		if r.Verdict == verdict.Pass {
+			pass = r
+			break
+		}
+	}
+	if pass.Verdict != verdict.Pass {
+		b.Fatal("no passing record among reporttest's")
+	}
+	w, err := junit.New(io.Discard)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w.Begin(reporttest.Meta())
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		pass.Port = uint16(i)
+		w.Result(pass)
 	}
 }
