@@ -298,16 +298,20 @@ func (b *budget) finish(t *ticket, icmp *ICMPError, sent time.Time) []func() {
 			}
 		}
 	}
-	if t.answered || t.lost > 0 {
-		ps := b.paths[t.group]
-		if ps == nil {
-			ps = &pathStats{}
-			b.paths[t.group] = ps
-		}
+	if t.answered || t.lost > 0 || t.confirm && icmp != nil {
+		ps := b.pathOf(t.group)
 		if t.answered {
 			ps.answered++
 		}
 		ps.lost += t.lost
+		if t.confirm && icmp != nil {
+			// Every silent round of the epoch owed its silence to a lost
+			// error (see proofEpoch).
+			ps.icmpSeen++
+			ps.icmpLost += ps.silentRounds
+			ps.silentRounds = 0
+			ps.epoch++
+		}
 	}
 	delete(b.inflight, t.n)
 	if !t.confirm {
@@ -412,8 +416,20 @@ func (b *budget) proven(t ticket) bool {
 }
 
 // pathStats count what a run saw of the path to one target machine: the
-// tries it answered, and the tries lost on the way there or back.
-type pathStats struct{ answered, lost int }
+// tries it answered, and the tries lost on the way there or back; and
+// its proofs' epoch, which an ICMP error drawn by a confirmation try ends
+// (see proofEpoch).
+type pathStats struct {
+	answered, lost int
+	epoch          uint64
+	// icmpSeen counts the ICMP errors confirmation tries drew, and
+	// icmpLost the rounds whose silence a later one showed was a lost
+	// error: the loss of the ICMP errors themselves, which a path's TCP
+	// answers cannot show (a middlebox may drop ICMP alone).
+	// silentRounds counts the rounds of the current epoch that drew no
+	// error and gave proofs.
+	icmpSeen, icmpLost, silentRounds int
+}
 
 // maxProofs is the most proofs a silence may need; a path that loses so
 // much that more would be needed leaves its silences unproven.
@@ -432,29 +448,75 @@ const wrongProofOdds = 1e-6
 // the one that spent the token and muted it. Proofs a refill apart cannot
 // be made wrong by one lost error, so k of them are all wrong with the
 // chance that k errors are lost, p^k at a loss rate p. p is not known:
-// it is estimated from the run's tries to the machine, answered and lost,
-// as a Beta distribution that starts at one loss in a hundred tries (a
-// prior worth a hundred tries, so that a few lucky answers do not make a
-// path look lossless), and k is the least for which the mean of p^k,
-// the chance of k losses in a row, stays below the odds.
+// it is estimated as a Beta distribution that starts at one loss in a
+// hundred tries (a prior worth a hundred tries, so that a few lucky
+// answers do not make a path look lossless), twice: from the run's tries
+// to the machine, answered and lost, and from its ICMP errors, seen and
+// lost (pathStats), since ICMP may be lost where answers are not. k is
+// the least for which the mean of p^k, the chance of k losses in a row,
+// stays below the odds under both. A port's proofs come from rounds in a
+// row (proofEpoch), and a run of k lost errors may begin at any round
+// while a port that rejects waits, each of which draws an error when
+// none is lost: the odds are divided by the errors rounds have drawn so
+// far, and one more. (Where no port rejects, as on a drop-by-default
+// host, no round draws one, and no silent round is wrong.)
 func (b *budget) proofsNeeded(group string) (k int, ok bool) {
 	ps := b.path(group)
-	return proofsFor(ps.answered, ps.lost)
+	odds := wrongProofOdds / float64(1+ps.icmpSeen)
+	k1, ok1 := proofsFor(ps.answered, ps.lost, odds)
+	k2, ok2 := proofsFor(ps.icmpSeen, ps.icmpLost, odds)
+	return max(k1, k2), ok1 && ok2
 }
 
-// proofsFor is proofsNeeded for a path that answered so many tries and
-// lost so many.
-func proofsFor(answered, lost int) (k int, ok bool) {
+// proofsFor is how many proofs a path that answered so many tries and
+// lost so many needs for the chance that all are wrong to stay below odds.
+func proofsFor(answered, lost int, odds float64) (k int, ok bool) {
 	alpha, beta := 1+float64(lost), 99+float64(answered)
-	odds := 1.0
+	chance := 1.0
 	for k := 1; k <= maxProofs; k++ {
 		// E[p^k] of Beta(α, β) is the product of (α+i)/(α+β+i), i < k.
-		odds *= (alpha + float64(k-1)) / (alpha + beta + float64(k-1))
-		if odds <= wrongProofOdds {
+		chance *= (alpha + float64(k-1)) / (alpha + beta + float64(k-1))
+		if chance <= odds {
 			return k, true
 		}
 	}
 	return maxProofs + 1, false
+}
+
+// pathOf is group's pathStats, made on first use; b.mu is held.
+func (b *budget) pathOf(group string) *pathStats {
+	ps := b.paths[group]
+	if ps == nil {
+		ps = &pathStats{}
+		b.paths[group] = ps
+	}
+	return ps
+}
+
+// silentRound records a confirmation round of group that began in epoch,
+// drew no error and gave proofs: if a later round draws one, it was a
+// lost error.
+func (b *budget) silentRound(group string, epoch uint64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if ps := b.pathOf(group); ps.epoch == epoch {
+		ps.silentRounds++
+	}
+}
+
+// proofEpoch is group's proofs' epoch: a silence's proofs count only in
+// the epoch they were made in. A confirmation round tries every pending
+// port of a machine on one token; an ICMP error it draws shows that a port
+// that rejects was pending, so that a round before, which drew none,
+// owed its silence to a lost error, and every proof it gave is wrong.
+// Which round lost one is not known: every proof before the error is let
+// go. A port then needs its proofs from rounds in a row that drew none,
+// and k of those are all wrong only when k errors in a row were lost,
+// however many rounds it waits, rather than whenever k of the many rounds
+// it waits through lose theirs (issue #23's I3 at 10% loss: 61 to 81 of
+// 100 port-unreachable ports proven FILTERED after up to 77 tries).
+func (b *budget) proofEpoch(group string) uint64 {
+	return b.path(group).epoch
 }
 
 // path is what the run has seen of the path to group.

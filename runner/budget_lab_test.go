@@ -108,7 +108,7 @@ func TestLabProveBatchInRounds(t *testing.T) {
 	results, stats := runStats(t, l, Options{}, checks)
 	wantVerdicts(t, results)
 	// Four answers and no loss: Beta(1, 103) asks for four proofs.
-	want, _ := proofsFor(4, 0)
+	want, _ := proofsFor(4, 0, wrongProofOdds)
 	for _, r := range results {
 		if r.Probe.Port < 1000 {
 			continue

@@ -214,7 +214,7 @@ func TestProofsNeeded(t *testing.T) {
 		{1000, 20, 4, true},   // 2% loss
 		{100, 300, 17, false}, // 75% loss: no number of proofs is enough
 	} {
-		got, ok := proofsFor(tc.answered, tc.lost)
+		got, ok := proofsFor(tc.answered, tc.lost, wrongProofOdds)
 		if got != tc.want || ok != tc.ok {
 			t.Errorf("%d answered, %d lost: %d proofs (ok %v), want %d (ok %v)", tc.answered, tc.lost, got, ok, tc.want, tc.ok)
 		}
@@ -241,3 +241,86 @@ func TestSettleOnALossyPath(t *testing.T) {
 		t.Errorf("%q does not say %q", got.Err, want)
 	}
 }
+
+// TestProofEpochs: an ICMP error drawn by a confirmation try ends the
+// proofs' epoch, since it shows that a port that rejects was waiting: a
+// round before it that drew none lost its error, and every proof made
+// before no longer counts (issue #23's I3 at 10% loss, where ports
+// gathered their proofs one lost round at a time). The silent rounds
+// of the epoch it ends count as ICMP errors lost, and the proofs a
+// silence needs grow with them.
+func TestProofEpochs(t *testing.T) {
+	b := fullBudget()
+	const group = "host a"
+	if e := b.proofEpoch(group); e != 0 {
+		t.Fatalf("epoch %d at the start", e)
+	}
+	before, _ := b.proofsNeeded(group)
+	// Two rounds that drew nothing and proved, then one that drew an error.
+	b.silentRound(group, 0)
+	b.silentRound(group, 0)
+	sweep := b.send(targetA, ourAddr, group, false)
+	b.finish(&sweep, errorFrom(targetA), sweep.start) // the sweep's errors end nothing
+	if e := b.proofEpoch(group); e != 0 {
+		t.Fatalf("a sweep try's error ended the epoch (%d)", e)
+	}
+	confirm := b.send(targetA, ourAddr, group, true)
+	b.finish(&confirm, errorFrom(targetA), confirm.start)
+	if e := b.proofEpoch(group); e != 1 {
+		t.Fatalf("epoch %d after a confirmation try drew an error, want 1", e)
+	}
+	if ps := b.path(group); ps.icmpLost != 2 || ps.icmpSeen != 1 || ps.silentRounds != 0 {
+		t.Errorf("icmp seen %d, lost %d, silent rounds %d; want 1, 2, 0", ps.icmpSeen, ps.icmpLost, ps.silentRounds)
+	}
+	// A round that began in the old epoch is not counted silent in the new.
+	b.silentRound(group, 0)
+	if ps := b.path(group); ps.silentRounds != 0 {
+		t.Errorf("a round of an ended epoch counted: %d", ps.silentRounds)
+	}
+	after, _ := b.proofsNeeded(group)
+	if after <= before {
+		t.Errorf("%d proofs needed after two lost errors in three, %d before: want more", after, before)
+	}
+	// Each round that drew an error is one a run of lost errors could
+	// have begun at: the odds are shared among them.
+	b.paths[group] = &pathStats{answered: 65535, icmpSeen: 999, icmpLost: 100}
+	if got, want := firstOf(b.proofsNeeded(group)), firstOf(proofsFor(999, 100, wrongProofOdds/1000)); got != want {
+		t.Errorf("%d proofs needed after 999 errors drawn and 100 lost, want %d", got, want)
+	}
+
+	// A port with proofs of the ended epoch has none that count.
+	p := &probing{proofs: []proofAt{{epoch: 0}, {epoch: 0}, {epoch: 1}}}
+	if n := len(p.current(1)); n != 1 {
+		t.Errorf("%d proofs count in epoch 1, want 1", n)
+	}
+}
+
+// TestSettleCountsOnlyTheEpoch: a silence whose proofs came before the
+// epoch ended waits for more, rather than being delivered proven.
+func TestSettleCountsOnlyTheEpoch(t *testing.T) {
+	r := New(Options{})
+	// A budget just begun: the confirmer waits a refill for its first
+	// round, and the test ends before it.
+	r.budget = newBudget(time.Second, time.Now())
+	r.confirm = map[string]*confirmer{}
+	r.done = make(chan struct{})
+	r.budget.paths["host a"] = &pathStats{answered: 65535, epoch: 1}
+	delivered := false
+	p := &probing{res: Result{Probe: Probe{Addr: targetA, Port: 9, Opts: &ProbeOptions{ProveSilence: true}}}, group: "host a",
+		proofs:  []proofAt{{epoch: 0}, {epoch: 0}, {epoch: 0}, {epoch: 0}},
+		deliver: func(Result) { delivered = true }}
+	p.res.Evidence.Tries = []Try{{Signal: Silence, Proven: true}}
+	ctx, cancel := context.WithCancel(context.Background())
+	r.settle(ctx, p)
+	if delivered {
+		t.Fatal("delivered on four proofs of an ended epoch")
+	}
+	if n := r.confirm["host a"].waiting(); n != 1 {
+		t.Errorf("%d ports wait at the confirmer, want this one", n)
+	}
+	cancel()
+	close(r.done)
+	r.confirmers.Wait()
+}
+
+func firstOf(k int, _ bool) int { return k }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -81,6 +82,7 @@ type assignment struct {
 // zero.
 func (c *confirmer) take(n int, ready4, ready6 []netip.Addr, now time.Time) (batch []assignment, next time.Time) {
 	need, _ := c.r.budget.proofsNeeded(c.group)
+	epoch := c.r.budget.proofEpoch(c.group)
 	interval := c.r.budget.interval
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -93,7 +95,7 @@ func (c *confirmer) take(n int, ready4, ready6 []netip.Addr, now time.Time) (bat
 		}
 		want := 1
 		if p.res.Probe.options().ProveSilence {
-			want = max(need-len(p.proofs), 1)
+			want = max(need-len(p.current(epoch)), 1)
 		}
 		ready := ready6
 		if p.target.Addr().Unmap().Is4() {
@@ -102,13 +104,13 @@ func (c *confirmer) take(n int, ready4, ready6 []netip.Addr, now time.Time) (bat
 		var srcs []netip.Addr
 		for i := 0; i < len(ready) && len(srcs) < want; i++ {
 			src := ready[(cursor+i)%len(ready)]
-			if p.mayProve(src, now, interval) {
+			if p.mayProve(src, now, interval, epoch) {
 				srcs = append(srcs, src)
 			}
 		}
 		cursor += len(srcs)
 		if len(srcs) == 0 {
-			for _, pr := range p.proofs {
+			for _, pr := range p.current(epoch) {
 				if due := pr.end.Add(interval); next.IsZero() || due.Before(next) {
 					next = due
 				}
@@ -185,10 +187,14 @@ func (c *confirmer) run(ctx context.Context) {
 // per-host cap of each address at once, and returns when every port is
 // decided or back in the queue.
 func (c *confirmer) round(ctx context.Context, batch []assignment) {
+	// The round's proofs count in the epoch it began in: an error any of
+	// its tries draws ends it, and with it their proofs too.
+	epoch := c.r.budget.proofEpoch(c.group)
+	var proofs atomic.Bool
 	var wg sync.WaitGroup
 	for _, a := range batch {
 		wg.Add(1)
-		rp := &roundPort{c: c, p: a.p, left: len(a.srcs), done: wg.Done}
+		rp := &roundPort{c: c, p: a.p, left: len(a.srcs), done: wg.Done, epoch: epoch, proofs: &proofs}
 		for _, src := range a.srcs {
 			if err := a.p.host.acquire(ctx); err != nil {
 				rp.tried(ctx, nil, ticket{}, false)
@@ -198,15 +204,20 @@ func (c *confirmer) round(ctx context.Context, batch []assignment) {
 		}
 	}
 	wg.Wait()
+	if proofs.Load() {
+		c.r.budget.silentRound(c.group, epoch)
+	}
 }
 
 // roundPort gathers a port's tries of one round, from one address or
 // several at once, and decides the port once all of them are: by the
 // first answer any drew, else by the proofs they made.
 type roundPort struct {
-	c    *confirmer
-	p    *probing
-	done func()
+	c      *confirmer
+	p      *probing
+	done   func()
+	epoch  uint64       // the proof epoch the round began in
+	proofs *atomic.Bool // set when a port of the round got a proof
 
 	mu      sync.Mutex
 	left    int
@@ -247,13 +258,16 @@ func (rp *roundPort) decide(ctx context.Context) {
 		p.deliver(skipped(p.res.Probe))
 	default:
 		ev := &p.res.Evidence
+		if len(rp.proven) > 0 {
+			rp.proofs.Store(true)
+		}
 		for _, tk := range rp.proven {
 			for i := range ev.Tries {
 				if ev.Tries[i].Start.Equal(tk.start) && ev.Tries[i].Confirm && ev.Tries[i].Source == tk.src {
 					ev.Tries[i].Proven = true
 				}
 			}
-			p.proofs = append(p.proofs, proofAt{tk.src, tk.end})
+			p.proofs = append(p.proofs, proofAt{tk.src, tk.end, rp.epoch})
 		}
 		r.settle(ctx, p)
 	}

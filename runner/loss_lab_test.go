@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/portspec/portspec/internal/lab"
+	"github.com/portspec/portspec/verdict"
 )
 
 // lossyInterval is the lab target's ICMP rate limit in the loss tests: a
@@ -58,4 +59,41 @@ func TestLabProofsSurviveLoss(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestLabManyRejectingUnderLoss: a middlebox drops one ICMP error in ten
+// and nothing else, while 60 ports rejected by port unreachable wait their
+// turn at the target's budget, one a round, and 2,000 closed ports answer
+// every try, so that the path's TCP answers show no loss at all. Every
+// verdict must be right: the proofs a silence needs come from the loss of
+// the ICMP errors themselves (pathStats.icmpLost), not only from the
+// answers'. The failure of issue #23's I3 at 10% loss (ports gathering
+// their proofs one lost round at a time, TestProofEpochs) did not show
+// here before it was fixed: the lab's rounds of 100 ms often meet more
+// than one token; make bench's I3L10 is where it showed.
+func TestLabManyRejectingUnderLoss(t *testing.T) {
+	l := lab.New(t)
+	must(t, l.Sysctl(l.Server, "net.ipv4.icmp_ratelimit=100"))
+	must(t, l.Nft(l.Server, `table inet truth {
+  chain input {
+    type filter hook input priority 0; policy accept;
+    tcp dport 4000-4059 reject with icmpx type port-unreachable
+    tcp dport 4100-4119 drop
+  }
+}`))
+	a := lab.Server4
+	checks := expectRange(a, verdict.TCP, 4000, 4059, verdict.ExpectNotListening)
+	checks = append(checks, expectRange(a, verdict.TCP, 4100, 4119, verdict.ExpectFiltered)...)
+	checks = append(checks, expectRange(a, verdict.TCP, 5000, 6999, verdict.ExpectNotListening)...)
+	spendBudget(t, l, a)
+	must(t, l.Nft(l.Server, `table inet loss {
+  chain output {
+    type filter hook output priority 0; policy accept;
+    meta l4proto icmp numgen random mod 10 0 drop
+  }
+}`))
+	start := time.Now()
+	results, stats := runStats(t, l, Options{ICMPInterval: lossyInterval}, checks)
+	wantVerdicts(t, results)
+	t.Logf("%d checks in %s, %s waiting for the budget", len(checks), time.Since(start).Round(time.Millisecond), stats.ICMPWait.Round(time.Millisecond))
 }

@@ -44,17 +44,31 @@ type probing struct {
 	proofs []proofAt
 }
 
-// proofAt is one proof of a silence: the try from src that ended at end.
+// proofAt is one proof of a silence: the try from src that ended at end,
+// proven in the budget group's proof epoch epoch.
 type proofAt struct {
-	src netip.Addr
-	end time.Time
+	src   netip.Addr
+	end   time.Time
+	epoch uint64
+}
+
+// current is the proofs of p that still count in epoch (budget.proofEpoch).
+func (p *probing) current(epoch uint64) []proofAt {
+	var out []proofAt
+	for _, pr := range p.proofs {
+		if pr.epoch == epoch {
+			out = append(out, pr)
+		}
+	}
+	return out
 }
 
 // mayProve reports whether a try from src at now could add a proof that
-// one lost error cannot make wrong together with an earlier one: from
-// another address, or a refill after the last proof from this one.
-func (p *probing) mayProve(src netip.Addr, now time.Time, interval time.Duration) bool {
-	for _, pr := range p.proofs {
+// one lost error cannot make wrong together with an earlier one that
+// still counts in epoch: from another address, or a refill after the last
+// proof from this one.
+func (p *probing) mayProve(src netip.Addr, now time.Time, interval time.Duration, epoch uint64) bool {
+	for _, pr := range p.current(epoch) {
 		if pr.src == src && now.Before(pr.end.Add(interval)) {
 			return false
 		}
@@ -88,6 +102,8 @@ func (r *Runner) probe(ctx context.Context, c Probe, h *host, waits func(), deli
 	}
 
 	tries := c.tries()
+	// The sweep's proofs count in the epoch its tries began in.
+	epoch := r.budget.proofEpoch(p.group)
 	var silent []ticket
 	var firstSent time.Time
 	for n := 1; ; n++ {
@@ -137,7 +153,7 @@ func (r *Runner) probe(ctx context.Context, c Probe, h *host, waits func(), deli
 	r.call(r.budget.prove(silent, func(i int) {
 		if i >= 0 {
 			ev.Tries[i].Proven = true
-			p.proofs = append(p.proofs, proofAt{silent[i].src, silent[i].end})
+			p.proofs = append(p.proofs, proofAt{silent[i].src, silent[i].end, epoch})
 		}
 		r.settle(ctx, p)
 	}))
@@ -158,7 +174,7 @@ func (r *Runner) settle(ctx context.Context, p *probing) {
 	last := ev.Tries[len(ev.Tries)-1]
 	have, silence := len(ev.Tries), SilenceUnproven
 	if p.res.Probe.options().ProveSilence {
-		have, silence = len(p.proofs), SilenceProven
+		have, silence = len(p.current(r.budget.proofEpoch(p.group))), SilenceProven
 	}
 	switch {
 	case !ok:

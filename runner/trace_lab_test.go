@@ -156,7 +156,7 @@ func TestTraceAfterAnotherScan(t *testing.T) {
 	// As many tries as a silence needs on a path the run knows nothing
 	// of: it is believed after the sweep, and traced at once, while r1's
 	// budget is still spent.
-	tries, _ := proofsFor(0, 0)
+	tries, _ := proofsFor(0, 0, wrongProofOdds)
 	probe := Probe{Addr: lab.CutServer4, Proto: verdict.TCP, Port: 22, Opts: &ProbeOptions{Timeout: 100 * time.Millisecond, Tries: tries, SilenceFails: true}}
 	res := runProbes(t, l, Options{TraceLimit: 1}, []Probe{probe})[0]
 	if res.Trace == nil {
