@@ -35,6 +35,7 @@ func main() {
 	only := flag.String("only", "", "comma-separated scenarios to run, such as P1,P3 (default: all)")
 	out := flag.String("out", "out/bench.json", "where to write the figures")
 	flag.StringVar(&extraArgs, "args", "", "more arguments for every portspec check, such as \"--concurrency 4096\", to try a setting")
+	flag.BoolVar(&keep, "keep", false, "keep each scenario's spec and reports, and say where, to look at a run's evidence")
 	flag.StringVar(&profileDir, "profile", "", "write a CPU profile of each portspec run to this directory, as ID-runN.pprof (go tool pprof)")
 	flag.Parse()
 	if profileDir != "" {
@@ -87,6 +88,9 @@ func main() {
 	}
 	fmt.Printf("\nfigures written to %s\n", *out)
 }
+
+// keep is -keep: a scenario's directory is left behind.
+var keep bool
 
 // profileDir is -profile: where portspec's CPU profiles go, or "".
 var profileDir string

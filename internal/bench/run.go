@@ -114,7 +114,11 @@ func runScenario(sc Scenario, bin, nmap string, runs int) (ScenarioResult, error
 	if err != nil {
 		return res, err
 	}
-	defer os.RemoveAll(dir)
+	if keep {
+		fmt.Fprintf(os.Stderr, "  kept in %s\n", dir)
+	} else {
+		defer os.RemoveAll(dir)
+	}
 	specPath := filepath.Join(dir, sc.ID+".hcl")
 	if err := os.WriteFile(specPath, []byte(sc.Spec), 0o644); err != nil {
 		return res, err
@@ -362,7 +366,9 @@ func timed(l *lab.Lab, w watch, env []string, name string, args ...string) (floa
 		if err != nil {
 			return 0, 0, 0, err
 		}
-		if rssKB, err = strconv.ParseFloat(strings.TrimSpace(string(b)), 64); err != nil {
+		// The last line: GNU time says a non-zero exit on a line before.
+		lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+		if rssKB, err = strconv.ParseFloat(lines[len(lines)-1], 64); err != nil {
 			return 0, 0, 0, fmt.Errorf("GNU time wrote %q", b)
 		}
 	}
