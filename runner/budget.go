@@ -450,11 +450,14 @@ const wrongProofOdds = 1e-6
 // chance that k errors are lost, p^k at a loss rate p. p is not known:
 // it is estimated as a Beta distribution that starts at one loss in a
 // hundred tries (a prior worth a hundred tries, so that a few lucky
-// answers do not make a path look lossless), twice: from the run's tries
-// to the machine, answered and lost, and from its ICMP errors, seen and
-// lost (pathStats), since ICMP may be lost where answers are not. k is
-// the least for which the mean of p^k, the chance of k losses in a row,
-// stays below the odds under both. A port's proofs come from rounds in a
+// answers do not make a path look lossless): from the run's tries to the
+// machine, answered and lost, and, once confirmation rounds have drawn
+// its ICMP errors, from those too, seen and lost (pathStats), since ICMP
+// may be lost where answers are not. k is the least for which the mean
+// of p^k, the chance of k losses in a row, stays below the odds under
+// each. (Until a round draws an error, no silent round can be shown lost,
+// and the answers are all there is: a host with no rejecting port, the
+// common case, needs no more proofs than its answers ask.) A port's proofs come from rounds in a
 // row (proofEpoch), and a run of k lost errors may begin at any round
 // while a port that rejects waits, each of which draws an error when
 // none is lost: the odds are divided by the errors rounds have drawn so
@@ -463,9 +466,12 @@ const wrongProofOdds = 1e-6
 func (b *budget) proofsNeeded(group string) (k int, ok bool) {
 	ps := b.path(group)
 	odds := wrongProofOdds / float64(1+ps.icmpSeen)
-	k1, ok1 := proofsFor(ps.answered, ps.lost, odds)
-	k2, ok2 := proofsFor(ps.icmpSeen, ps.icmpLost, odds)
-	return max(k1, k2), ok1 && ok2
+	k, ok = proofsFor(ps.answered, ps.lost, odds)
+	if ps.icmpSeen > 0 {
+		k2, ok2 := proofsFor(ps.icmpSeen, ps.icmpLost, odds)
+		k, ok = max(k, k2), ok && ok2
+	}
+	return k, ok
 }
 
 // proofsFor is how many proofs a path that answered so many tries and
