@@ -137,6 +137,12 @@ type ticket struct {
 	// now contradicts).
 	answered bool
 	lost     int
+	// round marks a confirmation round's try (a trace's tries are
+	// confirmations too, but no round's); contradicted is, for a round's
+	// try that drew its target's error, how many of the port's proofs of
+	// the current epoch that error shows were lost errors.
+	round        bool
+	contradicted int
 }
 
 func newBudget(interval time.Duration, start time.Time) *budget {
@@ -298,19 +304,26 @@ func (b *budget) finish(t *ticket, icmp *ICMPError, sent time.Time) []func() {
 			}
 		}
 	}
-	if t.answered || t.lost > 0 || t.confirm && icmp != nil {
+	if t.answered || t.lost > 0 || icmp != nil {
 		ps := b.pathOf(t.group)
 		if t.answered {
 			ps.answered++
 		}
 		ps.lost += t.lost
-		if t.confirm && icmp != nil {
-			// Every silent round of the epoch owed its silence to a lost
-			// error (see proofEpoch).
-			ps.icmpSeen++
-			ps.icmpLost += ps.silentRounds
-			ps.silentRounds = 0
+		fromTarget := icmp != nil && (!icmp.From.IsValid() || icmp.From.Unmap() == t.target)
+		if fromTarget {
+			ps.icmpFrom++
+		}
+		if t.round && icmp != nil {
+			// Any error a round draws ends the epoch (see proofEpoch);
+			// only the target's own counts towards its ICMP's loss: the
+			// rounds its port was proven silent in, in this epoch, lost
+			// their error.
 			ps.epoch++
+			if fromTarget {
+				ps.icmpRound++
+				ps.icmpLost += t.contradicted
+			}
 		}
 	}
 	delete(b.inflight, t.n)
@@ -422,13 +435,13 @@ func (b *budget) proven(t ticket) bool {
 type pathStats struct {
 	answered, lost int
 	epoch          uint64
-	// icmpSeen counts the ICMP errors confirmation tries drew, and
-	// icmpLost the rounds whose silence a later one showed was a lost
-	// error: the loss of the ICMP errors themselves, which a path's TCP
-	// answers cannot show (a middlebox may drop ICMP alone).
-	// silentRounds counts the rounds of the current epoch that drew no
-	// error and gave proofs.
-	icmpSeen, icmpLost, silentRounds int
+	// icmpFrom counts the ICMP errors the target itself sent us, by any
+	// try; icmpRound those confirmation rounds drew, and icmpLost the
+	// rounds a port was proven silent in that its own error, drawn later
+	// in the same epoch, showed were lost: the loss of the ICMP errors
+	// themselves, which a path's TCP answers cannot show (a middlebox may
+	// drop ICMP alone).
+	icmpFrom, icmpRound, icmpLost int
 }
 
 // maxProofs is the most proofs a silence may need; a path that loses so
@@ -451,24 +464,25 @@ const wrongProofOdds = 1e-6
 // it is estimated as a Beta distribution that starts at one loss in a
 // hundred tries (a prior worth a hundred tries, so that a few lucky
 // answers do not make a path look lossless): from the run's tries to the
-// machine, answered and lost, and, once confirmation rounds have drawn
-// its ICMP errors, from those too, seen and lost (pathStats), since ICMP
-// may be lost where answers are not. k is the least for which the mean
-// of p^k, the chance of k losses in a row, stays below the odds under
-// each. (Until a round draws an error, no silent round can be shown lost,
-// and the answers are all there is: a host with no rejecting port, the
-// common case, needs no more proofs than its answers ask.) A port's proofs come from rounds in a
-// row (proofEpoch), and a run of k lost errors may begin at any round
-// while a port that rejects waits, each of which draws an error when
-// none is lost: the odds are divided by the errors rounds have drawn so
-// far, and one more. (Where no port rejects, as on a drop-by-default
-// host, no round draws one, and no silent round is wrong.)
+// machine, answered and lost, and, once the target has sent us an ICMP
+// error, from the errors rounds drew and the rounds shown to have lost
+// one (pathStats), since ICMP may be lost where answers are not. k is the
+// least for which the mean of p^k, the chance of k losses in a row, stays
+// below the odds under each. (A host that sends no error, such as one
+// that drops what it does not serve, needs no more proofs than its
+// answers ask.) A port's proofs come from rounds in a
+// row (proofEpoch), and a port waits through as many epochs as rounds
+// draw errors, a run of k lost errors able to begin in any: the odds of
+// epoch j are wrongProofOdds/((j+1)(j+2)), which over every epoch add up
+// to wrongProofOdds. (Where no port rejects, no round draws an error, and
+// no silent round is wrong.)
 func (b *budget) proofsNeeded(group string) (k int, ok bool) {
 	ps := b.path(group)
-	odds := wrongProofOdds / float64(1+ps.icmpSeen)
+	j := float64(ps.epoch)
+	odds := wrongProofOdds / ((j + 1) * (j + 2))
 	k, ok = proofsFor(ps.answered, ps.lost, odds)
-	if ps.icmpSeen > 0 {
-		k2, ok2 := proofsFor(ps.icmpSeen, ps.icmpLost, odds)
+	if ps.icmpFrom > 0 {
+		k2, ok2 := proofsFor(ps.icmpRound, ps.icmpLost, odds)
 		k, ok = max(k, k2), ok && ok2
 	}
 	return k, ok
@@ -497,17 +511,6 @@ func (b *budget) pathOf(group string) *pathStats {
 		b.paths[group] = ps
 	}
 	return ps
-}
-
-// silentRound records a confirmation round of group that began in epoch,
-// drew no error and gave proofs: if a later round draws one, it was a
-// lost error.
-func (b *budget) silentRound(group string, epoch uint64) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if ps := b.pathOf(group); ps.epoch == epoch {
-		ps.silentRounds++
-	}
 }
 
 // proofEpoch is group's proofs' epoch: a silence's proofs count only in

@@ -242,53 +242,54 @@ func TestSettleOnALossyPath(t *testing.T) {
 	}
 }
 
-// TestProofEpochs: an ICMP error drawn by a confirmation try ends the
-// proofs' epoch, since it shows that a port that rejects was waiting: a
-// round before it that drew none lost its error, and every proof made
-// before no longer counts (issue #23's I3 at 10% loss, where ports
-// gathered their proofs one lost round at a time). The silent rounds
-// of the epoch it ends count as ICMP errors lost, and the proofs a
-// silence needs grow with them.
+// TestProofEpochs: an ICMP error drawn by a confirmation round's try ends
+// the proofs' epoch, since it shows that a port that rejects was waiting:
+// a round before it that drew none lost its error, and no proof made
+// before counts (issue #23's I3 at 10% loss, where ports gathered their
+// proofs one lost round at a time). A sweep's or a trace's error ends
+// nothing; a router's ends the epoch but says nothing of the target's
+// ICMP. The proofs the port's own error contradicts count as its ICMP
+// lost, and the proofs a silence needs grow with them and with the
+// epochs.
 func TestProofEpochs(t *testing.T) {
 	b := fullBudget()
 	const group = "host a"
-	if e := b.proofEpoch(group); e != 0 {
-		t.Fatalf("epoch %d at the start", e)
+	router := netip.MustParseAddr("198.18.0.254")
+	finish := func(round bool, from netip.Addr, contradicted int) {
+		tk := b.send(targetA, ourAddr, group, round)
+		tk.round, tk.contradicted = round, contradicted
+		b.finish(&tk, errorFrom(from), tk.start)
 	}
 	before, _ := b.proofsNeeded(group)
-	// Two rounds that drew nothing and proved, then one that drew an error.
-	b.silentRound(group, 0)
-	b.silentRound(group, 0)
-	sweep := b.send(targetA, ourAddr, group, false)
-	b.finish(&sweep, errorFrom(targetA), sweep.start) // the sweep's errors end nothing
+	finish(false, targetA, 0) // the sweep's
+	trace := b.send(targetA, ourAddr, group, true)
+	b.finish(&trace, errorFrom(router), trace.start) // a trace's hop
 	if e := b.proofEpoch(group); e != 0 {
-		t.Fatalf("a sweep try's error ended the epoch (%d)", e)
+		t.Fatalf("epoch %d after a sweep's and a trace's errors, want 0", e)
 	}
-	confirm := b.send(targetA, ourAddr, group, true)
-	b.finish(&confirm, errorFrom(targetA), confirm.start)
-	if e := b.proofEpoch(group); e != 1 {
-		t.Fatalf("epoch %d after a confirmation try drew an error, want 1", e)
-	}
-	if ps := b.path(group); ps.icmpLost != 2 || ps.icmpSeen != 1 || ps.silentRounds != 0 {
-		t.Errorf("icmp seen %d, lost %d, silent rounds %d; want 1, 2, 0", ps.icmpSeen, ps.icmpLost, ps.silentRounds)
-	}
-	// A round that began in the old epoch is not counted silent in the new.
-	b.silentRound(group, 0)
-	if ps := b.path(group); ps.silentRounds != 0 {
-		t.Errorf("a round of an ended epoch counted: %d", ps.silentRounds)
+	finish(true, targetA, 2) // a round's, contradicting two proofs
+	finish(true, router, 0)  // a router's, in a round
+	ps := b.path(group)
+	if ps.epoch != 2 || ps.icmpFrom != 2 || ps.icmpRound != 1 || ps.icmpLost != 2 {
+		t.Errorf("epoch %d, from the target %d, drawn by rounds %d, lost %d; want 2, 2, 1, 2", ps.epoch, ps.icmpFrom, ps.icmpRound, ps.icmpLost)
 	}
 	after, _ := b.proofsNeeded(group)
 	if after <= before {
 		t.Errorf("%d proofs needed after two lost errors in three, %d before: want more", after, before)
 	}
-	// Each round that drew an error is one a run of lost errors could
-	// have begun at: the odds are shared among them.
-	b.paths[group] = &pathStats{answered: 65535, icmpSeen: 999, icmpLost: 100}
-	if got, want := firstOf(b.proofsNeeded(group)), firstOf(proofsFor(999, 100, wrongProofOdds/1000)); got != want {
-		t.Errorf("%d proofs needed after 999 errors drawn and 100 lost, want %d", got, want)
+	// Epoch j's odds are wrongProofOdds/((j+1)(j+2)), under both estimates.
+	b.paths[group] = &pathStats{answered: 65535, icmpFrom: 1, icmpRound: 999, icmpLost: 100, epoch: 999}
+	want, _ := proofsFor(999, 100, wrongProofOdds/(1000*1001))
+	if got, _ := b.proofsNeeded(group); got != want {
+		t.Errorf("%d proofs needed in epoch 999 after 100 of 1,099 errors lost, want %d", got, want)
+	}
+	// With no error from the target, the answers alone decide.
+	b.paths[group] = &pathStats{answered: 65535}
+	if got, _ := b.proofsNeeded(group); got != firstOf(proofsFor(65535, 0, wrongProofOdds)) {
+		t.Errorf("%d proofs needed of a host that sent no error", got)
 	}
 
-	// A port with proofs of the ended epoch has none that count.
+	// A port with proofs of an ended epoch has none that count.
 	p := &probing{proofs: []proofAt{{epoch: 0}, {epoch: 0}, {epoch: 1}}}
 	if n := len(p.current(1)); n != 1 {
 		t.Errorf("%d proofs count in epoch 1, want 1", n)

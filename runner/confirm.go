@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/netip"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -190,11 +189,10 @@ func (c *confirmer) round(ctx context.Context, batch []assignment) {
 	// The round's proofs count in the epoch it began in: an error any of
 	// its tries draws ends it, and with it their proofs too.
 	epoch := c.r.budget.proofEpoch(c.group)
-	var proofs atomic.Bool
 	var wg sync.WaitGroup
 	for _, a := range batch {
 		wg.Add(1)
-		rp := &roundPort{c: c, p: a.p, left: len(a.srcs), done: wg.Done, epoch: epoch, proofs: &proofs}
+		rp := &roundPort{c: c, p: a.p, left: len(a.srcs), done: wg.Done, epoch: epoch}
 		for _, src := range a.srcs {
 			if err := a.p.host.acquire(ctx); err != nil {
 				rp.tried(ctx, nil, ticket{}, false)
@@ -204,20 +202,16 @@ func (c *confirmer) round(ctx context.Context, batch []assignment) {
 		}
 	}
 	wg.Wait()
-	if proofs.Load() {
-		c.r.budget.silentRound(c.group, epoch)
-	}
 }
 
 // roundPort gathers a port's tries of one round, from one address or
 // several at once, and decides the port once all of them are: by the
 // first answer any drew, else by the proofs they made.
 type roundPort struct {
-	c      *confirmer
-	p      *probing
-	done   func()
-	epoch  uint64       // the proof epoch the round began in
-	proofs *atomic.Bool // set when a port of the round got a proof
+	c     *confirmer
+	p     *probing
+	done  func()
+	epoch uint64 // the proof epoch the round began in
 
 	mu      sync.Mutex
 	left    int
@@ -258,9 +252,6 @@ func (rp *roundPort) decide(ctx context.Context) {
 		p.deliver(skipped(p.res.Probe))
 	default:
 		ev := &p.res.Evidence
-		if len(rp.proven) > 0 {
-			rp.proofs.Store(true)
-		}
 		for _, tk := range rp.proven {
 			for i := range ev.Tries {
 				if ev.Tries[i].Start.Equal(tk.start) && ev.Tries[i].Confirm && ev.Tries[i].Source == tk.src {

@@ -249,6 +249,9 @@ func (r *Runner) try(ctx context.Context, p *probing, sock *udpSocket, src netip
 	t.Signal, t.ICMP, t.Err = out.signal, out.icmp, out.err
 	p.mu.Lock()
 	tk.answered, tk.lost = t.Signal != Silence && t.Signal != Local, lostBefore(p, t)
+	if tk.round = confirm; confirm && t.Signal == ICMP {
+		tk.contradicted = len(p.current(r.budget.proofEpoch(p.group)))
+	}
 	p.mu.Unlock()
 	// A late error on a UDP socket may answer any of its earlier tries.
 	sent := tk.start
