@@ -257,7 +257,7 @@ func (c *CodeQuality) Result(r Record) error {
 		CheckName:   "portspec/" + r.Expected,
 		// Stable across runs of one policy, so GitLab tells new issues
 		// from old: the check's identity, not its evidence.
-		Fingerprint: fingerprint(r),
+		Fingerprint: Fingerprint(r.Vantage, r.Host, r.Address, r.Protocol, strconv.Itoa(int(r.Port)), r.Expected),
 		Severity:    "major",
 	}
 	if r.Verdict == verdict.Errored {
@@ -292,9 +292,10 @@ var (
 	_ Reporter = (*CodeQuality)(nil)
 )
 
-// fingerprint identifies a check across runs: vantage, host, address,
-// protocol, port and expectation.
-func fingerprint(r Record) string {
-	h := sha256.Sum256([]byte(strings.Join([]string{r.Vantage, r.Host, r.Address, r.Protocol, strconv.Itoa(int(r.Port)), r.Expected}, "\x00")))
+// Fingerprint is a Code Quality issue's identity across runs, made of
+// what names it: a check's vantage, host, address, protocol, port and
+// expectation; a spec diagnostic's place and summary.
+func Fingerprint(parts ...string) string {
+	h := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
 	return hex.EncodeToString(h[:16])
 }

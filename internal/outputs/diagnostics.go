@@ -1,13 +1,11 @@
 package outputs
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -92,8 +90,7 @@ func WriteCodeQualityDiagnostics(path string, w io.Writer, protected []string, d
 			issue.Location.Path, issue.Location.Lines.Begin = inWorkspaceName(r.Filename, workspace), r.Start.Line
 		}
 		// Stable while the problem stays: its place and what it is.
-		h := sha256.Sum256(fmt.Appendf(nil, "%s\x00%d\x00%s", issue.Location.Path, issue.Location.Lines.Begin, d.Summary))
-		issue.Fingerprint = hex.EncodeToString(h[:16])
+		issue.Fingerprint = report.Fingerprint(issue.Location.Path, strconv.Itoa(issue.Location.Lines.Begin), d.Summary)
 		issues = append(issues, issue)
 	}
 	b, err := json.MarshalIndent(issues, "", "  ")
