@@ -452,7 +452,7 @@ const maxProofs = 16
 // million checks.
 const wrongProofOdds = 1e-6
 
-// proofsNeeded is how many proofs a silence towards group needs, each a
+// proofsNeeded is how many proofs a silence on this path needs, each a
 // refill of the target's budget apart, for the chance that all of them
 // are wrong to stay below wrongProofOdds; ok is false when more than
 // maxProofs would be needed.
@@ -476,8 +476,7 @@ const wrongProofOdds = 1e-6
 // epoch j are wrongProofOdds/((j+1)(j+2)), which over every epoch add up
 // to wrongProofOdds. (Where no port rejects, no round draws an error, and
 // no silent round is wrong.)
-func (b *budget) proofsNeeded(group string) (k int, ok bool) {
-	ps := b.path(group)
+func (ps pathStats) proofsNeeded() (k int, ok bool) {
 	j := float64(ps.epoch)
 	odds := wrongProofOdds / ((j + 1) * (j + 2))
 	k, ok = proofsFor(ps.answered, ps.lost, odds)

@@ -260,7 +260,7 @@ func TestProofEpochs(t *testing.T) {
 		tk.round, tk.contradicted = round, contradicted
 		b.finish(&tk, errorFrom(from), tk.start)
 	}
-	before, _ := b.proofsNeeded(group)
+	before, _ := b.path(group).proofsNeeded()
 	finish(false, targetA, 0) // the sweep's
 	trace := b.send(targetA, ourAddr, group, true)
 	b.finish(&trace, errorFrom(router), trace.start) // a trace's hop
@@ -273,19 +273,19 @@ func TestProofEpochs(t *testing.T) {
 	if ps.epoch != 2 || ps.icmpFrom != 2 || ps.icmpRound != 1 || ps.icmpLost != 2 {
 		t.Errorf("epoch %d, from the target %d, drawn by rounds %d, lost %d; want 2, 2, 1, 2", ps.epoch, ps.icmpFrom, ps.icmpRound, ps.icmpLost)
 	}
-	after, _ := b.proofsNeeded(group)
+	after, _ := b.path(group).proofsNeeded()
 	if after <= before {
 		t.Errorf("%d proofs needed after two lost errors in three, %d before: want more", after, before)
 	}
 	// Epoch j's odds are wrongProofOdds/((j+1)(j+2)), under both estimates.
 	b.paths[group] = &pathStats{answered: 65535, icmpFrom: 1, icmpRound: 999, icmpLost: 100, epoch: 999}
 	want, _ := proofsFor(999, 100, wrongProofOdds/(1000*1001))
-	if got, _ := b.proofsNeeded(group); got != want {
+	if got, _ := b.path(group).proofsNeeded(); got != want {
 		t.Errorf("%d proofs needed in epoch 999 after 100 of 1,099 errors lost, want %d", got, want)
 	}
 	// With no error from the target, the answers alone decide.
 	b.paths[group] = &pathStats{answered: 65535}
-	if got, _ := b.proofsNeeded(group); got != firstOf(proofsFor(65535, 0, wrongProofOdds)) {
+	if got, _ := b.path(group).proofsNeeded(); got != firstOf(proofsFor(65535, 0, wrongProofOdds)) {
 		t.Errorf("%d proofs needed of a host that sent no error", got)
 	}
 

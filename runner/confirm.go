@@ -20,7 +20,7 @@ const maxRound = 4096
 // draws an ICMP error is decided by it; a silent one is proven if the
 // round spent fewer errors than there were tokens, and waits for the next
 // round otherwise. A port needs as many proofs as the path's loss asks
-// (budget.proofsNeeded), each a refill after the last. Each port that really answers with ICMP
+// (pathStats.proofsNeeded), each a refill after the last. Each port that really answers with ICMP
 // costs one token, about one icmp_interval: the only cost that cannot be
 // avoided. A port that stays silent costs none.
 type confirmer struct {
@@ -80,8 +80,10 @@ type assignment struct {
 // (mayProve). When none may be tried, next is when the first could be, or
 // zero.
 func (c *confirmer) take(n int, ready4, ready6 []netip.Addr, now time.Time) (batch []assignment, next time.Time) {
-	need, _ := c.r.budget.proofsNeeded(c.group)
-	epoch := c.r.budget.proofEpoch(c.group)
+	// One reading of the path: the proofs needed and the epoch they count in.
+	path := c.r.budget.path(c.group)
+	need, _ := path.proofsNeeded()
+	epoch := path.epoch
 	interval := c.r.budget.interval
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -161,7 +161,7 @@ func (r *Runner) probe(ctx context.Context, c Probe, h *host, waits func(), deli
 
 // settle decides a silence whose verdict depends on it. One that must be
 // proven (ProveSilence) is proven once it has as many proofs as the path
-// to its target needs (budget.proofsNeeded); one that fails its check
+// to its target needs (pathStats.proofsNeeded); one that fails its check
 // (SilenceFails) is believed once it has had as many tries, so that
 // answers lost on the way do not fail a listening port. Short of that,
 // the port goes back to the target's confirmer for another try, a
@@ -169,18 +169,18 @@ func (r *Runner) probe(ctx context.Context, c Probe, h *host, waits func(), deli
 // much for any number to be trusted, it is an error: the verdict cannot
 // rest on the silence.
 func (r *Runner) settle(ctx context.Context, p *probing) {
-	k, ok := r.budget.proofsNeeded(p.group)
+	path := r.budget.path(p.group)
+	k, ok := path.proofsNeeded()
 	ev := &p.res.Evidence
 	last := ev.Tries[len(ev.Tries)-1]
 	have, silence := len(ev.Tries), SilenceUnproven
 	if p.res.Probe.options().ProveSilence {
-		have, silence = len(p.current(r.budget.proofEpoch(p.group))), SilenceProven
+		have, silence = len(p.current(path.epoch)), SilenceProven
 	}
 	switch {
 	case !ok:
 		ev.Silence = SilenceUnproven
 		res := r.finish(p.res, last)
-		path := r.budget.path(p.group)
 		res.Status, res.Err = verdict.Error, &LossError{Lost: path.lost, Answered: path.answered}
 		p.deliver(res)
 	case have >= k:

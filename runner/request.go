@@ -59,7 +59,7 @@ type ProbeOptions struct {
 	ProveSilence bool
 	// SilenceFails says a FILTERED (or UDP silent) result fails the check.
 	// Such a silence is believed only after as many tries as the path's
-	// loss asks (see budget.proofsNeeded), so that answers lost on the way
+	// loss asks (see pathStats.proofsNeeded), so that answers lost on the way
 	// do not fail a listening port; and the runner traces where the probe
 	// dies, within Options.TraceLimit.
 	SilenceFails bool
