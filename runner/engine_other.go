@@ -18,9 +18,6 @@ import (
 // reply, refused, silence or a local error, and hide which ICMP error
 // came and who sent it (errnoOutcome), so nothing here claims one.
 
-// deadliner is what the host's adaptive timeout moves: a try's deadline.
-type deadliner interface{ SetDeadline(time.Time) error }
-
 // probeSocket is a try's connection, or for a TCP connect still being
 // made, nothing yet whose deadline could move.
 type probeSocket struct {
@@ -48,9 +45,9 @@ func (s *probeSocket) closeWithReset() error {
 // tcpTry makes one TCP connect to target. On SYN-ACK it returns the open
 // connection when keep is set, for reading a banner; the caller closes
 // it.
-func tcpTry(ctx context.Context, _ SocketFunc, target, src netip.AddrPort, timeout time.Duration, keep bool, watch func(*probeSocket) func()) (outcome, *probeSocket) {
+func tcpTry(ctx context.Context, _ SocketFunc, target, src netip.AddrPort, timeout time.Duration, keep bool, watch func(deadliner) func()) (outcome, *probeSocket) {
 	if watch != nil {
-		defer watch(&probeSocket{file: fixedDeadline{}})()
+		defer watch(fixedDeadline{})()
 	}
 	d := net.Dialer{Timeout: timeout, Control: controlTCP}
 	if src.Addr().IsValid() || src.Port() != 0 {
@@ -129,10 +126,10 @@ func openUDP(_ SocketFunc, target, src netip.AddrPort) (*udpSocket, error) {
 }
 
 // try sends payload and waits for a datagram or an error.
-func (u *udpSocket) try(ctx context.Context, payload []byte, timeout time.Duration, watch func(*probeSocket) func()) (outcome, []byte) {
+func (u *udpSocket) try(ctx context.Context, payload []byte, timeout time.Duration, watch func(deadliner) func()) (outcome, []byte) {
 	u.conn.SetDeadline(time.Now().Add(timeout))
 	if watch != nil {
-		defer watch(u.probeSocket)()
+		defer watch(u.probeSocket.file)()
 	}
 	stop := context.AfterFunc(ctx, func() { u.conn.SetDeadline(time.Unix(1, 0)) })
 	defer stop()

@@ -23,7 +23,7 @@ type host struct {
 	// early are the tries waiting with the ceiling as their timeout, sent
 	// before the host had answered anything: when its first answer comes,
 	// they get the timeout it implies instead.
-	early map[*probeSocket]time.Time
+	early map[deadliner]time.Time
 	// answered is a TCP port that answered (SYN-ACK or RST) in this run,
 	// for a trace to tell whether the target is the hop where a probe
 	// dies; 0 for none.
@@ -89,7 +89,7 @@ func (h *host) observe(t Try, afterSilence bool) {
 	if first {
 		timeout := h.rtt.timeout(h.floor, h.ceiling)
 		for sock, start := range h.early {
-			sock.file.SetDeadline(start.Add(timeout))
+			sock.SetDeadline(start.Add(timeout))
 		}
 		h.early = nil
 	}
@@ -115,16 +115,16 @@ func (h *host) timeout() (d time.Duration, early bool) {
 
 // watchEarly registers a waiting try that uses the provisional timeout,
 // and returns the function that unregisters it.
-func (h *host) watchEarly(sock *probeSocket, start time.Time) func() {
+func (h *host) watchEarly(sock deadliner, start time.Time) func() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.rtt.samples > 0 {
 		// The first answer came in the meantime.
-		sock.file.SetDeadline(start.Add(h.rtt.timeout(h.floor, h.ceiling)))
+		sock.SetDeadline(start.Add(h.rtt.timeout(h.floor, h.ceiling)))
 		return func() {}
 	}
 	if h.early == nil {
-		h.early = map[*probeSocket]time.Time{}
+		h.early = map[deadliner]time.Time{}
 	}
 	h.early[sock] = start
 	return func() {
@@ -171,3 +171,6 @@ func (e *rttEstimator) timeout(floor, ceiling time.Duration) time.Duration {
 	t := min(e.srtt+4*e.rttvar, floor+4*e.fastest)
 	return min(max(t, floor), ceiling)
 }
+
+// deadliner is what the host's adaptive timeout moves: a try's deadline.
+type deadliner interface{ SetDeadline(time.Time) error }

@@ -8,8 +8,11 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/portspec/portspec/internal/lab"
 	"github.com/portspec/portspec/verdict"
@@ -150,9 +153,15 @@ func runStats(t *testing.T, l *lab.Lab, opts Options, checks []Probe) ([]Result,
 
 // TestLabVerdictTable probes one port per row of the verdict table, over
 // IPv4 and IPv6, with real listeners and real nftables rules, all at once
-// (so the server's ICMP rate limit is in play as well).
+// (so the server's ICMP rate limit is in play as well), with connects and
+// with bare SYNs (Options.SYN): both must read every row alike.
 func TestLabVerdictTable(t *testing.T) {
 	l := verdictLab(t)
+	t.Run("connect", func(t *testing.T) { verdictTable(t, l, false) })
+	t.Run("SYN", func(t *testing.T) { verdictTable(t, l, true) })
+}
+
+func verdictTable(t *testing.T, l *lab.Lab, syn bool) {
 	type row struct {
 		proto      verdict.Protocol
 		port       uint16
@@ -198,13 +207,37 @@ func TestLabVerdictTable(t *testing.T) {
 	var checks []Probe
 	for _, a := range []netip.Addr{lab.Server4, lab.Server6} {
 		for _, r := range rows {
-			opts := ProbeOptions{ProveSilence: true, ReadBanner: r.port == tcpOpen && r.proto == verdict.TCP}
+			// A banner needs a connection: with SYN tries, the open port
+			// must answer the SYN alone.
+			opts := ProbeOptions{ProveSilence: true, ReadBanner: !syn && r.port == tcpOpen && r.proto == verdict.TCP}
 			checks = append(checks, labProbe(a, r.proto, r.port, opts))
 		}
 	}
 	start := time.Now()
-	results := runProbes(t, l, Options{}, checks)
-	t.Logf("%d checks in %s", len(checks), time.Since(start).Round(time.Millisecond))
+	var streams atomic.Int64
+	socket := func(domain, typ, proto int) (int, error) {
+		if typ&0xf == unix.SOCK_STREAM {
+			streams.Add(1)
+		}
+		return l.Socket(domain, typ, proto)
+	}
+	r := New(Options{SYN: syn, Socket: socket})
+	var results []Result
+	if err := r.Run(context.Background(), slices.Values(checks), func(res Result) { results = append(results, res) }); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d checks in %s, %d TCP sockets", len(checks), time.Since(start).Round(time.Millisecond), streams.Load())
+	// SYN tries make no TCP socket but the two that hold the source
+	// ports; connects make one a try.
+	tcpChecks := 0
+	for _, c := range checks {
+		if c.Proto == verdict.TCP {
+			tcpChecks++
+		}
+	}
+	if syn && streams.Load() != 2 || !syn && streams.Load() < int64(tcpChecks) {
+		t.Errorf("%d TCP sockets for %d TCP checks", streams.Load(), tcpChecks)
+	}
 	for _, r := range results {
 		t.Logf("%s %s/%d %s %s %v", r.Probe.Addr, r.Probe.Proto, r.Probe.Port, r.Status, r.Duration.Round(time.Millisecond), r.Evidence.Tries)
 	}
@@ -238,7 +271,7 @@ func TestLabVerdictTable(t *testing.T) {
 	}
 	for _, res := range results {
 		switch {
-		case res.Probe.Proto == verdict.TCP && res.Probe.Port == tcpOpen:
+		case res.Probe.Proto == verdict.TCP && res.Probe.Port == tcpOpen && !syn:
 			if got := string(res.Evidence.Reply); got != "220 lab ESMTP\r\n" {
 				t.Errorf("%s: banner %q", res.Probe.Addr, got)
 			}

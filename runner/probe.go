@@ -215,7 +215,7 @@ func (r *Runner) try(ctx context.Context, p *probing, sock *udpSocket, src netip
 	t := Try{Start: tk.start, Timeout: timeout, Confirm: confirm, Tokens: tk.tokens, Source: src}
 	// A try sent before the host's first answer waits for the ceiling,
 	// unless that answer comes and shortens it.
-	watch := func(s *probeSocket) func() {
+	watch := func(s deadliner) func() {
 		p.waits()
 		if early {
 			return h.watchEarly(s, t.Start)
@@ -234,6 +234,8 @@ func (r *Runner) try(ctx context.Context, p *probing, sock *udpSocket, src netip
 			}
 			p.mu.Unlock()
 		}
+	} else if r.opts.SYN && !c.options().ReadBanner && (r.syn == nil || r.syn.handles(p.target, c.options().SourcePort)) {
+		out = r.synTry(ctx, p.target, src, timeout, watch)
 	} else {
 		var conn *probeSocket
 		out, conn = tcpTry(ctx, r.opts.Socket, p.target, bind(c, src), timeout, c.options().ReadBanner, watch)
@@ -335,4 +337,12 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	case <-ctx.Done():
 		return false
 	}
+}
+
+// synTry makes one try as a bare SYN (Options.SYN).
+func (r *Runner) synTry(ctx context.Context, target netip.AddrPort, src netip.Addr, timeout time.Duration, watch func(deadliner) func()) outcome {
+	if r.syn == nil {
+		return localOutcome(r.synErr)
+	}
+	return r.syn.try(ctx, target, src, timeout, watch)
 }

@@ -58,6 +58,11 @@ type Options struct {
 	// error muted where the model believed it had a token; a faster one
 	// only costs waiting.
 	ICMPInterval time.Duration
+	// SYN sends TCP tries as bare SYNs from a raw socket, as nmap -sS
+	// does, rather than as connects: on Linux only, with root or
+	// CAP_NET_RAW (CheckSYN). Tries that read a banner or need a source
+	// port of their own still connect.
+	SYN bool
 	// Socket creates sockets on Linux; nil means unix.Socket. Elsewhere
 	// probes use the OS's ordinary sockets, and it is not called.
 	Socket SocketFunc
@@ -111,6 +116,11 @@ type Runner struct {
 	// kernel's choice).
 	sources4, sources6 []netip.Addr
 	nextSource         atomic.Uint64
+
+	// syn makes the TCP tries when Options.SYN is set; synErr is why it
+	// could not be opened, which every TCP try then says.
+	syn    *synEngine
+	synErr error
 }
 
 // New returns a runner with opts.
@@ -170,6 +180,11 @@ func (r *Runner) Run(ctx context.Context, probes iter.Seq[Probe], emit func(Resu
 	r.hosts = map[netip.Addr]*host{}
 	r.confirm = map[string]*confirmer{}
 	r.traces.Store(0)
+	if r.opts.SYN {
+		if r.syn, r.synErr = openSYN(r.opts.Socket); r.syn != nil {
+			defer r.syn.close()
+		}
+	}
 	type job struct {
 		probe Probe
 		n     uint64 // its place in the window

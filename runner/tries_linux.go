@@ -57,7 +57,7 @@ func fromQueue(q *queuedError) outcome {
 // the socket is looked at once at once: only a connect still in progress
 // is handed to the network poller to wait on. That skips the poller's
 // bookkeeping for most ports of a scan.
-func tcpTry(ctx context.Context, newSocket SocketFunc, target, src netip.AddrPort, timeout time.Duration, keep bool, watch func(*probeSocket) func()) (outcome, *probeSocket) {
+func tcpTry(ctx context.Context, newSocket SocketFunc, target, src netip.AddrPort, timeout time.Duration, keep bool, watch func(deadliner) func()) (outcome, *probeSocket) {
 	deadline := time.Now().Add(timeout)
 	var fd int
 	for attempt := 1; ; attempt++ {
@@ -92,7 +92,7 @@ func tcpTry(ctx context.Context, newSocket SocketFunc, target, src netip.AddrPor
 	}
 	sock.file.SetDeadline(deadline)
 	if watch != nil {
-		defer watch(sock)()
+		defer watch(sock.file)()
 	}
 	var out outcome
 	done := false
@@ -211,13 +211,13 @@ func openUDP(newSocket SocketFunc, target, src netip.AddrPort) (*udpSocket, erro
 }
 
 // try sends payload and waits for a datagram or an error.
-func (u *udpSocket) try(ctx context.Context, payload []byte, timeout time.Duration, watch func(*probeSocket) func()) (outcome, []byte) {
+func (u *udpSocket) try(ctx context.Context, payload []byte, timeout time.Duration, watch func(deadliner) func()) (outcome, []byte) {
 	deadline := time.Now().Add(timeout)
 	var out outcome
 	sent := false
 	u.file.SetDeadline(deadline)
 	if watch != nil {
-		defer watch(u.probeSocket)()
+		defer watch(u.file)()
 	}
 	err := u.await(ctx, true, func(fd int) bool {
 		_, err := unix.Write(fd, payload)

@@ -1,0 +1,542 @@
+//go:build linux && !portspec_portable
+
+package runner
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/net/bpf"
+	"golang.org/x/sys/unix"
+)
+
+// SYNSupported says whether this build can send TCP tries as bare SYNs
+// (Options.SYN).
+const SYNSupported = true
+
+// synEngine sends TCP tries as bare SYNs from a raw socket, as nmap -sS
+// and masscan do, and matches what comes back to the try it answers: a
+// SYN-ACK or a RST acknowledging the try's sequence number, or an ICMP
+// error quoting it. No socket, connect or close is made a try: a closed
+// port costs the kernel one packet out and one in, where a connect costs
+// it a socket's life (issue #23, "Where a sweep's time goes"). A port that
+// answers SYN-ACK is left to this machine's kernel, which owns no
+// connection for it and resets it, so no connection is ever made.
+//
+// Every try of a family goes from one source port, held by a bound TCP
+// socket so that nothing else on this machine uses it meanwhile; tries
+// are told apart by their random sequence numbers.
+type synEngine struct {
+	families [2]*synFamily // IPv4, IPv6
+
+	mu      sync.Mutex
+	waiting map[synKey]*synWait
+}
+
+// synFamily is one address family's sockets.
+type synFamily struct {
+	v6   bool
+	port uint16 // our source port
+	hold int    // the bound TCP socket that holds port
+	tcp  *rawSocket
+	icmp *rawSocket
+	// sources caches the address the kernel sends from to a target, which
+	// the TCP checksum covers.
+	sources   sync.Map // netip.Addr → netip.Addr
+	newSocket SocketFunc
+	err       error // why the family could not be opened
+}
+
+// rawSocket is a raw socket on Go's network poller.
+type rawSocket struct {
+	file *os.File
+	conn syscall.RawConn
+}
+
+// synKey names one try: its target and its sequence number.
+type synKey struct {
+	target netip.AddrPort
+	seq    uint32
+}
+
+// synWait is one try waiting for its answer. It is a deadliner, so the
+// host's adaptive timeout can move its deadline as it does a socket's.
+type synWait struct {
+	answer  chan outcome // the first answer; buffered
+	expired chan struct{}
+	mu      sync.Mutex
+	timer   *time.Timer
+	fired   bool
+}
+
+func (w *synWait) SetDeadline(t time.Time) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.fired {
+		w.timer.Reset(time.Until(t))
+	}
+	return nil
+}
+
+func (w *synWait) expire() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.fired {
+		w.fired = true
+		close(w.expired)
+	}
+}
+
+// synBuffer is each raw TCP socket's receive buffer: a whole window of
+// answers at once must not overflow it, since an answer the kernel drops
+// here would look like the network's loss.
+const synBuffer = 16 << 20
+
+// openSYN opens the raw sockets of both families. It needs CAP_NET_RAW.
+// A family that cannot be opened (a machine without IPv6) keeps its
+// error, which each of its tries then says; the error returned is the
+// first family's, or nil.
+func openSYN(newSocket SocketFunc) (*synEngine, error) {
+	e := &synEngine{waiting: map[synKey]*synWait{}}
+	for i, v6 := range []bool{false, true} {
+		f, err := openSYNFamily(newSocket, v6)
+		e.families[i] = f
+		if err != nil {
+			f.err = err
+			continue
+		}
+		go f.receive(f.tcp, e, f.parseTCP)
+		go f.receive(f.icmp, e, f.parseICMP)
+	}
+	return e, e.families[0].err
+}
+
+func openSYNFamily(newSocket SocketFunc, v6 bool) (f *synFamily, err error) {
+	domain, icmpProto, name := unix.AF_INET, unix.IPPROTO_ICMP, "IPv4"
+	if v6 {
+		domain, icmpProto, name = unix.AF_INET6, unix.IPPROTO_ICMPV6, "IPv6"
+	}
+	f = &synFamily{v6: v6, hold: -1, newSocket: newSocket}
+	defer func() {
+		if err != nil {
+			f.close()
+			err = fmt.Errorf("SYN tries over %s: %w", name, err)
+		}
+	}()
+	if f.hold, err = newSocket(domain, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0); err != nil {
+		return f, fmt.Errorf("socket: %w", err)
+	}
+	if err = unix.Bind(f.hold, sockaddr(domain, netip.AddrPort{})); err != nil {
+		return f, fmt.Errorf("holding a source port: %w", err)
+	}
+	local, err := unix.Getsockname(f.hold)
+	if err != nil {
+		return f, err
+	}
+	switch sa := local.(type) {
+	case *unix.SockaddrInet4:
+		f.port = uint16(sa.Port)
+	case *unix.SockaddrInet6:
+		f.port = uint16(sa.Port)
+	}
+	if f.tcp, err = openRaw(newSocket, domain, unix.IPPROTO_TCP); err != nil {
+		return f, err
+	}
+	f.tcp.conn.Control(func(fd uintptr) {
+		if err = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, synBuffer); err != nil {
+			err = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF, synBuffer)
+		}
+		if err == nil {
+			err = attachFilter(int(fd), f.portFilter())
+		}
+	})
+	if err != nil {
+		return f, err
+	}
+	if f.icmp, err = openRaw(newSocket, domain, icmpProto); err != nil {
+		return f, err
+	}
+	return f, nil
+}
+
+func openRaw(newSocket SocketFunc, domain, proto int) (*rawSocket, error) {
+	fd, err := newSocket(domain, unix.SOCK_RAW|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, proto)
+	if err != nil {
+		if errors.Is(err, unix.EPERM) {
+			return nil, fmt.Errorf("a raw socket needs root or CAP_NET_RAW: %w", err)
+		}
+		return nil, fmt.Errorf("raw socket: %w", err)
+	}
+	file := os.NewFile(uintptr(fd), "raw")
+	conn, err := file.SyscallConn()
+	if err != nil {
+		file.Close()
+		return nil, err
+	}
+	return &rawSocket{file: file, conn: conn}, nil
+}
+
+// portFilter passes only TCP segments to our source port, so that the
+// raw socket is not handed every TCP packet this machine receives. An
+// IPv4 raw socket reads the IP header first, an IPv6 one the TCP header.
+func (f *synFamily) portFilter() []bpf.Instruction {
+	load := []bpf.Instruction{bpf.LoadAbsolute{Off: 2, Size: 2}}
+	if !f.v6 {
+		load = []bpf.Instruction{bpf.LoadMemShift{Off: 0}, bpf.LoadIndirect{Off: 2, Size: 2}}
+	}
+	return append(load,
+		bpf.JumpIf{Cond: bpf.JumpEqual, Val: uint32(f.port), SkipFalse: 1},
+		bpf.RetConstant{Val: 1 << 16},
+		bpf.RetConstant{Val: 0},
+	)
+}
+
+func attachFilter(fd int, prog []bpf.Instruction) error {
+	raw, err := bpf.Assemble(prog)
+	if err != nil {
+		return err
+	}
+	filter := make([]unix.SockFilter, len(raw))
+	for i, ins := range raw {
+		filter[i] = unix.SockFilter{Code: ins.Op, Jt: ins.Jt, Jf: ins.Jf, K: ins.K}
+	}
+	return unix.SetsockoptSockFprog(fd, unix.SOL_SOCKET, unix.SO_ATTACH_FILTER, &unix.SockFprog{Len: uint16(len(filter)), Filter: &filter[0]})
+}
+
+func (e *synEngine) close() {
+	for _, f := range e.families {
+		if f.err == nil {
+			f.close()
+		}
+	}
+}
+
+func (f *synFamily) close() {
+	for _, s := range []*rawSocket{f.tcp, f.icmp} {
+		if s != nil {
+			s.file.Close()
+		}
+	}
+	if f.hold >= 0 {
+		unix.Close(f.hold)
+	}
+}
+
+func (e *synEngine) family(a netip.Addr) *synFamily {
+	if a.Unmap().Is4() {
+		return e.families[0]
+	}
+	return e.families[1]
+}
+
+// handles says whether the engine can make a try from our port sport to
+// target: a probe with a source port of its own, or one aimed at the port
+// the engine holds, is left to a connect.
+func (e *synEngine) handles(target netip.AddrPort, sport uint16) bool {
+	f := e.family(target.Addr())
+	return sport == 0 && (f.err != nil || target.Port() != f.port)
+}
+
+// try sends one SYN to target from src (unset: the kernel's choice) and
+// waits until it is answered, its deadline passes (silence) or ctx ends.
+func (e *synEngine) try(ctx context.Context, target netip.AddrPort, src netip.Addr, timeout time.Duration, watch func(deadliner) func()) outcome {
+	target = netip.AddrPortFrom(target.Addr().Unmap(), target.Port())
+	f := e.family(target.Addr())
+	if f.err != nil {
+		return localOutcome(f.err)
+	}
+	if !src.IsValid() || src.IsUnspecified() {
+		var err error
+		if src, err = f.source(target); err != nil {
+			return localOutcome(err)
+		}
+	}
+	w := &synWait{answer: make(chan outcome, 1), expired: make(chan struct{})}
+	var key synKey
+	e.mu.Lock()
+	for {
+		key = synKey{target, rand.Uint32()}
+		if _, taken := e.waiting[key]; !taken {
+			break
+		}
+	}
+	e.waiting[key] = w
+	e.mu.Unlock()
+	defer func() {
+		e.mu.Lock()
+		delete(e.waiting, key)
+		e.mu.Unlock()
+	}()
+	w.mu.Lock()
+	w.timer = time.AfterFunc(timeout, w.expire)
+	w.mu.Unlock()
+	defer w.timer.Stop()
+	if err := f.send(src, target, key.seq); err != nil {
+		return localOutcome(err)
+	}
+	if watch != nil {
+		defer watch(w)()
+	}
+	select {
+	case out := <-w.answer:
+		return out
+	case <-ctx.Done():
+		return localOutcome(ctx.Err())
+	case <-w.expired:
+	}
+	// On a busy machine the answer may have come in time and the receiver
+	// not yet read it: silence must mean nothing came, not that nobody
+	// looked.
+	f.drain(e)
+	select {
+	case out := <-w.answer:
+		return out
+	default:
+		return outcome{signal: Silence}
+	}
+}
+
+// source is the address this machine sends from to target.
+func (f *synFamily) source(target netip.AddrPort) (netip.Addr, error) {
+	if a, ok := f.sources.Load(target.Addr()); ok {
+		return a.(netip.Addr), nil
+	}
+	domain := unix.AF_INET
+	if f.v6 {
+		domain = unix.AF_INET6
+	}
+	fd, err := f.newSocket(domain, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return netip.Addr{}, fmt.Errorf("socket: %w", err)
+	}
+	defer unix.Close(fd)
+	if err := unix.Connect(fd, sockaddr(domain, target)); err != nil {
+		return netip.Addr{}, fmt.Errorf("no route to %s: %w", target.Addr(), err)
+	}
+	local, err := unix.Getsockname(fd)
+	if err != nil {
+		return netip.Addr{}, err
+	}
+	var a netip.Addr
+	switch sa := local.(type) {
+	case *unix.SockaddrInet4:
+		a = netip.AddrFrom4(sa.Addr)
+	case *unix.SockaddrInet6:
+		a = netip.AddrFrom16(sa.Addr)
+	}
+	f.sources.Store(target.Addr(), a)
+	return a, nil
+}
+
+// send sends one SYN from src, with seq, to target. The source address
+// goes with it (IP_PKTINFO), since the checksum was made for it.
+func (f *synFamily) send(src netip.Addr, target netip.AddrPort, seq uint32) error {
+	var seg [24]byte
+	binary.BigEndian.PutUint16(seg[0:], f.port)
+	binary.BigEndian.PutUint16(seg[2:], target.Port())
+	binary.BigEndian.PutUint32(seg[4:], seq)
+	seg[12] = 6 << 4 // a header of six words: one of options
+	seg[13] = tcpSYN
+	binary.BigEndian.PutUint16(seg[14:], 64240)
+	seg[20], seg[21] = 2, 4 // MSS 1460, as a connect would say
+	binary.BigEndian.PutUint16(seg[22:], 1460)
+	binary.BigEndian.PutUint16(seg[16:], tcpChecksum(src, target.Addr(), seg[:]))
+
+	var oob []byte
+	var to unix.Sockaddr
+	if f.v6 {
+		oob = unix.PktInfo6(&unix.Inet6Pktinfo{Addr: src.As16()})
+		to = &unix.SockaddrInet6{Addr: target.Addr().As16()}
+	} else {
+		oob = unix.PktInfo4(&unix.Inet4Pktinfo{Spec_dst: src.As4()})
+		to = &unix.SockaddrInet4{Addr: target.Addr().As4()}
+	}
+	var err error
+	werr := f.tcp.conn.Write(func(fd uintptr) bool {
+		err = unix.Sendmsg(int(fd), seg[:], oob, to, 0)
+		return err != unix.EAGAIN
+	})
+	if werr != nil {
+		return werr
+	}
+	if err != nil {
+		return fmt.Errorf("send: %w", err)
+	}
+	return nil
+}
+
+const (
+	tcpFIN = 1 << iota
+	tcpSYN
+	tcpRST
+	tcpPSH
+	tcpACK
+)
+
+// tcpChecksum is the checksum of seg with its pseudo-header (RFC 9293,
+// RFC 8200 section 8.1).
+func tcpChecksum(src, dst netip.Addr, seg []byte) uint16 {
+	var sum uint32
+	add := func(b []byte) {
+		for i := 0; i+1 < len(b); i += 2 {
+			sum += uint32(b[i])<<8 | uint32(b[i+1])
+		}
+		if len(b)%2 == 1 {
+			sum += uint32(b[len(b)-1]) << 8
+		}
+	}
+	add(src.AsSlice())
+	add(dst.AsSlice())
+	sum += unix.IPPROTO_TCP + uint32(len(seg))
+	add(seg)
+	for sum > 0xffff {
+		sum = sum&0xffff + sum>>16
+	}
+	return ^uint16(sum)
+}
+
+// receive reads s until it is closed and hands each answer parse finds to
+// the try it answers.
+func (f *synFamily) receive(s *rawSocket, e *synEngine, parse func([]byte, netip.Addr) (synKey, outcome, bool)) {
+	buf := make([]byte, 2048)
+	for {
+		err := s.conn.Read(func(fd uintptr) bool {
+			f.read(int(fd), buf, e, parse)
+			return false // wait for more
+		})
+		if err != nil {
+			return // closed
+		}
+	}
+}
+
+// read reads every packet s holds now.
+func (f *synFamily) read(fd int, buf []byte, e *synEngine, parse func([]byte, netip.Addr) (synKey, outcome, bool)) {
+	for {
+		n, from, err := unix.Recvfrom(fd, buf, unix.MSG_DONTWAIT)
+		if err != nil {
+			return // EAGAIN, or closed
+		}
+		var sender netip.Addr
+		switch sa := from.(type) {
+		case *unix.SockaddrInet4:
+			sender = netip.AddrFrom4(sa.Addr)
+		case *unix.SockaddrInet6:
+			sender = netip.AddrFrom16(sa.Addr)
+		}
+		if key, out, ok := parse(buf[:n], sender); ok {
+			e.answer(key, out)
+		}
+	}
+}
+
+// drain reads what the family's sockets hold now, for a try whose
+// deadline passed.
+func (f *synFamily) drain(e *synEngine) {
+	buf := make([]byte, 2048)
+	f.tcp.conn.Control(func(fd uintptr) { f.read(int(fd), buf, e, f.parseTCP) })
+	f.icmp.conn.Control(func(fd uintptr) { f.read(int(fd), buf, e, f.parseICMP) })
+}
+
+func (e *synEngine) answer(key synKey, out outcome) {
+	e.mu.Lock()
+	w := e.waiting[key]
+	e.mu.Unlock()
+	if w != nil {
+		select {
+		case w.answer <- out:
+		default: // answered already
+		}
+	}
+}
+
+// parseTCP reads a segment to our port: a SYN-ACK or a RST that
+// acknowledges a try's SYN. An IPv4 raw socket's packet starts with the
+// IP header; an IPv6 one's with the TCP header, its sender from recvfrom.
+func (f *synFamily) parseTCP(pkt []byte, sender netip.Addr) (synKey, outcome, bool) {
+	if !f.v6 {
+		if len(pkt) < 20 {
+			return synKey{}, outcome{}, false
+		}
+		ihl := int(pkt[0]&0x0f) * 4
+		if ihl < 20 || len(pkt) < ihl {
+			return synKey{}, outcome{}, false
+		}
+		sender, pkt = netip.AddrFrom4([4]byte(pkt[12:16])), pkt[ihl:]
+	}
+	if len(pkt) < 20 || binary.BigEndian.Uint16(pkt[2:]) != f.port {
+		return synKey{}, outcome{}, false
+	}
+	flags := pkt[13]
+	var sig Signal
+	switch {
+	case flags&tcpACK == 0:
+		return synKey{}, outcome{}, false
+	case flags&tcpRST != 0:
+		sig = Reset
+	case flags&tcpSYN != 0:
+		sig = SynAck
+	default:
+		return synKey{}, outcome{}, false
+	}
+	key := synKey{netip.AddrPortFrom(sender.Unmap(), binary.BigEndian.Uint16(pkt[0:])), binary.BigEndian.Uint32(pkt[8:]) - 1}
+	return key, outcome{signal: sig}, true
+}
+
+// parseICMP reads an ICMP error that quotes one of our SYNs: its type and
+// code, and who sent it, as the error queue would tell a connect.
+func (f *synFamily) parseICMP(pkt []byte, sender netip.Addr) (synKey, outcome, bool) {
+	var quoted []byte
+	var dst netip.Addr
+	if !f.v6 {
+		if len(pkt) < 20 {
+			return synKey{}, outcome{}, false
+		}
+		ihl := int(pkt[0]&0x0f) * 4
+		if ihl < 20 || len(pkt) < ihl+8 {
+			return synKey{}, outcome{}, false
+		}
+		sender, pkt = netip.AddrFrom4([4]byte(pkt[12:16])), pkt[ihl:]
+		switch pkt[0] {
+		case 3, 4, 11, 12: // unreachable, source quench, time exceeded, parameter problem
+		default:
+			return synKey{}, outcome{}, false
+		}
+		in := pkt[8:]
+		if len(in) < 20 || in[9] != unix.IPPROTO_TCP {
+			return synKey{}, outcome{}, false
+		}
+		qihl := int(in[0]&0x0f) * 4
+		if qihl < 20 || len(in) < qihl+8 {
+			return synKey{}, outcome{}, false
+		}
+		dst, quoted = netip.AddrFrom4([4]byte(in[16:20])), in[qihl:]
+	} else {
+		if len(pkt) < 8 {
+			return synKey{}, outcome{}, false
+		}
+		switch pkt[0] {
+		case 1, 3, 4: // unreachable, time exceeded, parameter problem
+		default:
+			return synKey{}, outcome{}, false
+		}
+		in := pkt[8:]
+		if len(in) < 40+8 || in[6] != unix.IPPROTO_TCP {
+			return synKey{}, outcome{}, false
+		}
+		dst, quoted = netip.AddrFrom16([16]byte(in[24:40])), in[40:]
+	}
+	if binary.BigEndian.Uint16(quoted[0:]) != f.port {
+		return synKey{}, outcome{}, false
+	}
+	key := synKey{netip.AddrPortFrom(dst.Unmap(), binary.BigEndian.Uint16(quoted[2:])), binary.BigEndian.Uint32(quoted[4:])}
+	return key, outcome{signal: ICMP, icmp: &ICMPError{V6: f.v6, Type: pkt[0], Code: pkt[1], From: sender.Unmap()}}, true
+}
