@@ -70,30 +70,41 @@ type synKey struct {
 // synWait is one try waiting for its answer. It is a deadliner, so the
 // host's adaptive timeout can move its deadline as it does a socket's.
 type synWait struct {
-	answer  chan outcome // the first answer; buffered
-	expired chan struct{}
-	mu      sync.Mutex
-	timer   *time.Timer
-	fired   bool
+	answer   chan outcome  // the first answer; buffered
+	wake     chan struct{} // the timer rang; buffered
+	mu       sync.Mutex
+	timer    *time.Timer
+	deadline time.Time
 }
 
 func (w *synWait) SetDeadline(t time.Time) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if !w.fired {
-		w.timer.Reset(time.Until(t))
-	}
+	w.deadline = t
+	w.timer.Reset(time.Until(t))
 	return nil
 }
 
-func (w *synWait) expire() {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if !w.fired {
-		w.fired = true
-		close(w.expired)
+func (w *synWait) ring() {
+	select {
+	case w.wake <- struct{}{}:
+	default:
 	}
 }
+
+// due says whether the deadline has passed: a ring may be one of a
+// deadline since moved.
+func (w *synWait) due() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return !time.Now().Before(w.deadline)
+}
+
+// synPatience is how long a try waits for its answer before it says it
+// waits on the network (the watch): a near target's answer comes sooner,
+// and the try is then done without another probe started meanwhile, each
+// a goroutine with its stack (Run's maxRunning).
+const synPatience = 2 * time.Millisecond
 
 // synBuffer is each raw TCP socket's receive buffer: a whole window of
 // answers at once must not overflow it, since an answer the kernel drops
@@ -259,7 +270,7 @@ func (e *synEngine) try(ctx context.Context, target netip.AddrPort, src netip.Ad
 			return localOutcome(err)
 		}
 	}
-	w := &synWait{answer: make(chan outcome, 1), expired: make(chan struct{})}
+	w := &synWait{answer: make(chan outcome, 1), wake: make(chan struct{}, 1)}
 	var key synKey
 	e.mu.Lock()
 	for {
@@ -275,22 +286,34 @@ func (e *synEngine) try(ctx context.Context, target netip.AddrPort, src netip.Ad
 		delete(e.waiting, key)
 		e.mu.Unlock()
 	}()
+	start, patient := time.Now(), timeout > synPatience
 	w.mu.Lock()
-	w.timer = time.AfterFunc(timeout, w.expire)
+	w.deadline = start.Add(min(timeout, synPatience))
+	w.timer = time.AfterFunc(min(timeout, synPatience), w.ring)
 	w.mu.Unlock()
 	defer w.timer.Stop()
 	if err := f.send(src, target, key.seq); err != nil {
 		return localOutcome(err)
 	}
-	if watch != nil {
-		defer watch(w)()
-	}
-	select {
-	case out := <-w.answer:
-		return out
-	case <-ctx.Done():
-		return localOutcome(ctx.Err())
-	case <-w.expired:
+	for {
+		select {
+		case out := <-w.answer:
+			return out
+		case <-ctx.Done():
+			return localOutcome(ctx.Err())
+		case <-w.wake:
+		}
+		if patient {
+			patient = false
+			w.SetDeadline(start.Add(timeout))
+			if watch != nil {
+				defer watch(w)()
+			}
+			continue
+		}
+		if w.due() {
+			break
+		}
 	}
 	// On a busy machine the answer may have come in time and the receiver
 	// not yet read it: silence must mean nothing came, not that nobody

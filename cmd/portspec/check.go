@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"iter"
 	"net/netip"
 	"os"
@@ -160,7 +161,7 @@ func (c *checkRun) runOnce(ctx context.Context, cancel context.CancelFunc, signa
 
 func (c *checkRun) planFlags() plan.Flags {
 	return plan.Flags{Timeout: c.Timeout, Tries: c.Tries, ICMPInterval: c.ICMPInterval,
-		Concurrency: c.Concurrency, PerHost: c.PerHost, Rate: c.Rate, Today: c.today, SourcePrefixes: c.SourcePrefixes}
+		Concurrency: c.Concurrency, PerHost: c.PerHost, Rate: c.Rate, Today: c.today, SourcePrefixes: c.SourcePrefixes, SYN: c.SYN}
 }
 
 // runner is a runner for a round of checks whose tries go to the log
@@ -193,8 +194,14 @@ func reverseName(off bool) func(netip.Addr) string {
 }
 
 // sourcesReady makes sure, before the first probe, that this machine
-// owns the addresses --source-prefix names (runner.CheckSources).
+// owns the addresses --source-prefix names (runner.CheckSources), and
+// may open the raw sockets --syn needs (runner.CheckSYN).
 func sourcesReady(f arguments.Probe) error {
+	if f.SYN {
+		if err := runner.CheckSYN(f.RunnerOptions()); err != nil {
+			return fmt.Errorf("--syn: %w", err)
+		}
+	}
 	if len(f.SourcePrefixes) == 0 {
 		return nil
 	}

@@ -51,18 +51,19 @@ type Options struct {
 	MaxTimeout     time.Duration  `json:"max_timeout,omitempty"`
 	ICMPInterval   time.Duration  `json:"icmp_interval,omitempty"`
 	SourcePrefixes []netip.Prefix `json:"source_prefixes,omitempty"`
+	SYN            bool           `json:"syn,omitempty"`
 	TraceLimit     int            `json:"trace_limit,omitempty"`
 	ReverseNames   bool           `json:"reverse_names,omitempty"`
 }
 
 func optionsOf(o runner.Options, reverse bool) Options {
 	return Options{Concurrency: o.Concurrency, PerHost: o.PerHost, Rate: o.Rate, MinTimeout: o.MinTimeout, MaxTimeout: o.MaxTimeout,
-		ICMPInterval: o.ICMPInterval, SourcePrefixes: o.SourcePrefixes, TraceLimit: o.TraceLimit, ReverseNames: reverse}
+		ICMPInterval: o.ICMPInterval, SourcePrefixes: o.SourcePrefixes, SYN: o.SYN, TraceLimit: o.TraceLimit, ReverseNames: reverse}
 }
 
 func (o Options) runner() runner.Options {
 	return runner.Options{Concurrency: o.Concurrency, PerHost: o.PerHost, Rate: o.Rate, MinTimeout: o.MinTimeout, MaxTimeout: o.MaxTimeout,
-		ICMPInterval: o.ICMPInterval, SourcePrefixes: o.SourcePrefixes, TraceLimit: o.TraceLimit}
+		ICMPInterval: o.ICMPInterval, SourcePrefixes: o.SourcePrefixes, SYN: o.SYN, TraceLimit: o.TraceLimit}
 }
 
 // wireProbeOptions are the options of the probes that name ID, sent once

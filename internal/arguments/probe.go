@@ -19,6 +19,8 @@ type Probe struct {
 	ICMPInterval time.Duration
 	// SourcePrefixes are --source-prefix, at most one a family.
 	SourcePrefixes []netip.Prefix
+	// SYN is --syn: TCP tries as bare SYNs from a raw socket.
+	SYN bool
 
 	sourcePrefixes Strings
 }
@@ -29,6 +31,7 @@ func (f *Probe) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.Timeout, "timeout", 0, "a fixed `timeout` per try, for every port (default: adaptive, 100ms to 1s)")
 	fs.IntVar(&f.Tries, "tries", 0, "`tries` before silence counts, for every port (default: 3 tcp, 2 udp)")
 	fs.DurationVar(&f.ICMPInterval, "icmp-interval", 0, "how often a target may send one ICMP error, Linux's icmp_ratelimit: a slower target needs it to be proven right (default: settings, else 1s)")
+	fs.BoolVar(&f.SYN, "syn", false, "send TCP tries as bare SYNs from a raw socket, as nmap -sS does, rather than connects: a sweep costs the kernel far less (Linux; root or CAP_NET_RAW; a check that reads a banner or names a source port still connects)")
 	fs.Var(&f.sourcePrefixes, "source-prefix", "send the probes from addresses across this `prefix`, routed to this machine (an IPv4 /16 to /30, an IPv6 /48 to /126; one a family): each address has its own ICMP budget at a target")
 }
 
@@ -44,6 +47,9 @@ func (f *Probe) validate() error {
 		return err
 	}
 	f.SourcePrefixes = prefixes
+	if f.SYN && !runner.SYNSupported {
+		return fmt.Errorf("--syn: %s cannot send bare SYNs: only Linux's raw sockets do it here; leave --syn out to connect", runtime.GOOS)
+	}
 	if f.ICMPInterval < 0 || f.ICMPInterval > spec.MaxICMPInterval {
 		return fmt.Errorf("--icmp-interval must be from 1ms to %s; got %s", spec.MaxICMPInterval, f.ICMPInterval)
 	}
@@ -58,7 +64,7 @@ func (f *Probe) ProbeOptions() runner.ProbeOptions {
 
 // RunnerOptions are the runner options these flags set.
 func (f *Probe) RunnerOptions() runner.Options {
-	return runner.Options{ICMPInterval: f.ICMPInterval, SourcePrefixes: f.SourcePrefixes}
+	return runner.Options{ICMPInterval: f.ICMPInterval, SourcePrefixes: f.SourcePrefixes, SYN: f.SYN}
 }
 
 // parseSourcePrefixes reads --source-prefix: one prefix a family, no

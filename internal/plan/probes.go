@@ -29,6 +29,8 @@ type Flags struct {
 	TraceLimit int
 	// SourcePrefixes are --source-prefix.
 	SourcePrefixes []netip.Prefix
+	// SYN is --syn.
+	SYN bool
 }
 
 // RunnerOptions are the run-wide options: each flag, else the settings
@@ -41,6 +43,7 @@ func RunnerOptions(f Flags, s spec.Settings) runner.Options {
 		ICMPInterval:   cmp.Or(f.ICMPInterval, s.ICMPInterval),
 		TraceLimit:     f.TraceLimit,
 		SourcePrefixes: f.SourcePrefixes,
+		SYN:            f.SYN,
 	}
 }
 
