@@ -29,6 +29,7 @@ const (
 	// maxRunning is how many probes may have started and not yet waited
 	// on the network (see Run).
 	maxRunning        = 64
+	synRunning        = 512
 	DefaultMinTimeout = 100 * time.Millisecond
 	DefaultMaxTimeout = time.Second
 	// lossyTries is how many tries silence needs on a host that has been
@@ -203,7 +204,7 @@ func (r *Runner) Run(ctx context.Context, probes iter.Seq[Probe], emit func(Resu
 	// Without it, a sweep of closed ports queued thousands of goroutines
 	// for two CPUs, each with its stack.
 	slots := make(chan struct{}, r.opts.Concurrency)
-	running := make(chan struct{}, maxRunning)
+	running := make(chan struct{}, r.maxRunning())
 	// A worker that finished a probe takes the next one that is started
 	// while it is idle, so that a sweep of ports that answer at once
 	// reuses a few goroutines, their stacks grown, rather than making
@@ -303,6 +304,18 @@ func (r *Runner) Run(ctx context.Context, probes iter.Seq[Probe], emit func(Resu
 	workers.Wait()
 	r.confirmers.Wait()
 	return ctx.Err()
+}
+
+// maxRunning is how many probes may have started and not yet waited on
+// the network. A SYN try is answered by the receiver, not inside a system
+// call of its own, and says it waits only after synPatience, so a sweep
+// of SYNs needs more of them running to keep the wire busy: 64 would
+// start at most 64 probes every synPatience.
+func (r *Runner) maxRunning() int {
+	if r.opts.SYN {
+		return synRunning
+	}
+	return maxRunning
 }
 
 // sources are our addresses tries to target may go from.

@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -53,6 +54,12 @@ type synFamily struct {
 	sources   sync.Map // netip.Addr → netip.Addr
 	newSocket SocketFunc
 	err       error // why the family could not be opened
+
+	// drainMu serializes drains; drained is when the last one began, in
+	// Unix nanoseconds.
+	drainMu             sync.Mutex
+	drained             atomic.Int64
+	drainTCP, drainICMP func(fd uintptr)
 }
 
 // rawSocket is a raw socket on Go's network poller.
@@ -318,7 +325,7 @@ func (e *synEngine) try(ctx context.Context, target netip.AddrPort, src netip.Ad
 	// On a busy machine the answer may have come in time and the receiver
 	// not yet read it: silence must mean nothing came, not that nobody
 	// looked.
-	f.drain(e)
+	f.drain(e, time.Now())
 	select {
 	case out := <-w.answer:
 		return out
@@ -462,11 +469,27 @@ func (f *synFamily) read(fd int, buf []byte, e *synEngine, parse func([]byte, ne
 }
 
 // drain reads what the family's sockets hold now, for a try whose
-// deadline passed.
-func (f *synFamily) drain(e *synEngine) {
-	buf := make([]byte, 2048)
-	f.tcp.conn.Control(func(fd uintptr) { f.read(int(fd), buf, e, f.parseTCP) })
-	f.icmp.conn.Control(func(fd uintptr) { f.read(int(fd), buf, e, f.parseICMP) })
+// deadline passed at due. One drain serves every try due before it
+// began: a silent sweep's tries expire by the thousand a second, and a
+// drain each would cost more than the sweep.
+func (f *synFamily) drain(e *synEngine, due time.Time) {
+	if f.drained.Load() >= due.UnixNano() {
+		return
+	}
+	f.drainMu.Lock()
+	defer f.drainMu.Unlock()
+	if f.drained.Load() >= due.UnixNano() {
+		return // drained while this one waited
+	}
+	began := time.Now().UnixNano()
+	if f.drainTCP == nil {
+		buf := make([]byte, 2048)
+		f.drainTCP = func(fd uintptr) { f.read(int(fd), buf, e, f.parseTCP) }
+		f.drainICMP = func(fd uintptr) { f.read(int(fd), buf, e, f.parseICMP) }
+	}
+	f.tcp.conn.Control(f.drainTCP)
+	f.icmp.conn.Control(f.drainICMP)
+	f.drained.Store(began)
 }
 
 func (e *synEngine) answer(key synKey, out outcome) {
