@@ -19,7 +19,11 @@ import (
 // bucket of its own at the target. The IPv6 target's limit is Linux's
 // default too (net.ipv6.icmp.ratelimit 1000 ms). Every verdict stays
 // right, right after another scan spent every bucket of the single
-// address, and every try names its source.
+// address, and every try names its source. The TCP ports are tried with
+// connects, then with bare SYNs (Options.SYN), whose source address goes
+// with each packet (IP_PKTINFO) rather than with a bound socket: were
+// it not used, the target's errors would go to one address, or the
+// SYN's checksum would not match, and the run could not be this fast.
 func TestLabSourcePrefix(t *testing.T) {
 	l := lab.New(t)
 	must(t, l.AddClientPrefixes())
@@ -32,8 +36,13 @@ func TestLabSourcePrefix(t *testing.T) {
 	for _, tc := range []struct {
 		prefix netip.Prefix
 		target netip.Addr
-	}{{lab.ClientPrefix4, lab.Server4}, {lab.ClientPrefix6, lab.Server6}} {
-		t.Run(tc.prefix.String(), func(t *testing.T) {
+		syn    bool
+	}{{lab.ClientPrefix4, lab.Server4, false}, {lab.ClientPrefix6, lab.Server6, false}, {lab.ClientPrefix4, lab.Server4, true}, {lab.ClientPrefix6, lab.Server6, true}} {
+		name := tc.prefix.String()
+		if tc.syn {
+			name += " SYN"
+		}
+		t.Run(name, func(t *testing.T) {
 			opts := Options{SourcePrefixes: []netip.Prefix{tc.prefix}, Socket: l.Socket}
 			if err := CheckSources(opts); err != nil {
 				t.Fatal(err)
@@ -41,7 +50,7 @@ func TestLabSourcePrefix(t *testing.T) {
 			spendBudget(t, l, tc.target)
 			checks := append(expectRange(tc.target, verdict.UDP, 4000, 4099, verdict.ExpectNotListening), expectRange(tc.target, verdict.TCP, 5000, 5099, verdict.ExpectNotListening)...)
 			start := time.Now()
-			results, stats := runStats(t, l, Options{SourcePrefixes: []netip.Prefix{tc.prefix}}, checks)
+			results, stats := runStats(t, l, Options{SourcePrefixes: []netip.Prefix{tc.prefix}, SYN: tc.syn}, checks)
 			took := time.Since(start)
 			wantVerdicts(t, results)
 			sources := map[netip.Addr]bool{}
