@@ -189,7 +189,7 @@ func openRaw(newSocket SocketFunc, domain, proto int) (*rawSocket, error) {
 	fd, err := newSocket(domain, unix.SOCK_RAW|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, proto)
 	if err != nil {
 		if errors.Is(err, unix.EPERM) {
-			return nil, fmt.Errorf("a raw socket needs root or CAP_NET_RAW: %w", err)
+			return nil, fmt.Errorf("a raw socket needs CAP_NET_RAW, which root has unless it was dropped: %w", err)
 		}
 		return nil, fmt.Errorf("raw socket: %w", err)
 	}
