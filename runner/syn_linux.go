@@ -271,6 +271,7 @@ func (e *synEngine) try(ctx context.Context, target netip.AddrPort, src netip.Ad
 	if f.err != nil {
 		return localOutcome(f.err)
 	}
+	src = src.Unmap()
 	if !src.IsValid() || src.IsUnspecified() {
 		var err error
 		if src, err = f.source(target); err != nil {

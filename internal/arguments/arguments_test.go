@@ -36,7 +36,7 @@ func checkRefused[T any](t *testing.T, command string, parse func([]string) (T, 
 
 func TestParseCheck(t *testing.T) {
 	c, err := ParseCheck([]string{"policy/", "--from", "app", "--tag", "pci", "--shard", "2/4", "--json", "out.json",
-		"-q", "--timeout", "2s", "--tries", "4", "--source-prefix", "198.18.9.0/24", "--today", "2027-01-31",
+		"-q", "--timeout", "2s", "--tries", "4", "--source-prefix", "198.18.9.0/24", "--syn", "--today", "2027-01-31",
 		"--wait", "1m", "--no-trace", "--color", "never", "--max-load-memory", "64MiB", "more/"})
 	if err != nil {
 		t.Fatal(err)
@@ -49,7 +49,7 @@ func TestParseCheck(t *testing.T) {
 		t.Errorf("selection %+v, want %+v", c.Selection, want)
 	case c.Reports.Paths["json"] != "out.json" || len(c.Reports.Paths) != 1 || !c.Quiet:
 		t.Errorf("reports %+v", c.Reports)
-	case c.Timeout != 2*time.Second || c.Tries != 4 || !reflect.DeepEqual(c.SourcePrefixes, []netip.Prefix{netip.MustParsePrefix("198.18.9.0/24")}):
+	case c.Timeout != 2*time.Second || c.Tries != 4 || !reflect.DeepEqual(c.SourcePrefixes, []netip.Prefix{netip.MustParsePrefix("198.18.9.0/24")}) || !c.SYN || !c.RunnerOptions().SYN:
 		t.Errorf("probe %+v", c.Probe)
 	case c.Today != time.Date(2027, 1, 31, 0, 0, 0, 0, time.UTC) || c.Wait != time.Minute || c.Trace.RunnerLimit() != 0:
 		t.Errorf("today %s, wait %s, trace %+v", c.Today, c.Wait, c.Trace)

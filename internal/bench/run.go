@@ -179,7 +179,7 @@ func runScenario(sc Scenario, bin, nmap string, runs int) (ScenarioResult, error
 			}
 		}
 		jsonPath := filepath.Join(dir, "portspec.json")
-		args := append([]string{"check", "-q", "--no-trace", "--json", jsonPath, specPath}, strings.Fields(extraArgs)...)
+		args := append(append([]string{"check", "-q", "--no-trace", "--json", jsonPath, specPath}, sc.Args...), strings.Fields(extraArgs)...)
 		if sc.JUnit {
 			args = append(args, "--junit", filepath.Join(dir, "junit.xml"))
 		}
@@ -220,7 +220,7 @@ func runScenario(sc Scenario, bin, nmap string, runs int) (ScenarioResult, error
 		if len(sc.Via) > 0 {
 			args = append(args, "--via-binary", bin)
 		}
-		secs, rss, fds, err := timed(l, watch{fds: sc.ID == "P5", ownRSS: len(sc.Via) > 0}, env, bin, args...)
+		secs, rss, fds, err := timed(l, watch{fds: strings.HasPrefix(sc.ID, "P5"), ownRSS: len(sc.Via) > 0}, env, bin, args...)
 		if err != nil {
 			return res, fmt.Errorf("portspec run %d: %w", i+1, err)
 		}

@@ -33,6 +33,9 @@ type Scenario struct {
 	Nmap []string
 	// JUnit adds --junit to portspec's run.
 	JUnit bool
+	// Args are more arguments for portspec's runs of the scenario, its
+	// baseline's too.
+	Args []string
 	// Cooldown separates runs, so each starts with the target's ICMP
 	// budget full, as a real first scan would.
 	Cooldown time.Duration
@@ -240,8 +243,14 @@ func scenarios() []Scenario {
 			Truth: scanTruth, Spec: scanSpec(4096), JUnit: true,
 		},
 	}
-	p4 := all[slices.IndexFunc(all, func(s Scenario) bool { return s.ID == "P4" })]
-	return append(append(all, budgetScenarios()...), viaScenarios(p4, scanSetup, scanTruth, scanSpec)...)
+	byID := func(id string) Scenario {
+		return all[slices.IndexFunc(all, func(s Scenario) bool { return s.ID == id })]
+	}
+	p4 := byID("P4")
+	budget := budgetScenarios()
+	i2 := budget[slices.IndexFunc(budget, func(s Scenario) bool { return s.ID == "I2" })]
+	synOnes := []Scenario{withSYN(byID("P1"), 1), withSYN(i2, i2.MaxRatio), withSYN(byID("P5"), 0)}
+	return append(append(append(all, budget...), synOnes...), viaScenarios(p4, scanSetup, scanTruth, scanSpec)...)
 }
 
 // viaScenarios are issue #22's: the same probes through the agent. p4
@@ -402,6 +411,33 @@ func budgetScenarios() []Scenario {
 		},
 	}
 	return append(all, lossy(all[len(all)-1], 50), lossy(all[len(all)-1], 10))
+}
+
+// withSYN is sc with --syn (TCP tries as bare SYNs from a raw socket),
+// beside nmap -sS where sc has nmap -sT: like for like. maxRatio is its
+// target against that nmap (or sc's baseline); 0 keeps sc's target.
+func withSYN(sc Scenario, maxRatio float64) Scenario {
+	base := sc.ID
+	sc.ID += "S"
+	sc.Title = base + " with --syn: SYN tries from a raw socket"
+	sc.Args = append(slices.Clone(sc.Args), "--syn")
+	if i := slices.Index(sc.Nmap, "-sT"); i >= 0 {
+		sc.Nmap = slices.Clone(sc.Nmap)
+		sc.Nmap[i] = "-sS"
+		sc.Title += ", beside nmap -sS"
+	}
+	if maxRatio > 0 {
+		sc.MaxRatio = maxRatio
+		switch {
+		case sc.BaselineSpec != "":
+			sc.Target = fmt.Sprintf("≤ %g× the same spec on a closed host, both with --syn", maxRatio)
+		case sc.MaxWaitPerError > 0:
+			sc.Target = fmt.Sprintf("sweep ≤ %g× %s; ≤ 1.1 s of wait per muted error, +1", maxRatio, strings.Join(sc.Nmap, " "))
+		default:
+			sc.Target = fmt.Sprintf("≤ %g× %s", maxRatio, strings.Join(sc.Nmap, " "))
+		}
+	}
+	return sc
 }
 
 // lossy is sc with one in oneIn of the target's packets dropped at random
