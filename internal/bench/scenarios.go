@@ -432,9 +432,9 @@ func withSYN(sc Scenario, maxRatio float64) Scenario {
 		case sc.BaselineSpec != "":
 			sc.Target = fmt.Sprintf("≤ %g× the same spec on a closed host, both with --syn", maxRatio)
 		case sc.MaxWaitPerError > 0:
-			sc.Target = fmt.Sprintf("sweep ≤ %g× %s; ≤ 1.1 s of wait per muted error, +1", maxRatio, strings.Join(sc.Nmap, " "))
+			sc.Target = fmt.Sprintf("sweep ≤ %g× nmap %s; ≤ 1.1 s of wait per muted error, +1", maxRatio, strings.Join(sc.Nmap, " "))
 		default:
-			sc.Target = fmt.Sprintf("≤ %g× %s", maxRatio, strings.Join(sc.Nmap, " "))
+			sc.Target = fmt.Sprintf("≤ %g× nmap %s", maxRatio, strings.Join(sc.Nmap, " "))
 		}
 	}
 	return sc
