@@ -78,6 +78,18 @@ func sockaddr(domain int, ap netip.AddrPort) unix.Sockaddr {
 	return &unix.SockaddrInet6{Port: int(ap.Port()), Addr: a.As16()}
 }
 
+// addrPortOf is an IPv4 or IPv6 socket address as an AddrPort; the zero
+// AddrPort for any other.
+func addrPortOf(sa unix.Sockaddr) netip.AddrPort {
+	switch sa := sa.(type) {
+	case *unix.SockaddrInet4:
+		return netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), uint16(sa.Port))
+	case *unix.SockaddrInet6:
+		return netip.AddrPortFrom(netip.AddrFrom16(sa.Addr), uint16(sa.Port))
+	}
+	return netip.AddrPort{}
+}
+
 func (s *probeSocket) Close() error { return s.file.Close() }
 
 // closeWithReset closes a connected TCP socket with a RST rather than a

@@ -159,12 +159,7 @@ func openSYNFamily(newSocket SocketFunc, v6 bool) (f *synFamily, err error) {
 	if err != nil {
 		return f, err
 	}
-	switch sa := local.(type) {
-	case *unix.SockaddrInet4:
-		f.port = uint16(sa.Port)
-	case *unix.SockaddrInet6:
-		f.port = uint16(sa.Port)
-	}
+	f.port = addrPortOf(local).Port()
 	if f.tcp, err = openRaw(newSocket, domain, unix.IPPROTO_TCP); err != nil {
 		return f, err
 	}
@@ -356,13 +351,7 @@ func (f *synFamily) source(target netip.AddrPort) (netip.Addr, error) {
 	if err != nil {
 		return netip.Addr{}, err
 	}
-	var a netip.Addr
-	switch sa := local.(type) {
-	case *unix.SockaddrInet4:
-		a = netip.AddrFrom4(sa.Addr)
-	case *unix.SockaddrInet6:
-		a = netip.AddrFrom16(sa.Addr)
-	}
+	a := addrPortOf(local).Addr()
 	f.sources.Store(target.Addr(), a)
 	return a, nil
 }
@@ -456,14 +445,7 @@ func (f *synFamily) read(fd int, buf []byte, e *synEngine, parse func([]byte, ne
 		if err != nil {
 			return // EAGAIN, or closed
 		}
-		var sender netip.Addr
-		switch sa := from.(type) {
-		case *unix.SockaddrInet4:
-			sender = netip.AddrFrom4(sa.Addr)
-		case *unix.SockaddrInet6:
-			sender = netip.AddrFrom16(sa.Addr)
-		}
-		if key, out, ok := parse(buf[:n], sender); ok {
+		if key, out, ok := parse(buf[:n], addrPortOf(from).Addr()); ok {
 			e.answer(key, out)
 		}
 	}

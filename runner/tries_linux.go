@@ -125,13 +125,11 @@ func selfConnected(fd int, target netip.AddrPort) bool {
 	if err != nil {
 		return false
 	}
-	switch l := local.(type) {
-	case *unix.SockaddrInet4:
-		return netip.AddrPortFrom(netip.AddrFrom4(l.Addr), uint16(l.Port)) == netip.AddrPortFrom(target.Addr().Unmap(), target.Port())
-	case *unix.SockaddrInet6:
-		return netip.AddrPortFrom(netip.AddrFrom16(l.Addr), uint16(l.Port)) == target
+	own := addrPortOf(local)
+	if _, v4 := local.(*unix.SockaddrInet4); v4 {
+		return own == netip.AddrPortFrom(target.Addr().Unmap(), target.Port())
 	}
-	return false
+	return own.IsValid() && own == target
 }
 
 // connectState looks at a connecting socket and reports whether the
