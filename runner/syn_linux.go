@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
@@ -40,6 +41,8 @@ type synEngine struct {
 
 	mu      sync.Mutex
 	waiting map[synKey]*synWait
+	// resent counts SYNs sent again because answers were dropped here.
+	resent atomic.Int64
 }
 
 // synFamily is one address family's sockets.
@@ -60,6 +63,8 @@ type synFamily struct {
 	drainMu             sync.Mutex
 	drained             atomic.Int64
 	drainTCP, drainICMP func(fd uintptr)
+	// drops is what the sockets had dropped at the last drain.
+	drops atomic.Uint64
 }
 
 // rawSocket is a raw socket on Go's network poller.
@@ -114,9 +119,10 @@ func (w *synWait) due() bool {
 const synPatience = 2 * time.Millisecond
 
 // synBuffer is each raw TCP socket's receive buffer: a whole window of
-// answers at once must not overflow it, since an answer the kernel drops
-// here would look like the network's loss.
-const synBuffer = 16 << 20
+// answers at once should not overflow it, since each answer dropped here
+// costs its try a resend (synResends). Without CAP_NET_ADMIN the kernel
+// holds it to net.core.rmem_max. A variable, for a test to shrink.
+var synBuffer = 16 << 20
 
 // openSYN opens the raw sockets of both families. It needs CAP_NET_RAW.
 // A family that cannot be opened (a machine without IPv6) keeps its
@@ -273,6 +279,32 @@ func (e *synEngine) try(ctx context.Context, target netip.AddrPort, src netip.Ad
 			return localOutcome(err)
 		}
 	}
+	// An answer this machine dropped, its raw socket's buffer full, would
+	// pass for the network's silence, and a closed port's RST lost that
+	// way for a filter's. A silence during which the sockets dropped
+	// anything is not believed: the SYN goes again, and after
+	// synResends it is an error, never a state.
+	for resend := 0; ; resend++ {
+		dropped := f.drops.Load()
+		out := e.attempt(ctx, f, target, src, timeout, watch)
+		if out.signal != Silence || f.drops.Load() == dropped {
+			return out
+		}
+		e.resent.Add(1)
+		if resend == synResends {
+			return localOutcome(errAnswersDropped)
+		}
+	}
+}
+
+// synResends is how many times a SYN goes again when this machine
+// dropped answers while it waited.
+const synResends = 3
+
+var errAnswersDropped = errors.New("this machine dropped answers while the SYN waited (the raw socket's receive buffer was full), so its silence says nothing; give fewer --concurrency, or leave --syn out")
+
+// attempt sends one SYN and waits for its answer.
+func (e *synEngine) attempt(ctx context.Context, f *synFamily, target netip.AddrPort, src netip.Addr, timeout time.Duration, watch func(deadliner) func()) outcome {
 	w := &synWait{answer: make(chan outcome, 1), wake: make(chan struct{}, 1)}
 	var key synKey
 	e.mu.Lock()
@@ -472,7 +504,24 @@ func (f *synFamily) drain(e *synEngine, due time.Time) {
 	}
 	f.tcp.conn.Control(f.drainTCP)
 	f.icmp.conn.Control(f.drainICMP)
+	f.drops.Store(socketDrops(f.tcp) + socketDrops(f.icmp))
 	f.drained.Store(began)
+}
+
+// socketDrops is how many packets the kernel has dropped for s, its
+// receive buffer full (SO_MEMINFO's SK_MEMINFO_DROPS).
+func socketDrops(s *rawSocket) uint64 {
+	const skMeminfoDrops, skMeminfoVars = 8, 9 // linux/sock_diag.h
+	var mem [skMeminfoVars]uint32
+	size := uint32(unsafe.Sizeof(mem))
+	var errno syscall.Errno
+	s.conn.Control(func(fd uintptr) {
+		_, _, errno = unix.Syscall6(unix.SYS_GETSOCKOPT, fd, unix.SOL_SOCKET, unix.SO_MEMINFO, uintptr(unsafe.Pointer(&mem[0])), uintptr(unsafe.Pointer(&size)), 0)
+	})
+	if errno != 0 {
+		return 0
+	}
+	return uint64(mem[skMeminfoDrops])
 }
 
 func (e *synEngine) answer(key synKey, out outcome) {
