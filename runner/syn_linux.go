@@ -170,10 +170,7 @@ func openSYNFamily(newSocket SocketFunc, v6 bool) (f *synFamily, err error) {
 		return f, err
 	}
 	f.tcp.conn.Control(func(fd uintptr) {
-		if err = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, synBuffer); err != nil {
-			err = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF, synBuffer)
-		}
-		if err == nil {
+		if err = setReceiveBuffer(int(fd)); err == nil {
 			err = attachFilter(int(fd), f.portFilter())
 		}
 	})
@@ -183,7 +180,19 @@ func openSYNFamily(newSocket SocketFunc, v6 bool) (f *synFamily, err error) {
 	if f.icmp, err = openRaw(newSocket, domain, icmpProto); err != nil {
 		return f, err
 	}
-	return f, nil
+	// Many targets' bursts of errors at once (six each, on Linux) would
+	// overflow the default buffer too.
+	f.icmp.conn.Control(func(fd uintptr) { err = setReceiveBuffer(int(fd)) })
+	return f, err
+}
+
+// setReceiveBuffer gives a raw socket synBuffer to receive into, or as
+// much of it as net.core.rmem_max allows without CAP_NET_ADMIN.
+func setReceiveBuffer(fd int) error {
+	if unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, synBuffer) == nil {
+		return nil
+	}
+	return unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, synBuffer)
 }
 
 func openRaw(newSocket SocketFunc, domain, proto int) (*rawSocket, error) {
