@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -52,13 +53,38 @@ func headless(chromium, page, fragment string, extra ...string) ([]byte, error) 
 	defer os.RemoveAll(profile)
 	args := append([]string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
 		"--hide-scrollbars", "--virtual-time-budget=3000", "--user-data-dir=" + profile}, extra...)
+	args = append(args, (&url.URL{Scheme: "file", Path: path, Fragment: fragment}).String())
+	out, err := run(chromium, args)
+	var crash *exec.ExitError
+	if errors.As(err, &crash) && crashed(crash.ProcessState.Sys()) {
+		// Chromium crashes now and then on a loaded machine (a
+		// segmentation fault in a CI run that passed alone three times
+		// after): once more, and both crashes said if it crashes again.
+		var again error
+		if out, again = run(chromium, args); again != nil {
+			return nil, fmt.Errorf("%w; before that: %w", again, err)
+		}
+		return out, nil
+	}
+	return out, err
+}
+
+// crashed says whether a process ended by a signal of its own fault
+// (SIGKILL is timeout's, or the OOM killer's).
+func crashed(status any) bool {
+	ws, ok := status.(syscall.WaitStatus)
+	return ok && ws.Signaled() && ws.Signal() != syscall.SIGKILL
+}
+
+// run runs Chromium once, within timeout.
+func run(chromium string, args []string) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, chromium, append(args, (&url.URL{Scheme: "file", Path: path, Fragment: fragment}).String())...)
+	cmd := exec.CommandContext(ctx, chromium, args...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("%s: %v\n%s", chromium, err, stderr.String())
+		return nil, fmt.Errorf("%s: %w\n%s", chromium, err, stderr.String())
 	}
 	return stdout.Bytes(), nil
 }
