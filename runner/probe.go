@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"net/netip"
 	"sync"
 	"time"
@@ -235,7 +236,10 @@ func (r *Runner) try(ctx context.Context, p *probing, sock *udpSocket, src netip
 			p.mu.Unlock()
 		}
 	} else if r.opts.SYN && !c.options().ReadBanner && (r.syn == nil || r.syn.handles(p.target, c.options().SourcePort)) {
-		out = r.synTry(ctx, p.target, src, timeout, watch)
+		p.mu.Lock()
+		n := len(ev.Tries)
+		p.mu.Unlock()
+		out = r.synTry(ctx, p.target, src, n, timeout, watch)
 	} else {
 		var conn *probeSocket
 		out, conn = tcpTry(ctx, r.opts.Socket, p.target, bind(c, src), timeout, c.options().ReadBanner, watch)
@@ -282,10 +286,11 @@ func (r *Runner) try(ctx context.Context, p *probing, sock *udpSocket, src netip
 }
 
 // spentBy is the ICMP error a try's budget counts: the one seen, or, for
-// a refusal the OS does not attribute, one from the target, which is the
-// count that can only make a proof wait longer.
+// a refusal the OS does not attribute or a SYN whose answer this machine
+// may have dropped, one from the target, which is the count that can
+// only make a proof wait longer.
 func spentBy(t Try, target netip.Addr) *ICMPError {
-	if t.Signal == Refused {
+	if t.Signal == Refused || errors.Is(t.Err, errAnswersDropped) {
 		return &ICMPError{From: target}
 	}
 	return t.ICMP
@@ -339,10 +344,10 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// synTry makes one try as a bare SYN (Options.SYN).
-func (r *Runner) synTry(ctx context.Context, target netip.AddrPort, src netip.Addr, timeout time.Duration, watch func(deadliner) func()) outcome {
+// synTry makes the n-th try of a check as a bare SYN (Options.SYN).
+func (r *Runner) synTry(ctx context.Context, target netip.AddrPort, src netip.Addr, n int, timeout time.Duration, watch func(deadliner) func()) outcome {
 	if r.syn == nil {
 		return localOutcome(r.synErr)
 	}
-	return r.syn.try(ctx, target, src, timeout, watch)
+	return r.syn.try(ctx, target, src, n, timeout, watch)
 }

@@ -1,5 +1,11 @@
 package runner
 
+import "errors"
+
+// errAnswersDropped is a SYN try's silence while this machine dropped
+// answers (synEngine.try): it says nothing of the port.
+var errAnswersDropped = errors.New("this machine dropped answers while the SYN waited (a raw socket's receive buffer was full), so its silence says nothing of the port; give a lower --concurrency, raise net.core.rmem_max, or leave --syn out")
+
 // CheckSYN says whether Options.SYN can work here: it opens the raw
 // sockets, as a run would, and closes them.
 func CheckSYN(opts Options) error {

@@ -33,33 +33,43 @@ const SYNSupported = true
 // answers SYN-ACK is left to this machine's kernel, which owns no
 // connection for it and resets it, so no connection is ever made.
 //
-// Every try of a family goes from one source port, held by a bound TCP
-// socket so that nothing else on this machine uses it meanwhile; tries
-// are told apart by their random sequence numbers.
+// A family's tries go from a block of synPorts source ports, held by
+// bound TCP sockets so that nothing else on this machine takes them: a
+// check's successive tries each take the next port of the block, since a
+// SYN on the 4-tuple of an earlier one meets that one's state (a
+// listener's half-open request answers it with a bare ACK; a stateful
+// firewall may call its answers invalid), as nmap varies its source port
+// for a retry. Tries are told apart by their sequence numbers, which rise
+// from a random start, so that a SYN never goes out on a 4-tuple below
+// an earlier one's.
 type synEngine struct {
 	families [2]*synFamily // IPv4, IPv6
+	// began is when the engine opened: the drains' clock, monotonic.
+	began time.Time
+	seq   atomic.Uint32
 
 	mu      sync.Mutex
 	waiting map[synKey]*synWait
-	// resent counts SYNs sent again because answers were dropped here.
-	resent atomic.Int64
 }
+
+// synPorts is how many source ports a family holds.
+const synPorts = 16
 
 // synFamily is one address family's sockets.
 type synFamily struct {
-	v6   bool
-	port uint16 // our source port
-	hold int    // the bound TCP socket that holds port
-	tcp  *rawSocket
-	icmp *rawSocket
+	v6    bool
+	ports uint16 // the first of our synPorts source ports
+	holds []int  // the bound TCP sockets that hold them
+	tcp   *rawSocket
+	icmp  *rawSocket
 	// sources caches the address the kernel sends from to a target, which
 	// the TCP checksum covers.
 	sources   sync.Map // netip.Addr → netip.Addr
 	newSocket SocketFunc
 	err       error // why the family could not be opened
 
-	// drainMu serializes drains; drained is when the last one began, in
-	// Unix nanoseconds.
+	// drainMu serializes drains; drained is when the last one began,
+	// since the engine's began.
 	drainMu             sync.Mutex
 	drained             atomic.Int64
 	drainTCP, drainICMP func(fd uintptr)
@@ -67,10 +77,18 @@ type synFamily struct {
 	drops atomic.Uint64
 }
 
-// rawSocket is a raw socket on Go's network poller.
+// ownPort says whether port is one of the family's source ports.
+func (f *synFamily) ownPort(port uint16) bool {
+	return port >= f.ports && port-f.ports < synPorts
+}
+
+// rawSocket is a raw socket on Go's network poller. reading is held
+// from a packet's recvfrom until it is handed to its try, so that a
+// drain that takes it knows no packet is on its way between the two.
 type rawSocket struct {
-	file *os.File
-	conn syscall.RawConn
+	file    *os.File
+	conn    syscall.RawConn
+	reading sync.Mutex
 }
 
 // synKey names one try: its target and its sequence number.
@@ -129,7 +147,8 @@ var synBuffer = 16 << 20
 // error, which each of its tries then says; the error returned is the
 // first family's, or nil.
 func openSYN(newSocket SocketFunc) (*synEngine, error) {
-	e := &synEngine{waiting: map[synKey]*synWait{}}
+	e := &synEngine{waiting: map[synKey]*synWait{}, began: time.Now()}
+	e.seq.Store(rand.Uint32())
 	for i, v6 := range []bool{false, true} {
 		f, err := openSYNFamily(newSocket, v6)
 		e.families[i] = f
@@ -148,24 +167,16 @@ func openSYNFamily(newSocket SocketFunc, v6 bool) (f *synFamily, err error) {
 	if v6 {
 		domain, icmpProto, name = unix.AF_INET6, unix.IPPROTO_ICMPV6, "IPv6"
 	}
-	f = &synFamily{v6: v6, hold: -1, newSocket: newSocket}
+	f = &synFamily{v6: v6, newSocket: newSocket}
 	defer func() {
 		if err != nil {
 			f.close()
 			err = fmt.Errorf("SYN tries over %s: %w", name, err)
 		}
 	}()
-	if f.hold, err = newSocket(domain, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0); err != nil {
-		return f, fmt.Errorf("socket: %w", err)
-	}
-	if err = unix.Bind(f.hold, sockaddr(domain, netip.AddrPort{})); err != nil {
-		return f, fmt.Errorf("holding a source port: %w", err)
-	}
-	local, err := unix.Getsockname(f.hold)
-	if err != nil {
+	if err = f.holdPorts(domain); err != nil {
 		return f, err
 	}
-	f.port = addrPortOf(local).Port()
 	if f.tcp, err = openRaw(newSocket, domain, unix.IPPROTO_TCP); err != nil {
 		return f, err
 	}
@@ -183,7 +194,48 @@ func openSYNFamily(newSocket SocketFunc, v6 bool) (f *synFamily, err error) {
 	// Many targets' bursts of errors at once (six each, on Linux) would
 	// overflow the default buffer too.
 	f.icmp.conn.Control(func(fd uintptr) { err = setReceiveBuffer(int(fd)) })
-	return f, err
+	if err != nil {
+		return f, err
+	}
+	// Without the drop counts, a silence could not be told from an
+	// answer this machine dropped (see try).
+	if _, err = socketDrops(f.tcp); err != nil {
+		return f, fmt.Errorf("reading a raw socket's drops (SO_MEMINFO): %w", err)
+	}
+	return f, nil
+}
+
+// holdPorts binds synPorts TCP sockets, one to each port of a block
+// drawn at random from the ephemeral range, and tries other blocks
+// while one of its ports is taken.
+func (f *synFamily) holdPorts(domain int) error {
+	const lowest, highest = 32768, 60999 // Linux's default ip_local_port_range
+	var err error
+	for range 64 {
+		f.closeHolds()
+		f.ports = uint16(lowest + rand.IntN(highest-lowest-synPorts))
+		for i := range uint16(synPorts) {
+			var fd int
+			if fd, err = f.newSocket(domain, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0); err != nil {
+				return fmt.Errorf("socket: %w", err)
+			}
+			f.holds = append(f.holds, fd)
+			if err = unix.Bind(fd, sockaddr(domain, netip.AddrPortFrom(netip.Addr{}, f.ports+i))); err != nil {
+				break
+			}
+		}
+		if err == nil {
+			return nil
+		}
+	}
+	return fmt.Errorf("holding %d source ports in a row: %w", synPorts, err)
+}
+
+func (f *synFamily) closeHolds() {
+	for _, fd := range f.holds {
+		unix.Close(fd)
+	}
+	f.holds = nil
 }
 
 // setReceiveBuffer gives a raw socket synBuffer to receive into, or as
@@ -212,7 +264,7 @@ func openRaw(newSocket SocketFunc, domain, proto int) (*rawSocket, error) {
 	return &rawSocket{file: file, conn: conn}, nil
 }
 
-// portFilter passes only TCP segments to our source port, so that the
+// portFilter passes only TCP segments to our source ports, so that the
 // raw socket is not handed every TCP packet this machine receives. An
 // IPv4 raw socket reads the IP header first, an IPv6 one the TCP header.
 func (f *synFamily) portFilter() []bpf.Instruction {
@@ -221,7 +273,8 @@ func (f *synFamily) portFilter() []bpf.Instruction {
 		load = []bpf.Instruction{bpf.LoadMemShift{Off: 0}, bpf.LoadIndirect{Off: 2, Size: 2}}
 	}
 	return append(load,
-		bpf.JumpIf{Cond: bpf.JumpEqual, Val: uint32(f.port), SkipFalse: 1},
+		bpf.JumpIf{Cond: bpf.JumpLessThan, Val: uint32(f.ports), SkipTrue: 2},
+		bpf.JumpIf{Cond: bpf.JumpGreaterThan, Val: uint32(f.ports) + synPorts - 1, SkipTrue: 1},
 		bpf.RetConstant{Val: 1 << 16},
 		bpf.RetConstant{Val: 0},
 	)
@@ -253,9 +306,7 @@ func (f *synFamily) close() {
 			s.file.Close()
 		}
 	}
-	if f.hold >= 0 {
-		unix.Close(f.hold)
-	}
+	f.closeHolds()
 }
 
 func (e *synEngine) family(a netip.Addr) *synFamily {
@@ -265,17 +316,29 @@ func (e *synEngine) family(a netip.Addr) *synFamily {
 	return e.families[1]
 }
 
-// handles says whether the engine can make a try from our port sport to
-// target: a probe with a source port of its own, or one aimed at the port
-// the engine holds, is left to a connect.
+// handles says whether the engine makes a try from our port sport to
+// target. A probe with a source port of its own is left to a connect, as
+// is one aimed at a port of our block (it would meet our own RST) or at
+// the unspecified address (which only a connect takes for this machine),
+// and every probe of a family this machine cannot open raw sockets for
+// (openSYN: IPv6 where there is none).
 func (e *synEngine) handles(target netip.AddrPort, sport uint16) bool {
 	f := e.family(target.Addr())
-	return sport == 0 && (f.err != nil || target.Port() != f.port)
+	return sport == 0 && f.err == nil && !f.ownPort(target.Port()) && !target.Addr().IsUnspecified()
 }
 
-// try sends one SYN to target from src (unset: the kernel's choice) and
-// waits until it is answered, its deadline passes (silence) or ctx ends.
-func (e *synEngine) try(ctx context.Context, target netip.AddrPort, src netip.Addr, timeout time.Duration, watch func(deadliner) func()) outcome {
+// try sends one SYN to target from src (unset: the kernel's choice), the
+// n-th try of its check, and waits until it is answered, its deadline
+// passes (silence) or ctx ends.
+//
+// A raw socket whose receive buffer is full drops the target's answers
+// here, where a connect's socket would have had them: a closed port's
+// lost RST would pass for a filter's silence, and a lost ICMP error for
+// one the target's rate limit muted. A silence during which either
+// socket dropped anything is therefore an error that says so, never a
+// state; and the ICMP budget counts it as an error from the target
+// (spentBy), since the target may have spent a token on it.
+func (e *synEngine) try(ctx context.Context, target netip.AddrPort, src netip.Addr, n int, timeout time.Duration, watch func(deadliner) func()) outcome {
 	target = netip.AddrPortFrom(target.Addr().Unmap(), target.Port())
 	f := e.family(target.Addr())
 	if f.err != nil {
@@ -288,37 +351,21 @@ func (e *synEngine) try(ctx context.Context, target netip.AddrPort, src netip.Ad
 			return localOutcome(err)
 		}
 	}
-	// An answer this machine dropped, its raw socket's buffer full, would
-	// pass for the network's silence, and a closed port's RST lost that
-	// way for a filter's. A silence during which the sockets dropped
-	// anything is not believed: the SYN goes again, and after
-	// synResends it is an error, never a state.
-	for resend := 0; ; resend++ {
-		dropped := f.drops.Load()
-		out := e.attempt(ctx, f, target, src, timeout, watch)
-		if out.signal != Silence || f.drops.Load() == dropped {
-			return out
-		}
-		e.resent.Add(1)
-		if resend == synResends {
-			return localOutcome(errAnswersDropped)
-		}
+	dropped := f.drops.Load()
+	out := e.attempt(ctx, f, target, src, f.ports+uint16(n%synPorts), timeout, watch)
+	if out.signal == Silence && f.drops.Load() != dropped {
+		return localOutcome(errAnswersDropped)
 	}
+	return out
 }
 
-// synResends is how many times a SYN goes again when this machine
-// dropped answers while it waited.
-const synResends = 3
-
-var errAnswersDropped = errors.New("this machine dropped answers while the SYN waited (the raw socket's receive buffer was full), so its silence says nothing; give fewer --concurrency, or leave --syn out")
-
-// attempt sends one SYN and waits for its answer.
-func (e *synEngine) attempt(ctx context.Context, f *synFamily, target netip.AddrPort, src netip.Addr, timeout time.Duration, watch func(deadliner) func()) outcome {
+// attempt sends one SYN from our port sport and waits for its answer.
+func (e *synEngine) attempt(ctx context.Context, f *synFamily, target netip.AddrPort, src netip.Addr, sport uint16, timeout time.Duration, watch func(deadliner) func()) outcome {
 	w := &synWait{answer: make(chan outcome, 1), wake: make(chan struct{}, 1)}
 	var key synKey
 	e.mu.Lock()
 	for {
-		key = synKey{target, rand.Uint32()}
+		key = synKey{target, e.seq.Add(1)}
 		if _, taken := e.waiting[key]; !taken {
 			break
 		}
@@ -336,7 +383,7 @@ func (e *synEngine) attempt(ctx context.Context, f *synFamily, target netip.Addr
 	w.timer = time.AfterFunc(min(timeout, synPatience), w.ring)
 	w.mu.Unlock()
 	defer w.timer.Stop()
-	if err := f.send(src, target, key.seq); err != nil {
+	if err := f.send(src, sport, target, key.seq); err != nil {
 		return localOutcome(err)
 	}
 	for {
@@ -362,7 +409,7 @@ func (e *synEngine) attempt(ctx context.Context, f *synFamily, target netip.Addr
 	// On a busy machine the answer may have come in time and the receiver
 	// not yet read it: silence must mean nothing came, not that nobody
 	// looked.
-	f.drain(e, time.Now())
+	f.drain(e, e.since())
 	select {
 	case out := <-w.answer:
 		return out
@@ -370,6 +417,9 @@ func (e *synEngine) attempt(ctx context.Context, f *synFamily, target netip.Addr
 		return outcome{signal: Silence}
 	}
 }
+
+// since is the time since the engine opened, on the monotonic clock.
+func (e *synEngine) since() int64 { return int64(time.Since(e.began)) }
 
 // source is the address this machine sends from to target.
 func (f *synFamily) source(target netip.AddrPort) (netip.Addr, error) {
@@ -397,11 +447,12 @@ func (f *synFamily) source(target netip.AddrPort) (netip.Addr, error) {
 	return a, nil
 }
 
-// send sends one SYN from src, with seq, to target. The source address
-// goes with it (IP_PKTINFO), since the checksum was made for it.
-func (f *synFamily) send(src netip.Addr, target netip.AddrPort, seq uint32) error {
+// send sends one SYN from src and our port sport, with seq, to target.
+// The source address goes with it (IP_PKTINFO), since the checksum was
+// made for it.
+func (f *synFamily) send(src netip.Addr, sport uint16, target netip.AddrPort, seq uint32) error {
 	var seg [24]byte
-	binary.BigEndian.PutUint16(seg[0:], f.port)
+	binary.BigEndian.PutUint16(seg[0:], sport)
 	binary.BigEndian.PutUint16(seg[2:], target.Port())
 	binary.BigEndian.PutUint32(seg[4:], seq)
 	seg[12] = 6 << 4 // a header of six words: one of options
@@ -470,7 +521,7 @@ func (f *synFamily) receive(s *rawSocket, e *synEngine, parse func([]byte, netip
 	buf := make([]byte, 2048)
 	for {
 		err := s.conn.Read(func(fd uintptr) bool {
-			f.read(int(fd), buf, e, parse)
+			f.read(int(fd), s, buf, e, parse)
 			return false // wait for more
 		})
 		if err != nil {
@@ -479,8 +530,11 @@ func (f *synFamily) receive(s *rawSocket, e *synEngine, parse func([]byte, netip
 	}
 }
 
-// read reads every packet s holds now.
-func (f *synFamily) read(fd int, buf []byte, e *synEngine, parse func([]byte, netip.Addr) (synKey, outcome, bool)) {
+// read reads every packet s holds now, and hands each to its try before
+// it lets another reader at s.
+func (f *synFamily) read(fd int, s *rawSocket, buf []byte, e *synEngine, parse func([]byte, netip.Addr) (synKey, outcome, bool)) {
+	s.reading.Lock()
+	defer s.reading.Unlock()
 	for {
 		n, from, err := unix.Recvfrom(fd, buf, unix.MSG_DONTWAIT)
 		if err != nil {
@@ -493,33 +547,39 @@ func (f *synFamily) read(fd int, buf []byte, e *synEngine, parse func([]byte, ne
 }
 
 // drain reads what the family's sockets hold now, for a try whose
-// deadline passed at due. One drain serves every try due before it
-// began: a silent sweep's tries expire by the thousand a second, and a
-// drain each would cost more than the sweep.
-func (f *synFamily) drain(e *synEngine, due time.Time) {
-	if f.drained.Load() >= due.UnixNano() {
+// deadline passed at due (engine time, since). One drain serves every
+// try due before it began: a silent sweep's tries expire by the thousand
+// a second, and a drain each would cost more than the sweep.
+func (f *synFamily) drain(e *synEngine, due int64) {
+	if f.drained.Load() >= due {
 		return
 	}
 	f.drainMu.Lock()
 	defer f.drainMu.Unlock()
-	if f.drained.Load() >= due.UnixNano() {
+	if f.drained.Load() >= due {
 		return // drained while this one waited
 	}
-	began := time.Now().UnixNano()
+	began := e.since()
 	if f.drainTCP == nil {
 		buf := make([]byte, 2048)
-		f.drainTCP = func(fd uintptr) { f.read(int(fd), buf, e, f.parseTCP) }
-		f.drainICMP = func(fd uintptr) { f.read(int(fd), buf, e, f.parseICMP) }
+		f.drainTCP = func(fd uintptr) { f.read(int(fd), f.tcp, buf, e, f.parseTCP) }
+		f.drainICMP = func(fd uintptr) { f.read(int(fd), f.icmp, buf, e, f.parseICMP) }
 	}
 	f.tcp.conn.Control(f.drainTCP)
 	f.icmp.conn.Control(f.drainICMP)
-	f.drops.Store(socketDrops(f.tcp) + socketDrops(f.icmp))
+	tcp, err1 := socketDrops(f.tcp)
+	icmp, err2 := socketDrops(f.icmp)
+	if err1 != nil || err2 != nil {
+		f.drops.Add(1) // unknown: counted as a drop, which is never believed
+	} else {
+		f.drops.Store(tcp + icmp)
+	}
 	f.drained.Store(began)
 }
 
 // socketDrops is how many packets the kernel has dropped for s, its
 // receive buffer full (SO_MEMINFO's SK_MEMINFO_DROPS).
-func socketDrops(s *rawSocket) uint64 {
+func socketDrops(s *rawSocket) (uint64, error) {
 	const skMeminfoDrops, skMeminfoVars = 8, 9 // linux/sock_diag.h
 	var mem [skMeminfoVars]uint32
 	size := uint32(unsafe.Sizeof(mem))
@@ -528,9 +588,9 @@ func socketDrops(s *rawSocket) uint64 {
 		_, _, errno = unix.Syscall6(unix.SYS_GETSOCKOPT, fd, unix.SOL_SOCKET, unix.SO_MEMINFO, uintptr(unsafe.Pointer(&mem[0])), uintptr(unsafe.Pointer(&size)), 0)
 	})
 	if errno != 0 {
-		return 0
+		return 0, errno
 	}
-	return uint64(mem[skMeminfoDrops])
+	return uint64(mem[skMeminfoDrops]), nil
 }
 
 func (e *synEngine) answer(key synKey, out outcome) {
@@ -559,7 +619,7 @@ func (f *synFamily) parseTCP(pkt []byte, sender netip.Addr) (synKey, outcome, bo
 		}
 		sender, pkt = netip.AddrFrom4([4]byte(pkt[12:16])), pkt[ihl:]
 	}
-	if len(pkt) < 20 || binary.BigEndian.Uint16(pkt[2:]) != f.port {
+	if len(pkt) < 20 || !f.ownPort(binary.BigEndian.Uint16(pkt[2:])) {
 		return synKey{}, outcome{}, false
 	}
 	flags := pkt[13]
@@ -592,8 +652,10 @@ func (f *synFamily) parseICMP(pkt []byte, sender netip.Addr) (synKey, outcome, b
 			return synKey{}, outcome{}, false
 		}
 		sender, pkt = netip.AddrFrom4([4]byte(pkt[12:16])), pkt[ihl:]
-		switch pkt[0] {
-		case 3, 4, 11, 12: // unreachable, source quench, time exceeded, parameter problem
+		// The errors that end a connect (tcp_v4_err): not source quench,
+		// nor fragmentation needed, which only lowers the path's MTU.
+		switch {
+		case pkt[0] == 3 && pkt[1] != 4, pkt[0] == 11, pkt[0] == 12: // unreachable, time exceeded, parameter problem
 		default:
 			return synKey{}, outcome{}, false
 		}
@@ -621,7 +683,7 @@ func (f *synFamily) parseICMP(pkt []byte, sender netip.Addr) (synKey, outcome, b
 		}
 		dst, quoted = netip.AddrFrom16([16]byte(in[24:40])), in[40:]
 	}
-	if binary.BigEndian.Uint16(quoted[0:]) != f.port {
+	if !f.ownPort(binary.BigEndian.Uint16(quoted[0:])) {
 		return synKey{}, outcome{}, false
 	}
 	key := synKey{netip.AddrPortFrom(dst.Unmap(), binary.BigEndian.Uint16(quoted[2:])), binary.BigEndian.Uint32(quoted[4:])}

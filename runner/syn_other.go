@@ -24,6 +24,6 @@ func (*synEngine) close() {}
 
 func (*synEngine) handles(netip.AddrPort, uint16) bool { return false }
 
-func (*synEngine) try(context.Context, netip.AddrPort, netip.Addr, time.Duration, func(deadliner) func()) outcome {
+func (*synEngine) try(context.Context, netip.AddrPort, netip.Addr, int, time.Duration, func(deadliner) func()) outcome {
 	return localOutcome(errors.New("SYN tries need Linux's raw sockets"))
 }
