@@ -16,3 +16,13 @@ func CheckSYN(opts Options) error {
 	}
 	return err
 }
+
+// synPorts is how many source ports a family holds.
+const synPorts = 16
+
+// synBuffer is each raw socket's receive buffer: a whole window of
+// answers at once should not overflow it, since an answer dropped here
+// makes its try's silence an error (errAnswersDropped). Without
+// CAP_NET_ADMIN the kernel holds it to net.core.rmem_max. A variable,
+// for a test to shrink.
+var synBuffer = 16 << 20

@@ -52,9 +52,6 @@ type synEngine struct {
 	waiting map[synKey]*synWait
 }
 
-// synPorts is how many source ports a family holds.
-const synPorts = 16
-
 // synFamily is one address family's sockets.
 type synFamily struct {
 	v6    bool
@@ -135,12 +132,6 @@ func (w *synWait) due() bool {
 // and the try is then done without another probe started meanwhile, each
 // a goroutine with its stack (Run's maxRunning).
 const synPatience = 2 * time.Millisecond
-
-// synBuffer is each raw TCP socket's receive buffer: a whole window of
-// answers at once should not overflow it, since each answer dropped here
-// costs its try a resend (synResends). Without CAP_NET_ADMIN the kernel
-// holds it to net.core.rmem_max. A variable, for a test to shrink.
-var synBuffer = 16 << 20
 
 // openSYN opens the raw sockets of both families. It needs CAP_NET_RAW.
 // A family that cannot be opened (a machine without IPv6) keeps its
