@@ -52,9 +52,10 @@ func dial(newSocket SocketFunc, typ int, target netip.AddrPort, src netip.AddrPo
 	return fd, nil
 }
 
-// register hands fd to Go's network poller, which owns it from then on.
-func register(fd int, target netip.AddrPort) (*probeSocket, error) {
-	file := os.NewFile(uintptr(fd), "probe "+target.String())
+// register hands fd to Go's network poller, which owns it from then on;
+// name is the file's, for errors.
+func register(fd int, name string) (*probeSocket, error) {
+	file := os.NewFile(uintptr(fd), name)
 	raw, err := file.SyscallConn()
 	if err != nil {
 		file.Close()

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
-	"os"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -54,11 +53,12 @@ type synEngine struct {
 
 // synFamily is one address family's sockets.
 type synFamily struct {
-	v6    bool
-	ports uint16 // the first of our synPorts source ports
-	holds []int  // the bound TCP sockets that hold them
-	tcp   *rawSocket
-	icmp  *rawSocket
+	v6     bool
+	domain int    // AF_INET or AF_INET6
+	ports  uint16 // the first of our synPorts source ports
+	holds  []int  // the bound TCP sockets that hold them
+	tcp    *rawSocket
+	icmp   *rawSocket
 	// sources caches the address the kernel sends from to a target, which
 	// the TCP checksum covers.
 	sources   sync.Map // netip.Addr → netip.Addr
@@ -83,8 +83,7 @@ func (f *synFamily) ownPort(port uint16) bool {
 // from a packet's recvfrom until it is handed to its try, so that a
 // drain that takes it knows no packet is on its way between the two.
 type rawSocket struct {
-	file    *os.File
-	conn    syscall.RawConn
+	*probeSocket
 	reading sync.Mutex
 }
 
@@ -135,8 +134,8 @@ const synPatience = 2 * time.Millisecond
 
 // openSYN opens the raw sockets of both families. It needs CAP_NET_RAW.
 // A family that cannot be opened (a machine without IPv6) keeps its
-// error, which each of its tries then says; the error returned is the
-// first family's, or nil.
+// error, and its probes connect (handles); the error returned is the
+// IPv4 family's, or nil.
 func openSYN(newSocket SocketFunc) (*synEngine, error) {
 	e := &synEngine{waiting: map[synKey]*synWait{}, began: time.Now()}
 	e.seq.Store(rand.Uint32())
@@ -158,20 +157,20 @@ func openSYNFamily(newSocket SocketFunc, v6 bool) (f *synFamily, err error) {
 	if v6 {
 		domain, icmpProto, name = unix.AF_INET6, unix.IPPROTO_ICMPV6, "IPv6"
 	}
-	f = &synFamily{v6: v6, newSocket: newSocket}
+	f = &synFamily{v6: v6, domain: domain, newSocket: newSocket}
 	defer func() {
 		if err != nil {
 			f.close()
 			err = fmt.Errorf("SYN tries over %s: %w", name, err)
 		}
 	}()
-	if err = f.holdPorts(domain); err != nil {
+	if err = f.holdPorts(); err != nil {
 		return f, err
 	}
 	if f.tcp, err = openRaw(newSocket, domain, unix.IPPROTO_TCP); err != nil {
 		return f, err
 	}
-	f.tcp.conn.Control(func(fd uintptr) {
+	f.tcp.raw.Control(func(fd uintptr) {
 		if err = setReceiveBuffer(int(fd)); err == nil {
 			err = attachFilter(int(fd), f.portFilter())
 		}
@@ -184,7 +183,7 @@ func openSYNFamily(newSocket SocketFunc, v6 bool) (f *synFamily, err error) {
 	}
 	// Many targets' bursts of errors at once (six each, on Linux) would
 	// overflow the default buffer too.
-	f.icmp.conn.Control(func(fd uintptr) { err = setReceiveBuffer(int(fd)) })
+	f.icmp.raw.Control(func(fd uintptr) { err = setReceiveBuffer(int(fd)) })
 	if err != nil {
 		return f, err
 	}
@@ -199,7 +198,7 @@ func openSYNFamily(newSocket SocketFunc, v6 bool) (f *synFamily, err error) {
 // holdPorts binds synPorts TCP sockets, one to each port of a block
 // drawn at random from the ephemeral range, and tries other blocks
 // while one of its ports is taken.
-func (f *synFamily) holdPorts(domain int) error {
+func (f *synFamily) holdPorts() error {
 	const lowest, highest = 32768, 60999 // Linux's default ip_local_port_range
 	var err error
 	for range 64 {
@@ -207,11 +206,11 @@ func (f *synFamily) holdPorts(domain int) error {
 		f.ports = uint16(lowest + rand.IntN(highest-lowest-synPorts))
 		for i := range uint16(synPorts) {
 			var fd int
-			if fd, err = f.newSocket(domain, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0); err != nil {
+			if fd, err = f.newSocket(f.domain, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0); err != nil {
 				return fmt.Errorf("socket: %w", err)
 			}
 			f.holds = append(f.holds, fd)
-			if err = unix.Bind(fd, sockaddr(domain, netip.AddrPortFrom(netip.Addr{}, f.ports+i))); err != nil {
+			if err = unix.Bind(fd, sockaddr(f.domain, netip.AddrPortFrom(netip.Addr{}, f.ports+i))); err != nil {
 				break
 			}
 		}
@@ -246,13 +245,11 @@ func openRaw(newSocket SocketFunc, domain, proto int) (*rawSocket, error) {
 		}
 		return nil, fmt.Errorf("raw socket: %w", err)
 	}
-	file := os.NewFile(uintptr(fd), "raw")
-	conn, err := file.SyscallConn()
+	s, err := register(fd, "raw")
 	if err != nil {
-		file.Close()
 		return nil, err
 	}
-	return &rawSocket{file: file, conn: conn}, nil
+	return &rawSocket{probeSocket: s}, nil
 }
 
 // portFilter passes only TCP segments to our source ports, so that the
@@ -417,16 +414,12 @@ func (f *synFamily) source(target netip.AddrPort) (netip.Addr, error) {
 	if a, ok := f.sources.Load(target.Addr()); ok {
 		return a.(netip.Addr), nil
 	}
-	domain := unix.AF_INET
-	if f.v6 {
-		domain = unix.AF_INET6
-	}
-	fd, err := f.newSocket(domain, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	fd, err := f.newSocket(f.domain, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return netip.Addr{}, fmt.Errorf("socket: %w", err)
 	}
 	defer unix.Close(fd)
-	if err := unix.Connect(fd, sockaddr(domain, target)); err != nil {
+	if err := unix.Connect(fd, sockaddr(f.domain, target)); err != nil {
 		return netip.Addr{}, fmt.Errorf("no route to %s: %w", target.Addr(), err)
 	}
 	local, err := unix.Getsockname(fd)
@@ -454,16 +447,15 @@ func (f *synFamily) send(src netip.Addr, sport uint16, target netip.AddrPort, se
 	binary.BigEndian.PutUint16(seg[16:], tcpChecksum(src, target.Addr(), seg[:]))
 
 	var oob []byte
-	var to unix.Sockaddr
 	if f.v6 {
 		oob = unix.PktInfo6(&unix.Inet6Pktinfo{Addr: src.As16()})
-		to = &unix.SockaddrInet6{Addr: target.Addr().As16()}
 	} else {
 		oob = unix.PktInfo4(&unix.Inet4Pktinfo{Spec_dst: src.As4()})
-		to = &unix.SockaddrInet4{Addr: target.Addr().As4()}
 	}
+	// A raw socket's destination port must be 0: the port is the SYN's.
+	to := sockaddr(f.domain, netip.AddrPortFrom(target.Addr(), 0))
 	var err error
-	werr := f.tcp.conn.Write(func(fd uintptr) bool {
+	werr := f.tcp.raw.Write(func(fd uintptr) bool {
 		err = unix.Sendmsg(int(fd), seg[:], oob, to, 0)
 		return err != unix.EAGAIN
 	})
@@ -511,7 +503,7 @@ func tcpChecksum(src, dst netip.Addr, seg []byte) uint16 {
 func (f *synFamily) receive(s *rawSocket, e *synEngine, parse func([]byte, netip.Addr) (synKey, outcome, bool)) {
 	buf := make([]byte, 2048)
 	for {
-		err := s.conn.Read(func(fd uintptr) bool {
+		err := s.raw.Read(func(fd uintptr) bool {
 			f.read(int(fd), s, buf, e, parse)
 			return false // wait for more
 		})
@@ -556,8 +548,8 @@ func (f *synFamily) drain(e *synEngine, due int64) {
 		f.drainTCP = func(fd uintptr) { f.read(int(fd), f.tcp, buf, e, f.parseTCP) }
 		f.drainICMP = func(fd uintptr) { f.read(int(fd), f.icmp, buf, e, f.parseICMP) }
 	}
-	f.tcp.conn.Control(f.drainTCP)
-	f.icmp.conn.Control(f.drainICMP)
+	f.tcp.raw.Control(f.drainTCP)
+	f.icmp.raw.Control(f.drainICMP)
 	tcp, err1 := socketDrops(f.tcp)
 	icmp, err2 := socketDrops(f.icmp)
 	if err1 != nil || err2 != nil {
@@ -575,7 +567,7 @@ func socketDrops(s *rawSocket) (uint64, error) {
 	var mem [skMeminfoVars]uint32
 	size := uint32(unsafe.Sizeof(mem))
 	var errno syscall.Errno
-	s.conn.Control(func(fd uintptr) {
+	s.raw.Control(func(fd uintptr) {
 		_, _, errno = unix.Syscall6(unix.SYS_GETSOCKOPT, fd, unix.SOL_SOCKET, unix.SO_MEMINFO, uintptr(unsafe.Pointer(&mem[0])), uintptr(unsafe.Pointer(&size)), 0)
 	})
 	if errno != 0 {

@@ -86,7 +86,7 @@ func tcpTry(ctx context.Context, newSocket SocketFunc, target, src netip.AddrPor
 		}
 		break
 	}
-	sock, err := register(fd, target)
+	sock, err := register(fd, "probe "+target.String())
 	if err != nil {
 		return localOutcome(err), nil
 	}
@@ -201,7 +201,7 @@ func openUDP(newSocket SocketFunc, target, src netip.AddrPort) (*udpSocket, erro
 	if err != nil {
 		return nil, err
 	}
-	s, err := register(fd, target)
+	s, err := register(fd, "probe "+target.String())
 	if err != nil {
 		return nil, err
 	}
