@@ -72,6 +72,9 @@ func Run(ctx context.Context, v Vantage, version string, opts runner.Options, re
 // the checks of the name get the transport's error.
 var ErrNotAsked = errors.New("no agent to ask")
 
+// notAsked is ErrNotAsked for a lookup of vantage's.
+func notAsked(vantage string) error { return fmt.Errorf("vantage %s: %w", vantage, ErrNotAsked) }
+
 // farLookup is the Lookup a vantage's probes resolve names with: while a
 // conn sends its probes, ask is the sender's, which asks the agent;
 // otherwise (no agent answered, and finish makes each probe an error)
@@ -87,7 +90,7 @@ func (f *farLookup) lookup(ctx context.Context, name string) ([]netip.Addr, erro
 	ask := f.ask
 	f.mu.Unlock()
 	if ask == nil {
-		return nil, fmt.Errorf("vantage %s: %w", f.vantage, ErrNotAsked)
+		return nil, notAsked(f.vantage)
 	}
 	return ask(ctx, name)
 }
@@ -305,7 +308,7 @@ func (c *conn) send(ctx context.Context, out *bufio.Writer, enc *json.Encoder, p
 	lookups := 0
 	c.far.set(func(_ context.Context, name string) ([]netip.Addr, error) {
 		if err != nil || ctx.Err() != nil {
-			return nil, fmt.Errorf("vantage %s: %w", c.v.Name, ErrNotAsked)
+			return nil, notAsked(c.v.Name)
 		}
 		id := lookups
 		lookups++
@@ -319,7 +322,7 @@ func (c *conn) send(ctx context.Context, out *bufio.Writer, enc *json.Encoder, p
 		case a := <-c.answers:
 			return a.Addrs, textErr(a.Err)
 		case <-ctx.Done():
-			return nil, fmt.Errorf("vantage %s: %w", c.v.Name, ErrNotAsked)
+			return nil, notAsked(c.v.Name)
 		}
 	})
 	defer c.far.set(nil)
