@@ -243,14 +243,15 @@ func scenarios() []Scenario {
 			Truth: scanTruth, Spec: scanSpec(4096), JUnit: true,
 		},
 	}
-	byID := func(id string) Scenario {
-		return all[slices.IndexFunc(all, func(s Scenario) bool { return s.ID == id })]
-	}
-	p4 := byID("P4")
 	budget := budgetScenarios()
-	i2 := budget[slices.IndexFunc(budget, func(s Scenario) bool { return s.ID == "I2" })]
-	synOnes := []Scenario{withSYN(byID("P1"), 1), withSYN(i2, i2.MaxRatio), withSYN(byID("P5"), 0)}
-	return append(append(append(all, budget...), synOnes...), viaScenarios(p4, scanSetup, scanTruth, scanSpec)...)
+	i2 := byID(budget, "I2")
+	synOnes := []Scenario{withSYN(byID(all, "P1"), 1), withSYN(i2, i2.MaxRatio), withSYN(byID(all, "P5"), 0)}
+	return append(append(append(all, budget...), synOnes...), viaScenarios(byID(all, "P4"), scanSetup, scanTruth, scanSpec)...)
+}
+
+// byID is the scenario of list with id.
+func byID(list []Scenario, id string) Scenario {
+	return list[slices.IndexFunc(list, func(s Scenario) bool { return s.ID == id })]
 }
 
 // viaScenarios are issue #22's: the same probes through the agent. p4
