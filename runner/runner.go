@@ -62,7 +62,8 @@ type Options struct {
 	// SYN sends TCP tries as bare SYNs from a raw socket, as nmap -sS
 	// does, rather than as connects: on Linux only, with root or
 	// CAP_NET_RAW (CheckSYN). Tries that read a banner or need a source
-	// port of their own still connect.
+	// port of their own still connect, as do a family's whose raw
+	// sockets do not open.
 	SYN bool
 	// Socket creates sockets on Linux; nil means unix.Socket. Elsewhere
 	// probes use the OS's ordinary sockets, and it is not called.
@@ -119,7 +120,9 @@ type Runner struct {
 	nextSource         atomic.Uint64
 
 	// syn makes the TCP tries when Options.SYN is set; synErr is why it
-	// could not be opened, which every TCP try then says.
+	// could not be opened where no SYN try can be made (not Linux), which
+	// every TCP try then says. On Linux a family whose raw sockets do not
+	// open connects instead (synEngine.handles).
 	syn    *synEngine
 	synErr error
 }
