@@ -28,8 +28,11 @@ staticcheck:
 fmt-check:
 	@out=$$(gofmt -l $(GOFILES)); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
+# Four tests at once a package, on two CPUs: most of the lab's time is
+# spent waiting for a target's ICMP rate limit, in namespaces of the
+# test's own (runner/lab_test.go, besideOthers), not on the CPU.
 test: vet staticcheck fmt-check
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -parallel 4 ./...
 	# A few seconds of fuzzing the loader with untrusted specs; its seeds
 	# are the spec fixtures and spec/testdata/fuzz. A count, not a
 	# duration: Go 1.26's fuzz coordinator can fail a run with "context

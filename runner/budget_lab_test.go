@@ -90,6 +90,7 @@ func wantVerdicts(t *testing.T, results []Result) {
 // short record), each a refill of the budget after the last: one round
 // each, shared by all.
 func TestLabProveBatchInRounds(t *testing.T) {
+	besideOthers(t)
 	l := lab.New(t)
 	must(t, l.Nft(l.Server, `table inet dropall {
   chain input {
@@ -220,6 +221,7 @@ func budgetTruth(t *testing.T, l *lab.Lab, tcpRejects, udpClosed int) []Probe {
 // snapshot: every port-unreachable and admin-prohibited error of the
 // sweep is muted at first, and every verdict must still be right.
 func TestLabRightAfterAnotherScan(t *testing.T) {
+	besideOthers(t)
 	l := lab.New(t)
 	checks := budgetTruth(t, l, 2, 2)
 	spendBudget(t, l, lab.Server4, lab.Server6)
@@ -251,6 +253,7 @@ func wantRightAfter(t *testing.T, l *lab.Lab, checks []Probe, what string) {
 // defaults. A slower one is right when icmp_interval says how slow; a
 // faster one, or a lowered host-wide limit, is right with the default.
 func TestLabICMPRateLimits(t *testing.T) {
+	besideOthers(t)
 	for _, tc := range []struct {
 		name    string
 		sysctls []string
@@ -261,6 +264,7 @@ func TestLabICMPRateLimits(t *testing.T) {
 		{"icmp_msgs_per_sec 1, icmp_msgs_burst 1", []string{"net.ipv4.icmp_msgs_per_sec=1", "net.ipv4.icmp_msgs_burst=1"}, Options{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			besideOthers(t)
 			l := lab.New(t)
 			must(t, l.Sysctl(l.Server, tc.sysctls...))
 			checks := budgetTruth(t, l, 1, 1)
@@ -276,6 +280,7 @@ func TestLabICMPRateLimits(t *testing.T) {
 // both families at once) has spent the target's budget, as in a pipeline
 // where a scanner ran just before. Every verdict must be right.
 func TestLabRightAfterNmap(t *testing.T) {
+	besideOthers(t)
 	nmap := needs.Tool(t, "nmap", ".ci/run installs it")
 	l := lab.New(t)
 	checks := budgetTruth(t, l, 2, 2)

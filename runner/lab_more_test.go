@@ -23,6 +23,7 @@ import (
 // answers the first 6 and then one a second, so 6 look silent at first;
 // every one must still come out NOT LISTENING, on both families.
 func TestLabUDPRateLimit(t *testing.T) {
+	besideOthers(t)
 	l := lab.New(t)
 	// The target limits each destination address on its own, so both
 	// families run at once.
@@ -51,6 +52,7 @@ func TestLabUDPRateLimit(t *testing.T) {
 // numgen) and requires every verdict right: 100 listening, 100 dropped,
 // 100 closed.
 func TestLabLoss(t *testing.T) {
+	besideOthers(t)
 	l := lab.New(t)
 	must(t, l.Nft(l.Server, `table inet loss {
   chain input {
@@ -314,6 +316,7 @@ func openFDs(t *testing.T) int {
 // budget; the second starts with it empty and must still find every
 // closed port closed, not LISTENING or FILTERED.
 func TestLabBackToBack(t *testing.T) {
+	besideOthers(t)
 	l := lab.New(t)
 	// A closed TCP port first: its RST gives the host a round-trip time,
 	// so the UDP tries wait 100 ms rather than a second, in which the

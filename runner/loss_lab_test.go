@@ -25,6 +25,7 @@ const lossyInterval = 100 * time.Millisecond
 // verdict is right, twice back to back, the first right after another
 // scan emptied the target's budget.
 func TestLabProofsSurviveLoss(t *testing.T) {
+	besideOthers(t)
 	for _, oneIn := range []int{10, 50} {
 		t.Run(fmt.Sprintf("1 in %d", oneIn), func(t *testing.T) {
 			l := lab.New(t)
@@ -75,6 +76,7 @@ func TestLabProofsSurviveLoss(t *testing.T) {
 // code before the proof epochs (6835a4b) had 28 and 29 of the 40 wrong,
 // in 4 s, in two runs; with them, 0 in 11.8-13.4 s over three.
 func TestLabManyRejectingUnderLoss(t *testing.T) {
+	besideOthers(t)
 	const interval = 250 * time.Millisecond
 	l := lab.New(t)
 	must(t, l.Sysctl(l.Server, fmt.Sprintf("net.ipv4.icmp_ratelimit=%d", interval.Milliseconds())))

@@ -47,6 +47,7 @@ func hopsText(t *Trace) string {
 // or whose expectation is met by FILTERED, are not traced; nor are more
 // than the limit.
 func TestTraceLab(t *testing.T) {
+	besideOthers(t)
 	l := lab.NewChain(t)
 	const (
 		dropAtR2   = 9001
@@ -135,6 +136,7 @@ func TestTraceLab(t *testing.T) {
 // this one cannot prove it against r1's budget, sends TTL 1 again once
 // the budget has refilled, and finds r1.
 func TestTraceAfterAnotherScan(t *testing.T) {
+	besideOthers(t)
 	l := lab.NewChain(t)
 	if err := l.Nft(l.Router2, "table inet lab {\n  chain forward {\n    type filter hook forward priority 0; policy accept;\n    ip daddr "+lab.CutServer4.String()+" drop\n  }\n}"); err != nil {
 		t.Fatal(err)
