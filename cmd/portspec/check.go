@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"iter"
 	"net/netip"
 	"os"
@@ -116,10 +115,11 @@ func loadCheck(std streams, f *arguments.Check) (loaded, []agent.Vantage, error)
 		return l, nil, err
 	}
 	if len(vantages) > 0 {
-		// The far ends probe: their prefixes and sockets are theirs.
+		// The far ends probe: each checks its own prefixes and raw
+		// sockets (runner.Ready), as this machine would its own.
 		return l, vantages, nil
 	}
-	if err := sourcesReady(f.Probe); err != nil {
+	if err := runner.Ready(f.Probe.RunnerOptions()); err != nil {
 		return l, nil, exit.Errorf(exit.Usage, "portspec check: %v", err)
 	}
 	return l, vantages, localReady(l.spec, f.Selection)
@@ -191,21 +191,6 @@ func reverseName(off bool) func(netip.Addr) string {
 		cache.Store(a, name)
 		return name
 	}
-}
-
-// sourcesReady makes sure, before the first probe, that this machine
-// owns the addresses --source-prefix names (runner.CheckSources), and
-// may open the raw sockets --syn needs (runner.CheckSYN).
-func sourcesReady(f arguments.Probe) error {
-	if f.SYN {
-		if err := runner.CheckSYN(f.RunnerOptions()); err != nil {
-			return fmt.Errorf("--syn: %w", err)
-		}
-	}
-	if len(f.SourcePrefixes) == 0 {
-		return nil
-	}
-	return runner.CheckSources(f.RunnerOptions())
 }
 
 // localReady refuses, before any probe, a local host this OS cannot

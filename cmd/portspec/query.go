@@ -46,7 +46,7 @@ func runQuery(std streams, args []string) error {
 // queryPorts is query -n: the ports of one host, probed and said as
 // PortQry says them, on stdout and in the -l log.
 func queryPorts(std streams, f *arguments.Query, args []string) error {
-	if err := sourcesReady(f.Probe); err != nil {
+	if err := runner.Ready(f.Probe.RunnerOptions()); err != nil {
 		return exit.Errorf(exit.Usage, "portspec query: %v", err)
 	}
 	// Everything goes to stdout (unless -q) and to the log, as it comes.

@@ -22,7 +22,7 @@ func runSnapshot(std streams, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := sourcesReady(f.Probe); err != nil {
+	if err := runner.Ready(f.Probe.RunnerOptions()); err != nil {
 		return exit.Errorf(exit.Usage, "portspec snapshot: %v", err)
 	}
 	ctx, stop := stoppable()

@@ -45,11 +45,17 @@ func serve(ctx context.Context, in io.Reader, out io.Writer, version string, res
 	if err := lines.next(&opts); err != nil || opts.Options == nil {
 		return fmt.Errorf("the coordinator's options: %v", orMissing(err))
 	}
+	ro := opts.Options.runner()
+	// As the coordinator would before probing from its own machine: a far
+	// end that cannot send as asked says so, rather than connect or send
+	// from addresses whose answers go elsewhere.
+	if err := runner.Ready(ro); err != nil {
+		return fmt.Errorf("this vantage cannot probe as asked: %w", err)
+	}
 	stopped := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	probes, readErr := readProbes(ctx, cancel, lines, w, resolver)
-	ro := opts.Options.runner()
 	if opts.Options.ReverseNames {
 		ro.ReverseName = func(a netip.Addr) string { return runner.PTRName(ctx, a, time.Second) }
 	}
