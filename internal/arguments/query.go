@@ -12,7 +12,7 @@ import (
 )
 
 // QuerySynopsis is query's usage line.
-const QuerySynopsis = "-local | -wport PORT | -wpid PID [-wt SECONDS] [-l LOG [-y]] | -n NAME [-p tcp|udp|both] [-e PORT | -o LIST | -r FROM:TO] [-l LOG [-y]] [-sp PORT] [-nr] [-q] [-cn COMMUNITY] [-timeout D] [-tries N] [-icmp-interval D]"
+const QuerySynopsis = "-local | -wport PORT | -wpid PID [-wt SECONDS] [-l LOG [-y]] | -n NAME [-p tcp|udp|both] [-e PORT | -o LIST | -r FROM:TO] [-l LOG [-y]] [-sp PORT] [-nr] [-q] [-cn COMMUNITY] [-timeout D] [-tries N] [-icmp-interval D] [-source-prefix PREFIX] [-syn]"
 
 // QueryMode is what a query does.
 type QueryMode int

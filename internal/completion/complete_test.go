@@ -72,7 +72,7 @@ func TestComplete(t *testing.T) {
 		{[]string{"help", "query", ""}, Reply{}},
 		{[]string{"completion", ""}, words(arguments.Shells...)},
 		{[]string{"profiles", "builtin/w"}, words("builtin/web_server")},
-		{[]string{"query", ""}, words("-cn", "-e", "-icmp-interval", "-l", "-local", "-n", "-nr", "-o", "-p", "-q", "-r", "--source-prefix", "-sp", "--syn", "-timeout", "-tries", "-wpid", "-wport", "-wt", "-y")},
+		{[]string{"query", ""}, words("-cn", "-e", "-icmp-interval", "-l", "-local", "-n", "-nr", "-o", "-p", "-q", "-r", "-source-prefix", "-sp", "-syn", "-timeout", "-tries", "-wpid", "-wport", "-wt", "-y")},
 		{[]string{"query", "x"}, Reply{}},
 		{[]string{"version", ""}, Reply{}},
 	} {
