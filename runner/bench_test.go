@@ -21,13 +21,24 @@ func BenchmarkClassify(b *testing.B) {
 // BenchmarkSchedulerLoopback runs the whole pipeline, from the check
 // stream through the probes to the ordered results, on closed loopback
 // ports: it measures portspec's own cost per check, not a network's.
-func BenchmarkSchedulerLoopback(b *testing.B) {
+func BenchmarkSchedulerLoopback(b *testing.B) { benchmarkScheduler(b, Options{}) }
+
+// BenchmarkSchedulerLoopbackSYN is the same with --syn's engine: each
+// try waits for the receiver to hand it its answer (root only).
+func BenchmarkSchedulerLoopbackSYN(b *testing.B) {
+	if err := CheckSYN(Options{}); err != nil {
+		b.Skip(err)
+	}
+	benchmarkScheduler(b, Options{SYN: true})
+}
+
+func benchmarkScheduler(b *testing.B, opts Options) {
 	lo := netip.MustParseAddr("127.0.0.1")
 	const ports = 4096
 	b.ReportAllocs()
 	for range b.N {
 		n := 0
-		err := New(Options{}).Run(context.Background(), func(yield func(Probe) bool) {
+		err := New(opts).Run(context.Background(), func(yield func(Probe) bool) {
 			// High ports, in the range a loopback listener is least
 			// likely to hold.
 			for p := 60000; p < 60000+ports; p++ {
