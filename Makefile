@@ -60,7 +60,7 @@ cross:
 # Linux and run against listeners and nftables rules in a network
 # namespace of its own (root). .ci/run runs it after make test.
 portable-test:
-	$(GO) test -count=1 -tags portspec_portable -run '^(TestPortableEngine|TestTracesElsewhere)$$' ./runner ./internal/arguments
+	$(GO) test -count=1 -tags portspec_portable -run '^(TestPortableEngine|TestTracesElsewhere|TestNoSYNElsewhere)$$' ./runner ./internal/arguments
 
 # The manual pages, portspec(1) and portspec-COMMAND(1), from the help
 # the commands print (internal/manpage), into out/man: man -l

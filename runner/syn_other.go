@@ -16,14 +16,15 @@ const SYNSupported = false
 // synEngine is never opened here: openSYN refuses.
 type synEngine struct{}
 
-func openSYN(SocketFunc) (*synEngine, error) {
-	return nil, errors.New("SYN tries need Linux's raw sockets; this build connects")
-}
+// errNoSYN is why: a refusal (CheckSYN), not a fallback to connects.
+var errNoSYN = errors.New("SYN tries need Linux's raw sockets, which this build does not have; leave --syn out to connect")
+
+func openSYN(SocketFunc) (*synEngine, error) { return nil, errNoSYN }
 
 func (*synEngine) close() {}
 
 func (*synEngine) handles(netip.AddrPort, uint16) bool { return false }
 
 func (*synEngine) try(context.Context, netip.AddrPort, netip.Addr, int, time.Duration, func(deadliner) func()) outcome {
-	return localOutcome(errors.New("SYN tries need Linux's raw sockets"))
+	return localOutcome(errNoSYN)
 }
