@@ -30,7 +30,8 @@ fmt-check:
 
 # Four tests at once a package, on two CPUs: most of the lab's time is
 # spent waiting for a target's ICMP rate limit, in namespaces of the
-# test's own (runner/lab_test.go, besideOthers), not on the CPU.
+# test's own, not on the CPU. That is the runner's lab tests that only
+# wait (runner/lab_test.go, besideOthers) and cmd/portspec's scripts.
 test: vet staticcheck fmt-check
 	$(GO) test -count=1 -parallel 4 ./...
 	# A few seconds of fuzzing the loader with untrusted specs; its seeds
@@ -58,7 +59,8 @@ cross:
 
 # The engine of every OS but Linux (Go's ordinary sockets), built on
 # Linux and run against listeners and nftables rules in a network
-# namespace of its own (root). .ci/run runs it after make test.
+# namespace of its own (root), and its refusal of --syn, which needs
+# neither. .ci/run runs it after make test.
 portable-test:
 	$(GO) test -count=1 -tags portspec_portable -run '^(TestPortableEngine|TestTracesElsewhere|TestNoSYNElsewhere)$$' ./runner ./internal/arguments
 

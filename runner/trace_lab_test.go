@@ -136,7 +136,6 @@ func TestTraceLab(t *testing.T) {
 // this one cannot prove it against r1's budget, sends TTL 1 again once
 // the budget has refilled, and finds r1.
 func TestTraceAfterAnotherScan(t *testing.T) {
-	besideOthers(t)
 	l := lab.NewChain(t)
 	if err := l.Nft(l.Router2, "table inet lab {\n  chain forward {\n    type filter hook forward priority 0; policy accept;\n    ip daddr "+lab.CutServer4.String()+" drop\n  }\n}"); err != nil {
 		t.Fatal(err)
