@@ -1,5 +1,7 @@
 package runner
 
+import "fmt"
+
 // Ready makes sure, before the first probe, that this machine can send
 // what opts asks of it: the raw sockets of Options.SYN (CheckSYN) and the
 // addresses of Options.SourcePrefixes (CheckSources). A run that could
@@ -9,7 +11,7 @@ package runner
 func Ready(opts Options) error {
 	if opts.SYN {
 		if err := CheckSYN(opts); err != nil {
-			return err
+			return fmt.Errorf("%w; leave --syn out to connect", err)
 		}
 	}
 	if len(opts.SourcePrefixes) == 0 {

@@ -17,7 +17,7 @@ const SYNSupported = false
 type synEngine struct{}
 
 // errNoSYN is why: a refusal (CheckSYN), not a fallback to connects.
-var errNoSYN = errors.New("SYN tries need Linux's raw sockets, which this build does not have; leave --syn out to connect")
+var errNoSYN = errors.New("SYN tries need Linux's raw sockets, which this build does not have")
 
 func openSYN(SocketFunc) (*synEngine, error) { return nil, errNoSYN }
 
