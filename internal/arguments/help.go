@@ -168,7 +168,7 @@ portspec query -wport 443 -wt 5 -l port443.log`,
 130  interrupted`,
 	},
 	"snapshot": {
-		Synopsis: "-n HOST [-p tcp|udp|both] [-r FROM:TO | -o LIST] [--others STATE] [--name NAME] [-w FILE]",
+		Synopsis: "-n HOST [-p tcp|udp|both] [-r FROM:TO | -o LIST] [-source-prefix PREFIX] [-syn] [--others STATE] [--name NAME] [-w FILE]",
 		Description: `Probes a host and writes a spec of what it has now, a host block with its
 listening, not_listening and filtered ports: a baseline that check then
 holds the host to.`,
