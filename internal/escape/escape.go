@@ -73,13 +73,28 @@ func Quote(b []byte) string { return Text(strconv.Quote(string(b))) }
 // character, with "…" after the quote where s was cut: for an error that
 // names a value from outside, which can be megabytes.
 func QuoteCut(s string, max int) string {
+	head, cut := cutAt(s, max)
+	return Quote([]byte(head)) + cut
+}
+
+// TextCut is Text of at most the first max bytes of s, cut at a
+// character, with "…" where s was cut: for a far end's words, repeated
+// in a report.
+func TextCut(s string, max int) string {
+	head, cut := cutAt(s, max)
+	return Text(head) + cut
+}
+
+// cutAt is at most the first max bytes of s, cut at a character, and
+// "…" when that left anything out.
+func cutAt(s string, max int) (head, cut string) {
 	if len(s) <= max {
-		return Quote([]byte(s))
+		return s, ""
 	}
 	for max > 0 && !utf8.RuneStart(s[max]) {
 		max--
 	}
-	return Quote([]byte(s[:max])) + "…"
+	return s[:max], "…"
 }
 
 // Strings is Text of every element: ss itself when none needs escaping,
