@@ -113,7 +113,14 @@ func TestHostileFarEnd(t *testing.T) {
 		{"an answer never asked for", `echo '` + hello + `'; echo '{"resolved":{"id":0,"addrs":["198.18.1.2"]}}'`, "an answer to lookup 0, which was not asked", 0},
 		{"an answer with what is not an address", `echo '` + hello + `'; echo '{"resolved":{"id":0,"addrs":["db"]}}'`, "line 2 is not a message", 0},
 		{"gone", `echo '` + hello + `'; echo oops >&2; exit 3`, "the agent ended before its summary; the transport: exit status 3; its stderr: oops", 0},
+		// A refusal is said once, in the far end's words, escaped and
+		// cut: not again as its exit status and stderr (unwanted).
+		{"a refusal", `echo '` + hello + `'; echo '{"refused":{"reason":"SYN tries over IPv4: no CAP_NET_RAW"}}'; echo the same >&2; exit 3`,
+			"vantage far: the agent cannot probe as asked: SYN tries over IPv4: no CAP_NET_RAW", 0},
+		{"a hostile refusal", `echo '` + hello + `'; printf '{"refused":{"reason":"\\n::error::owned %0600d"}}\n' 0`,
+			`as asked: \n::error::owned 000`, 0},
 	} {
+		unwanted := map[string]string{"a refusal": "exit status", "a hostile refusal": strings.Repeat("0", 600)}[tc.name]
 		t.Run(tc.name, func(t *testing.T) {
 			v := Vantage{Name: "far", Command: []string{"sh", "-c", "cat >/dev/null & " + tc.script, "--"}}
 			probes := unresolved(2)
@@ -134,6 +141,9 @@ func TestHostileFarEnd(t *testing.T) {
 				if r.Err == nil || !strings.Contains(r.Err.Error(), tc.want) || !strings.HasPrefix(r.Err.Error(), "vantage far: ") {
 					t.Errorf("result %d: %v; want %q", i, r.Err, tc.want)
 				}
+				if r.Err != nil && unwanted != "" && strings.Contains(r.Err.Error(), unwanted) {
+					t.Errorf("result %d: %v; want no %q", i, r.Err, unwanted)
+				}
 			}
 			if ok != tc.results {
 				t.Errorf("%d results not errors, want %d", ok, tc.results)
@@ -146,6 +156,24 @@ func TestHostileFarEnd(t *testing.T) {
 		given(unresolved(1)), nil, func(r runner.Result) { got = append(got, r) })
 	if len(got) != 1 || !errors.Is(got[0].Err, got[0].Err) || !strings.Contains(got[0].Err.Error(), "transport /nonexistent/ssh") {
 		t.Errorf("no transport: %v", got)
+	}
+}
+
+// TestServeRefusesWhatItCannotSend: options this machine cannot honour
+// (runner.Ready) are refused before any probe is read, with a message
+// that says why, and the agent ends with that error. A source prefix
+// with no address in it is refused without a datagram sent.
+func TestServeRefusesWhatItCannotSend(t *testing.T) {
+	in := strings.Join([]string{`{"hello":{"protocol":3,"version":"v1"}}`, `{"options":{"source_prefixes":[""]}}`,
+		`{"probe":{"id":0,"addr":"","proto":0,"port":1,"opts":0,"unresolved":"x"}}`, `{"end":{}}`, ""}, "\n")
+	var out strings.Builder
+	err := Serve(context.Background(), strings.NewReader(in), &out, "v1")
+	if err == nil || !strings.Contains(err.Error(), "this vantage cannot probe as asked: source prefix") {
+		t.Errorf("Serve: %v, want a refusal of the source prefix", err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[1], `{"refused":{"reason":"source prefix`) {
+		t.Errorf("the agent wrote\n%s\nwant its hello, then its refusal and nothing more", out.String())
 	}
 }
 

@@ -40,7 +40,8 @@ type Lookup func(ctx context.Context, name string) ([]netip.Addr, error)
 // one goroutine at a time. When the transport fails (it does not start,
 // the agent is refused or killed, it sends what the protocol does not
 // allow), every probe not answered yet is an error that says why, with the
-// transport's exit status and the last lines of its stderr; when ctx
+// transport's exit status and the last lines of its stderr; when the
+// agent refused the options, with its reason alone. When ctx
 // ends, they are skipped, and the agent, whose stdin is closed, ends.
 func Run(ctx context.Context, v Vantage, version string, opts runner.Options, reverse bool, probes func(Lookup) iter.Seq[runner.Probe],
 	onTry func(runner.Probe, runner.Try), emit func(runner.Result)) runner.Stats {
@@ -226,6 +227,10 @@ func (c *conn) run(ctx context.Context, version string, opts runner.Options, rev
 	if protoErr == nil {
 		return stats, nil
 	}
+	if errors.As(protoErr, new(refusedError)) {
+		// Its exit status and stderr say the same again.
+		return stats, protoErr
+	}
 	// What the transport says of itself: how it ended, unless we ended
 	// it, and the last lines of its stderr.
 	var said []string
@@ -242,6 +247,17 @@ func (c *conn) run(ctx context.Context, version string, opts runner.Options, rev
 	}
 	return stats, fmt.Errorf("%w; %s", protoErr, strings.Join(said, "; "))
 }
+
+// refusedError is an agent's refusal of the options, in its words.
+type refusedError struct{ reason string }
+
+func (e refusedError) Error() string {
+	return "the agent cannot probe as asked: " + escape.TextCut(e.reason, refusalBytes)
+}
+
+// refusalBytes bounds the far end's reason, as tailBytes bounds its
+// stderr: it is repeated in every check of the vantage.
+const refusalBytes = 512
 
 // errNoHello is a transport whose far end said no hello.
 var errNoHello = errors.New("no agent answered")
@@ -423,6 +439,8 @@ func (c *conn) receive(ctx context.Context, lines *lineReader, onTry func(runner
 				return runner.Stats{}, fmt.Errorf("line %d: an answer to lookup %d, which was not asked or is answered already", lines.line, m.Resolved.ID)
 			}
 			c.answers <- *m.Resolved // the sender waits for it
+		case m.Refused != nil:
+			return runner.Stats{}, refusedError{m.Refused.Reason}
 		case m.Summary != nil && m.Summary.Stopped:
 			return runner.Stats{}, errors.New("the agent was stopped, by a signal on the far end, before it answered")
 		case m.Summary != nil:

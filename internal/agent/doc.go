@@ -7,8 +7,9 @@
 // The protocol is JSON lines, one message an object with one key, over
 // the transport's stdin and stdout (docs/agent-protocol.md):
 //
-//	coordinator → agent: {"hello":{…}} {"options":{…}} {"probe":{…}}… {"end":{}}
-//	agent → coordinator: {"hello":{…}} {"try":{…}}… {"result":{…}}… {"summary":{…}}
+//	coordinator → agent: {"hello":{…}} {"options":{…}} {"probe_options":{…}}… {"resolve":{…}}… {"probe":{…}}… {"end":{}}
+//	agent → coordinator: {"hello":{…}} {"resolved":{…}}… {"result":{…}}… {"summary":{…}}
+//	                     or, to options its machine cannot honour: {"hello":{…}} {"refused":{…}}
 //
 // Both hellos carry the protocol version and the portspec version; the
 // agent's also its OS and architecture. A mismatch of either version

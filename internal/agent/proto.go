@@ -32,6 +32,13 @@ type message struct {
 	Resolved     *wireResolved     `json:"resolved,omitempty"`
 	Result       *wireResult       `json:"result,omitempty"`
 	Summary      *wireSummary      `json:"summary,omitempty"`
+	Refused      *wireRefused      `json:"refused,omitempty"`
+}
+
+// wireRefused is an agent's answer to options its machine cannot honour
+// (runner.Ready): it probes nothing, and ends.
+type wireRefused struct {
+	Reason string `json:"reason"`
 }
 
 // Hello opens each direction.

@@ -50,7 +50,7 @@ func serve(ctx context.Context, in io.Reader, out io.Writer, version string, res
 	// end that cannot send as asked says so, rather than connect or send
 	// from addresses whose answers go elsewhere.
 	if err := runner.Ready(ro); err != nil {
-		return fmt.Errorf("this vantage cannot probe as asked: %w", err)
+		return errors.Join(fmt.Errorf("this vantage cannot probe as asked: %w", err), w.send(message{Refused: &wireRefused{Reason: err.Error()}}))
 	}
 	stopped := ctx
 	ctx, cancel := context.WithCancel(ctx)
