@@ -235,11 +235,11 @@ func (r *Runner) try(ctx context.Context, p *probing, sock *udpSocket, src netip
 			}
 			p.mu.Unlock()
 		}
-	} else if r.opts.SYN && !c.options().ReadBanner && (r.syn == nil || r.syn.handles(p.target, c.options().SourcePort)) {
+	} else if r.opts.SYN && !c.options().ReadBanner && r.syn.handles(p.target, c.options().SourcePort) {
 		p.mu.Lock()
 		n := len(ev.Tries)
 		p.mu.Unlock()
-		out = r.synTry(ctx, p.target, src, n, timeout, watch)
+		out = r.syn.try(ctx, p.target, src, n, timeout, watch)
 	} else {
 		var conn *probeSocket
 		out, conn = tcpTry(ctx, r.opts.Socket, p.target, bind(c, src), timeout, c.options().ReadBanner, watch)
@@ -342,12 +342,4 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	case <-ctx.Done():
 		return false
 	}
-}
-
-// synTry makes the n-th try of a check as a bare SYN (Options.SYN).
-func (r *Runner) synTry(ctx context.Context, target netip.AddrPort, src netip.Addr, n int, timeout time.Duration, watch func(deadliner) func()) outcome {
-	if r.syn == nil {
-		return localOutcome(r.synErr)
-	}
-	return r.syn.try(ctx, target, src, n, timeout, watch)
 }

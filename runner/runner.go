@@ -119,12 +119,10 @@ type Runner struct {
 	sources4, sources6 []netip.Addr
 	nextSource         atomic.Uint64
 
-	// syn makes the TCP tries when Options.SYN is set; synErr is why it
-	// could not be opened where no SYN try can be made (not Linux), which
-	// every TCP try then says. On Linux a family whose raw sockets do not
-	// open connects instead (synEngine.handles).
-	syn    *synEngine
-	synErr error
+	// syn makes the TCP tries when Options.SYN is set. On Linux a family
+	// whose raw sockets do not open connects instead (synEngine.handles);
+	// elsewhere every TCP try is the refusal (syn_other.go).
+	syn *synEngine
 }
 
 // New returns a runner with opts.
@@ -185,9 +183,10 @@ func (r *Runner) Run(ctx context.Context, probes iter.Seq[Probe], emit func(Resu
 	r.confirm = map[string]*confirmer{}
 	r.traces.Store(0)
 	if r.opts.SYN {
-		if r.syn, r.synErr = openSYN(r.opts.Socket); r.syn != nil {
-			defer r.syn.close()
-		}
+		// Its error is CheckSYN's to say: the engine makes what it
+		// could not open connect, or refuse each try.
+		r.syn, _ = openSYN(r.opts.Socket)
+		defer r.syn.close()
 	}
 	type job struct {
 		probe Probe

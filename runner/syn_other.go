@@ -13,17 +13,19 @@ import (
 // (Options.SYN): only Linux's raw sockets do it here.
 const SYNSupported = false
 
-// synEngine is never opened here: openSYN refuses.
+// synEngine opens here only to refuse: CheckSYN says so before the first
+// probe, and a run asked for SYNs anyway makes each TCP try that it would
+// have sent the refusal, never a connect.
 type synEngine struct{}
 
-// errNoSYN is why: a refusal (CheckSYN), not a fallback to connects.
+// errNoSYN is the refusal.
 var errNoSYN = errors.New("SYN tries need Linux's raw sockets, which this build does not have")
 
-func openSYN(SocketFunc) (*synEngine, error) { return nil, errNoSYN }
+func openSYN(SocketFunc) (*synEngine, error) { return &synEngine{}, errNoSYN }
 
 func (*synEngine) close() {}
 
-func (*synEngine) handles(netip.AddrPort, uint16) bool { return false }
+func (*synEngine) handles(netip.AddrPort, uint16) bool { return true }
 
 func (*synEngine) try(context.Context, netip.AddrPort, netip.Addr, int, time.Duration, func(deadliner) func()) outcome {
 	return localOutcome(errNoSYN)
