@@ -593,14 +593,11 @@ func (e *synEngine) answer(key synKey, out outcome) {
 // IP header; an IPv6 one's with the TCP header, its sender from recvfrom.
 func (f *synFamily) parseTCP(pkt []byte, sender netip.Addr) (synKey, outcome, bool) {
 	if !f.v6 {
-		if len(pkt) < 20 {
+		header, segment, ok := ipv4Split(pkt)
+		if !ok {
 			return synKey{}, outcome{}, false
 		}
-		ihl := int(pkt[0]&0x0f) * 4
-		if ihl < 20 || len(pkt) < ihl {
-			return synKey{}, outcome{}, false
-		}
-		sender, pkt = netip.AddrFrom4([4]byte(pkt[12:16])), pkt[ihl:]
+		sender, pkt = netip.AddrFrom4([4]byte(header[12:16])), segment
 	}
 	if len(pkt) < 20 || !f.ownPort(binary.BigEndian.Uint16(pkt[2:])) {
 		return synKey{}, outcome{}, false
@@ -621,20 +618,30 @@ func (f *synFamily) parseTCP(pkt []byte, sender netip.Addr) (synKey, outcome, bo
 	return key, outcome{signal: sig}, true
 }
 
+// ipv4Split is an IPv4 packet's header and what follows it; ok is false
+// for a packet shorter than the header it claims.
+func ipv4Split(pkt []byte) (header, payload []byte, ok bool) {
+	if len(pkt) < 20 {
+		return nil, nil, false
+	}
+	ihl := int(pkt[0]&0x0f) * 4
+	if ihl < 20 || len(pkt) < ihl {
+		return nil, nil, false
+	}
+	return pkt[:ihl], pkt[ihl:], true
+}
+
 // parseICMP reads an ICMP error that quotes one of our SYNs: its type and
 // code, and who sent it, as the error queue would tell a connect.
 func (f *synFamily) parseICMP(pkt []byte, sender netip.Addr) (synKey, outcome, bool) {
 	var quoted []byte
 	var dst netip.Addr
 	if !f.v6 {
-		if len(pkt) < 20 {
+		header, message, ok := ipv4Split(pkt)
+		if !ok || len(message) < 8 {
 			return synKey{}, outcome{}, false
 		}
-		ihl := int(pkt[0]&0x0f) * 4
-		if ihl < 20 || len(pkt) < ihl+8 {
-			return synKey{}, outcome{}, false
-		}
-		sender, pkt = netip.AddrFrom4([4]byte(pkt[12:16])), pkt[ihl:]
+		sender, pkt = netip.AddrFrom4([4]byte(header[12:16])), message
 		// The errors that end a connect (tcp_v4_err): not source quench,
 		// nor fragmentation needed, which only lowers the path's MTU.
 		switch {
@@ -642,15 +649,12 @@ func (f *synFamily) parseICMP(pkt []byte, sender netip.Addr) (synKey, outcome, b
 		default:
 			return synKey{}, outcome{}, false
 		}
-		in := pkt[8:]
-		if len(in) < 20 || in[9] != unix.IPPROTO_TCP {
+		// The packet it quotes: our SYN's IP header and 8 bytes of TCP.
+		inner, rest, ok := ipv4Split(pkt[8:])
+		if !ok || inner[9] != unix.IPPROTO_TCP || len(rest) < 8 {
 			return synKey{}, outcome{}, false
 		}
-		qihl := int(in[0]&0x0f) * 4
-		if qihl < 20 || len(in) < qihl+8 {
-			return synKey{}, outcome{}, false
-		}
-		dst, quoted = netip.AddrFrom4([4]byte(in[16:20])), in[qihl:]
+		dst, quoted = netip.AddrFrom4([4]byte(inner[16:20])), rest
 	} else {
 		if len(pkt) < 8 {
 			return synKey{}, outcome{}, false
