@@ -85,6 +85,7 @@ func (f *synFamily) ownPort(port uint16) bool {
 type rawSocket struct {
 	*probeSocket
 	reading sync.Mutex
+	from    unix.RawSockaddrAny // the sender of the packet read, under reading
 }
 
 // synKey names one try: its target and its sequence number.
@@ -95,12 +96,29 @@ type synKey struct {
 
 // synWait is one try waiting for its answer. It is a deadliner, so the
 // host's adaptive timeout can move its deadline as it does a socket's.
+// A try's wait is taken from synWaits and given back when the try ends,
+// its channel, timer and message reused: a silent sweep makes hundreds of
+// thousands of tries, and their garbage cost it more than its SYNs did.
 type synWait struct {
-	answer   chan outcome  // the first answer; buffered
-	wake     chan struct{} // the timer rang; buffered
-	mu       sync.Mutex
+	answer   chan outcome // the first answer; buffered
 	timer    *time.Timer
+	mu       sync.Mutex
 	deadline time.Time
+	message  *synMessage
+}
+
+var synWaits = sync.Pool{New: func() any {
+	w := &synWait{answer: make(chan outcome, 1), timer: time.NewTimer(time.Hour), message: newSYNMessage()}
+	w.timer.Stop()
+	return w
+}}
+
+// reset starts the wait's timer for d.
+func (w *synWait) reset(d time.Duration) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.deadline = time.Now().Add(d)
+	w.timer.Reset(d)
 }
 
 func (w *synWait) SetDeadline(t time.Time) error {
@@ -111,19 +129,25 @@ func (w *synWait) SetDeadline(t time.Time) error {
 	return nil
 }
 
-func (w *synWait) ring() {
-	select {
-	case w.wake <- struct{}{}:
-	default:
-	}
-}
-
-// due says whether the deadline has passed: a ring may be one of a
-// deadline since moved.
+// due says whether the deadline has passed: the timer may have rung for
+// a deadline since moved.
 func (w *synWait) due() bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return !time.Now().Before(w.deadline)
+}
+
+// release gives the wait back for another try. Nothing can send to it by
+// then (answer sends under the engine's lock, and the try's key is gone
+// from waiting), and a stopped timer delivers nothing stale (Go 1.23's
+// timers), so the next try starts with empty channels.
+func (w *synWait) release() {
+	w.timer.Stop()
+	select {
+	case <-w.answer:
+	default:
+	}
+	synWaits.Put(w)
 }
 
 // synPatience is how long a try waits for its answer before it says it
@@ -349,7 +373,8 @@ func (e *synEngine) try(ctx context.Context, target netip.AddrPort, src netip.Ad
 
 // attempt sends one SYN from our port sport and waits for its answer.
 func (e *synEngine) attempt(ctx context.Context, f *synFamily, target netip.AddrPort, src netip.Addr, sport uint16, timeout time.Duration, watch func(deadliner) func()) outcome {
-	w := &synWait{answer: make(chan outcome, 1), wake: make(chan struct{}, 1)}
+	w := synWaits.Get().(*synWait)
+	defer w.release()
 	var key synKey
 	e.mu.Lock()
 	for {
@@ -366,12 +391,8 @@ func (e *synEngine) attempt(ctx context.Context, f *synFamily, target netip.Addr
 		e.mu.Unlock()
 	}()
 	start, patient := time.Now(), timeout > synPatience
-	w.mu.Lock()
-	w.deadline = start.Add(min(timeout, synPatience))
-	w.timer = time.AfterFunc(min(timeout, synPatience), w.ring)
-	w.mu.Unlock()
-	defer w.timer.Stop()
-	if err := f.send(src, sport, target, key.seq); err != nil {
+	w.reset(min(timeout, synPatience))
+	if err := f.send(w.message, src, sport, target, key.seq); err != nil {
 		return localOutcome(err)
 	}
 	for {
@@ -380,7 +401,7 @@ func (e *synEngine) attempt(ctx context.Context, f *synFamily, target netip.Addr
 			return out
 		case <-ctx.Done():
 			return localOutcome(ctx.Err())
-		case <-w.wake:
+		case <-w.timer.C:
 		}
 		if patient {
 			patient = false
@@ -431,39 +452,16 @@ func (f *synFamily) source(target netip.AddrPort) (netip.Addr, error) {
 	return a, nil
 }
 
-// send sends one SYN from src and our port sport, with seq, to target.
-// The source address goes with it (IP_PKTINFO), since the checksum was
-// made for it.
-func (f *synFamily) send(src netip.Addr, sport uint16, target netip.AddrPort, seq uint32) error {
-	var seg [24]byte
-	binary.BigEndian.PutUint16(seg[0:], sport)
-	binary.BigEndian.PutUint16(seg[2:], target.Port())
-	binary.BigEndian.PutUint32(seg[4:], seq)
-	seg[12] = 6 << 4 // a header of six words: one of options
-	seg[13] = tcpSYN
-	binary.BigEndian.PutUint16(seg[14:], 64240)
-	seg[20], seg[21] = 2, 4 // MSS 1460, as a connect would say
-	binary.BigEndian.PutUint16(seg[22:], 1460)
-	binary.BigEndian.PutUint16(seg[16:], tcpChecksum(src, target.Addr(), seg[:]))
-
-	var oob []byte
-	if f.v6 {
-		oob = unix.PktInfo6(&unix.Inet6Pktinfo{Addr: src.As16()})
-	} else {
-		oob = unix.PktInfo4(&unix.Inet4Pktinfo{Spec_dst: src.As4()})
+// send sends one SYN from src and our port sport, with seq, to target,
+// built in m. The source address goes with it (IP_PKTINFO), since the
+// checksum was made for it.
+func (f *synFamily) send(m *synMessage, src netip.Addr, sport uint16, target netip.AddrPort, seq uint32) error {
+	m.build(f.v6, src, sport, target, seq)
+	if err := f.tcp.raw.Write(m.write); err != nil {
+		return err
 	}
-	// A raw socket's destination port must be 0: the port is the SYN's.
-	to := sockaddr(f.domain, netip.AddrPortFrom(target.Addr(), 0))
-	var err error
-	werr := f.tcp.raw.Write(func(fd uintptr) bool {
-		err = unix.Sendmsg(int(fd), seg[:], oob, to, 0)
-		return err != unix.EAGAIN
-	})
-	if werr != nil {
-		return werr
-	}
-	if err != nil {
-		return fmt.Errorf("send: %w", err)
+	if m.errno != 0 {
+		return fmt.Errorf("send: %w", m.errno)
 	}
 	return nil
 }
@@ -519,11 +517,11 @@ func (f *synFamily) read(fd int, s *rawSocket, buf []byte, e *synEngine, parse f
 	s.reading.Lock()
 	defer s.reading.Unlock()
 	for {
-		n, from, err := unix.Recvfrom(fd, buf, unix.MSG_DONTWAIT)
+		n, from, err := recvSender(fd, buf, &s.from)
 		if err != nil {
 			return // EAGAIN, or closed
 		}
-		if key, out, ok := parse(buf[:n], addrPortOf(from).Addr()); ok {
+		if key, out, ok := parse(buf[:n], from); ok {
 			e.answer(key, out)
 		}
 	}
@@ -576,11 +574,13 @@ func socketDrops(s *rawSocket) (uint64, error) {
 	return uint64(mem[skMeminfoDrops]), nil
 }
 
+// answer hands out to the try key names. It sends under the lock, so
+// that once a try has left waiting nothing more is sent to its wait,
+// which the next try then reuses (synWait.release).
 func (e *synEngine) answer(key synKey, out outcome) {
 	e.mu.Lock()
-	w := e.waiting[key]
-	e.mu.Unlock()
-	if w != nil {
+	defer e.mu.Unlock()
+	if w := e.waiting[key]; w != nil {
 		select {
 		case w.answer <- out:
 		default: // answered already
