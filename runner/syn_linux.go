@@ -65,9 +65,12 @@ type synFamily struct {
 	newSocket SocketFunc
 	err       error // why the family could not be opened
 
-	// drainMu serializes drains; drained is when the last one began,
-	// since the engine's began.
+	// drainMu guards gathering, the drain that has not begun yet, closed
+	// when it is done. draining serializes drains; drained is when the
+	// last one began, since the engine's began.
 	drainMu             sync.Mutex
+	gathering           chan struct{}
+	draining            sync.Mutex
 	drained             atomic.Int64
 	drainTCP, drainICMP func(fd uintptr)
 	// drops is what the sockets had dropped at the last drain.
@@ -85,7 +88,11 @@ func (f *synFamily) ownPort(port uint16) bool {
 type rawSocket struct {
 	*probeSocket
 	reading sync.Mutex
-	from    unix.RawSockaddrAny // the sender of the packet read, under reading
+	// Under reading: the sender of the packet read, and the socket's
+	// memory (SO_MEMINFO) as the last drain read it.
+	from   unix.RawSockaddrAny
+	mem    [skMeminfoVars]uint32
+	memErr syscall.Errno
 }
 
 // synKey names one try: its target and its sequence number.
@@ -213,8 +220,10 @@ func openSYNFamily(newSocket SocketFunc, v6 bool) (f *synFamily, err error) {
 	}
 	// Without the drop counts, a silence could not be told from an
 	// answer this machine dropped (see try).
-	if _, err = socketDrops(f.tcp); err != nil {
-		return f, fmt.Errorf("reading a raw socket's drops (SO_MEMINFO): %w", err)
+	var errno syscall.Errno
+	f.tcp.raw.Control(func(fd uintptr) { errno = f.tcp.memInfo(fd) })
+	if errno != 0 {
+		return f, fmt.Errorf("reading a raw socket's drops (SO_MEMINFO): %w", errno)
 	}
 	return f, nil
 }
@@ -516,6 +525,11 @@ func (f *synFamily) receive(s *rawSocket, e *synEngine, parse func([]byte, netip
 func (f *synFamily) read(fd int, s *rawSocket, buf []byte, e *synEngine, parse func([]byte, netip.Addr) (synKey, outcome, bool)) {
 	s.reading.Lock()
 	defer s.reading.Unlock()
+	f.readHeld(fd, s, buf, e, parse)
+}
+
+// readHeld is read, with s.reading held.
+func (f *synFamily) readHeld(fd int, s *rawSocket, buf []byte, e *synEngine, parse func([]byte, netip.Addr) (synKey, outcome, bool)) {
 	for {
 		n, from, err := recvSender(fd, buf, &s.from)
 		if err != nil {
@@ -528,55 +542,87 @@ func (f *synFamily) read(fd int, s *rawSocket, buf []byte, e *synEngine, parse f
 }
 
 // drain reads what the family's sockets hold now, for a try whose
-// deadline passed at due (engine time, since). One drain serves every
-// try due before it began: a silent sweep's tries expire by the thousand
-// a second, and a drain each would cost more than the sweep.
+// deadline passed at due (engine time, since).
+//
+// A silent sweep's tries come due by the ten thousand a second, and a
+// drain each took a tenth of its CPU (issue #23's I2 with --syn), so a
+// drain serves every try that comes due while it gathers: the first
+// waits drainGather, the others wait for it, and it begins after all of
+// them were due. And a socket is read only when the kernel says it holds
+// something (SO_MEMINFO), asked with the socket's reader held, so that a
+// packet the receiver took is handed to its try before the drain counts
+// the socket empty.
 func (f *synFamily) drain(e *synEngine, due int64) {
 	if f.drained.Load() >= due {
 		return
 	}
 	f.drainMu.Lock()
-	defer f.drainMu.Unlock()
 	if f.drained.Load() >= due {
+		f.drainMu.Unlock()
 		return // drained while this one waited
 	}
+	if gathering := f.gathering; gathering != nil {
+		f.drainMu.Unlock()
+		<-gathering // it begins after now
+		return
+	}
+	gathered := make(chan struct{})
+	f.gathering = gathered
+	f.drainMu.Unlock()
+	defer close(gathered)
+	time.Sleep(drainGather)
+	f.drainMu.Lock()
+	f.gathering = nil
+	f.drainMu.Unlock()
+
+	f.draining.Lock()
+	defer f.draining.Unlock()
 	began := e.since()
 	if f.drainTCP == nil {
 		buf := make([]byte, 2048)
-		f.drainTCP = func(fd uintptr) { f.read(int(fd), f.tcp, buf, e, f.parseTCP) }
-		f.drainICMP = func(fd uintptr) { f.read(int(fd), f.icmp, buf, e, f.parseICMP) }
+		f.drainTCP = f.tcp.drainer(func(fd int, s *rawSocket) { f.readHeld(fd, s, buf, e, f.parseTCP) })
+		f.drainICMP = f.icmp.drainer(func(fd int, s *rawSocket) { f.readHeld(fd, s, buf, e, f.parseICMP) })
 	}
 	f.tcp.raw.Control(f.drainTCP)
 	f.icmp.raw.Control(f.drainICMP)
-	tcp, err1 := socketDrops(f.tcp)
-	icmp, err2 := socketDrops(f.icmp)
-	if err1 != nil || err2 != nil {
+	if f.tcp.memErr != 0 || f.icmp.memErr != 0 {
 		f.drops.Add(1) // unknown: counted as a drop, which is never believed
 	} else {
-		f.drops.Store(tcp + icmp)
+		f.drops.Store(uint64(f.tcp.mem[skMeminfoDrops]) + uint64(f.icmp.mem[skMeminfoDrops]))
 	}
 	f.drained.Store(began)
 }
 
-// socketDrops is how many packets the kernel has dropped for s, its
-// receive buffer full (SO_MEMINFO's SK_MEMINFO_DROPS).
-func socketDrops(s *rawSocket) (uint64, error) {
-	const skMeminfoDrops, skMeminfoVars = 8, 9 // linux/sock_diag.h
-	var mem [skMeminfoVars]uint32
-	size := uint32(unsafe.Sizeof(mem))
-	var errno syscall.Errno
-	s.raw.Control(func(fd uintptr) {
-		_, _, errno = unix.Syscall6(unix.SYS_GETSOCKOPT, fd, unix.SOL_SOCKET, unix.SO_MEMINFO, uintptr(unsafe.Pointer(&mem[0])), uintptr(unsafe.Pointer(&size)), 0)
-	})
-	if errno != 0 {
-		return 0, errno
+// drainGather is how long a drain waits for more tries to come due
+// before it begins. Each silent try waits at most that much longer.
+const drainGather = time.Millisecond
+
+// drainer is the function a drain runs on s's descriptor: it reads s's
+// memory (SO_MEMINFO) and, if s holds anything, reads it with read.
+func (s *rawSocket) drainer(read func(fd int, s *rawSocket)) func(fd uintptr) {
+	return func(fd uintptr) {
+		s.reading.Lock()
+		defer s.reading.Unlock()
+		if s.memErr = s.memInfo(fd); s.memErr == 0 && s.mem[skMeminfoRmemAlloc] > 0 {
+			read(int(fd), s)
+		}
 	}
-	return uint64(mem[skMeminfoDrops]), nil
 }
 
-// answer hands out to the try key names. It sends under the lock, so
-// that once a try has left waiting nothing more is sent to its wait,
-// which the next try then reuses (synWait.release).
+// The fields of SO_MEMINFO this engine reads (linux/sock_diag.h).
+const (
+	skMeminfoRmemAlloc = 0 // what the receive queue holds, in bytes
+	skMeminfoDrops     = 8 // how many packets the kernel dropped, its buffer full
+	skMeminfoVars      = 9
+)
+
+// memInfo reads the socket's SO_MEMINFO into s.mem.
+func (s *rawSocket) memInfo(fd uintptr) syscall.Errno {
+	size := uint32(unsafe.Sizeof(s.mem))
+	_, _, errno := unix.Syscall6(unix.SYS_GETSOCKOPT, fd, unix.SOL_SOCKET, unix.SO_MEMINFO, uintptr(unsafe.Pointer(&s.mem[0])), uintptr(unsafe.Pointer(&size)), 0)
+	return errno
+}
+
 func (e *synEngine) answer(key synKey, out outcome) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
