@@ -330,3 +330,70 @@ func TestLabBackToBack(t *testing.T) {
 		}
 	}
 }
+
+// TestLabSYNBurstsUnderLoss: with --syn, a port whose silence needs no
+// proof and fails nothing (blocked) has its tries sent as one burst, a
+// fraction of a timeout apart (Runner.burst). The target drops one in ten
+// of the SYNs to every port at random, besides 100 ports it drops
+// outright: every listening port must still read LISTENING, every
+// dropped one FILTERED after all its tries, twice back to back.
+func TestLabSYNBurstsUnderLoss(t *testing.T) {
+	besideOthers(t)
+	l := lab.New(t)
+	must(t, l.Nft(l.Server, `table inet loss {
+  chain input {
+    type filter hook input priority 0; policy accept;
+    tcp dport 3000-3299 numgen random mod 10 0 drop
+    tcp dport 3100-3199 drop
+  }
+}`))
+	for p := 3000; p < 3100; p++ {
+		must(t, l.ServeTCP(netip.AddrPortFrom(lab.Server4, uint16(p)), ""))
+	}
+	for run := 1; run <= 2; run++ {
+		// 32 slots: the probes after the first 32 start once one has
+		// ended, and so after the host's first answer.
+		const slots = 32
+		results := runProbes(t, l, Options{SYN: true, Concurrency: slots}, portProbes(lab.Server4, verdict.TCP, 3000, 3299, ProbeOptions{}))
+		burst, retried := 0, 0
+		for _, r := range results {
+			want := verdict.Listening
+			switch {
+			case r.Probe.Port >= 3200:
+				want = verdict.NotListening
+			case r.Probe.Port >= 3100:
+				want = verdict.Filtered
+			}
+			tries := r.Evidence.Tries
+			if r.Status != want {
+				t.Errorf("run %d: tcp/%d: %s, want %s; tries %v", run, r.Probe.Port, r.Status, want, tries)
+			}
+			if want != verdict.Filtered && len(tries) > 1 {
+				retried++
+			}
+			if want == verdict.Filtered {
+				if len(tries) < DefaultTCPTries {
+					t.Errorf("run %d: tcp/%d: FILTERED after %d tries, fewer than the %d configured", run, r.Probe.Port, len(tries), DefaultTCPTries)
+				}
+				for _, try := range tries {
+					if try.Duration < try.Timeout {
+						t.Errorf("run %d: tcp/%d: a silent try waited %s of its %s timeout", run, r.Probe.Port, try.Duration, try.Timeout)
+					}
+				}
+				if len(tries) > 1 && tries[1].Start.Before(tries[0].Start.Add(tries[0].Timeout)) {
+					burst++
+				}
+			}
+		}
+		// The tries sent before the host's first answer wait for the
+		// ceiling one after another; every later port's are a burst.
+		if burst < 100-slots {
+			t.Errorf("run %d: %d of 100 dropped ports had their tries in a burst; want all but the first %d", run, burst, slots)
+		}
+		// 10% of 200 answering ports: the loss must have been felt.
+		if retried < 5 {
+			t.Errorf("run %d: only %d answering ports needed a retry; the loss did not bite", run, retried)
+		}
+		t.Logf("run %d: 300 ports at 10%% loss, %d dropped ports tried in a burst, %d answering ports retried", run, burst, retried)
+	}
+}

@@ -107,13 +107,10 @@ func (r *Runner) probe(ctx context.Context, c Probe, h *host, waits func(), deli
 	epoch := r.budget.proofEpoch(p.group)
 	var silent []ticket
 	var firstSent time.Time
-	for n := 1; ; n++ {
-		t, tk, ok := r.try(ctx, p, sock, p.src, false, firstSent)
-		if !ok {
-			deliver(skipped(c))
-			return
-		}
-		if n == 1 {
+	n := 0
+	// took takes in the n-th try, and says whether it decided the check.
+	took := func(t Try, tk ticket) bool {
+		if n++; n == 1 {
 			firstSent = tk.start
 		}
 		h.observe(t, n > 1)
@@ -122,15 +119,31 @@ func (r *Runner) probe(ctx context.Context, c Probe, h *host, waits func(), deli
 		}
 		if t.Signal != Silence {
 			deliver(r.finish(p.res, t))
-			return
+			return true
 		}
 		silent = append(silent, tk)
-		need := tries
-		if h.isLossy() {
-			need = max(tries, lossyTries)
+		return false
+	}
+	if r.bursts(p, tries) {
+		ts, tks, ok := r.burst(ctx, p, tries)
+		if !ok {
+			deliver(skipped(c))
+			return
 		}
-		if n >= need {
-			break
+		for i := range ts {
+			if took(ts[i], tks[i]) {
+				return
+			}
+		}
+	}
+	for n < tries || n < lossyTries && h.isLossy() {
+		t, tk, ok := r.try(ctx, p, sock, p.src, false, firstSent)
+		if !ok {
+			deliver(skipped(c))
+			return
+		}
+		if took(t, tk) {
+			return
 		}
 	}
 	last := ev.Tries[len(ev.Tries)-1]
@@ -204,16 +217,11 @@ func (r *Runner) call(calls []func()) {
 // bound to src; firstSent is when its first try went out, zero for the
 // first. ok is false when ctx ended.
 func (r *Runner) try(ctx context.Context, p *probing, sock *udpSocket, src netip.Addr, confirm bool, firstSent time.Time) (Try, ticket, bool) {
-	c, h, ev := p.res.Probe, p.host, &p.res.Evidence
-	if r.limiter != nil && r.limiter.Wait(ctx) != nil {
+	t, tk, early, ok := r.beginTry(ctx, p, src, confirm)
+	if !ok {
 		return Try{}, ticket{}, false
 	}
-	timeout, early := c.options().Timeout, false
-	if timeout == 0 {
-		timeout, early = h.timeout()
-	}
-	tk := r.budget.send(p.target.Addr(), src, p.group, confirm)
-	t := Try{Start: tk.start, Timeout: timeout, Confirm: confirm, Tokens: tk.tokens, Source: src}
+	c, h, ev := p.res.Probe, p.host, &p.res.Evidence
 	// A try sent before the host's first answer waits for the ceiling,
 	// unless that answer comes and shortens it.
 	watch := func(s deadliner) func() {
@@ -226,7 +234,7 @@ func (r *Runner) try(ctx context.Context, p *probing, sock *udpSocket, src netip
 	var out outcome
 	if p.udp {
 		var reply []byte
-		out, reply = sock.try(ctx, p.payload, timeout, watch)
+		out, reply = sock.try(ctx, p.payload, t.Timeout, watch)
 		if reply != nil {
 			p.mu.Lock()
 			ev.Reply = append([]byte(nil), reply[:min(len(reply), replyKept)]...)
@@ -235,27 +243,56 @@ func (r *Runner) try(ctx context.Context, p *probing, sock *udpSocket, src netip
 			}
 			p.mu.Unlock()
 		}
-	} else if r.opts.SYN && !c.options().ReadBanner && r.syn.handles(p.target, c.options().SourcePort) {
+	} else if r.sendsSYN(p) {
 		p.mu.Lock()
 		n := len(ev.Tries)
 		p.mu.Unlock()
-		out = r.syn.try(ctx, p.target, src, n, timeout, watch)
+		out = r.syn.try(ctx, p.target, src, n, t.Timeout, watch)
 	} else {
 		var conn *probeSocket
-		out, conn = tcpTry(ctx, r.opts.Socket, p.target, bind(c, src), timeout, c.options().ReadBanner, watch)
+		out, conn = tcpTry(ctx, r.opts.Socket, p.target, bind(c, src), t.Timeout, c.options().ReadBanner, watch)
 		if conn != nil {
 			p.waits() // a banner may be a timeout away
-			banner := readBanner(ctx, conn, timeout)
+			banner := readBanner(ctx, conn, t.Timeout)
 			conn.closeWithReset()
 			p.mu.Lock()
 			ev.Reply = banner
 			p.mu.Unlock()
 		}
 	}
+	return r.endTry(ctx, p, t, tk, early, out, firstSent)
+}
+
+// sendsSYN says whether p's TCP tries go as bare SYNs (Options.SYN).
+func (r *Runner) sendsSYN(p *probing) bool {
+	o := p.res.Probe.options()
+	return !p.udp && r.opts.SYN && !o.ReadBanner && r.syn.handles(p.target, o.SourcePort)
+}
+
+// beginTry starts a try of p from src: it waits its turn under --rate,
+// takes its timeout and registers it with the budget. early says the
+// timeout is the ceiling only because the host has not answered yet. ok
+// is false when ctx ended.
+func (r *Runner) beginTry(ctx context.Context, p *probing, src netip.Addr, confirm bool) (t Try, tk ticket, early, ok bool) {
+	if r.limiter != nil && r.limiter.Wait(ctx) != nil {
+		return Try{}, ticket{}, false, false
+	}
+	timeout := p.res.Probe.options().Timeout
+	if timeout == 0 {
+		timeout, early = p.host.timeout()
+	}
+	tk = r.budget.send(p.target.Addr(), src, p.group, confirm)
+	return Try{Start: tk.start, Timeout: timeout, Confirm: confirm, Tokens: tk.tokens, Source: src}, tk, early, true
+}
+
+// endTry settles a try begun by beginTry with its outcome: the budget
+// learns what it drew, and the evidence gets it.
+func (r *Runner) endTry(ctx context.Context, p *probing, t Try, tk ticket, early bool, out outcome, firstSent time.Time) (Try, ticket, bool) {
+	c, h, ev := p.res.Probe, p.host, &p.res.Evidence
 	t.Signal, t.ICMP, t.Err = out.signal, out.icmp, out.err
 	p.mu.Lock()
 	tk.answered, tk.lost = t.Signal != Silence && t.Signal != Local, lostBefore(p, t)
-	if tk.round = confirm; confirm && t.Signal == ICMP {
+	if tk.round = t.Confirm; t.Confirm && t.Signal == ICMP {
 		tk.contradicted = len(p.current(r.budget.proofEpoch(p.group)))
 	}
 	p.mu.Unlock()

@@ -107,15 +107,21 @@ type synKey struct {
 // its channel, timer and message reused: a silent sweep makes hundreds of
 // thousands of tries, and their garbage cost it more than its SYNs did.
 type synWait struct {
-	answer   chan outcome // the first answer; buffered
+	answer   chan synAnswer // the first answer; buffered
 	timer    *time.Timer
 	mu       sync.Mutex
 	deadline time.Time
 	message  *synMessage
 }
 
+// synAnswer is an answer, and the sequence number of the SYN it answers.
+type synAnswer struct {
+	seq uint32
+	out outcome
+}
+
 var synWaits = sync.Pool{New: func() any {
-	w := &synWait{answer: make(chan outcome, 1), timer: time.NewTimer(time.Hour), message: newSYNMessage()}
+	w := &synWait{answer: make(chan synAnswer, 1), timer: time.NewTimer(time.Hour), message: newSYNMessage()}
 	w.timer.Stop()
 	return w
 }}
@@ -384,21 +390,8 @@ func (e *synEngine) try(ctx context.Context, target netip.AddrPort, src netip.Ad
 func (e *synEngine) attempt(ctx context.Context, f *synFamily, target netip.AddrPort, src netip.Addr, sport uint16, timeout time.Duration, watch func(deadliner) func()) outcome {
 	w := synWaits.Get().(*synWait)
 	defer w.release()
-	var key synKey
-	e.mu.Lock()
-	for {
-		key = synKey{target, e.seq.Add(1)}
-		if _, taken := e.waiting[key]; !taken {
-			break
-		}
-	}
-	e.waiting[key] = w
-	e.mu.Unlock()
-	defer func() {
-		e.mu.Lock()
-		delete(e.waiting, key)
-		e.mu.Unlock()
-	}()
+	key := e.register(target, w)
+	defer e.unregister(key)
 	start, patient := time.Now(), timeout > synPatience
 	w.reset(min(timeout, synPatience))
 	if err := f.send(w.message, src, sport, target, key.seq); err != nil {
@@ -406,8 +399,8 @@ func (e *synEngine) attempt(ctx context.Context, f *synFamily, target netip.Addr
 	}
 	for {
 		select {
-		case out := <-w.answer:
-			return out
+		case a := <-w.answer:
+			return a.out
 		case <-ctx.Done():
 			return localOutcome(ctx.Err())
 		case <-w.timer.C:
@@ -429,11 +422,129 @@ func (e *synEngine) attempt(ctx context.Context, f *synFamily, target netip.Addr
 	// looked.
 	f.drain(e, e.since())
 	select {
-	case out := <-w.answer:
-		return out
+	case a := <-w.answer:
+		return a.out
 	default:
 		return outcome{signal: Silence}
 	}
+}
+
+// register gives a SYN to target a sequence number no try waiting for
+// target has, and has its answer sent to w.
+func (e *synEngine) register(target netip.AddrPort, w *synWait) synKey {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for {
+		key := synKey{target, e.seq.Add(1)}
+		if _, taken := e.waiting[key]; !taken {
+			e.waiting[key] = w
+			return key
+		}
+	}
+}
+
+func (e *synEngine) unregister(keys ...synKey) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, key := range keys {
+		delete(e.waiting, key)
+	}
+}
+
+// burst sends up to count SYNs to target from src, each from the next
+// port of the block after the n-th and gap after the one before, and
+// waits until one of them is answered or the last one's timeout has
+// passed. begin is called before each SYN, and ends the burst when it
+// says no (the run ended); waits once the burst waits on the network
+// (see attempt's patience). It returns an outcome for each SYN sent, in
+// order: the answer for the one answered, silence for the others. So
+// each SYN is waited for at least timeout unless another is answered
+// first, as a try would be, and a port's tries hold it for two gaps more
+// than one timeout rather than for three timeouts (see Runner.burst).
+func (e *synEngine) burst(ctx context.Context, target netip.AddrPort, src netip.Addr, n, count int, gap, timeout time.Duration, waits func(), begin func() bool) []outcome {
+	target = netip.AddrPortFrom(target.Addr().Unmap(), target.Port())
+	f := e.family(target.Addr())
+	if !begin() {
+		return nil
+	}
+	src = src.Unmap()
+	if !src.IsValid() || src.IsUnspecified() {
+		var err error
+		if src, err = f.source(target); err != nil {
+			return []outcome{localOutcome(err)}
+		}
+	}
+	w := synWaits.Get().(*synWait)
+	defer w.release()
+	var keys [8]synKey
+	count = min(count, len(keys))
+	outs := make([]outcome, 0, count)
+	defer func() { e.unregister(keys[:len(outs)]...) }()
+	dropped := f.drops.Load()
+	began, patient := time.Now(), true
+	var last time.Time // when the last SYN went
+	for {
+		if len(outs) < count && !time.Now().Before(began.Add(time.Duration(len(outs))*gap)) {
+			if len(outs) > 0 && !begin() {
+				return outs
+			}
+			keys[len(outs)] = e.register(target, w)
+			if err := f.send(w.message, src, f.ports+uint16((n+len(outs))%synPorts), target, keys[len(outs)].seq); err != nil {
+				return append(outs, localOutcome(err))
+			}
+			outs = append(outs, outcome{signal: Silence})
+			last = time.Now()
+			continue
+		}
+		wake := last.Add(timeout)
+		if len(outs) < count {
+			wake = began.Add(time.Duration(len(outs)) * gap)
+		}
+		if patience := began.Add(min(timeout, synPatience)); patient && patience.Before(wake) {
+			wake = patience
+		}
+		w.SetDeadline(wake)
+		select {
+		case a := <-w.answer:
+			return answered(outs, keys[:len(outs)], a)
+		case <-ctx.Done():
+			for i := range outs {
+				outs[i] = localOutcome(ctx.Err())
+			}
+			return outs
+		case <-w.timer.C:
+		}
+		if patient && time.Since(began) >= synPatience {
+			patient = false
+			waits()
+		}
+		if len(outs) == count && !time.Now().Before(last.Add(timeout)) {
+			break
+		}
+	}
+	f.drain(e, e.since())
+	select {
+	case a := <-w.answer:
+		return answered(outs, keys[:len(outs)], a)
+	default:
+	}
+	if f.drops.Load() != dropped {
+		for i := range outs {
+			outs[i] = localOutcome(errAnswersDropped)
+		}
+	}
+	return outs
+}
+
+// answered puts a, the answer to one of the SYNs keys names, in its place
+// among outs.
+func answered(outs []outcome, keys []synKey, a synAnswer) []outcome {
+	for i, key := range keys {
+		if key.seq == a.seq {
+			outs[i] = a.out
+		}
+	}
+	return outs
 }
 
 // since is the time since the engine opened, on the monotonic clock.
@@ -628,7 +739,7 @@ func (e *synEngine) answer(key synKey, out outcome) {
 	defer e.mu.Unlock()
 	if w := e.waiting[key]; w != nil {
 		select {
-		case w.answer <- out:
+		case w.answer <- synAnswer{key.seq, out}:
 		default: // answered already
 		}
 	}

@@ -30,3 +30,10 @@ func (*synEngine) handles(netip.AddrPort, uint16) bool { return true }
 func (*synEngine) try(context.Context, netip.AddrPort, netip.Addr, int, time.Duration, func(deadliner) func()) outcome {
 	return localOutcome(errNoSYN)
 }
+
+func (*synEngine) burst(_ context.Context, _ netip.AddrPort, _ netip.Addr, _, _ int, _, _ time.Duration, _ func(), begin func() bool) []outcome {
+	if !begin() {
+		return nil
+	}
+	return []outcome{localOutcome(errNoSYN)}
+}
