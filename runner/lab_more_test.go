@@ -53,6 +53,17 @@ func TestLabUDPRateLimit(t *testing.T) {
 // 100 closed.
 func TestLabLoss(t *testing.T) {
 	besideOthers(t)
+	l := lossyTarget(t)
+	results := runProbes(t, l, Options{}, portProbes(lab.Server4, verdict.TCP, 3000, 3299, ProbeOptions{ProveSilence: true}))
+	retried := wantLossyTruth(t, "", results)
+	t.Logf("300 ports at 10%% loss: %d answering ports needed retries", retried)
+}
+
+// lossyTarget is a target of 300 TCP ports, 100 listening (3000-3099),
+// 100 dropped (3100-3199) and 100 closed, that drops 10% of the packets
+// to them at random (nft numgen).
+func lossyTarget(t *testing.T) *lab.Lab {
+	t.Helper()
 	l := lab.New(t)
 	must(t, l.Nft(l.Server, `table inet loss {
   chain input {
@@ -64,8 +75,14 @@ func TestLabLoss(t *testing.T) {
 	for p := 3000; p < 3100; p++ {
 		must(t, l.ServeTCP(netip.AddrPortFrom(lab.Server4, uint16(p)), ""))
 	}
-	results := runProbes(t, l, Options{}, portProbes(lab.Server4, verdict.TCP, 3000, 3299, ProbeOptions{ProveSilence: true}))
-	wrong, retried := 0, 0
+	return l
+}
+
+// wantLossyTruth checks a run against lossyTarget: every state right,
+// every FILTERED after all its tries, and the loss felt. It returns how
+// many answering ports needed a retry; run names the run in errors.
+func wantLossyTruth(t *testing.T, run string, results []Result) (retried int) {
+	t.Helper()
 	for _, r := range results {
 		want := verdict.Listening
 		switch {
@@ -75,21 +92,20 @@ func TestLabLoss(t *testing.T) {
 			want = verdict.Filtered
 		}
 		if r.Status != want {
-			wrong++
-			t.Errorf("tcp/%d: %s, want %s; tries %v", r.Probe.Port, r.Status, want, r.Evidence.Tries)
+			t.Errorf("%stcp/%d: %s, want %s; tries %v", run, r.Probe.Port, r.Status, want, r.Evidence.Tries)
 		}
 		if want != verdict.Filtered && len(r.Evidence.Tries) > 1 {
 			retried++
 		}
 		if want == verdict.Filtered && len(r.Evidence.Tries) < DefaultTCPTries {
-			t.Errorf("tcp/%d: FILTERED after %d tries, fewer than the %d configured", r.Probe.Port, len(r.Evidence.Tries), DefaultTCPTries)
+			t.Errorf("%stcp/%d: FILTERED after %d tries, fewer than the %d configured", run, r.Probe.Port, len(r.Evidence.Tries), DefaultTCPTries)
 		}
 	}
 	// 10% of 200 answering ports: the loss must have been felt.
 	if retried < 5 {
-		t.Errorf("only %d answering ports needed a retry; the loss rule did not bite", retried)
+		t.Errorf("%sonly %d answering ports needed a retry; the loss did not bite", run, retried)
 	}
-	t.Logf("300 ports at 10%% loss: %d wrong, %d answering ports needed retries", wrong, retried)
+	return retried
 }
 
 // TestLabSourcePort admits only source port 53, as a firewall that trusts
@@ -339,60 +355,32 @@ func TestLabBackToBack(t *testing.T) {
 // dropped one FILTERED after all its tries, twice back to back.
 func TestLabSYNBurstsUnderLoss(t *testing.T) {
 	besideOthers(t)
-	l := lab.New(t)
-	must(t, l.Nft(l.Server, `table inet loss {
-  chain input {
-    type filter hook input priority 0; policy accept;
-    tcp dport 3000-3299 numgen random mod 10 0 drop
-    tcp dport 3100-3199 drop
-  }
-}`))
-	for p := 3000; p < 3100; p++ {
-		must(t, l.ServeTCP(netip.AddrPortFrom(lab.Server4, uint16(p)), ""))
-	}
+	l := lossyTarget(t)
 	for run := 1; run <= 2; run++ {
 		// 32 slots: the probes after the first 32 start once one has
 		// ended, and so after the host's first answer.
 		const slots = 32
 		results := runProbes(t, l, Options{SYN: true, Concurrency: slots}, portProbes(lab.Server4, verdict.TCP, 3000, 3299, ProbeOptions{}))
-		burst, retried := 0, 0
+		retried := wantLossyTruth(t, fmt.Sprintf("run %d: ", run), results)
+		burst := 0
 		for _, r := range results {
-			want := verdict.Listening
-			switch {
-			case r.Probe.Port >= 3200:
-				want = verdict.NotListening
-			case r.Probe.Port >= 3100:
-				want = verdict.Filtered
-			}
 			tries := r.Evidence.Tries
-			if r.Status != want {
-				t.Errorf("run %d: tcp/%d: %s, want %s; tries %v", run, r.Probe.Port, r.Status, want, tries)
+			if r.Status != verdict.Filtered {
+				continue
 			}
-			if want != verdict.Filtered && len(tries) > 1 {
-				retried++
+			for _, try := range tries {
+				if try.Duration < try.Timeout {
+					t.Errorf("run %d: tcp/%d: a silent try waited %s of its %s timeout", run, r.Probe.Port, try.Duration, try.Timeout)
+				}
 			}
-			if want == verdict.Filtered {
-				if len(tries) < DefaultTCPTries {
-					t.Errorf("run %d: tcp/%d: FILTERED after %d tries, fewer than the %d configured", run, r.Probe.Port, len(tries), DefaultTCPTries)
-				}
-				for _, try := range tries {
-					if try.Duration < try.Timeout {
-						t.Errorf("run %d: tcp/%d: a silent try waited %s of its %s timeout", run, r.Probe.Port, try.Duration, try.Timeout)
-					}
-				}
-				if len(tries) > 1 && tries[1].Start.Before(tries[0].Start.Add(tries[0].Timeout)) {
-					burst++
-				}
+			if len(tries) > 1 && tries[1].Start.Before(tries[0].Start.Add(tries[0].Timeout)) {
+				burst++
 			}
 		}
 		// The tries sent before the host's first answer wait for the
 		// ceiling one after another; every later port's are a burst.
 		if burst < 100-slots {
 			t.Errorf("run %d: %d of 100 dropped ports had their tries in a burst; want all but the first %d", run, burst, slots)
-		}
-		// 10% of 200 answering ports: the loss must have been felt.
-		if retried < 5 {
-			t.Errorf("run %d: only %d answering ports needed a retry; the loss did not bite", run, retried)
 		}
 		t.Logf("run %d: 300 ports at 10%% loss, %d dropped ports tried in a burst, %d answering ports retried", run, burst, retried)
 	}
