@@ -113,6 +113,14 @@ func (h *host) timeout() (d time.Duration, early bool) {
 	return h.rtt.timeout(h.floor, h.ceiling), h.rtt.samples == 0
 }
 
+// roundTrip is the host's smoothed round-trip time; zero before its
+// first answer.
+func (h *host) roundTrip() time.Duration {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.rtt.srtt
+}
+
 // watchEarly registers a waiting try that uses the provisional timeout,
 // and returns the function that unregisters it.
 func (h *host) watchEarly(sock deadliner, start time.Time) func() {

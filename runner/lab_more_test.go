@@ -385,3 +385,68 @@ func TestLabSYNBurstsUnderLoss(t *testing.T) {
 		t.Logf("run %d: 300 ports at 10%% loss, %d dropped ports tried in a burst, %d answering ports retried", run, burst, retried)
 	}
 }
+
+// TestLabSYNBurstAnsweredLate: a burst whose SYNs all go before the
+// first answer comes back (no gap, as a far host's would without the
+// round-trip rule of burstGap) must end its evidence with the try that
+// was answered, never with a later SYN's "silence" that was not waited
+// for; and it must leave no ticket open in the budget, whichever way it
+// ends, or proofs would wait for it for ever. A listening port answers a
+// SYN-ACK, a rejected one an ICMP error (the target's rate limit off, so
+// that every SYN draws one), and a run that has ended skips.
+func TestLabSYNBurstAnsweredLate(t *testing.T) {
+	l := lab.New(t)
+	must(t, l.Sysctl(l.Server, "net.ipv4.icmp_ratelimit=0"))
+	must(t, l.Nft(l.Server, `table inet truth {
+  chain input {
+    type filter hook input priority 0; policy accept;
+    tcp dport 3100 reject with icmpx type admin-prohibited
+  }
+}`))
+	must(t, l.ServeTCP(netip.AddrPortFrom(lab.Server4, 3000), ""))
+	r := New(Options{SYN: true, Socket: l.Socket})
+	r.budget = newBudget(time.Second, time.Now())
+	var err error
+	if r.syn, err = openSYN(r.opts.Socket); err != nil {
+		t.Fatal(err)
+	}
+	defer r.syn.close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	for _, c := range []struct {
+		port   uint16
+		cancel bool
+		want   Signal
+	}{{3000, false, SynAck}, {3100, false, ICMP}, {3000, true, Local}} {
+		probe := labProbe(lab.Server4, verdict.TCP, c.port, ProbeOptions{})
+		p := &probing{res: Result{Probe: probe, Start: time.Now()}, group: probe.budgetGroup(), target: netip.AddrPortFrom(lab.Server4, c.port),
+			host: r.host(lab.Server4), waits: func() {}}
+		if c.cancel {
+			cancel()
+		}
+		tries, _, ok := r.burst(ctx, p, 3, 100*time.Millisecond, 0)
+		r.budget.mu.Lock()
+		open := len(r.budget.inflight)
+		r.budget.mu.Unlock()
+		if open != 0 {
+			t.Errorf("tcp/%d (cancelled %v): %d tickets left open in the budget", c.port, c.cancel, open)
+		}
+		if c.cancel {
+			if ok {
+				t.Errorf("tcp/%d: a burst after the run ended said ok; tries %v", c.port, tries)
+			}
+			continue
+		}
+		if !ok || len(tries) == 0 || tries[len(tries)-1].Signal != c.want {
+			t.Fatalf("tcp/%d: ok %v, tries %v; want them to end with %v", c.port, ok, tries, c.want)
+		}
+		for _, try := range tries[:len(tries)-1] {
+			if try.Signal != Silence {
+				t.Errorf("tcp/%d: a try before the one answered reads %v; tries %v", c.port, try.Signal, tries)
+			}
+		}
+		if ev := p.res.Evidence.Tries; len(ev) != len(tries) {
+			t.Errorf("tcp/%d: the evidence holds %d tries, the burst returned %d", c.port, len(ev), len(tries))
+		}
+	}
+}

@@ -124,8 +124,8 @@ func (r *Runner) probe(ctx context.Context, c Probe, h *host, waits func(), deli
 		silent = append(silent, tk)
 		return false
 	}
-	if r.bursts(p, tries) {
-		ts, tks, ok := r.burst(ctx, p, tries)
+	if timeout, gap, ok := r.burstGap(p, tries); ok {
+		ts, tks, ok := r.burst(ctx, p, tries, timeout, gap)
 		if !ok {
 			deliver(skipped(c))
 			return
@@ -164,10 +164,13 @@ func (r *Runner) probe(ctx context.Context, c Probe, h *host, waits func(), deli
 		r.settle(ctx, p)
 		return
 	}
-	r.call(r.budget.prove(silent, func(i int) {
+	// A copy for the callback, so that took's appends do not move the
+	// slice's header to the heap for every check.
+	proving := silent
+	r.call(r.budget.prove(proving, func(i int) {
 		if i >= 0 {
 			ev.Tries[i].Proven = true
-			p.proofs = append(p.proofs, proofAt{silent[i].src, silent[i].end, epoch})
+			p.proofs = append(p.proofs, proofAt{proving[i].src, proving[i].end, epoch})
 		}
 		r.settle(ctx, p)
 	}))
@@ -260,7 +263,7 @@ func (r *Runner) try(ctx context.Context, p *probing, sock *udpSocket, src netip
 			p.mu.Unlock()
 		}
 	}
-	return r.endTry(ctx, p, t, tk, early, out, firstSent)
+	return r.endTry(ctx, p, t, tk, early, out, firstSent, false)
 }
 
 // sendsSYN says whether p's TCP tries go as bare SYNs (Options.SYN).
@@ -286,8 +289,10 @@ func (r *Runner) beginTry(ctx context.Context, p *probing, src netip.Addr, confi
 }
 
 // endTry settles a try begun by beginTry with its outcome: the budget
-// learns what it drew, and the evidence gets it.
-func (r *Runner) endTry(ctx context.Context, p *probing, t Try, tk ticket, early bool, out outcome, firstSent time.Time) (Try, ticket, bool) {
+// learns what it drew, and the evidence gets it. cut says the try's
+// silence was cut short by an ICMP error to a later try of a burst: the
+// budget counts it as having drawn one too (Runner.burst).
+func (r *Runner) endTry(ctx context.Context, p *probing, t Try, tk ticket, early bool, out outcome, firstSent time.Time, cut bool) (Try, ticket, bool) {
 	c, h, ev := p.res.Probe, p.host, &p.res.Evidence
 	t.Signal, t.ICMP, t.Err = out.signal, out.icmp, out.err
 	p.mu.Lock()
@@ -301,7 +306,11 @@ func (r *Runner) endTry(ctx context.Context, p *probing, t Try, tk ticket, early
 	if p.udp && !firstSent.IsZero() {
 		sent = firstSent
 	}
-	r.call(r.budget.finish(&tk, spentBy(t, p.target.Addr()), sent))
+	spent := spentBy(t, p.target.Addr())
+	if cut && t.Signal == Silence {
+		spent = &ICMPError{From: p.target.Addr()}
+	}
+	r.call(r.budget.finish(&tk, spent, sent))
 	if ctx.Err() != nil {
 		return Try{}, ticket{}, false
 	}

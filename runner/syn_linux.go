@@ -65,10 +65,10 @@ type synFamily struct {
 	newSocket SocketFunc
 	err       error // why the family could not be opened
 
-	// drainMu guards gathering, the drain that has not begun yet, closed
+	// gatherMu guards gathering, the drain that has not begun yet, closed
 	// when it is done. draining serializes drains; drained is when the
 	// last one began, since the engine's began.
-	drainMu             sync.Mutex
+	gatherMu            sync.Mutex
 	gathering           chan struct{}
 	draining            sync.Mutex
 	drained             atomic.Int64
@@ -88,8 +88,9 @@ func (f *synFamily) ownPort(port uint16) bool {
 type rawSocket struct {
 	*probeSocket
 	reading sync.Mutex
-	// Under reading: the sender of the packet read, and the socket's
-	// memory (SO_MEMINFO) as the last drain read it.
+	// The sender of the packet read, under reading; and the socket's
+	// memory (SO_MEMINFO) as the last drain read it, written under
+	// reading and read under the family's draining.
 	from   unix.RawSockaddrAny
 	mem    [skMeminfoVars]uint32
 	memErr syscall.Errno
@@ -454,43 +455,46 @@ func (e *synEngine) unregister(keys ...synKey) {
 // burst sends up to count SYNs to target from src, each from the next
 // port of the block after the n-th and gap after the one before, and
 // waits until one of them is answered or the last one's timeout has
-// passed. begin is called before each SYN, and ends the burst when it
-// says no (the run ended); waits once the burst waits on the network
-// (see attempt's patience). It returns an outcome for each SYN sent, in
-// order: the answer for the one answered, silence for the others. So
-// each SYN is waited for at least timeout unless another is answered
-// first, as a try would be, and a port's tries hold it for two gaps more
-// than one timeout rather than for three timeouts (see Runner.burst).
-func (e *synEngine) burst(ctx context.Context, target netip.AddrPort, src netip.Addr, n, count int, gap, timeout time.Duration, waits func(), begin func() bool) []outcome {
+// passed. begin is called before each SYN; waits once the burst waits on
+// the network (see attempt's patience). It returns an outcome for each
+// SYN sent, in order, and at, the one answered (-1 for none): so each
+// SYN is waited for its whole timeout unless another is answered first,
+// and a port's tries hold it for two gaps more than one timeout rather
+// than for three timeouts (see Runner.burst).
+//
+// The silences before an answer were cut short by it, and no drain made
+// sure of them: if either socket dropped anything meanwhile, they are
+// errAnswersDropped, as a try's silence would be.
+func (e *synEngine) burst(ctx context.Context, target netip.AddrPort, src netip.Addr, n, count int, gap, timeout time.Duration, waits func(), begin func()) (outs []outcome, at int) {
 	target = netip.AddrPortFrom(target.Addr().Unmap(), target.Port())
 	f := e.family(target.Addr())
-	if !begin() {
-		return nil
-	}
+	begin()
 	src = src.Unmap()
 	if !src.IsValid() || src.IsUnspecified() {
 		var err error
 		if src, err = f.source(target); err != nil {
-			return []outcome{localOutcome(err)}
+			return []outcome{localOutcome(err)}, -1
 		}
 	}
 	w := synWaits.Get().(*synWait)
 	defer w.release()
 	var keys [8]synKey
 	count = min(count, len(keys))
-	outs := make([]outcome, 0, count)
-	defer func() { e.unregister(keys[:len(outs)]...) }()
+	outs = make([]outcome, 0, count)
+	registered := 0
+	defer func() { e.unregister(keys[:registered]...) }()
 	dropped := f.drops.Load()
 	began, patient := time.Now(), true
 	var last time.Time // when the last SYN went
 	for {
 		if len(outs) < count && !time.Now().Before(began.Add(time.Duration(len(outs))*gap)) {
-			if len(outs) > 0 && !begin() {
-				return outs
+			if len(outs) > 0 {
+				begin()
 			}
-			keys[len(outs)] = e.register(target, w)
+			keys[registered] = e.register(target, w)
+			registered++
 			if err := f.send(w.message, src, f.ports+uint16((n+len(outs))%synPorts), target, keys[len(outs)].seq); err != nil {
-				return append(outs, localOutcome(err))
+				return append(outs, localOutcome(err)), -1
 			}
 			outs = append(outs, outcome{signal: Silence})
 			last = time.Now()
@@ -506,12 +510,24 @@ func (e *synEngine) burst(ctx context.Context, target netip.AddrPort, src netip.
 		w.SetDeadline(wake)
 		select {
 		case a := <-w.answer:
-			return answered(outs, keys[:len(outs)], a)
+			if at = answered(outs, keys[:len(outs)], a); at > 0 {
+				// Make sure of the silences before it, and take any
+				// answer to them the receiver had not handed over.
+				f.drain(e, e.since())
+				select {
+				case a := <-w.answer:
+					if i := answered(outs, keys[:len(outs)], a); i >= 0 && i < at {
+						at = i
+					}
+				default:
+				}
+			}
+			return dropsSaid(outs, at, f.drops.Load() != dropped), at
 		case <-ctx.Done():
 			for i := range outs {
 				outs[i] = localOutcome(ctx.Err())
 			}
-			return outs
+			return outs, -1
 		case <-w.timer.C:
 		}
 		if patient && time.Since(began) >= synPatience {
@@ -523,13 +539,20 @@ func (e *synEngine) burst(ctx context.Context, target netip.AddrPort, src netip.
 		}
 	}
 	f.drain(e, e.since())
+	at = -1
 	select {
 	case a := <-w.answer:
-		return answered(outs, keys[:len(outs)], a)
+		at = answered(outs, keys[:len(outs)], a)
 	default:
 	}
-	if f.drops.Load() != dropped {
-		for i := range outs {
+	return dropsSaid(outs, at, f.drops.Load() != dropped), at
+}
+
+// dropsSaid makes the silences of outs before at (all of them, for -1)
+// errAnswersDropped when this machine dropped answers while they waited.
+func dropsSaid(outs []outcome, at int, dropped bool) []outcome {
+	for i := range outs {
+		if dropped && (at < 0 || i < at) && outs[i].signal == Silence {
 			outs[i] = localOutcome(errAnswersDropped)
 		}
 	}
@@ -537,14 +560,15 @@ func (e *synEngine) burst(ctx context.Context, target netip.AddrPort, src netip.
 }
 
 // answered puts a, the answer to one of the SYNs keys names, in its place
-// among outs.
-func answered(outs []outcome, keys []synKey, a synAnswer) []outcome {
+// among outs, and says which it is.
+func answered(outs []outcome, keys []synKey, a synAnswer) int {
 	for i, key := range keys {
 		if key.seq == a.seq {
 			outs[i] = a.out
+			return i
 		}
 	}
-	return outs
+	return -1 // cannot be: only the answers to keys come to the wait
 }
 
 // since is the time since the engine opened, on the monotonic clock.
@@ -667,24 +691,24 @@ func (f *synFamily) drain(e *synEngine, due int64) {
 	if f.drained.Load() >= due {
 		return
 	}
-	f.drainMu.Lock()
+	f.gatherMu.Lock()
 	if f.drained.Load() >= due {
-		f.drainMu.Unlock()
+		f.gatherMu.Unlock()
 		return // drained while this one waited
 	}
 	if gathering := f.gathering; gathering != nil {
-		f.drainMu.Unlock()
+		f.gatherMu.Unlock()
 		<-gathering // it begins after now
 		return
 	}
 	gathered := make(chan struct{})
 	f.gathering = gathered
-	f.drainMu.Unlock()
+	f.gatherMu.Unlock()
 	defer close(gathered)
 	time.Sleep(drainGather)
-	f.drainMu.Lock()
+	f.gatherMu.Lock()
 	f.gathering = nil
-	f.drainMu.Unlock()
+	f.gatherMu.Unlock()
 
 	f.draining.Lock()
 	defer f.draining.Unlock()
@@ -694,8 +718,15 @@ func (f *synFamily) drain(e *synEngine, due int64) {
 		f.drainTCP = f.tcp.drainer(func(fd int, s *rawSocket) { f.readHeld(fd, s, buf, e, f.parseTCP) })
 		f.drainICMP = f.icmp.drainer(func(fd int, s *rawSocket) { f.readHeld(fd, s, buf, e, f.parseICMP) })
 	}
-	f.tcp.raw.Control(f.drainTCP)
-	f.icmp.raw.Control(f.drainICMP)
+	for _, s := range []*rawSocket{f.tcp, f.icmp} {
+		drain := f.drainTCP
+		if s == f.icmp {
+			drain = f.drainICMP
+		}
+		if s.raw.Control(drain) != nil {
+			s.memErr = unix.EBADF // closed: what it holds is unknown
+		}
+	}
 	if f.tcp.memErr != 0 || f.icmp.memErr != 0 {
 		f.drops.Add(1) // unknown: counted as a drop, which is never believed
 	} else {

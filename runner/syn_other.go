@@ -31,9 +31,7 @@ func (*synEngine) try(context.Context, netip.AddrPort, netip.Addr, int, time.Dur
 	return localOutcome(errNoSYN)
 }
 
-func (*synEngine) burst(_ context.Context, _ netip.AddrPort, _ netip.Addr, _, _ int, _, _ time.Duration, _ func(), begin func() bool) []outcome {
-	if !begin() {
-		return nil
-	}
-	return []outcome{localOutcome(errNoSYN)}
+func (*synEngine) burst(_ context.Context, _ netip.AddrPort, _ netip.Addr, _, _ int, _, _ time.Duration, _ func(), begin func()) ([]outcome, int) {
+	begin()
+	return []outcome{localOutcome(errNoSYN)}, -1
 }

@@ -16,11 +16,13 @@ import (
 // the destination's and the control message's encodings for each; this
 // is reused from try to try (synWait), so a send allocates nothing.
 type synMessage struct {
-	seg   [24]byte
-	to    unix.RawSockaddrInet6 // or a RawSockaddrInet4 at its start
-	oob   [64]byte              // one cmsghdr and an in_pktinfo or in6_pktinfo
-	iov   unix.Iovec
+	// One cmsghdr and an in_pktinfo or in6_pktinfo; first, so that the
+	// header is aligned as the heap aligns the whole.
+	oob   [64]byte
 	msg   unix.Msghdr
+	iov   unix.Iovec
+	to    unix.RawSockaddrInet6 // or a RawSockaddrInet4 at its start
+	seg   [24]byte
 	errno unix.Errno
 	// write is the raw socket's Write callback, made once so that a send
 	// does not allocate a closure.
