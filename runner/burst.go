@@ -53,7 +53,7 @@ func (r *Runner) burstGap(p *probing, tries int) (timeout, gap time.Duration, ok
 // answered. The target saw them, though, so the budget learns of them;
 // when the answer was an ICMP error, each of those, and each earlier SYN
 // whose silence was cut short by it, is counted as having drawn one
-// from the target (spentBy), which can only make a proof wait longer.
+// from its sender, which can only make a proof wait longer.
 // Every ticket is finished, even when the run ends, or the budget would
 // wait for it for ever.
 func (r *Runner) burst(ctx context.Context, p *probing, tries int, timeout, gap time.Duration) ([]Try, []ticket, bool) {
@@ -71,14 +71,21 @@ func (r *Runner) burst(ctx context.Context, p *probing, tries int, timeout, gap 
 		sent, tickets = append(sent, t), append(tickets, tk)
 	}
 	outs, at := r.syn.burst(ctx, p.target, p.src, n, tries, gap, timeout, p.waits, begin)
-	icmp := at >= 0 && outs[at].signal == ICMP
+	// The error an answer by ICMP says the other SYNs may have drawn too:
+	// from the same sender, a router's or the target's, so that the
+	// bucket it came from is the one charged.
+	var assumed *ICMPError
+	if at >= 0 && outs[at].signal == ICMP && outs[at].icmp != nil {
+		e := *outs[at].icmp
+		assumed = &e
+	}
 	ok := true
 	for i := range sent {
 		if at >= 0 && i > at {
-			r.supersede(p, tickets[i], icmp)
+			r.supersede(p, tickets[i], outs[i], assumed)
 			continue
 		}
-		t, tk, done := r.endTry(ctx, p, sent[i], tickets[i], false, outs[i], time.Time{}, icmp && i < at)
+		t, tk, done := r.endTry(ctx, p, sent[i], tickets[i], false, outs[i], time.Time{}, assumed)
 		sent[i], tickets[i], ok = t, tk, ok && done
 	}
 	if at >= 0 {
@@ -89,10 +96,12 @@ func (r *Runner) burst(ctx context.Context, p *probing, tries int, timeout, gap 
 
 // supersede finishes the ticket of a SYN of a burst sent after the one
 // answered: not a try of the check, but sent to its target (see burst).
-func (r *Runner) supersede(p *probing, tk ticket, icmp bool) {
-	var spent *ICMPError
-	if icmp {
-		spent = &ICMPError{From: p.target.Addr()}
+// It counts the error the SYN drew, if one came, or else the one the
+// answer says it may have drawn.
+func (r *Runner) supersede(p *probing, tk ticket, out outcome, assumed *ICMPError) {
+	spent := assumed
+	if out.signal == ICMP && out.icmp != nil {
+		spent = out.icmp
 	}
 	r.call(r.budget.finish(&tk, spent, tk.start))
 }

@@ -263,7 +263,7 @@ func (r *Runner) try(ctx context.Context, p *probing, sock *udpSocket, src netip
 			p.mu.Unlock()
 		}
 	}
-	return r.endTry(ctx, p, t, tk, early, out, firstSent, false)
+	return r.endTry(ctx, p, t, tk, early, out, firstSent, nil)
 }
 
 // sendsSYN says whether p's TCP tries go as bare SYNs (Options.SYN).
@@ -289,10 +289,11 @@ func (r *Runner) beginTry(ctx context.Context, p *probing, src netip.Addr, confi
 }
 
 // endTry settles a try begun by beginTry with its outcome: the budget
-// learns what it drew, and the evidence gets it. cut says the try's
-// silence was cut short by an ICMP error to a later try of a burst: the
-// budget counts it as having drawn one too (Runner.burst).
-func (r *Runner) endTry(ctx context.Context, p *probing, t Try, tk ticket, early bool, out outcome, firstSent time.Time, cut bool) (Try, ticket, bool) {
+// learns what it drew, and the evidence gets it. assumed is the error a
+// silence is counted as having drawn: a try of a burst whose silence was
+// cut short by an ICMP error to a later one (Runner.burst); nil for any
+// other.
+func (r *Runner) endTry(ctx context.Context, p *probing, t Try, tk ticket, early bool, out outcome, firstSent time.Time, assumed *ICMPError) (Try, ticket, bool) {
 	c, h, ev := p.res.Probe, p.host, &p.res.Evidence
 	t.Signal, t.ICMP, t.Err = out.signal, out.icmp, out.err
 	p.mu.Lock()
@@ -307,8 +308,8 @@ func (r *Runner) endTry(ctx context.Context, p *probing, t Try, tk ticket, early
 		sent = firstSent
 	}
 	spent := spentBy(t, p.target.Addr())
-	if cut && t.Signal == Silence {
-		spent = &ICMPError{From: p.target.Addr()}
+	if spent == nil && assumed != nil && t.Signal == Silence {
+		spent = assumed
 	}
 	r.call(r.budget.finish(&tk, spent, sent))
 	if ctx.Err() != nil {

@@ -89,10 +89,14 @@ func (e ICMPError) portUnreachable() bool {
 type Try struct {
 	Start    time.Time
 	Duration time.Duration
-	Timeout  time.Duration // the timeout this try waited for
-	Signal   Signal
-	ICMP     *ICMPError
-	Err      error // for Local
+	// Timeout is the timeout this try waited for, or would have: a try
+	// of a burst cut short by another's answer waited only Duration.
+	Timeout time.Duration
+	Signal  Signal
+	ICMP    *ICMPError
+	// Err is why a Local try failed; beside a silence, why the silence
+	// says nothing (errAnswersDropped, see synEngine.burst).
+	Err error
 	// Source is our address the try was sent from, when the run chose
 	// one (Options.SourceAddr, Options.SourcePrefixes); unset when the
 	// kernel did.

@@ -462,9 +462,9 @@ func (e *synEngine) unregister(keys ...synKey) {
 // and a port's tries hold it for two gaps more than one timeout rather
 // than for three timeouts (see Runner.burst).
 //
-// The silences before an answer were cut short by it, and no drain made
-// sure of them: if either socket dropped anything meanwhile, they are
-// errAnswersDropped, as a try's silence would be.
+// The silences before an answer were cut short by it: a drain makes sure
+// of them, and if either socket dropped anything meanwhile, they say so
+// (dropsSaid).
 func (e *synEngine) burst(ctx context.Context, target netip.AddrPort, src netip.Addr, n, count int, gap, timeout time.Duration, waits func(), begin func()) (outs []outcome, at int) {
 	target = netip.AddrPortFrom(target.Addr().Unmap(), target.Port())
 	f := e.family(target.Addr())
@@ -510,7 +510,10 @@ func (e *synEngine) burst(ctx context.Context, target netip.AddrPort, src netip.
 		w.SetDeadline(wake)
 		select {
 		case a := <-w.answer:
-			if at = answered(outs, keys[:len(outs)], a); at > 0 {
+			if at = answered(outs, keys[:len(outs)], a); at < 0 {
+				continue // cannot be; and silences not waited for are not silences
+			}
+			if at > 0 {
 				// Make sure of the silences before it, and take any
 				// answer to them the receiver had not handed over.
 				f.drain(e, e.since())
@@ -548,12 +551,22 @@ func (e *synEngine) burst(ctx context.Context, target netip.AddrPort, src netip.
 	return dropsSaid(outs, at, f.drops.Load() != dropped), at
 }
 
-// dropsSaid makes the silences of outs before at (all of them, for -1)
-// errAnswersDropped when this machine dropped answers while they waited.
+// dropsSaid marks the silences of outs before at (all of them, for -1)
+// when this machine dropped answers while they waited. With no answer
+// they are errAnswersDropped, as a try's silence would be. Before an
+// answer they stay silences, so that the answer decides, with the error
+// beside them: the budget then counts each as an error the target may
+// have spent a token on (spentBy), and the run as a loss, which can only
+// make it more careful.
 func dropsSaid(outs []outcome, at int, dropped bool) []outcome {
 	for i := range outs {
-		if dropped && (at < 0 || i < at) && outs[i].signal == Silence {
+		if !dropped || outs[i].signal != Silence || at >= 0 && i >= at {
+			continue
+		}
+		if at < 0 {
 			outs[i] = localOutcome(errAnswersDropped)
+		} else {
+			outs[i].err = errAnswersDropped
 		}
 	}
 	return outs
