@@ -66,9 +66,10 @@ func (r *Runner) burst(ctx context.Context, p *probing, tries int, timeout, gap 
 	sent, tickets := make([]Try, 0, tries), make([]ticket, 0, tries)
 	begin := func() {
 		// No limiter (burstGap), so beginTry cannot fail.
-		t, tk, _, _ := r.beginTry(ctx, p, p.src, false)
-		t.Timeout = timeout
-		sent, tickets = append(sent, t), append(tickets, tk)
+		sent, tickets = append(sent, Try{}), append(tickets, ticket{})
+		i := len(sent) - 1
+		r.beginTry(ctx, p, p.src, false, &sent[i], &tickets[i])
+		sent[i].Timeout = timeout
 	}
 	outs, at := r.syn.burst(ctx, p.target, p.src, n, tries, gap, timeout, p.waits, begin)
 	// The error an answer by ICMP says the other SYNs may have drawn too:
@@ -85,8 +86,7 @@ func (r *Runner) burst(ctx context.Context, p *probing, tries int, timeout, gap 
 			r.supersede(p, tickets[i], outs[i], assumed)
 			continue
 		}
-		t, tk, done := r.endTry(ctx, p, sent[i], tickets[i], false, outs[i], time.Time{}, assumed)
-		sent[i], tickets[i], ok = t, tk, ok && done
+		ok = r.endTry(ctx, p, &sent[i], &tickets[i], false, outs[i], time.Time{}, assumed) && ok
 	}
 	if at >= 0 {
 		sent, tickets = sent[:at+1], tickets[:at+1]

@@ -107,44 +107,40 @@ func (r *Runner) probe(ctx context.Context, c Probe, h *host, waits func(), deli
 	epoch := r.budget.proofEpoch(p.group)
 	var silent []ticket
 	var firstSent time.Time
-	n := 0
-	// took takes in the n-th try, and says whether it decided the check.
-	took := func(t Try, tk ticket) bool {
-		if n++; n == 1 {
+	// The first tries may go as one burst (burstGap), the others one at
+	// a time; each is taken in here, in the order it was sent.
+	var burst []Try
+	var burstTickets []ticket
+	if timeout, gap, ok := r.burstGap(p, tries); ok {
+		if burst, burstTickets, ok = r.burst(ctx, p, tries, timeout, gap); !ok {
+			deliver(skipped(c))
+			return
+		}
+	}
+	for n := 0; n < len(burst) || n < tries || n < lossyTries && h.isLossy(); n++ {
+		var t Try
+		var tk ticket
+		if n < len(burst) {
+			t, tk = burst[n], burstTickets[n]
+		} else {
+			var ok bool
+			if t, tk, ok = r.try(ctx, p, sock, p.src, false, firstSent); !ok {
+				deliver(skipped(c))
+				return
+			}
+		}
+		if n == 0 {
 			firstSent = tk.start
 		}
-		h.observe(t, n > 1)
+		h.observe(t, n > 0)
 		if r.opts.TraceLimit > 0 && !p.udp && (t.Signal == SynAck || t.Signal == Reset) {
 			h.noteAnswer(c.Port) // a reference for traces
 		}
 		if t.Signal != Silence {
 			deliver(r.finish(p.res, t))
-			return true
+			return
 		}
 		silent = append(silent, tk)
-		return false
-	}
-	if timeout, gap, ok := r.burstGap(p, tries); ok {
-		ts, tks, ok := r.burst(ctx, p, tries, timeout, gap)
-		if !ok {
-			deliver(skipped(c))
-			return
-		}
-		for i := range ts {
-			if took(ts[i], tks[i]) {
-				return
-			}
-		}
-	}
-	for n < tries || n < lossyTries && h.isLossy() {
-		t, tk, ok := r.try(ctx, p, sock, p.src, false, firstSent)
-		if !ok {
-			deliver(skipped(c))
-			return
-		}
-		if took(t, tk) {
-			return
-		}
 	}
 	last := ev.Tries[len(ev.Tries)-1]
 	opts := c.options()
@@ -164,13 +160,10 @@ func (r *Runner) probe(ctx context.Context, c Probe, h *host, waits func(), deli
 		r.settle(ctx, p)
 		return
 	}
-	// A copy for the callback, so that took's appends do not move the
-	// slice's header to the heap for every check.
-	proving := silent
-	r.call(r.budget.prove(proving, func(i int) {
+	r.call(r.budget.prove(silent, func(i int) {
 		if i >= 0 {
 			ev.Tries[i].Proven = true
-			p.proofs = append(p.proofs, proofAt{proving[i].src, proving[i].end, epoch})
+			p.proofs = append(p.proofs, proofAt{silent[i].src, silent[i].end, epoch})
 		}
 		r.settle(ctx, p)
 	}))
@@ -220,17 +213,23 @@ func (r *Runner) call(calls []func()) {
 // bound to src; firstSent is when its first try went out, zero for the
 // first. ok is false when ctx ended.
 func (r *Runner) try(ctx context.Context, p *probing, sock *udpSocket, src netip.Addr, confirm bool, firstSent time.Time) (Try, ticket, bool) {
-	t, tk, early, ok := r.beginTry(ctx, p, src, confirm)
+	// t and tk are filled in place: as values passed and returned, they
+	// made this frame, which waits on the network, 500 bytes larger, and
+	// many workers' stacks outgrew 8 KB (P5 with --syn, 84 -> 100 MB).
+	var t Try
+	var tk ticket
+	early, ok := r.beginTry(ctx, p, src, confirm, &t, &tk)
 	if !ok {
 		return Try{}, ticket{}, false
 	}
 	c, h, ev := p.res.Probe, p.host, &p.res.Evidence
 	// A try sent before the host's first answer waits for the ceiling,
 	// unless that answer comes and shortens it.
+	start := t.Start
 	watch := func(s deadliner) func() {
 		p.waits()
 		if early {
-			return h.watchEarly(s, t.Start)
+			return h.watchEarly(s, start)
 		}
 		return func() {}
 	}
@@ -263,7 +262,10 @@ func (r *Runner) try(ctx context.Context, p *probing, sock *udpSocket, src netip
 			p.mu.Unlock()
 		}
 	}
-	return r.endTry(ctx, p, t, tk, early, out, firstSent, nil)
+	if !r.endTry(ctx, p, &t, &tk, early, out, firstSent, nil) {
+		return Try{}, ticket{}, false
+	}
+	return t, tk, true
 }
 
 // sendsSYN says whether p's TCP tries go as bare SYNs (Options.SYN).
@@ -272,20 +274,21 @@ func (r *Runner) sendsSYN(p *probing) bool {
 	return !p.udp && r.opts.SYN && !o.ReadBanner && r.syn.handles(p.target, o.SourcePort)
 }
 
-// beginTry starts a try of p from src: it waits its turn under --rate,
-// takes its timeout and registers it with the budget. early says the
-// timeout is the ceiling only because the host has not answered yet. ok
-// is false when ctx ended.
-func (r *Runner) beginTry(ctx context.Context, p *probing, src netip.Addr, confirm bool) (t Try, tk ticket, early, ok bool) {
+// beginTry starts a try of p from src into t and tk: it waits its turn
+// under --rate, takes its timeout and registers it with the budget. early
+// says the timeout is the ceiling only because the host has not answered
+// yet. ok is false when ctx ended.
+func (r *Runner) beginTry(ctx context.Context, p *probing, src netip.Addr, confirm bool, t *Try, tk *ticket) (early, ok bool) {
 	if r.limiter != nil && r.limiter.Wait(ctx) != nil {
-		return Try{}, ticket{}, false, false
+		return false, false
 	}
 	timeout := p.res.Probe.options().Timeout
 	if timeout == 0 {
 		timeout, early = p.host.timeout()
 	}
-	tk = r.budget.send(p.target.Addr(), src, p.group, confirm)
-	return Try{Start: tk.start, Timeout: timeout, Confirm: confirm, Tokens: tk.tokens, Source: src}, tk, early, true
+	*tk = r.budget.send(p.target.Addr(), src, p.group, confirm)
+	*t = Try{Start: tk.start, Timeout: timeout, Confirm: confirm, Tokens: tk.tokens, Source: src}
+	return early, true
 }
 
 // endTry settles a try begun by beginTry with its outcome: the budget
@@ -293,11 +296,11 @@ func (r *Runner) beginTry(ctx context.Context, p *probing, src netip.Addr, confi
 // silence is counted as having drawn: a try of a burst whose silence was
 // cut short by an ICMP error to a later one (Runner.burst); nil for any
 // other.
-func (r *Runner) endTry(ctx context.Context, p *probing, t Try, tk ticket, early bool, out outcome, firstSent time.Time, assumed *ICMPError) (Try, ticket, bool) {
+func (r *Runner) endTry(ctx context.Context, p *probing, t *Try, tk *ticket, early bool, out outcome, firstSent time.Time, assumed *ICMPError) bool {
 	c, h, ev := p.res.Probe, p.host, &p.res.Evidence
 	t.Signal, t.ICMP, t.Err = out.signal, out.icmp, out.err
 	p.mu.Lock()
-	tk.answered, tk.lost = t.Signal != Silence && t.Signal != Local, lostBefore(p, t)
+	tk.answered, tk.lost = t.Signal != Silence && t.Signal != Local, lostBefore(p, *t)
 	if tk.round = t.Confirm; t.Confirm && t.Signal == ICMP {
 		tk.contradicted = len(p.current(r.budget.proofEpoch(p.group)))
 	}
@@ -307,13 +310,13 @@ func (r *Runner) endTry(ctx context.Context, p *probing, t Try, tk ticket, early
 	if p.udp && !firstSent.IsZero() {
 		sent = firstSent
 	}
-	spent := spentBy(t, p.target.Addr())
+	spent := spentBy(*t, p.target.Addr())
 	if spent == nil && assumed != nil && t.Signal == Silence {
 		spent = assumed
 	}
-	r.call(r.budget.finish(&tk, spent, sent))
+	r.call(r.budget.finish(tk, spent, sent))
 	if ctx.Err() != nil {
-		return Try{}, ticket{}, false
+		return false
 	}
 	t.Duration = tk.end.Sub(t.Start)
 	if early && t.Signal == Silence {
@@ -324,12 +327,12 @@ func (r *Runner) endTry(ctx context.Context, p *probing, t Try, tk ticket, early
 		}
 	}
 	p.mu.Lock()
-	ev.Tries = append(ev.Tries, t)
+	ev.Tries = append(ev.Tries, *t)
 	p.mu.Unlock()
 	if r.opts.OnTry != nil {
-		r.opts.OnTry(c, t)
+		r.opts.OnTry(c, *t)
 	}
-	return t, tk, true
+	return true
 }
 
 // spentBy is the ICMP error a try's budget counts: the one seen, or, for
