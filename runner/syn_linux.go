@@ -421,7 +421,7 @@ func (e *synEngine) attempt(ctx context.Context, f *synFamily, target netip.Addr
 	// On a busy machine the answer may have come in time and the receiver
 	// not yet read it: silence must mean nothing came, not that nobody
 	// looked.
-	f.drain(e, e.since())
+	f.drain(e, e.since(), true)
 	select {
 	case a := <-w.answer:
 		return a.out
@@ -515,8 +515,9 @@ func (e *synEngine) burst(ctx context.Context, target netip.AddrPort, src netip.
 			}
 			if at > 0 {
 				// Make sure of the silences before it, and take any
-				// answer to them the receiver had not handed over.
-				f.drain(e, e.since())
+				// answer to them the receiver had not handed over: at
+				// once, since the answer's try is waiting on it.
+				f.drain(e, e.since(), false)
 				select {
 				case a := <-w.answer:
 					if i := answered(outs, keys[:len(outs)], a); i >= 0 && i < at {
@@ -541,7 +542,7 @@ func (e *synEngine) burst(ctx context.Context, target netip.AddrPort, src netip.
 			break
 		}
 	}
-	f.drain(e, e.since())
+	f.drain(e, e.since(), true)
 	at = -1
 	select {
 	case a := <-w.answer:
@@ -699,32 +700,51 @@ func (f *synFamily) readHeld(fd int, s *rawSocket, buf []byte, e *synEngine, par
 // them were due. And a socket is read only when the kernel says it holds
 // something (SO_MEMINFO), asked with the socket's reader held, so that a
 // packet the receiver took is handed to its try before the drain counts
-// the socket empty.
-func (f *synFamily) drain(e *synEngine, due int64) {
+// the socket empty. A drain that must not wait (gather false) skips the
+// gathering.
+func (f *synFamily) drain(e *synEngine, due int64, gather bool) {
 	if f.drained.Load() >= due {
 		return
 	}
+	if gather {
+		gathered := f.gather(due)
+		if gathered == nil {
+			return // another's drain served this one
+		}
+		defer close(gathered)
+	}
+	f.draining.Lock()
+	defer f.draining.Unlock()
+	f.drainHeld(e)
+}
+
+// gather waits drainGather for more tries to come due, or joins a drain
+// that is gathering them already, which begins after due. It returns nil
+// once the drain it joined is done, or the channel the caller closes
+// when its own is.
+func (f *synFamily) gather(due int64) chan struct{} {
 	f.gatherMu.Lock()
 	if f.drained.Load() >= due {
 		f.gatherMu.Unlock()
-		return // drained while this one waited
+		return nil // drained while this one waited
 	}
 	if gathering := f.gathering; gathering != nil {
 		f.gatherMu.Unlock()
 		<-gathering // it begins after now
-		return
+		return nil
 	}
 	gathered := make(chan struct{})
 	f.gathering = gathered
 	f.gatherMu.Unlock()
-	defer close(gathered)
 	time.Sleep(drainGather)
 	f.gatherMu.Lock()
 	f.gathering = nil
 	f.gatherMu.Unlock()
+	return gathered
+}
 
-	f.draining.Lock()
-	defer f.draining.Unlock()
+// drainHeld is a drain, with draining held.
+func (f *synFamily) drainHeld(e *synEngine) {
 	began := e.since()
 	if f.drainTCP == nil {
 		buf := make([]byte, 2048)
