@@ -464,13 +464,17 @@ const wrongProofOdds = 1e-6
 // it is estimated as a Beta distribution that starts at one loss in a
 // hundred tries (a prior worth a hundred tries, so that a few lucky
 // answers do not make a path look lossless): from the run's tries to the
-// machine, answered and lost, and, once the target has sent us an ICMP
-// error, from the errors rounds drew and the rounds shown to have lost
-// one (pathStats), since ICMP may be lost where answers are not. k is the
-// least for which the mean of p^k, the chance of k losses in a row, stays
-// below the odds under each. (A host that sends no error, such as one
-// that drops what it does not serve, needs no more proofs than its
-// answers ask.) A port's proofs come from rounds in a
+// machine, answered and lost, and from the errors rounds drew and the
+// rounds shown to have lost one (pathStats), since ICMP may be lost where
+// answers are not. k is the least for which the mean of p^k, the chance
+// of k losses in a row, stays below the odds under each. The ICMP errors'
+// estimate holds even before the target has sent one: a host that sends
+// none may drop what it does not serve, or reject with errors that were
+// all muted (another scan spent its budget) or lost so far, and TCP
+// answers cannot tell the two apart. Letting them decide alone made the
+// first two proofs of a run right after another scan, at one ICMP error
+// in five lost by a middlebox, both wrong in about one run in twenty
+// (TestLabManyRejectingUnderLoss: 2 of 31). A port's proofs come from rounds in a
 // row (proofEpoch), and a port waits through as many epochs as rounds
 // draw errors, a run of k lost errors able to begin in any: the odds of
 // epoch j are wrongProofOdds/((j+1)(j+2)), which over every epoch add up
@@ -480,11 +484,8 @@ func (ps pathStats) proofsNeeded() (k int, ok bool) {
 	j := float64(ps.epoch)
 	odds := wrongProofOdds / ((j + 1) * (j + 2))
 	k, ok = proofsFor(ps.answered, ps.lost, odds)
-	if ps.icmpFrom > 0 {
-		k2, ok2 := proofsFor(ps.icmpRound, ps.icmpLost, odds)
-		k, ok = max(k, k2), ok && ok2
-	}
-	return k, ok
+	k2, ok2 := proofsFor(ps.icmpRound, ps.icmpLost, odds)
+	return max(k, k2), ok && ok2
 }
 
 // proofsFor is how many proofs a path that answered so many tries and
