@@ -127,14 +127,6 @@ var synWaits = sync.Pool{New: func() any {
 	return w
 }}
 
-// reset starts the wait's timer for d.
-func (w *synWait) reset(d time.Duration) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.deadline = time.Now().Add(d)
-	w.timer.Reset(d)
-}
-
 func (w *synWait) SetDeadline(t time.Time) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -367,17 +359,9 @@ func (e *synEngine) handles(target netip.AddrPort, sport uint16) bool {
 // state; and the ICMP budget counts it as an error from the target
 // (spentBy), since the target may have spent a token on it.
 func (e *synEngine) try(ctx context.Context, target netip.AddrPort, src netip.Addr, n int, timeout time.Duration, watch func(deadliner) func()) outcome {
-	target = netip.AddrPortFrom(target.Addr().Unmap(), target.Port())
-	f := e.family(target.Addr())
-	if f.err != nil {
-		return localOutcome(f.err)
-	}
-	src = src.Unmap()
-	if !src.IsValid() || src.IsUnspecified() {
-		var err error
-		if src, err = f.source(target); err != nil {
-			return localOutcome(err)
-		}
+	target, f, src, err := e.route(target, src)
+	if err != nil {
+		return localOutcome(err)
 	}
 	dropped := f.drops.Load()
 	out := e.attempt(ctx, f, target, src, f.ports+uint16(n%synPorts), timeout, watch)
@@ -394,7 +378,7 @@ func (e *synEngine) attempt(ctx context.Context, f *synFamily, target netip.Addr
 	key := e.register(target, w)
 	defer e.unregister(key)
 	start, patient := time.Now(), timeout > synPatience
-	w.reset(min(timeout, synPatience))
+	w.SetDeadline(start.Add(min(timeout, synPatience)))
 	if err := f.send(w.message, src, sport, target, key.seq); err != nil {
 		return localOutcome(err)
 	}
@@ -466,15 +450,10 @@ func (e *synEngine) unregister(keys ...synKey) {
 // of them, and if either socket dropped anything meanwhile, they say so
 // (dropsSaid).
 func (e *synEngine) burst(ctx context.Context, target netip.AddrPort, src netip.Addr, n, count int, gap, timeout time.Duration, waits func(), begin func()) (outs []outcome, at int) {
-	target = netip.AddrPortFrom(target.Addr().Unmap(), target.Port())
-	f := e.family(target.Addr())
 	begin()
-	src = src.Unmap()
-	if !src.IsValid() || src.IsUnspecified() {
-		var err error
-		if src, err = f.source(target); err != nil {
-			return []outcome{localOutcome(err)}, -1
-		}
+	target, f, src, err := e.route(target, src)
+	if err != nil {
+		return []outcome{localOutcome(err)}, -1
 	}
 	w := synWaits.Get().(*synWait)
 	defer w.release()
@@ -583,6 +562,25 @@ func answered(outs []outcome, keys []synKey, a synAnswer) int {
 		}
 	}
 	return -1 // cannot be: only the answers to keys come to the wait
+}
+
+// route is what a SYN to target from src needs: the target unmapped, its
+// family, and the address it goes from (src, or the kernel's choice when
+// src is unset).
+func (e *synEngine) route(target netip.AddrPort, src netip.Addr) (netip.AddrPort, *synFamily, netip.Addr, error) {
+	target = netip.AddrPortFrom(target.Addr().Unmap(), target.Port())
+	f := e.family(target.Addr())
+	if f.err != nil {
+		return target, f, src, f.err
+	}
+	src = src.Unmap()
+	if !src.IsValid() || src.IsUnspecified() {
+		var err error
+		if src, err = f.source(target); err != nil {
+			return target, f, src, err
+		}
+	}
+	return target, f, src, nil
 }
 
 // since is the time since the engine opened, on the monotonic clock.
