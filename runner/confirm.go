@@ -73,18 +73,30 @@ type assignment struct {
 	srcs []netip.Addr
 }
 
+// refill is what the budget says of our addresses of one family: those
+// ready, each with a token, and when none is, how long until one is.
+type refill struct {
+	ready []netip.Addr
+	wait  time.Duration
+}
+
 // take takes up to n pending ports to try in a round from the addresses
 // ready of their family (each with a token), each from as many of them as
 // it still needs proofs, spreading the ports over the addresses: only from
 // an address where a proof cannot share a lost error with one it has
-// (mayProve). When none may be tried, next is when the first could be, or
-// zero.
-func (c *confirmer) take(n int, ready4, ready6 []netip.Addr, now time.Time) (batch []assignment, next time.Time) {
+// (provableFrom). When none may be tried, next is when the first could
+// be, or zero.
+func (c *confirmer) take(n int, v4, v6 refill, now time.Time) (batch []assignment, next time.Time) {
 	// One reading of the path: the proofs needed and the epoch they count in.
 	path := c.r.budget.path(c.group)
 	need, _ := path.proofsNeeded()
 	epoch := path.epoch
 	interval := c.r.budget.interval
+	later := func(at time.Time) {
+		if next.IsZero() || at.Before(next) {
+			next = at
+		}
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	keep := c.pending[:0]
@@ -96,26 +108,32 @@ func (c *confirmer) take(n int, ready4, ready6 []netip.Addr, now time.Time) (bat
 		}
 		want := 1
 		if p.res.Probe.options().ProveSilence {
-			want = max(need-len(p.current(epoch)), 1)
+			want = max(need-p.proofsIn(epoch), 1)
 		}
-		ready := ready6
+		family := v6
 		if p.target.Addr().Unmap().Is4() {
-			ready = ready4
+			family = v4
+		}
+		if len(family.ready) == 0 {
+			later(now.Add(family.wait))
+			keep = append(keep, p)
+			continue
 		}
 		var srcs []netip.Addr
-		for i := 0; i < len(ready) && len(srcs) < want; i++ {
-			src := ready[(cursor+i)%len(ready)]
-			if p.mayProve(src, now, interval, epoch) {
+		var soonest time.Time
+		for i := 0; i < len(family.ready) && len(srcs) < want; i++ {
+			src := family.ready[(cursor+i)%len(family.ready)]
+			at := p.provableFrom(src, interval, epoch)
+			if !now.Before(at) {
 				srcs = append(srcs, src)
+			} else if soonest.IsZero() || at.Before(soonest) {
+				soonest = at
 			}
 		}
 		cursor += len(srcs)
 		if len(srcs) == 0 {
-			for _, pr := range p.current(epoch) {
-				if due := pr.end.Add(interval); next.IsZero() || due.Before(next) {
-					next = due
-				}
-			}
+			// Every ready address gave a proof less than a refill ago.
+			later(soonest)
 			keep = append(keep, p)
 			continue
 		}
@@ -156,23 +174,25 @@ func (c *confirmer) run(ctx context.Context) {
 				return
 			}
 		}
-		ready4, wait4 := c.r.budget.refilled(c.group, c.r.sources4)
-		ready6, wait6 := c.r.budget.refilled(c.group, c.r.sources6)
-		if len(ready4)+len(ready6) == 0 {
-			if !sleep(ctx, min(wait4, wait6)) {
+		var v4, v6 refill
+		v4.ready, v4.wait = c.r.budget.refilled(c.group, c.r.sources4)
+		v6.ready, v6.wait = c.r.budget.refilled(c.group, c.r.sources6)
+		if len(v4.ready)+len(v6.ready) == 0 {
+			if !sleep(ctx, min(v4.wait, v6.wait)) {
 				return
 			}
 			continue
 		}
-		// Ports of a family with no address ready wait for that family.
-		wait := max(wait4, wait6)
 		now := time.Now()
-		batch, next := c.take(maxRound, ready4, ready6, now)
+		batch, next := c.take(maxRound, v4, v6, now)
 		if len(batch) == 0 {
-			if next.IsZero() {
-				next = now.Add(wait)
-			}
-			if !sleep(ctx, next.Sub(now)) {
+			// next is in the future: a port waits for its family's
+			// token, or for a refill after its last proof. (It was
+			// the earliest of a port's proofs, long past once it had
+			// two, and the confirmer spun until the latest was a
+			// refill old: a third of P5's CPU.) A port added
+			// meanwhile may be tried at once: it wakes the nap.
+			if !c.nap(ctx, next.Sub(now)) {
 				return
 			}
 			continue
@@ -182,6 +202,19 @@ func (c *confirmer) run(ctx context.Context) {
 			return
 		}
 	}
+}
+
+// nap waits d, or less if a port is added; false when ctx ended.
+func (c *confirmer) nap(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-c.wake:
+	case <-ctx.Done():
+		return false
+	}
+	return true
 }
 
 // round makes the confirmation tries of each port in batch, at most the

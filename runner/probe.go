@@ -53,28 +53,30 @@ type proofAt struct {
 	epoch uint64
 }
 
-// current is the proofs of p that still count in epoch (budget.proofEpoch).
-func (p *probing) current(epoch uint64) []proofAt {
-	var out []proofAt
+// proofsIn counts the proofs of p that still count in epoch
+// (budget.proofEpoch).
+func (p *probing) proofsIn(epoch uint64) int {
+	n := 0
 	for _, pr := range p.proofs {
 		if pr.epoch == epoch {
-			out = append(out, pr)
+			n++
 		}
 	}
-	return out
+	return n
 }
 
-// mayProve reports whether a try from src at now could add a proof that
+// provableFrom is the earliest time a try from src could add a proof that
 // one lost error cannot make wrong together with an earlier one that
-// still counts in epoch: from another address, or a refill after the last
-// proof from this one.
-func (p *probing) mayProve(src netip.Addr, now time.Time, interval time.Duration, epoch uint64) bool {
-	for _, pr := range p.current(epoch) {
-		if pr.src == src && now.Before(pr.end.Add(interval)) {
-			return false
+// still counts in epoch: a refill after the last proof from src, or any
+// time (zero) when src has none.
+func (p *probing) provableFrom(src netip.Addr, interval time.Duration, epoch uint64) time.Time {
+	var at time.Time
+	for _, pr := range p.proofs {
+		if due := pr.end.Add(interval); pr.epoch == epoch && pr.src == src && due.After(at) {
+			at = due
 		}
 	}
-	return true
+	return at
 }
 
 // probe makes the tries of one check and decides its state. A retry
@@ -185,7 +187,7 @@ func (r *Runner) settle(ctx context.Context, p *probing) {
 	last := ev.Tries[len(ev.Tries)-1]
 	have, silence := len(ev.Tries), SilenceUnproven
 	if p.res.Probe.options().ProveSilence {
-		have, silence = len(p.current(path.epoch)), SilenceProven
+		have, silence = p.proofsIn(path.epoch), SilenceProven
 	}
 	switch {
 	case !ok:
@@ -302,7 +304,7 @@ func (r *Runner) endTry(ctx context.Context, p *probing, t *Try, tk *ticket, ear
 	p.mu.Lock()
 	tk.answered, tk.lost = t.Signal != Silence && t.Signal != Local, lostBefore(p, *t)
 	if tk.round = t.Confirm; t.Confirm && t.Signal == ICMP {
-		tk.contradicted = len(p.current(r.budget.proofEpoch(p.group)))
+		tk.contradicted = p.proofsIn(r.budget.proofEpoch(p.group))
 	}
 	p.mu.Unlock()
 	// A late error on a UDP socket may answer any of its earlier tries.
