@@ -166,7 +166,7 @@ func (r *Runner) Stats() Stats {
 
 // Run probes every probe and calls emit with each result in the order of
 // the probes, whatever order they finish in. At most Concurrency probes
-// run at once and the results of at most 64 a slot wait for their turn
+// run at once and the results of at most 256 a slot wait for their turn
 // (window), so memory stays flat however many checks there are. When ctx
 // ends, probing stops promptly and every probe not finished is emitted
 // with Skipped set; Run then returns ctx's error.
@@ -197,7 +197,7 @@ func (r *Runner) Run(ctx context.Context, probes iter.Seq[Probe], emit func(Resu
 	// or run-ahead, and would only hold more results in memory.
 	scale := min(r.opts.Concurrency, 1024)
 	block := 8 * scale
-	results := newWindow(64 * scale)
+	results := newWindow(256 * scale)
 	// A probe is a goroutine of its own, started when a slot is free, so
 	// slots that nothing uses cost nothing. Of the probes started, at most
 	// maxRunning have not yet waited on the network: ports that answer at

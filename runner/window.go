@@ -11,15 +11,16 @@ import (
 // window holds the results of dispatched checks until each one's turn to
 // be emitted, in check order. Its size bounds how far probing runs ahead
 // of the oldest unfinished check, which may be a silence waiting for k
-// proofs a refill of the target's budget apart: more than a second, in
-// which a near host answers tens of thousands of probes. Halting then
-// would bound the run's speed to the window over that wait (issue #23:
-// 254 hosts of 4,096 ports each went from 36 s to 55 s when proofs came
-// to need two refills), so the window is large and each result in it
-// small: most are one try that a port answered at once, which waits
-// without its evidence's slice (waiting). Measured on that run: a window
-// of 64 checks a slot took 36 s at a peak RSS of 78 MB, 128 a slot 28 s
-// at 100 MB; Run takes 64, to stay within 80 MB.
+// proofs a refill of the target's budget apart: 3.4 s or more for the
+// four that a silence needs before the target's own errors show their
+// loss, in which a near host answers a hundred thousand probes. Halting
+// then bounds the run's speed to the window over that wait (issue #23:
+// 254 hosts of 4,096 ports each, four of them dropped, went from 30 s to
+// 68 s when proofs came to need four refills), so the window is large
+// and each result in it small: most are one try that a port answered at
+// once, kept as a few numbers in memory the garbage collector need not
+// scan (compactSlot), and the values they share with their neighbours,
+// the address and the block's options, once (probeKeys).
 type window struct {
 	mu      sync.Mutex
 	changed sync.Cond
@@ -28,9 +29,18 @@ type window struct {
 	next    uint64 // the number the next check to enter gets
 	// chunks hold checks head-head%windowChunk onwards, windowChunk a
 	// chunk; spare is a chunk the head has passed, kept for the next.
-	chunks [][]waiting
-	spare  []waiting
+	chunks []*windowChunkOf
+	spare  *windowChunkOf
+	keys   probeKeys
 	closed bool
+}
+
+// windowChunkOf is windowChunk checks' results: each compact in slots,
+// or whole in whole. The slots hold no pointers, so the collector does
+// not scan them.
+type windowChunkOf struct {
+	slots []compactSlot
+	whole []*Result
 }
 
 // windowChunk is how many checks share one allocation of the window.
@@ -56,7 +66,7 @@ func (w *window) enter() uint64 {
 		c := w.spare
 		w.spare = nil
 		if c == nil {
-			c = make([]waiting, windowChunk)
+			c = &windowChunkOf{slots: make([]compactSlot, windowChunk), whole: make([]*Result, windowChunk)}
 		}
 		w.chunks = append(w.chunks, c)
 	}
@@ -74,15 +84,23 @@ func (w *window) full() bool {
 func (w *window) put(n uint64, res Result) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.slot(n).store(res)
+	c, i := w.slot(n)
+	if compact(&res) {
+		c.slots[i] = w.keys.compact(&res)
+	} else {
+		// A copy, so that res itself stays off the heap when compact.
+		whole := res
+		c.whole[i] = &whole
+	}
 	if n == w.head {
 		w.changed.Broadcast()
 	}
 }
 
-func (w *window) slot(n uint64) *waiting {
+// slot is where check n's result goes: its chunk and its index there.
+func (w *window) slot(n uint64) (*windowChunkOf, int) {
 	first := w.head - w.head%windowChunk
-	return &w.chunks[(n-first)/windowChunk][n%windowChunk]
+	return w.chunks[(n-first)/windowChunk], int(n % windowChunk)
 }
 
 // close says no check will enter any more.
@@ -106,13 +124,18 @@ func (w *window) take() (res Result, ok bool) {
 			w.changed.Wait()
 			continue
 		}
-		s := w.slot(w.head)
-		if s.state == slotEmpty {
+		c, i := w.slot(w.head)
+		switch {
+		case c.whole[i] != nil:
+			res = *c.whole[i]
+			c.whole[i] = nil
+		case c.slots[i].filled:
+			res = w.keys.load(&c.slots[i])
+			c.slots[i] = compactSlot{}
+		default:
 			w.changed.Wait()
 			continue
 		}
-		res = s.load()
-		*s = waiting{}
 		w.head++
 		if w.head%windowChunk == 0 {
 			w.spare = w.chunks[0]
@@ -124,62 +147,119 @@ func (w *window) take() (res Result, ok bool) {
 	}
 }
 
-// waiting is a result waiting for its turn. One that a port answered at
-// the first try, with nothing more to say, is kept as its few values
-// (compact); any other is kept whole.
-type waiting struct {
-	state    slotState
-	signal   Signal
-	status   verdict.Status
-	probe    Probe
-	start    time.Time
-	tryStart time.Time
-	duration time.Duration
-	tryTook  time.Duration
-	timeout  time.Duration
-	tokens   float64
-	source   netip.Addr
-	whole    *Result
+// compactSlot is a result that a port answered at the first try, with
+// nothing more to say (compact): its few values, with no pointer among
+// them. Times are kept as Unix nanoseconds, as they are reported: their
+// monotonic readings, which no report uses, are not kept.
+type compactSlot struct {
+	ref                        int
+	start, tryStart            int64
+	duration, tryTook, timeout time.Duration
+	tokens                     float64
+	key                        uint32 // in probeKeys
+	port                       uint16
+	proto                      verdict.Protocol
+	status                     verdict.Status
+	signal                     Signal
+	local, filled              bool
 }
 
-type slotState uint8
-
-const (
-	slotEmpty slotState = iota
-	slotCompact
-	slotWhole
-)
-
-// compact reports whether res says nothing that waiting's own fields do
-// not hold.
+// compact reports whether res says nothing that a compactSlot and its
+// probeKey do not hold.
 func compact(res *Result) bool {
 	ev := &res.Evidence
-	if len(ev.Tries) != 1 || res.Err != nil || res.Skipped || res.Trace != nil || res.Listeners != nil {
+	if len(ev.Tries) != 1 || res.Err != nil || res.Skipped || res.Trace != nil || res.Listeners != nil ||
+		res.Probe.Unresolved != nil || res.Start.IsZero() {
 		return false
 	}
 	t := &ev.Tries[0]
-	return t.ICMP == nil && t.Err == nil && !t.Confirm && !t.Proven &&
+	return t.ICMP == nil && t.Err == nil && !t.Confirm && !t.Proven && !t.Start.IsZero() &&
 		ev.Signal == t.Signal && ev.ICMP == nil && ev.Reply == nil && ev.App == "" && ev.Probe == "" &&
 		ev.Timeout == t.Timeout && ev.Silence == NotSilent
 }
 
-func (s *waiting) store(res Result) {
-	if !compact(&res) {
-		// A copy, so that res itself stays off the heap when compact.
-		whole := res
-		s.state, s.whole = slotWhole, &whole
-		return
-	}
-	t := &res.Evidence.Tries[0]
-	*s = waiting{state: slotCompact, signal: t.Signal, status: res.Status, probe: res.Probe,
-		start: res.Start, tryStart: t.Start, duration: res.Duration, tryTook: t.Duration, timeout: t.Timeout, tokens: t.Tokens, source: t.Source}
+// probeKey is what a compact result shares with its neighbours: a
+// block's checks of one address have one, from one source address.
+type probeKey struct {
+	addr, source netip.Addr
+	opts         *ProbeOptions
+	group        string
 }
 
-func (s *waiting) load() Result {
-	if s.state == slotWhole {
-		return *s.whole
-	}
-	return Result{Probe: s.probe, Status: s.status, Start: s.start, Duration: s.duration,
+// probeKeys hold each probeKey the window's compact results use once,
+// counted, so that a key goes when its last result is taken.
+type probeKeys struct {
+	index map[probeKey]uint32
+	keys  []countedKey
+	free  []uint32
+	// last is the key the last result stored, which the next most
+	// likely shares: found without hashing.
+	last    probeKey
+	lastIdx uint32
+	hasLast bool
+}
+
+type countedKey struct {
+	key  probeKey
+	refs int
+}
+
+// compact keeps res, which compact accepts, as a compactSlot.
+func (k *probeKeys) compact(res *Result) compactSlot {
+	p, t := &res.Probe, &res.Evidence.Tries[0]
+	return compactSlot{ref: p.Ref, start: res.Start.UnixNano(), tryStart: t.Start.UnixNano(),
+		duration: res.Duration, tryTook: t.Duration, timeout: t.Timeout, tokens: t.Tokens,
+		key:  k.hold(probeKey{addr: p.Addr, source: t.Source, opts: p.Opts, group: p.Group}),
+		port: p.Port, proto: p.Proto, status: res.Status, signal: t.Signal, local: p.Local, filled: true}
+}
+
+// load makes s's result again, and lets its key go.
+func (k *probeKeys) load(s *compactSlot) Result {
+	key := k.keys[s.key].key
+	k.release(s.key)
+	tryStart := time.Unix(0, s.tryStart)
+	return Result{Probe: Probe{Addr: key.addr, Proto: s.proto, Port: s.port, Local: s.local, Opts: key.opts, Group: key.group, Ref: s.ref},
+		Status: s.status, Start: time.Unix(0, s.start), Duration: s.duration,
 		Evidence: Evidence{Signal: s.signal, Timeout: s.timeout,
-			Tries: []Try{{Start: s.tryStart, Duration: s.tryTook, Timeout: s.timeout, Signal: s.signal, Tokens: s.tokens, Source: s.source}}}}
+			Tries: []Try{{Start: tryStart, Duration: s.tryTook, Timeout: s.timeout, Signal: s.signal, Tokens: s.tokens, Source: key.source}}}}
+}
+
+// hold returns key's number, counting one more result that uses it.
+func (k *probeKeys) hold(key probeKey) uint32 {
+	if k.hasLast && k.last == key {
+		k.keys[k.lastIdx].refs++
+		return k.lastIdx
+	}
+	i, ok := k.index[key]
+	if !ok {
+		if n := len(k.free); n > 0 {
+			i, k.free = k.free[n-1], k.free[:n-1]
+		} else {
+			i = uint32(len(k.keys))
+			k.keys = append(k.keys, countedKey{})
+		}
+		k.keys[i].key = key
+		if k.index == nil {
+			k.index = map[probeKey]uint32{}
+		}
+		k.index[key] = i
+	}
+	k.keys[i].refs++
+	k.last, k.lastIdx, k.hasLast = key, i, true
+	return i
+}
+
+// release counts one result less that uses key i, and lets the key go
+// with its last.
+func (k *probeKeys) release(i uint32) {
+	c := &k.keys[i]
+	if c.refs--; c.refs > 0 {
+		return
+	}
+	delete(k.index, c.key)
+	if k.hasLast && k.lastIdx == i {
+		k.hasLast = false
+	}
+	*c = countedKey{}
+	k.free = append(k.free, i)
 }

@@ -19,7 +19,9 @@ import (
 // went in, whether the window kept it compact or whole, and the common one,
 // a port that answered the first try, is kept compact.
 func TestWindowKeepsEveryResult(t *testing.T) {
-	start := time.Now()
+	// A compact result's times come out as wall clock alone: no report
+	// reads their monotonic clock.
+	start := time.Now().Round(0)
 	probe := Probe{Addr: netip.MustParseAddr("198.18.0.2"), Port: 25, Proto: verdict.TCP}
 	answered := func() Result {
 		return Result{Probe: probe, Status: verdict.NotListening, Start: start, Duration: 3 * time.Millisecond,
@@ -45,18 +47,78 @@ func TestWindowKeepsEveryResult(t *testing.T) {
 		"skipped":         func(r *Result) { r.Skipped = true },
 		"a trace":         func(r *Result) { r.Trace = &Trace{} },
 		"no tries":        func(r *Result) { r.Evidence.Tries = nil },
+		"another probe": func(r *Result) {
+			r.Probe = Probe{Addr: netip.MustParseAddr("2001:db8::1%eth0"), Proto: verdict.UDP, Port: 53, Local: true,
+				Opts: &ProbeOptions{Tries: 5}, Group: "dc1", Ref: 7}
+		},
+		"an unresolved name": func(r *Result) { r.Probe.Unresolved = errors.New("no such host") },
+		"no start":           func(r *Result) { r.Start = time.Time{} },
 	}
 	for name, edit := range edits {
 		res := answered()
 		edit(&res)
-		var s waiting
-		s.store(res)
-		if got := s.load(); !reflect.DeepEqual(got, res) {
+		w := newWindow(1)
+		n := w.enter()
+		w.put(n, res)
+		c, i := w.slot(n)
+		kept := c.slots[i].filled
+		if got, _ := w.take(); !reflect.DeepEqual(got, res) {
 			t.Errorf("%s: came out as\n%+v\nwent in as\n%+v", name, got, res)
 		}
-		if wantCompact := name == "as answered"; (s.state == slotCompact) != wantCompact {
-			t.Errorf("%s: kept compact %v, want %v", name, s.state == slotCompact, wantCompact)
+		if wantCompact := name == "as answered" || name == "another probe"; kept != wantCompact {
+			t.Errorf("%s: kept compact %v, want %v", name, kept, wantCompact)
 		}
+		if len(w.keys.index) != 0 {
+			t.Errorf("%s: %d keys kept after the result was taken", name, len(w.keys.index))
+		}
+	}
+	// compact and probeKeys name every field a compact result may have;
+	// one more must be taught to them, or to compact to refuse it.
+	for typ, fields := range map[reflect.Type]int{
+		reflect.TypeFor[Result](): 9, reflect.TypeFor[Probe](): 8,
+		reflect.TypeFor[Evidence](): 8, reflect.TypeFor[Try](): 10,
+	} {
+		if got := typ.NumField(); got != fields {
+			t.Errorf("%s has %d fields, not %d: does the window keep the new one?", typ, got, fields)
+		}
+	}
+}
+
+// TestWindowSharesKeys: results of one address and block share one key,
+// which goes with the last of them; a key let go is used again.
+func TestWindowSharesKeys(t *testing.T) {
+	opts := &ProbeOptions{Tries: 2}
+	result := func(addr string, port uint16) Result {
+		start := time.Now().Round(0)
+		return Result{Probe: Probe{Addr: netip.MustParseAddr(addr), Port: port, Proto: verdict.TCP, Opts: opts, Group: "g", Ref: int(port)},
+			Status: verdict.NotListening, Start: start, Evidence: Evidence{Signal: Reset,
+				Tries: []Try{{Start: start, Signal: Reset}}}}
+	}
+	w := newWindow(windowChunk)
+	var in []Result
+	for port := range uint16(6) {
+		addr := "198.18.0.1"
+		if port%2 == 1 {
+			addr = "198.18.0.2"
+		}
+		res := result(addr, port)
+		in = append(in, res)
+		w.put(w.enter(), res)
+	}
+	if n := len(w.keys.index); n != 2 {
+		t.Fatalf("%d keys for two addresses", n)
+	}
+	for _, want := range in {
+		if got, _ := w.take(); !reflect.DeepEqual(got, want) {
+			t.Errorf("came out as\n%+v\nwent in as\n%+v", got, want)
+		}
+	}
+	if n, free := len(w.keys.index), len(w.keys.free); n != 0 || free != 2 {
+		t.Errorf("%d keys held and %d free after every result was taken, want 0 and 2", n, free)
+	}
+	w.put(w.enter(), result("198.18.0.3", 9))
+	if n := len(w.keys.keys); n != 2 {
+		t.Errorf("%d keys made, want the 2 let go used again", n)
 	}
 }
 
