@@ -3,7 +3,9 @@ package plan
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"net/netip"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -108,5 +110,54 @@ func TestPlanRun(t *testing.T) {
 	}
 	if len(p.inFlight) != 0 {
 		t.Errorf("%d checks still held after the run", len(p.inFlight))
+	}
+}
+
+// TestInFlightRuns: the checks in flight are kept as runs of a block's
+// checks of one address, and each is found again whole, by a try's
+// attempt in any order and by its result in order, across blocks,
+// addresses, names and shards.
+func TestInFlightRuns(t *testing.T) {
+	a := &spec.Expectation{Protocol: spec.TCP, State: spec.Listening, Ports: []spec.PortRange{{Low: 1, High: 5}, {Low: 9, High: 12}}}
+	b := &spec.Expectation{Protocol: spec.UDP, State: spec.Filtered, Ports: []spec.PortRange{{Low: 53, High: 53}}}
+	s := &spec.Spec{Hosts: []*spec.Host{
+		{Name: "one", Targets: []spec.Target{{Prefix: netip.MustParsePrefix("198.18.0.0/30")}}, Expectations: []*spec.Expectation{a, b}},
+		{Name: "two", Targets: []spec.Target{{Addr: netip.MustParseAddr("198.18.1.1")}, {Addr: netip.MustParseAddr("2001:db8::1")}}, Expectations: []*spec.Expectation{b}},
+	}}
+	for _, sel := range []spec.Selection{{}, {Shard: spec.Shard{K: 1, N: 3}}} {
+		var want []spec.Check
+		for c := range s.Checks(sel) {
+			want = append(want, c)
+		}
+		p := New(Flags{}, s.Settings, "")
+		var probes []runner.Probe
+		for pr := range p.Probes(s.Checks(sel)) {
+			probes = append(probes, pr)
+		}
+		if len(probes) != len(want) || len(want) == 0 {
+			t.Fatalf("%d probes of %d checks", len(probes), len(want))
+		}
+		// Without shards, a run is a block's checks of one address.
+		if groups := map[[3]any]bool{}; sel.Shard.N == 0 {
+			for _, c := range want {
+				groups[[3]any{c.Order.Unit, c.Order.Address, c.Expect}] = true
+			}
+			if len(p.inFlight) != len(groups) {
+				t.Errorf("%d runs for %d checks of %d blocks and addresses", len(p.inFlight), len(want), len(groups))
+			}
+		}
+		for _, i := range rand.Perm(len(probes)) {
+			if got := p.checkOf(probes[i], false); !reflect.DeepEqual(got, want[i]) {
+				t.Errorf("check %d found as %+v, want %+v", i, got, want[i])
+			}
+		}
+		for i, pr := range probes {
+			if got := p.checkOf(pr, true); !reflect.DeepEqual(got, want[i]) {
+				t.Errorf("check %d taken as %+v, want %+v", i, got, want[i])
+			}
+		}
+		if len(p.inFlight) != 0 || p.head != len(want) {
+			t.Errorf("%d runs held, head %d, after every check of %d was taken", len(p.inFlight), p.head, len(want))
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"iter"
 	"net/netip"
+	"sort"
 	"sync"
 	"time"
 
@@ -133,13 +134,14 @@ type Plan struct {
 
 	// inFlight are the checks whose results are not out yet, in order:
 	// results come out in the order of the probes, so the oldest is at
-	// the head, and Ref - head is a check's place. Each keeps only what
-	// its probe does not carry: the runner's window holds tens of
-	// thousands.
+	// the head (Ref head). They are kept as runs of a block's checks of
+	// one address, what their probes do not carry once a run: the
+	// runner's window holds hundreds of thousands (issue #23: 33 MB of
+	// a run's 57 when each was kept apart).
 	mu       sync.Mutex
 	next     int
 	head     int
-	inFlight []pending
+	inFlight []pendingRun
 }
 
 // pending is what a check's probe does not carry.
@@ -148,6 +150,20 @@ type pending struct {
 	expect *spec.Expectation
 	name   string
 	order  spec.Order
+}
+
+// pendingRun is n checks in a row, Refs ref onwards, that differ only in
+// their order's Seq, which rises by one from the first's.
+type pendingRun struct {
+	first  pending
+	ref, n int
+}
+
+// extends reports whether the check c with Ref ref is the next of run.
+func (run *pendingRun) extends(c *spec.Check, ref int) bool {
+	f := &run.first
+	return ref == run.ref+run.n && c.Order.Seq == f.order.Seq+run.n && c.Host == f.host && c.Expect == f.expect &&
+		c.Order.Unit == f.order.Unit && c.Order.Address == f.order.Address && c.Name == f.name
 }
 
 // New plans a run of a spec with settings s, from vantage (--from, or "").
@@ -165,7 +181,11 @@ func (p *Plan) Probes(checks iter.Seq[spec.Check]) iter.Seq[runner.Probe] {
 			p.mu.Lock()
 			ref := p.next
 			p.next++
-			p.inFlight = append(p.inFlight, pending{c.Host, c.Expect, c.Name, c.Order})
+			if n := len(p.inFlight); n > 0 && p.inFlight[n-1].extends(&c, ref) {
+				p.inFlight[n-1].n++
+			} else {
+				p.inFlight = append(p.inFlight, pendingRun{first: pending{c.Host, c.Expect, c.Name, c.Order}, ref: ref, n: 1})
+			}
 			p.mu.Unlock()
 			opts, ok := p.options[c.Expect]
 			if !ok {
@@ -190,22 +210,33 @@ func (p *Plan) Probes(checks iter.Seq[spec.Check]) iter.Seq[runner.Probe] {
 func (p *Plan) checkOf(probe runner.Probe, done bool) spec.Check {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	i := probe.Ref - p.head
-	if i < 0 || i >= len(p.inFlight) {
+	if probe.Ref < p.head || probe.Ref >= p.next {
 		panic(fmt.Sprintf("plan: no check for probe %d", probe.Ref))
 	}
-	in := p.inFlight[i]
+	i := sort.Search(len(p.inFlight), func(i int) bool {
+		run := &p.inFlight[i]
+		return run.ref+run.n > probe.Ref
+	})
+	run := &p.inFlight[i]
+	in := run.first
+	in.order.Seq += probe.Ref - run.ref
 	c := spec.Check{Host: in.host, Addr: probe.Addr, Name: in.name, ResolveErr: probe.Unresolved, Local: probe.Local,
 		Protocol: probe.Proto, Port: probe.Port, Expect: in.expect, Order: in.order}
 	if done {
-		if i != 0 {
+		if probe.Ref != p.head {
 			panic(fmt.Sprintf("plan: result %d out of order, %d expected", probe.Ref, p.head))
 		}
-		// The array's head is let go as the slice moves on: append
-		// moves the live checks to a new one when the tail runs out.
-		p.inFlight[0] = pending{}
-		p.inFlight = p.inFlight[1:]
 		p.head++
+		if run.n--; run.n > 0 {
+			run.ref++
+			run.first.order.Seq++
+		} else {
+			// The array's head is let go as the slice moves on:
+			// append moves the live runs to a new one when the tail
+			// runs out.
+			*run = pendingRun{}
+			p.inFlight = p.inFlight[1:]
+		}
 	}
 	return c
 }
