@@ -1,9 +1,11 @@
 package runner
 
 import (
+	"fmt"
 	"net/netip"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/portspec/portspec/verdict"
 )
@@ -20,13 +22,19 @@ import (
 // and each result in it small: most are one try that a port answered at
 // once, kept as a few numbers in memory the garbage collector need not
 // scan (compactSlot), and the values they share with their neighbours,
-// the address and the block's options, once (probeKeys).
+// the address and the block's options, once (probeKeys). Where they
+// share nothing (one port of each address of a /16: each address is a
+// budget group of its own) a result costs three times as much, so the
+// window is bounded in bytes too.
 type window struct {
 	mu      sync.Mutex
 	changed sync.Cond
 	size    uint64
-	head    uint64 // the oldest check not yet emitted
-	next    uint64 // the number the next check to enter gets
+	// maxBytes bounds what the results held cost, counted in held: the
+	// keys and the whole results, and the slots (slotBytes each).
+	maxBytes, held int
+	head           uint64 // the oldest check not yet emitted
+	next           uint64 // the number the next check to enter gets
 	// chunks hold checks head-head%windowChunk onwards, windowChunk a
 	// chunk; spare is a chunk the head has passed, kept for the next.
 	chunks []*windowChunkOf
@@ -46,10 +54,28 @@ type windowChunkOf struct {
 // windowChunk is how many checks share one allocation of the window.
 const windowChunk = 1024
 
-func newWindow(size int) *window {
-	w := &window{size: uint64(max(size, 1))}
+// The costs the window counts against its maxBytes: a slot of a chunk;
+// a probeKey, with its place in the index; a whole Result, and each of
+// its tries.
+const (
+	slotBytes  = int(unsafe.Sizeof(compactSlot{}) + unsafe.Sizeof((*Result)(nil)))
+	keyBytes   = int(unsafe.Sizeof(countedKey{})+unsafe.Sizeof(probeKey{})+unsafe.Sizeof(uint32(0))) * 5 / 4
+	wholeBytes = int(unsafe.Sizeof(Result{}))
+	tryBytes   = int(unsafe.Sizeof(Try{}))
+)
+
+// newWindow makes a window of at most size results, costing at most
+// maxBytes; it always holds one.
+func newWindow(size, maxBytes int) *window {
+	w := &window{size: uint64(max(size, 1)), maxBytes: maxBytes}
 	w.changed.L = &w.mu
 	return w
+}
+
+// isFull reports whether the next check must wait to enter; w.mu is held.
+func (w *window) isFull() bool {
+	n := w.next - w.head
+	return n >= w.size || n > 0 && int(n)*slotBytes+w.held >= w.maxBytes
 }
 
 // enter makes room for the next check, waiting while the window is full,
@@ -57,7 +83,7 @@ func newWindow(size int) *window {
 func (w *window) enter() uint64 {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	for w.next-w.head >= w.size {
+	for w.isFull() {
 		w.changed.Wait()
 	}
 	n := w.next
@@ -77,7 +103,7 @@ func (w *window) enter() uint64 {
 func (w *window) full() bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.next-w.head >= w.size
+	return w.isFull()
 }
 
 // put stores check n's result.
@@ -85,12 +111,18 @@ func (w *window) put(n uint64, res Result) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	c, i := w.slot(n)
+	if c.whole[i] != nil || c.slots[i].filled {
+		panic(fmt.Sprintf("runner: check %d has two results", n))
+	}
 	if compact(&res) {
+		keys := len(w.keys.index)
 		c.slots[i] = w.keys.compact(&res)
+		w.held += (len(w.keys.index) - keys) * keyBytes
 	} else {
 		// A copy, so that res itself stays off the heap when compact.
 		whole := res
 		c.whole[i] = &whole
+		w.held += wholeCost(&whole)
 	}
 	if n == w.head {
 		w.changed.Broadcast()
@@ -129,9 +161,12 @@ func (w *window) take() (res Result, ok bool) {
 		case c.whole[i] != nil:
 			res = *c.whole[i]
 			c.whole[i] = nil
+			w.held -= wholeCost(&res)
 		case c.slots[i].filled:
+			keys := len(w.keys.index)
 			res = w.keys.load(&c.slots[i])
 			c.slots[i] = compactSlot{}
+			w.held -= (keys - len(w.keys.index)) * keyBytes
 		default:
 			w.changed.Wait()
 			continue
@@ -147,10 +182,18 @@ func (w *window) take() (res Result, ok bool) {
 	}
 }
 
+// wholeCost is what a result kept whole costs the window, about.
+func wholeCost(res *Result) int {
+	ev := &res.Evidence
+	return wholeBytes + cap(ev.Tries)*tryBytes + len(ev.Reply) + len(ev.App)
+}
+
 // compactSlot is a result that a port answered at the first try, with
 // nothing more to say (compact): its few values, with no pointer among
 // them. Times are kept as Unix nanoseconds, as they are reported: their
-// monotonic readings, which no report uses, are not kept.
+// monotonic readings are not kept, so that check --wait's "passed after"
+// reads the wall clock for these, as it does for an agent's results,
+// which come as text.
 type compactSlot struct {
 	ref                        int
 	start, tryStart            int64

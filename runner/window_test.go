@@ -57,7 +57,7 @@ func TestWindowKeepsEveryResult(t *testing.T) {
 	for name, edit := range edits {
 		res := answered()
 		edit(&res)
-		w := newWindow(1)
+		w := newWindow(1, 1<<30)
 		n := w.enter()
 		w.put(n, res)
 		c, i := w.slot(n)
@@ -94,7 +94,7 @@ func TestWindowSharesKeys(t *testing.T) {
 			Status: verdict.NotListening, Start: start, Evidence: Evidence{Signal: Reset,
 				Tries: []Try{{Start: start, Signal: Reset}}}}
 	}
-	w := newWindow(windowChunk)
+	w := newWindow(windowChunk, 1<<30)
 	var in []Result
 	for port := range uint16(6) {
 		addr := "198.18.0.1"
@@ -127,7 +127,7 @@ func TestWindowSharesKeys(t *testing.T) {
 // the oldest is taken.
 func TestWindowOrder(t *testing.T) {
 	const checks, size = 10 * windowChunk, 3 * windowChunk / 2
-	w := newWindow(size)
+	w := newWindow(size, 1<<30)
 	go func() {
 		var puts sync.WaitGroup
 		batch := make([]uint64, 0, 64)
@@ -220,4 +220,47 @@ func TestRunDoesNotStallBehindUndispatched(t *testing.T) {
 		}
 		cancel()
 	}
+}
+
+// TestWindowBoundedInBytes: results that share their key fill the window
+// by count; results that share none fill it by bytes first, and taking
+// the oldest makes room again; a result is never put twice.
+func TestWindowBoundedInBytes(t *testing.T) {
+	const size = 100
+	result := func(i int, shared bool) Result {
+		addr := netip.MustParseAddr("198.18.0.1")
+		if !shared {
+			addr = netip.AddrFrom4([4]byte{198, 18, byte(i >> 8), byte(i)})
+		}
+		start := time.Now()
+		return Result{Probe: Probe{Addr: addr, Port: 80, Proto: verdict.TCP, Ref: i}, Status: verdict.NotListening, Start: start,
+			Evidence: Evidence{Signal: Reset, Tries: []Try{{Start: start, Signal: Reset}}}}
+	}
+	fill := func(w *window, shared bool) int {
+		n := 0
+		for !w.full() {
+			w.put(w.enter(), result(n, shared))
+			n++
+		}
+		return n
+	}
+	budget := size * (slotBytes + keyBytes) / 2
+	w := newWindow(size, budget)
+	if n := fill(w, true); n != size {
+		t.Errorf("%d results with one key filled the window, want %d", n, size)
+	}
+	w = newWindow(size, budget)
+	n := fill(w, false)
+	if n >= size || n < size/3 {
+		t.Errorf("%d results with a key each filled the window, want fewer than %d, by bytes", n, size)
+	}
+	if w.take(); w.full() {
+		t.Error("still full with the oldest result taken")
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("a check's second result was taken in")
+		}
+	}()
+	w.put(w.head, result(0, false))
 }
