@@ -243,7 +243,8 @@ func (b *budget) Level(group string, src netip.Addr) float64 {
 
 // refilled returns our addresses in srcs whose tries to group the model
 // gives a token now, the buckets towards them and the host-wide ones;
-// when none, wait is how long until the first will have one.
+// wait is how long until the first of the others will have one, zero
+// when there are none.
 func (b *budget) refilled(group string, srcs []netip.Addr) (ready []netip.Addr, wait time.Duration) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -257,7 +258,7 @@ func (b *budget) refilled(group string, srcs []netip.Addr) (ready []netip.Addr, 
 		}
 		short = min(short, max(1-tokens, 0))
 	}
-	if len(ready) > 0 {
+	if len(srcs) > 0 && len(ready) == len(srcs) {
 		return ready, 0
 	}
 	// The host-wide buckets refill a hundred times faster: the per-source

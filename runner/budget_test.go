@@ -354,6 +354,13 @@ func TestConfirmerWaitsForTheLatestProof(t *testing.T) {
 	if batch, _ := c.take(maxRound, ready, ready, due); len(batch) != 1 {
 		t.Errorf("a refill after its last proof, took %d ports, want 1", len(batch))
 	}
+	// With another address whose token comes sooner than a refill
+	// after this one's proof, the confirmer wakes for that one.
+	c.pending = []*probing{p}
+	batch, next = c.take(maxRound, refill{ready: []netip.Addr{src}, wait: 100 * time.Millisecond}, ready, now)
+	if want := now.Add(100 * time.Millisecond); len(batch) != 0 || !next.Equal(want) {
+		t.Errorf("with another address ready in 100 ms: took %d ports, next at %v; want none, next at %v", len(batch), next.Sub(now), want.Sub(now))
+	}
 	c.pending = []*probing{p}
 	batch, next = c.take(maxRound, refill{wait: 250 * time.Millisecond}, ready, now)
 	if want := now.Add(250 * time.Millisecond); len(batch) != 0 || !next.Equal(want) {

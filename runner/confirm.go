@@ -74,7 +74,8 @@ type assignment struct {
 }
 
 // refill is what the budget says of our addresses of one family: those
-// ready, each with a token, and when none is, how long until one is.
+// ready, each with a token, and how long until the first of the others
+// has one (zero when all are ready).
 type refill struct {
 	ready []netip.Addr
 	wait  time.Duration
@@ -132,8 +133,12 @@ func (c *confirmer) take(n int, v4, v6 refill, now time.Time) (batch []assignmen
 		}
 		cursor += len(srcs)
 		if len(srcs) == 0 {
-			// Every ready address gave a proof less than a refill ago.
+			// Every ready address gave a proof less than a refill
+			// ago; an address not ready yet may have none.
 			later(soonest)
+			if family.wait > 0 {
+				later(now.Add(family.wait))
+			}
 			keep = append(keep, p)
 			continue
 		}
