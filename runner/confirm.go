@@ -31,6 +31,9 @@ type confirmer struct {
 	pending []*probing
 	stopped bool // the run ended: what comes now is skipped
 	wake    chan struct{}
+	// takes counts the calls of take, for a test to see that the
+	// confirmer sleeps between rounds rather than spin.
+	takes int
 }
 
 // confirmer returns the budget group's confirmer, starting it on first
@@ -100,6 +103,7 @@ func (c *confirmer) take(n int, v4, v6 refill, now time.Time) (batch []assignmen
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.takes++
 	keep := c.pending[:0]
 	cursor := 0
 	for _, p := range c.pending {

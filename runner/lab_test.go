@@ -170,6 +170,13 @@ func runProbes(t *testing.T, l *lab.Lab, opts Options, probes []Probe) []Result 
 // runStats is runChecks with the run's stats.
 func runStats(t *testing.T, l *lab.Lab, opts Options, checks []Probe) ([]Result, Stats) {
 	t.Helper()
+	results, r := runRunner(t, l, opts, checks)
+	return results, r.Stats()
+}
+
+// runRunner is runStats with the runner, to look inside it after the run.
+func runRunner(t *testing.T, l *lab.Lab, opts Options, checks []Probe) ([]Result, *Runner) {
+	t.Helper()
 	opts.Socket = l.Socket
 	var results []Result
 	r := New(opts)
@@ -185,7 +192,7 @@ func runStats(t *testing.T, l *lab.Lab, opts Options, checks []Probe) ([]Result,
 			t.Fatalf("result %d is for %s/%d, want %s/%d: out of order", i, results[i].Probe.Proto, results[i].Probe.Port, checks[i].Proto, checks[i].Port)
 		}
 	}
-	return results, r.Stats()
+	return results, r
 }
 
 // TestLabVerdictTable probes one port per row of the verdict table, over
