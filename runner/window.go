@@ -30,11 +30,12 @@ type window struct {
 	mu      sync.Mutex
 	changed sync.Cond
 	size    uint64
-	// maxBytes bounds what the results held cost, counted in held: the
-	// keys and the whole results, and the slots (slotBytes each).
-	maxBytes, held int
-	head           uint64 // the oldest check not yet emitted
-	next           uint64 // the number the next check to enter gets
+	// maxBytes bounds what the results held cost: the slots (slotBytes
+	// each), the keys (keyBytes each) and the whole results, whose cost
+	// is wholeHeld.
+	maxBytes, wholeHeld int
+	head                uint64 // the oldest check not yet emitted
+	next                uint64 // the number the next check to enter gets
 	// chunks hold checks head-head%windowChunk onwards, windowChunk a
 	// chunk; spare is a chunk the head has passed, kept for the next.
 	chunks []*windowChunkOf
@@ -75,7 +76,7 @@ func newWindow(size, maxBytes int) *window {
 // isFull reports whether the next check must wait to enter; w.mu is held.
 func (w *window) isFull() bool {
 	n := w.next - w.head
-	return n >= w.size || n > 0 && int(n)*slotBytes+w.held >= w.maxBytes
+	return n >= w.size || n > 0 && int(n)*slotBytes+len(w.keys.index)*keyBytes+w.wholeHeld >= w.maxBytes
 }
 
 // enter makes room for the next check, waiting while the window is full,
@@ -115,14 +116,12 @@ func (w *window) put(n uint64, res Result) {
 		panic(fmt.Sprintf("runner: check %d has two results", n))
 	}
 	if compact(&res) {
-		keys := len(w.keys.index)
-		c.slots[i] = w.keys.compact(&res)
-		w.held += (len(w.keys.index) - keys) * keyBytes
+		c.slots[i] = w.keys.keep(&res)
 	} else {
 		// A copy, so that res itself stays off the heap when compact.
 		whole := res
 		c.whole[i] = &whole
-		w.held += wholeCost(&whole)
+		w.wholeHeld += wholeCost(&whole)
 	}
 	if n == w.head {
 		w.changed.Broadcast()
@@ -161,12 +160,10 @@ func (w *window) take() (res Result, ok bool) {
 		case c.whole[i] != nil:
 			res = *c.whole[i]
 			c.whole[i] = nil
-			w.held -= wholeCost(&res)
+			w.wholeHeld -= wholeCost(&res)
 		case c.slots[i].filled:
-			keys := len(w.keys.index)
 			res = w.keys.load(&c.slots[i])
 			c.slots[i] = compactSlot{}
-			w.held -= (keys - len(w.keys.index)) * keyBytes
 		default:
 			w.changed.Wait()
 			continue
@@ -247,8 +244,8 @@ type countedKey struct {
 	refs int
 }
 
-// compact keeps res, which compact accepts, as a compactSlot.
-func (k *probeKeys) compact(res *Result) compactSlot {
+// keep keeps res, which compact accepts, as a compactSlot.
+func (k *probeKeys) keep(res *Result) compactSlot {
 	p, t := &res.Probe, &res.Evidence.Tries[0]
 	return compactSlot{ref: p.Ref, start: res.Start.UnixNano(), tryStart: t.Start.UnixNano(),
 		duration: res.Duration, tryTook: t.Duration, timeout: t.Timeout, tokens: t.Tokens,
