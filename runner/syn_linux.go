@@ -741,6 +741,14 @@ func (f *synFamily) gather(due int64) chan struct{} {
 	return gathered
 }
 
+// control runs drain on the socket; when it cannot (the socket is
+// closed), what the socket holds is unknown.
+func (s *rawSocket) control(drain func(fd uintptr)) {
+	if s.raw.Control(drain) != nil {
+		s.memErr = unix.EBADF
+	}
+}
+
 // drainHeld is a drain, with draining held.
 func (f *synFamily) drainHeld(e *synEngine) {
 	began := e.since()
@@ -749,15 +757,8 @@ func (f *synFamily) drainHeld(e *synEngine) {
 		f.drainTCP = f.tcp.drainer(func(fd int, s *rawSocket) { f.readHeld(fd, s, buf, e, f.parseTCP) })
 		f.drainICMP = f.icmp.drainer(func(fd int, s *rawSocket) { f.readHeld(fd, s, buf, e, f.parseICMP) })
 	}
-	for _, s := range []*rawSocket{f.tcp, f.icmp} {
-		drain := f.drainTCP
-		if s == f.icmp {
-			drain = f.drainICMP
-		}
-		if s.raw.Control(drain) != nil {
-			s.memErr = unix.EBADF // closed: what it holds is unknown
-		}
-	}
+	f.tcp.control(f.drainTCP)
+	f.icmp.control(f.drainICMP)
 	if f.tcp.memErr != 0 || f.icmp.memErr != 0 {
 		f.drops.Add(1) // unknown: counted as a drop, which is never believed
 	} else {
