@@ -187,21 +187,23 @@ func wholeCost(res *Result) int {
 
 // compactSlot is a result that a port answered at the first try, with
 // nothing more to say (compact): its few values, with no pointer among
-// them. Times are kept as Unix nanoseconds, as they are reported: their
-// monotonic readings are not kept, so that check --wait's "passed after"
-// reads the wall clock for these, as it does for an agent's results,
-// which come as text.
+// them, in 48 bytes. Times are kept as Unix nanoseconds, as they are
+// reported: their monotonic readings are not kept, so that check --wait's
+// "passed after" reads the wall clock for these, as it does for an
+// agent's results, which come as text. The try's start and the
+// durations are kept in 32 bits of nanoseconds, up to 2.1 s: a result
+// whose times do not fit is kept whole.
 type compactSlot struct {
-	ref                        int
-	start, tryStart            int64
-	duration, tryTook, timeout time.Duration
-	tokens                     float64
-	key                        uint32 // in probeKeys
-	port                       uint16
-	proto                      verdict.Protocol
-	status                     verdict.Status
-	signal                     Signal
-	local, filled              bool
+	start                                int64
+	tokens                               float64
+	ref                                  int32
+	tryAfter, duration, tryTook, timeout int32  // ns; tryAfter from start
+	key                                  uint32 // in probeKeys
+	port                                 uint16
+	proto                                verdict.Protocol
+	status                               verdict.Status
+	signal                               Signal
+	local, filled                        bool
 }
 
 // compact reports whether res says nothing that a compactSlot and its
@@ -215,8 +217,13 @@ func compact(res *Result) bool {
 	t := &ev.Tries[0]
 	return t.ICMP == nil && t.Err == nil && !t.Confirm && !t.Proven && !t.Start.IsZero() &&
 		ev.Signal == t.Signal && ev.ICMP == nil && ev.Reply == nil && ev.App == "" && ev.Probe == "" &&
-		ev.Timeout == t.Timeout && ev.Silence == NotSilent
+		ev.Timeout == t.Timeout && ev.Silence == NotSilent &&
+		fits32(int64(res.Probe.Ref)) && fits32(t.Start.UnixNano()-res.Start.UnixNano()) &&
+		fits32(int64(res.Duration)) && fits32(int64(t.Duration)) && fits32(int64(t.Timeout))
 }
+
+// fits32 reports whether n survives a trip through an int32.
+func fits32(n int64) bool { return n == int64(int32(n)) }
 
 // probeKey is what a compact result shares with its neighbours: a
 // block's checks of one address have one, from one source address.
@@ -247,8 +254,9 @@ type countedKey struct {
 // keep keeps res, which compact accepts, as a compactSlot.
 func (k *probeKeys) keep(res *Result) compactSlot {
 	p, t := &res.Probe, &res.Evidence.Tries[0]
-	return compactSlot{ref: p.Ref, start: res.Start.UnixNano(), tryStart: t.Start.UnixNano(),
-		duration: res.Duration, tryTook: t.Duration, timeout: t.Timeout, tokens: t.Tokens,
+	start := res.Start.UnixNano()
+	return compactSlot{ref: int32(p.Ref), start: start, tryAfter: int32(t.Start.UnixNano() - start),
+		duration: int32(res.Duration), tryTook: int32(t.Duration), timeout: int32(t.Timeout), tokens: t.Tokens,
 		key:  k.hold(probeKey{addr: p.Addr, source: t.Source, opts: p.Opts, group: p.Group}),
 		port: p.Port, proto: p.Proto, status: res.Status, signal: t.Signal, local: p.Local, filled: true}
 }
@@ -257,11 +265,12 @@ func (k *probeKeys) keep(res *Result) compactSlot {
 func (k *probeKeys) load(s *compactSlot) Result {
 	key := k.keys[s.key].key
 	k.release(s.key)
-	tryStart := time.Unix(0, s.tryStart)
-	return Result{Probe: Probe{Addr: key.addr, Proto: s.proto, Port: s.port, Local: s.local, Opts: key.opts, Group: key.group, Ref: s.ref},
-		Status: s.status, Start: time.Unix(0, s.start), Duration: s.duration,
-		Evidence: Evidence{Signal: s.signal, Timeout: s.timeout,
-			Tries: []Try{{Start: tryStart, Duration: s.tryTook, Timeout: s.timeout, Signal: s.signal, Tokens: s.tokens, Source: key.source}}}}
+	tryStart := time.Unix(0, s.start+int64(s.tryAfter))
+	timeout := time.Duration(s.timeout)
+	return Result{Probe: Probe{Addr: key.addr, Proto: s.proto, Port: s.port, Local: s.local, Opts: key.opts, Group: key.group, Ref: int(s.ref)},
+		Status: s.status, Start: time.Unix(0, s.start), Duration: time.Duration(s.duration),
+		Evidence: Evidence{Signal: s.signal, Timeout: timeout,
+			Tries: []Try{{Start: tryStart, Duration: time.Duration(s.tryTook), Timeout: timeout, Signal: s.signal, Tokens: s.tokens, Source: key.source}}}}
 }
 
 // hold returns key's number, counting one more result that uses it.

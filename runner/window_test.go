@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/portspec/portspec/internal/localports"
 	"github.com/portspec/portspec/verdict"
@@ -53,6 +54,17 @@ func TestWindowKeepsEveryResult(t *testing.T) {
 		},
 		"an unresolved name": func(r *Result) { r.Probe.Unresolved = errors.New("no such host") },
 		"no start":           func(r *Result) { r.Start = time.Time{} },
+		// What 32 bits of nanoseconds cannot hold is kept whole.
+		"a 3 s wait":     func(r *Result) { r.Duration = 3 * time.Second },
+		"a try 3 s late": func(r *Result) { r.Evidence.Tries[0].Start = r.Start.Add(3 * time.Second) },
+		"a 3 s try": func(r *Result) {
+			r.Evidence.Tries[0].Duration = 3 * time.Second
+		},
+		"a 3 s timeout": func(r *Result) {
+			r.Evidence.Timeout, r.Evidence.Tries[0].Timeout = 3*time.Second, 3*time.Second
+		},
+		"a ref past 32 bits": func(r *Result) { r.Probe.Ref = 1 << 40 },
+		"an early try":       func(r *Result) { r.Evidence.Tries[0].Start = r.Start.Add(-time.Millisecond) },
 	}
 	for name, edit := range edits {
 		res := answered()
@@ -65,12 +77,15 @@ func TestWindowKeepsEveryResult(t *testing.T) {
 		if got, _ := w.take(); !reflect.DeepEqual(got, res) {
 			t.Errorf("%s: came out as\n%+v\nwent in as\n%+v", name, got, res)
 		}
-		if wantCompact := name == "as answered" || name == "another probe"; kept != wantCompact {
+		if wantCompact := name == "as answered" || name == "another probe" || name == "an early try"; kept != wantCompact {
 			t.Errorf("%s: kept compact %v, want %v", name, kept, wantCompact)
 		}
 		if len(w.keys.index) != 0 {
 			t.Errorf("%s: %d keys kept after the result was taken", name, len(w.keys.index))
 		}
+	}
+	if size := unsafe.Sizeof(compactSlot{}); size != 48 {
+		t.Errorf("a compact result takes %d bytes, not 48", size)
 	}
 	// compact and probeKeys name every field a compact result may have;
 	// one more must be taught to them, or to compact to refuse it.
