@@ -102,8 +102,11 @@ type Runner struct {
 	opts    Options
 	limiter *rate.Limiter
 
-	mu    sync.Mutex
-	hosts map[netip.Addr]*host
+	mu sync.Mutex // guards confirm
+	// hosts is read by every probe and written once a target: a read
+	// lock lets the probes of a sweep look their host up side by side.
+	hostsMu sync.RWMutex
+	hosts   map[netip.Addr]*host
 
 	budget     *budget
 	confirm    map[string]*confirmer // by budget group
@@ -146,13 +149,19 @@ func New(opts Options) *Runner {
 }
 
 func (r *Runner) host(a netip.Addr) *host {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	r.hostsMu.RLock()
 	h, ok := r.hosts[a]
-	if !ok {
-		h = newHost(r.opts.PerHost, r.opts.MinTimeout, r.opts.MaxTimeout)
-		r.hosts[a] = h
+	r.hostsMu.RUnlock()
+	if ok {
+		return h
 	}
+	r.hostsMu.Lock()
+	defer r.hostsMu.Unlock()
+	if h, ok := r.hosts[a]; ok {
+		return h
+	}
+	h = newHost(r.opts.PerHost, r.opts.MinTimeout, r.opts.MaxTimeout)
+	r.hosts[a] = h
 	return h
 }
 
