@@ -42,10 +42,18 @@ func (s *probeSocket) closeWithReset() error {
 	return s.conn.Close()
 }
 
+// tcpSockets keeps nothing here: the net package makes each connect's
+// socket.
+type tcpSockets struct{}
+
+func newTCPSockets(SocketFunc, int) *tcpSockets { return nil }
+
+func (*tcpSockets) close() {}
+
 // tcpTry makes one TCP connect to target. On SYN-ACK it returns the open
 // connection when keep is set, for reading a banner; the caller closes
 // it.
-func tcpTry(ctx context.Context, _ SocketFunc, target, src netip.AddrPort, timeout time.Duration, keep bool, watch func(deadliner) func()) (outcome, *probeSocket) {
+func tcpTry(ctx context.Context, _ *tcpSockets, target, src netip.AddrPort, timeout time.Duration, keep bool, watch func(deadliner) func()) (outcome, *probeSocket) {
 	if watch != nil {
 		defer watch(fixedDeadline{})()
 	}

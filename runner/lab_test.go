@@ -177,7 +177,9 @@ func runStats(t *testing.T, l *lab.Lab, opts Options, checks []Probe) ([]Result,
 // runRunner is runStats with the runner, to look inside it after the run.
 func runRunner(t *testing.T, l *lab.Lab, opts Options, checks []Probe) ([]Result, *Runner) {
 	t.Helper()
-	opts.Socket = l.Socket
+	if opts.Socket == nil {
+		opts.Socket = l.Socket
+	}
 	var results []Result
 	r := New(opts)
 	err := r.Run(context.Background(), slices.Values(checks), func(r Result) { results = append(results, r) })

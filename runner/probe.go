@@ -254,7 +254,7 @@ func (r *Runner) try(ctx context.Context, p *probing, sock *udpSocket, src netip
 		out = r.syn.try(ctx, p.target, src, n, t.Timeout, watch)
 	} else {
 		var conn *probeSocket
-		out, conn = tcpTry(ctx, r.opts.Socket, p.target, bind(c, src), t.Timeout, c.options().ReadBanner, watch)
+		out, conn = tcpTry(ctx, r.tcp, p.target, bind(c, src), t.Timeout, c.options().ReadBanner, watch)
 		if conn != nil {
 			p.waits() // a banner may be a timeout away
 			banner := readBanner(ctx, conn, t.Timeout)

@@ -38,6 +38,18 @@ const (
 	lossyTries = 6
 )
 
+// maxSpare is the most refused sockets a run keeps to connect again
+// (tcpSockets): two targets' worth of maxRunning, as a shuffled block of
+// a large sweep holds two hosts' ports.
+const maxSpare = 2 * maxRunning
+
+// sparesOf is how many of concurrency's sockets may be spares: a
+// sixteenth, up to maxSpare, so that the slots of ports that wait lose
+// little (128 of 4,096).
+func sparesOf(concurrency int) int {
+	return min(maxSpare, concurrency/16)
+}
+
 // Options configure a run. Zero values take the defaults.
 type Options struct {
 	Concurrency int
@@ -126,6 +138,8 @@ type Runner struct {
 	// whose raw sockets do not open connects instead (synEngine.handles);
 	// elsewhere every TCP try is the refusal (syn_other.go).
 	syn *synEngine
+	// tcp makes the connect tries' sockets, and keeps refused ones.
+	tcp *tcpSockets
 }
 
 // New returns a runner with opts.
@@ -219,7 +233,11 @@ func (r *Runner) Run(ctx context.Context, probes iter.Seq[Probe], emit func(Resu
 	// ports that make their probes wait, which cost little while they do.
 	// Without it, a sweep of closed ports queued thousands of goroutines
 	// for two CPUs, each with its stack.
-	slots := make(chan struct{}, r.opts.Concurrency)
+	// The spare sockets (tcpSockets) take their share of Concurrency
+	// from the slots, so that the two together stay within it.
+	spares := sparesOf(r.opts.Concurrency)
+	r.tcp = newTCPSockets(r.opts.Socket, spares)
+	slots := make(chan struct{}, r.opts.Concurrency-spares)
 	running := make(chan struct{}, r.maxRunning())
 	// A worker that finished a probe takes the next one that is started
 	// while it is idle, so that a sweep of ports that answer at once
@@ -319,6 +337,7 @@ func (r *Runner) Run(ctx context.Context, probes iter.Seq[Probe], emit func(Resu
 	close(r.done)
 	workers.Wait()
 	r.confirmers.Wait()
+	r.tcp.close()
 	return ctx.Err()
 }
 

@@ -22,9 +22,28 @@ type probeSocket struct {
 // queue on, binds it to src when src is set, and starts connecting it. For
 // TCP the connect is usually still in progress when it returns.
 func dial(newSocket SocketFunc, typ int, target netip.AddrPort, src netip.AddrPort) (int, error) {
-	domain, level, recverr := unix.AF_INET, unix.SOL_IP, unix.IP_RECVERR
-	if !target.Addr().Unmap().Is4() {
-		domain, level, recverr = unix.AF_INET6, unix.SOL_IPV6, unix.IPV6_RECVERR
+	domain := domainOf(target.Addr())
+	fd, err := openSocket(newSocket, domain, typ, src)
+	if err != nil {
+		return -1, err
+	}
+	return connect(fd, domain, target)
+}
+
+// domainOf is the socket domain of a's family.
+func domainOf(a netip.Addr) int {
+	if a.Unmap().Is4() {
+		return unix.AF_INET
+	}
+	return unix.AF_INET6
+}
+
+// openSocket creates a non-blocking socket of domain and typ with the
+// error queue on, bound to src when src is set.
+func openSocket(newSocket SocketFunc, domain, typ int, src netip.AddrPort) (int, error) {
+	level, recverr := unix.SOL_IP, unix.IP_RECVERR
+	if domain == unix.AF_INET6 {
+		level, recverr = unix.SOL_IPV6, unix.IPV6_RECVERR
 	}
 	fd, err := newSocket(domain, typ|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
@@ -46,8 +65,14 @@ func dial(newSocket SocketFunc, typ int, target netip.AddrPort, src netip.AddrPo
 			return fail(fmt.Sprintf("bind to %s", src), err)
 		}
 	}
+	return fd, nil
+}
+
+// connect starts fd connecting to target, or closes it if it cannot.
+func connect(fd, domain int, target netip.AddrPort) (int, error) {
 	if err := unix.Connect(fd, sockaddr(domain, target)); err != nil && err != unix.EINPROGRESS {
-		return fail("connect", err)
+		unix.Close(fd)
+		return -1, fmt.Errorf("connect: %w", err)
 	}
 	return fd, nil
 }

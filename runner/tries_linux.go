@@ -56,13 +56,14 @@ func fromQueue(q *queuedError) outcome {
 // On a near target the answer is often back before connect() returns, so
 // the socket is looked at once at once: only a connect still in progress
 // is handed to the network poller to wait on. That skips the poller's
-// bookkeeping for most ports of a scan.
-func tcpTry(ctx context.Context, newSocket SocketFunc, target, src netip.AddrPort, timeout time.Duration, keep bool, watch func(deadliner) func()) (outcome, *probeSocket) {
+// bookkeeping for most ports of a scan. A socket whose connect was refused
+// there goes back to sockets, to connect again for the next try.
+func tcpTry(ctx context.Context, sockets *tcpSockets, target, src netip.AddrPort, timeout time.Duration, keep bool, watch func(deadliner) func()) (outcome, *probeSocket) {
 	deadline := time.Now().Add(timeout)
 	var fd int
 	for attempt := 1; ; attempt++ {
 		var err error
-		if fd, err = dial(newSocket, unix.SOCK_STREAM, target, src); err != nil {
+		if fd, err = sockets.dial(target, src); err != nil {
 			return localOutcome(err), nil
 		}
 		out, done := connectState(fd, target, true)
@@ -77,10 +78,12 @@ func tcpTry(ctx context.Context, newSocket SocketFunc, target, src netip.AddrPor
 			unix.Close(fd)
 			continue
 		}
-		if out.signal != SynAck || !keep {
-			if out.signal == SynAck {
-				setLingerZero(fd)
-			}
+		switch {
+		case out.signal != SynAck:
+			sockets.give(fd, target, src, out)
+			return out, nil
+		case !keep:
+			setLingerZero(fd)
 			unix.Close(fd)
 			return out, nil
 		}
