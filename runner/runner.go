@@ -220,12 +220,12 @@ func (r *Runner) Run(ctx context.Context, probes iter.Seq[Probe], emit func(Resu
 	// or run-ahead, and would only hold more results in memory.
 	scale := min(r.opts.Concurrency, 1024)
 	block := 8 * scale
-	// 512 results a slot hold P5's sweep clear of its proofs' 3.7 s
-	// (at 256 it waited on them: 21.0-22.2 s against 18.1-19.1 s; 1,024
-	// gained nothing more). 32 KiB a slot (32 MiB at 1,024) is 512
-	// compact results' 28 KiB and room for whole ones; where results
-	// share no key it holds about 130 a slot.
-	results := newWindow(512*scale, 32<<10*scale)
+	// At 256 results a slot P5's sweep waited on its proofs' 3.7 s
+	// (21.0-22.2 s); 384 took 18.1-19.2 s at 68-71 MB, 512 15.7-19.0 s
+	// at 73-86 MB, past the 80 MB issue #23 allows. 24 KiB a slot
+	// (24 MiB at 1,024) is 384 compact results' 21 KiB and room for
+	// whole ones; where results share no key it holds about 100 a slot.
+	results := newWindow(384*scale, 24<<10*scale)
 	// A probe is a goroutine of its own, started when a slot is free, so
 	// slots that nothing uses cost nothing. Of the probes started, at most
 	// maxRunning have not yet waited on the network: ports that answer at
