@@ -143,6 +143,10 @@ type ticket struct {
 	// the current epoch that error shows were lost errors.
 	round        bool
 	contradicted int
+	// epoch is the proofs' epoch of the try's group when it was sent
+	// (proofEpoch): read with the send, under the one lock, rather than
+	// with a lock of its own a check.
+	epoch uint64
 }
 
 func newBudget(interval time.Duration, start time.Time) *budget {
@@ -275,6 +279,9 @@ func (b *budget) send(target, src netip.Addr, group string, confirm bool) ticket
 	now := time.Now()
 	t := ticket{n: b.next, start: now, target: target.Unmap(), src: src.Unmap(), group: group, confirm: confirm}
 	t.tokens, t.hostTokens = b.bound(group, t.src, now)
+	if ps := b.paths[group]; ps != nil {
+		t.epoch = ps.epoch
+	}
 	b.next++
 	b.inflight[t.n] = now
 	if !confirm {

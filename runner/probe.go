@@ -105,8 +105,8 @@ func (r *Runner) probe(ctx context.Context, c Probe, h *host, waits func(), deli
 	}
 
 	tries := c.tries()
-	// The sweep's proofs count in the epoch its tries began in.
-	epoch := r.budget.proofEpoch(p.group)
+	// The sweep's proofs count in the epoch its first try was sent in.
+	var epoch uint64
 	var silent []ticket
 	var firstSent time.Time
 	// The first tries may go as one burst (burstGap), the others one at
@@ -132,7 +132,7 @@ func (r *Runner) probe(ctx context.Context, c Probe, h *host, waits func(), deli
 			}
 		}
 		if n == 0 {
-			firstSent = tk.start
+			firstSent, epoch = tk.start, tk.epoch
 		}
 		h.observe(t, n > 0)
 		if r.opts.TraceLimit > 0 && !p.udp && (t.Signal == SynAck || t.Signal == Reset) {
