@@ -234,8 +234,12 @@ func (r *Runner) Run(ctx context.Context, probes iter.Seq[Probe], emit func(Resu
 	// Without it, a sweep of closed ports queued thousands of goroutines
 	// for two CPUs, each with its stack.
 	// The spare sockets (tcpSockets) take their share of Concurrency
-	// from the slots, so that the two together stay within it.
+	// from the slots, so that the two together stay within it. SYN
+	// tries need none: only a banner's or a source port's try connects.
 	spares := sparesOf(r.opts.Concurrency)
+	if r.opts.SYN {
+		spares = 0
+	}
 	r.tcp = newTCPSockets(r.opts.Socket, spares)
 	slots := make(chan struct{}, r.opts.Concurrency-spares)
 	running := make(chan struct{}, r.maxRunning())
