@@ -46,7 +46,7 @@ func (s *probeSocket) closeWithReset() error {
 // socket.
 type tcpSockets struct{}
 
-func newTCPSockets(SocketFunc, int) *tcpSockets { return nil }
+func newTCPSockets(SocketFunc, int, int, func() int) *tcpSockets { return nil }
 
 func (*tcpSockets) close() {}
 

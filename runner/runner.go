@@ -43,9 +43,8 @@ const (
 // a large sweep holds two hosts' ports.
 const maxSpare = 2 * maxRunning
 
-// sparesOf is how many of concurrency's sockets may be spares: a
-// sixteenth, up to maxSpare, so that the slots of ports that wait lose
-// little (128 of 4,096).
+// sparesOf is how many refused sockets a run of concurrency keeps at
+// most: a sixteenth, up to maxSpare (128 of 4,096).
 func sparesOf(concurrency int) int {
 	return min(maxSpare, concurrency/16)
 }
@@ -189,7 +188,9 @@ func (r *Runner) Stats() Stats {
 
 // Run probes every probe and calls emit with each result in the order of
 // the probes, whatever order they finish in. At most Concurrency probes
-// run at once and the results of at most 256 a slot wait for their turn
+// run at once, their sockets and the refused ones kept to connect again
+// (tcpSockets) within Concurrency too, and the results of at most 384 a
+// slot wait for their turn
 // (window), so memory stays flat however many checks there are. When ctx
 // ends, probing stops promptly and every probe not finished is emitted
 // with Skipped set; Run then returns ctx's error.
@@ -233,15 +234,12 @@ func (r *Runner) Run(ctx context.Context, probes iter.Seq[Probe], emit func(Resu
 	// ports that make their probes wait, which cost little while they do.
 	// Without it, a sweep of closed ports queued thousands of goroutines
 	// for two CPUs, each with its stack.
-	// The spare sockets (tcpSockets) take their share of Concurrency
-	// from the slots, so that the two together stay within it. SYN
-	// tries need none: only a banner's or a source port's try connects.
-	spares := sparesOf(r.opts.Concurrency)
-	if r.opts.SYN {
-		spares = 0
-	}
-	r.tcp = newTCPSockets(r.opts.Socket, spares)
-	slots := make(chan struct{}, r.opts.Concurrency-spares)
+	slots := make(chan struct{}, r.opts.Concurrency)
+	// The spare sockets and the sockets of the probes in the slots stay
+	// within Concurrency together: a new socket gives a spare up when
+	// they would not.
+	tcp := newTCPSockets(r.opts.Socket, sparesOf(r.opts.Concurrency), r.opts.Concurrency, func() int { return len(slots) })
+	r.tcp = tcp
 	running := make(chan struct{}, r.maxRunning())
 	// A worker that finished a probe takes the next one that is started
 	// while it is idle, so that a sweep of ports that answer at once
@@ -341,7 +339,7 @@ func (r *Runner) Run(ctx context.Context, probes iter.Seq[Probe], emit func(Resu
 	close(r.done)
 	workers.Wait()
 	r.confirmers.Wait()
-	r.tcp.close()
+	tcp.close()
 	return ctx.Err()
 }
 

@@ -13,7 +13,7 @@ import (
 
 // TestLabRefusedSocketsConnectAgain sweeps 240 ports a family whose
 // refusals mix RSTs with admin-prohibited and port-unreachable errors,
-// at 64 sockets (four of them spares): the sockets connect again from
+// with up to 64 spare sockets: the sockets connect again from
 // port to port, and each port must still read its own refusal, never
 // one that a socket's earlier connect drew.
 func TestLabRefusedSocketsConnectAgain(t *testing.T) {
@@ -38,7 +38,7 @@ func TestLabRefusedSocketsConnectAgain(t *testing.T) {
 		sockets.Add(1)
 		return l.Socket(domain, typ, proto)
 	}
-	results, r := runRunner(t, l, Options{Concurrency: 64, Socket: count}, checks)
+	results, r := runRunner(t, l, Options{Concurrency: 1024, Socket: count}, checks)
 	icmpFrom := map[int]struct {
 		status    verdict.Status
 		type4, c4 uint8

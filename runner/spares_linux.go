@@ -12,12 +12,14 @@ import (
 )
 
 // tcpSockets makes the sockets of TCP connect tries, and keeps those
-// whose connect a RST or an ICMP error refused, to connect again:
-// creating and closing a socket is about a quarter of what a refused port
-// costs the kernel. A connect loop over P5's 1,038,352 closed ports from
-// two threads took 11.7–12.0 s with a socket a port and 8.5 s with
-// sockets disconnected and connected again (2026-12-04). A disconnected
-// socket connects anew, from another ephemeral port.
+// whose connect a RST or an ICMP error refused before connect() returned,
+// as a near target's does, to connect again: creating and closing a
+// socket is about a quarter of what a refused port costs the kernel. A
+// connect loop over P5's 1,038,352 closed ports from two threads took
+// 11.7–12.0 s with a socket a port and 8.5 s with sockets disconnected
+// and connected again (2026-12-04). A disconnected socket connects anew,
+// from another ephemeral port. A refusal that comes later, to a socket
+// the poller waited on, closes it as before.
 //
 // A kept socket serves one target address only. Linux draws no fresh
 // initial sequence number for a socket that connects again: it counts on
@@ -29,6 +31,11 @@ type tcpSockets struct {
 	newSocket SocketFunc
 	// keep is how many spare sockets may be held in all; 0 keeps none.
 	keep int
+	// limit bounds the spares and the sockets of the probes that hold a
+	// slot (inUse) together: a new socket gives up a spare first when
+	// they would pass it. 0 for no bound.
+	limit int
+	inUse func() int
 
 	mu    sync.Mutex
 	spare map[spareKey]*spareList
@@ -54,9 +61,9 @@ type spareList struct {
 const maxSparePerTarget = maxRunning
 
 // newTCPSockets makes sockets with newSocket and keeps at most keep
-// spares.
-func newTCPSockets(newSocket SocketFunc, keep int) *tcpSockets {
-	return &tcpSockets{newSocket: newSocket, keep: keep, spare: map[spareKey]*spareList{}}
+// spares; with limit set, no more than limit less inUse().
+func newTCPSockets(newSocket SocketFunc, keep, limit int, inUse func() int) *tcpSockets {
+	return &tcpSockets{newSocket: newSocket, keep: keep, limit: limit, inUse: inUse, spare: map[spareKey]*spareList{}}
 }
 
 // dial starts a connect to target from src on a spare socket kept for
@@ -73,9 +80,19 @@ func (s *tcpSockets) dial(target, src netip.AddrPort) (int, error) {
 	return connect(fd, domain, target)
 }
 
-// open makes a new socket. When the process is out of file descriptors,
-// the spares are given up first.
+// open makes a new socket. A spare goes first if the probes' sockets and
+// the spares would pass the limit, and all of them when the process is
+// out of file descriptors.
 func (s *tcpSockets) open(domain int, src netip.AddrPort) (int, error) {
+	if s.limit > 0 {
+		s.mu.Lock()
+		var evicted []int
+		for s.held > 0 && s.inUse()+s.held >= s.limit {
+			evicted = append(evicted, s.evictLocked(spareKey{}))
+		}
+		s.mu.Unlock()
+		closeAll(evicted)
+	}
 	fd, err := openSocket(s.newSocket, domain, unix.SOCK_STREAM, src)
 	if (errors.Is(err, unix.EMFILE) || errors.Is(err, unix.ENFILE)) && s.release() > 0 {
 		fd, err = openSocket(s.newSocket, domain, unix.SOCK_STREAM, src)
@@ -90,6 +107,8 @@ func (s *tcpSockets) take(key spareKey) (int, bool) {
 	if l == nil {
 		return -1, false
 	}
+	s.clock++
+	l.used = s.clock
 	fd := l.fds[len(l.fds)-1]
 	l.fds = l.fds[:len(l.fds)-1]
 	s.held--
@@ -109,10 +128,8 @@ func (s *tcpSockets) give(fd int, target, src netip.AddrPort, out outcome) {
 		unix.Close(fd)
 		return
 	}
-
 	key := spareKey{target.Addr(), src}
 	s.mu.Lock()
-	s.clock++
 	l := s.spare[key]
 	if l == nil {
 		l = &spareList{}
@@ -120,24 +137,28 @@ func (s *tcpSockets) give(fd int, target, src netip.AddrPort, out outcome) {
 	}
 	if len(l.fds) >= maxSparePerTarget {
 		s.mu.Unlock()
-		s.closeAll([]int{fd})
+		unix.Close(fd)
 		return
 	}
-	l.fds = append(l.fds, fd)
+	s.clock++
 	l.used = s.clock
+	l.fds = append(l.fds, fd)
 	s.held++
-	var evicted []int
+	evicted := -1
 	if s.held > s.keep {
 		evicted = s.evictLocked(key)
 	}
 	s.mu.Unlock()
-	s.closeAll(evicted)
+	if evicted >= 0 {
+		unix.Close(evicted)
+	}
 }
 
-// evictLocked drops the spares of the list used longest ago, other than
-// keep's, and returns them to be closed: a target that is done with has
-// no more use for its sockets.
-func (s *tcpSockets) evictLocked(keep spareKey) []int {
+// evictLocked takes a spare out to be closed, one of the list used
+// longest ago other than keep's if there is one: a target done with has
+// no more use for its sockets, and one swept with many others loses one
+// socket, not all of them. s.held must be above 0.
+func (s *tcpSockets) evictLocked(keep spareKey) int {
 	var oldest spareKey
 	var found *spareList
 	for k, l := range s.spare {
@@ -146,16 +167,15 @@ func (s *tcpSockets) evictLocked(keep spareKey) []int {
 		}
 	}
 	if found == nil {
-		// Every spare is keep's: it gives up its oldest.
-		l := s.spare[keep]
-		fd := l.fds[0]
-		l.fds = append(l.fds[:0], l.fds[1:]...)
-		s.held--
-		return []int{fd}
+		oldest, found = keep, s.spare[keep]
 	}
-	delete(s.spare, oldest)
-	s.held -= len(found.fds)
-	return found.fds
+	fd := found.fds[0]
+	found.fds = found.fds[1:]
+	if len(found.fds) == 0 {
+		delete(s.spare, oldest)
+	}
+	s.held--
+	return fd
 }
 
 // release closes every spare socket and says how many there were.
@@ -168,15 +188,14 @@ func (s *tcpSockets) release() int {
 	clear(s.spare)
 	s.held = 0
 	s.mu.Unlock()
-	s.closeAll(fds)
+	closeAll(fds)
 	return len(fds)
 }
 
 // close closes the spares at the end of a run.
 func (s *tcpSockets) close() { s.release() }
 
-// closeAll closes spares, which have left the list.
-func (s *tcpSockets) closeAll(fds []int) {
+func closeAll(fds []int) {
 	for _, fd := range fds {
 		unix.Close(fd)
 	}

@@ -52,6 +52,6 @@ func (r *Runner) ttlTry(ctx context.Context, p Probe, target netip.AddrPort, src
 		out, _ := sock.try(ctx, payload, timeout, nil)
 		return out
 	}
-	out, _ := tcpTry(ctx, newTCPSockets(newSocket, 0), target, bind(p, src), timeout, false, nil)
+	out, _ := tcpTry(ctx, newTCPSockets(newSocket, 0, 0, nil), target, bind(p, src), timeout, false, nil)
 	return out
 }
