@@ -48,8 +48,10 @@ func TestLabRefusedSocketsConnectAgain(t *testing.T) {
 		1: {verdict.Filtered, 3, 13, 1, 1, "admin-prohibited"},
 		5: {verdict.NotListening, 3, 3, 1, 4, "port-unreachable"},
 	}
+	tries := 0
 	for _, r := range results {
 		ev, port := r.Evidence, int(r.Probe.Port)
+		tries += len(ev.Tries)
 		want, byICMP := icmpFrom[port&7]
 		switch {
 		case !byICMP:
@@ -80,10 +82,6 @@ func TestLabRefusedSocketsConnectAgain(t *testing.T) {
 	// The ports that answer at once need a few sockets a family; an
 	// error the target's limit muted costs its port a socket a try, as
 	// its tries wait in the poller.
-	tries := 0
-	for _, r := range results {
-		tries += len(r.Evidence.Tries)
-	}
 	if r.tcp.reused < len(checks)/2 {
 		t.Errorf("%d of %d tries connected a kept socket again (%d sockets made)", r.tcp.reused, tries, sockets.Load())
 	} else {

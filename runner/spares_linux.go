@@ -70,8 +70,9 @@ func newTCPSockets(newSocket SocketFunc, keep, limit int, inUse func() int) *tcp
 // them, or on a new one.
 func (s *tcpSockets) dial(target, src netip.AddrPort) (int, error) {
 	domain := domainOf(target.Addr())
-	fd, ok := s.take(spareKey{target.Addr(), src})
-	if !ok {
+	fd, evicted := s.take(spareKey{target.Addr(), src})
+	closeAll(evicted)
+	if fd < 0 {
 		var err error
 		if fd, err = s.open(domain, src); err != nil {
 			return -1, err
@@ -80,19 +81,9 @@ func (s *tcpSockets) dial(target, src netip.AddrPort) (int, error) {
 	return connect(fd, domain, target)
 }
 
-// open makes a new socket. A spare goes first if the probes' sockets and
-// the spares would pass the limit, and all of them when the process is
-// out of file descriptors.
+// open makes a new socket; when the process is out of file descriptors,
+// the spares go first.
 func (s *tcpSockets) open(domain int, src netip.AddrPort) (int, error) {
-	if s.limit > 0 {
-		s.mu.Lock()
-		var evicted []int
-		for s.held > 0 && s.inUse()+s.held >= s.limit {
-			evicted = append(evicted, s.evictLocked(spareKey{}))
-		}
-		s.mu.Unlock()
-		closeAll(evicted)
-	}
 	fd, err := openSocket(s.newSocket, domain, unix.SOCK_STREAM, src)
 	if (errors.Is(err, unix.EMFILE) || errors.Is(err, unix.ENFILE)) && s.release() > 0 {
 		fd, err = openSocket(s.newSocket, domain, unix.SOCK_STREAM, src)
@@ -100,23 +91,29 @@ func (s *tcpSockets) open(domain int, src netip.AddrPort) (int, error) {
 	return fd, err
 }
 
-func (s *tcpSockets) take(key spareKey) (int, bool) {
+// take returns a spare kept for key, or -1 and, under one lock, the
+// spares to close to make room for a new socket: those past the limit of
+// the probes' sockets and the spares together.
+func (s *tcpSockets) take(key spareKey) (fd int, evicted []int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	l := s.spare[key]
 	if l == nil {
-		return -1, false
+		for s.limit > 0 && s.held > 0 && s.inUse()+s.held >= s.limit {
+			evicted = append(evicted, s.evictLocked(spareKey{}))
+		}
+		return -1, evicted
 	}
 	s.clock++
 	l.used = s.clock
-	fd := l.fds[len(l.fds)-1]
+	fd = l.fds[len(l.fds)-1]
 	l.fds = l.fds[:len(l.fds)-1]
 	s.held--
 	s.reused++
 	if len(l.fds) == 0 {
 		delete(s.spare, key)
 	}
-	return fd, true
+	return fd, nil
 }
 
 // give takes back fd, whose connect from src to target ended as out: a
